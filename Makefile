@@ -1,0 +1,40 @@
+# incident: make demo · make test · make install · make bench · make format
+SWIFT ?= swift
+PREFIX ?= /usr/local
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build test demo install bench format lint clean
+
+# libcurl's headers are the one system dependency; install them when they are missing.
+deps:
+	@if ! echo '#include <curl/curl.h>' | cc -E -x c - >/dev/null 2>&1; then \
+		echo "installing libcurl4-openssl-dev (libcurl's headers)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libcurl4-openssl-dev; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: build
+	@bash scripts/demo.sh "$$($(SWIFT) build --show-bin-path)/incident"
+
+install: deps
+	$(SWIFT) build -c release
+	install -d "$(PREFIX)/bin"
+	install "$$($(SWIFT) build -c release --show-bin-path)/incident" "$(PREFIX)/bin/incident"
+
+bench: deps
+	bash bench/list.sh
+
+format:
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Plugins
+
+lint:
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests Plugins
+
+clean:
+	rm -rf .build

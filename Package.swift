@@ -1,0 +1,58 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "incident",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "incident", targets: ["incident"]),
+        .library(name: "IncidentKit", targets: ["IncidentKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // Typed, non-variadic wrappers over libcurl; only IncidentKit/HTTP imports it.
+        .target(
+            name: "CCurl",
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
+        // Turns templates/*.md into Swift source at build time, so the binary needs no resource folder.
+        .executableTarget(name: "incident-embed-templates"),
+        .plugin(
+            name: "EmbedTemplates",
+            capability: .buildTool(),
+            dependencies: ["incident-embed-templates"]
+        ),
+        .target(
+            name: "IncidentKit",
+            dependencies: [
+                "CCurl",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            plugins: ["EmbedTemplates"]
+        ),
+        .executableTarget(
+            name: "incident",
+            dependencies: [
+                "IncidentKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "IncidentTestSupport", dependencies: ["IncidentKit"]),
+        .testTarget(
+            name: "IncidentKitTests",
+            dependencies: ["IncidentKit", "IncidentTestSupport", "CCurl"]
+        ),
+        .testTarget(
+            name: "IncidentCLITests",
+            dependencies: ["IncidentKit", "IncidentTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

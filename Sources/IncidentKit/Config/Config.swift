@@ -1,0 +1,118 @@
+import Foundation
+import OrderedCollections
+
+/// The repo's `.incident.yml`, with SPEC defaults for whatever it leaves out.
+public struct Config: Sendable {
+    public static let fileName = ".incident.yml"
+    public static let defaultStages = ["identify", "five-whys", "test-plan", "issue", "fix", "verify"]
+
+    /// One verification command.
+    public struct Check: Equatable, Sendable {
+        public var name: String
+        public var run: String
+        public var timeout: TimeInterval?
+    }
+
+    /// An extra redaction rule from `redact.patterns`.
+    public struct RedactPattern: Equatable, Sendable {
+        public var name: String
+        public var regex: String
+    }
+
+    public var stages: [String] = Config.defaultStages
+    public var checks: [Check] = []
+    public var redactPatterns: [RedactPattern] = []
+    public var redactAllow: [String] = []
+    public var redactPII = false
+    /// The whole file, so later features (GitHub, HTTP) read their keys without a schema change here.
+    public var raw: Value = .object([:])
+
+    public init() {}
+
+    /// Loads `.incident.yml` from `root`; a missing file gives the defaults.
+    public static func load(root: String, fileSystem: any FileSystem) throws -> Config {
+        let path = root + "/" + fileName
+        guard fileSystem.fileExists(path) else { return Config() }
+        guard let text = String(validatingUTF8Data: try fileSystem.read(path)) else {
+            throw IncidentError.failure("\(fileName) is not UTF-8; save it as UTF-8.")
+        }
+        return try parse(text)
+    }
+
+    public static func parse(_ text: String) throws -> Config {
+        let value: Value
+        do {
+            value = try YAML.parse(text)
+        } catch {
+            throw IncidentError.failure("\(fileName):\(error.line): malformed YAML: \(error.problem).")
+        }
+        var config = Config()
+        if value.isNull { return config }
+        guard value.object != nil else {
+            throw IncidentError.failure("\(fileName) must be a mapping of settings (see `incident init`).")
+        }
+        config.raw = value
+        if let stages = value["stages"], !stages.isNull {
+            guard let names = stages.array?.compactMap(\.string), names.count == stages.array?.count,
+                !names.isEmpty
+            else {
+                throw IncidentError.failure("\(fileName): 'stages' must be a list of stage names, such as [identify, five-whys].")
+            }
+            for name in names where !isValidStageName(name) {
+                throw IncidentError.failure(
+                    "\(fileName): stage name '\(name)' may use only a-z, 0-9, '-' and '_'.")
+            }
+            if Set(names).count != names.count {
+                throw IncidentError.failure("\(fileName): 'stages' names a stage twice.")
+            }
+            config.stages = names
+        }
+        for (index, item) in (value["verify"]?["checks"]?.array ?? []).enumerated() {
+            guard let run = item["run"]?.string ?? item.string else {
+                throw IncidentError.failure("\(fileName): verify.checks[\(index)] needs a 'run' command.")
+            }
+            config.checks.append(
+                Check(
+                    name: item["name"]?.string ?? run, run: run,
+                    timeout: item["timeout"]?.int.map(TimeInterval.init)))
+        }
+        for (index, item) in (value["redact"]?["patterns"]?.array ?? []).enumerated() {
+            guard let regex = item["regex"]?.string else {
+                throw IncidentError.failure("\(fileName): redact.patterns[\(index)] needs a 'regex'.")
+            }
+            config.redactPatterns.append(RedactPattern(name: item["name"]?.string ?? "custom", regex: regex))
+        }
+        config.redactAllow = value["redact"]?["allow"]?.array?.compactMap(\.string) ?? []
+        config.redactPII = value["redact"]?["pii"] == .bool(true)
+        return config
+    }
+
+    static func isValidStageName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }
+            && name != "resolved" && name != "closed"
+    }
+
+    /// The text `incident init` writes: the defaults, with what each key does.
+    public static let starter = """
+        # incident configuration (see the README of incident for every key).
+        # The pipeline: each name is a template in templates/ (or a built-in one).
+        stages: [identify, five-whys, test-plan, issue, fix, verify]
+        github:
+          # repo: acme/netra                 # default: from git remotes, upstream > github > origin
+          api_url: https://api.github.com    # GitHub Enterprise Server: https://HOST/api/v3
+          labels: [incident]
+          severity_labels: {critical: sev1, high: sev2, medium: sev3, low: sev4}
+          assignees: []
+          milestone: null
+          comment_on_advance: true
+          close_on_verify: true
+        http: {connect_timeout: 10, timeout: 30, max_wait: 60}
+        redact:
+          patterns: []                       # extra regexes to redact, as {name, regex}
+          allow: []                          # literal strings never redacted
+          pii: false                         # also redact e-mail and IP addresses
+        verify:
+          checks: []                         # e.g. {name: unit tests, run: swift test, timeout: 600}
+
+        """
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// What the outside world is for a workflow: files, time, randomness, variables, processes and the
+/// terminal. Commands build the live one; tests build one from fakes.
+public struct Environment: Sendable {
+    public var fileSystem: any FileSystem
+    public var clock: @Sendable () -> Date
+    public var random: @Sendable () -> UInt64
+    public var variables: [String: String]
+    public var workingDirectory: String
+    public var processes: any ProcessRunner
+    /// Set only when stdin and stdout are both terminals; workflows never prompt without it.
+    public var prompter: (any Prompter)?
+    /// Where progress and warnings go (stderr in the live environment).
+    public var diagnostics: @Sendable (String) -> Void
+    /// Whether stdin is a terminal (so `--from-log -` can refuse to wait on it).
+    public var stdinIsTerminal: Bool
+    /// Reads all of standard input.
+    public var readStandardInput: @Sendable () throws -> Data
+
+    public init(
+        fileSystem: any FileSystem,
+        clock: @escaping @Sendable () -> Date,
+        random: @escaping @Sendable () -> UInt64,
+        variables: [String: String],
+        workingDirectory: String,
+        processes: any ProcessRunner,
+        prompter: (any Prompter)?,
+        diagnostics: @escaping @Sendable (String) -> Void,
+        stdinIsTerminal: Bool,
+        readStandardInput: @escaping @Sendable () throws -> Data
+    ) {
+        self.fileSystem = fileSystem
+        self.clock = clock
+        self.random = random
+        self.variables = variables
+        self.workingDirectory = workingDirectory
+        self.processes = processes
+        self.prompter = prompter
+        self.diagnostics = diagnostics
+        self.stdinIsTerminal = stdinIsTerminal
+        self.readStandardInput = readStandardInput
+    }
+
+    public var now: Date { clock() }
+    public var isInteractive: Bool { prompter != nil }
+}
+
+/// Asks the user for answers on a terminal. Every method throws `IncidentError.cancelled` on
+/// Ctrl-C or end of input.
+public protocol Prompter: Sendable {
+    /// One line; `nil` default means none. Returns the line without its newline.
+    func line(_ question: String, help: String?, defaultValue: String?) throws -> String
+    /// Several lines, ended by a line holding a single "."; ":e" as the first line opens $EDITOR.
+    func text(_ question: String, help: String?) throws -> String
+    /// One of `options`, by number or label.
+    func choose(_ question: String, options: [String], defaultIndex: Int?) throws -> Int
+    /// Any of `options`, as a set of indices.
+    func chooseMany(_ question: String, options: [String]) throws -> [Int]
+    /// Yes or no.
+    func confirm(_ question: String, defaultYes: Bool) throws -> Bool
+    /// Shows text to the user (a preview).
+    func show(_ text: String)
+}
+
+/// The result of a child process.
+public struct ProcessResult: Sendable, Equatable {
+    public var status: Int32
+    public var output: String
+    public var timedOut: Bool
+    public var duration: TimeInterval
+
+    public init(status: Int32, output: String, timedOut: Bool = false, duration: TimeInterval = 0) {
+        self.status = status
+        self.output = output
+        self.timedOut = timedOut
+        self.duration = duration
+    }
+}
+
+/// Runs child processes (git, checks, the editor).
+public protocol ProcessRunner: Sendable {
+    /// Runs `arguments[0]` found on PATH, capturing stdout and stderr together.
+    func run(_ arguments: [String], in directory: String, timeout: TimeInterval?) throws -> ProcessResult
+    /// Runs a shell command line with `/bin/sh -c`, capturing stdout and stderr together.
+    func shell(_ command: String, in directory: String, timeout: TimeInterval?) throws -> ProcessResult
+    /// Runs a program attached to the user's terminal (an editor) and returns its exit status.
+    func interactive(_ command: String, arguments: [String], in directory: String) throws -> Int32
+}

@@ -1,0 +1,188 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// File operations a workflow may perform. Paths are absolute.
+public protocol FileSystem: Sendable {
+    func read(_ path: String) throws -> Data
+    /// Replaces (or creates) a file so that a reader sees the old bytes or the new, never a mix:
+    /// a temp file in the same folder, fsync, rename.
+    func writeAtomically(_ data: Data, to path: String) throws
+    /// Creates a new file atomically; fails with `FileSystemError.exists` when the name is taken.
+    func create(_ data: Data, at path: String) throws
+    func contents(of directory: String) throws -> [String]
+    func fileExists(_ path: String) -> Bool
+    func isDirectory(_ path: String) -> Bool
+    func createDirectory(_ path: String) throws
+    /// Takes an exclusive, non-blocking lock on an existing file until the handle is released.
+    func lock(_ path: String) throws -> any FileLock
+}
+
+/// A held lock; `release()` (or deinit) lets go of it.
+public protocol FileLock: AnyObject, Sendable {
+    func release()
+}
+
+/// The errors of `FileSystem`, each naming the path.
+public enum FileSystemError: Error, Equatable, CustomStringConvertible {
+    case notFound(String)
+    case isDirectory(String)
+    case exists(String)
+    case locked(String)
+    case io(String, String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let path): return "\(path) does not exist"
+        case .isDirectory(let path): return "\(path) is a directory, not a file"
+        case .exists(let path): return "\(path) already exists"
+        case .locked(let path): return "\(path) is being written by another incident process"
+        case .io(let path, let problem): return "\(path): \(problem)"
+        }
+    }
+}
+
+/// The real file system, through POSIX calls where atomicity matters.
+public struct LocalFileSystem: FileSystem {
+    public init() {}
+
+    public func read(_ path: String) throws -> Data {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw errno == ENOENT ? FileSystemError.notFound(path) : FileSystemError.io(path, Self.errorText())
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw FileSystemError.isDirectory(path) }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw FileSystemError.io(path, "cannot be opened for reading")
+        }
+        defer { try? handle.close() }
+        do {
+            return try handle.readToEnd() ?? Data()
+        } catch {
+            throw FileSystemError.io(path, "\(error.localizedDescription)")
+        }
+    }
+
+    public func writeAtomically(_ data: Data, to path: String) throws {
+        let temp = try writeTemp(data, beside: path)
+        guard rename(temp, path) == 0 else {
+            let problem = Self.errorText()
+            unlink(temp)
+            throw FileSystemError.io(path, problem)
+        }
+        syncDirectory(of: path)
+    }
+
+    public func create(_ data: Data, at path: String) throws {
+        let temp = try writeTemp(data, beside: path)
+        defer { unlink(temp) }
+        // link() fails when the name is taken, so two processes can never both claim a file name.
+        guard link(temp, path) == 0 else {
+            throw errno == EEXIST ? FileSystemError.exists(path) : FileSystemError.io(path, Self.errorText())
+        }
+        syncDirectory(of: path)
+    }
+
+    private func writeTemp(_ data: Data, beside path: String) throws -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let temp = folder + "/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        var mode: mode_t = 0o644
+        var info = stat()
+        if stat(path, &info) == 0 { mode = info.st_mode & 0o7777 }
+        let descriptor = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw FileSystemError.io(path, Self.errorText()) }
+        var failure: String?
+        data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = Self.errorText()
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil, fsync(descriptor) != 0 { failure = Self.errorText() }
+        close(descriptor)
+        if let failure {
+            unlink(temp)
+            throw FileSystemError.io(path, failure)
+        }
+        return temp
+    }
+
+    private func syncDirectory(of path: String) {
+        let descriptor = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_CLOEXEC)
+        if descriptor >= 0 {
+            fsync(descriptor)
+            close(descriptor)
+        }
+    }
+
+    public func contents(of directory: String) throws -> [String] {
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            if !fileExists(directory) { throw FileSystemError.notFound(directory) }
+            throw FileSystemError.io(directory, error.localizedDescription)
+        }
+    }
+
+    public func fileExists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    public func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    public func createDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw FileSystemError.io(path, error.localizedDescription)
+        }
+    }
+
+    public func lock(_ path: String) throws -> any FileLock {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileSystemError.io(path, Self.errorText()) }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let busy = errno == EWOULDBLOCK
+            let problem = Self.errorText()
+            close(descriptor)
+            throw busy ? FileSystemError.locked(path) : FileSystemError.io(path, problem)
+        }
+        return DescriptorLock(descriptor: descriptor)
+    }
+
+    static func errorText() -> String { String(cString: strerror(errno)) }
+}
+
+final class DescriptorLock: FileLock, @unchecked Sendable {
+    private var descriptor: Int32
+    private let guardLock = NSLock()
+
+    init(descriptor: Int32) { self.descriptor = descriptor }
+
+    func release() {
+        guardLock.lock()
+        defer { guardLock.unlock() }
+        if descriptor >= 0 {
+            flock(descriptor, LOCK_UN)
+            close(descriptor)
+            descriptor = -1
+        }
+    }
+
+    deinit { release() }
+}

@@ -1,0 +1,238 @@
+import Foundation
+import OrderedCollections
+import Yams
+
+/// Reads YAML into `Value` (through libyaml) and writes `Value` back as predictable, diff-friendly YAML.
+public enum YAML {
+    /// Where a YAML text is malformed: a line counted from 1 within the text, and libyaml's problem.
+    public struct SyntaxError: Error, Equatable {
+        public var line: Int
+        public var problem: String
+    }
+
+    public static func parse(_ text: String) throws(SyntaxError) -> Value {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw describe(error)
+        } catch {
+            throw SyntaxError(line: 1, problem: "\(error)")
+        }
+        return node.map(value(of:)) ?? .null
+    }
+
+    private static func describe(_ error: YamlError) -> SyntaxError {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let detail = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+            return SyntaxError(line: mark.line, problem: detail)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return SyntaxError(
+                line: context.mark.line, problem: "duplicated key \(duplicates.joined(separator: ", "))")
+        default:
+            return SyntaxError(line: 1, problem: "\(error)")
+        }
+    }
+
+    static func value(of node: Node) -> Value {
+        switch node {
+        case .scalar(let scalar):
+            return scalar.style == .plain ? resolvePlain(scalar.string) : .string(scalar.string)
+        case .sequence(let sequence):
+            return .array(sequence.map(value(of:)))
+        case .mapping(let mapping):
+            var fields = OrderedDictionary<String, Value>()
+            for (key, item) in mapping {
+                fields[key.string ?? value(of: key).string ?? ""] = value(of: item)
+            }
+            return .object(fields)
+        case .alias:
+            return .null
+        }
+    }
+
+    /// The core-schema reading of an unquoted scalar. Timestamps stay strings.
+    static func resolvePlain(_ text: String) -> Value {
+        switch text {
+        case "", "~", "null", "Null", "NULL": return .null
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        default: break
+        }
+        if looksNumeric(text) {
+            if let number = Int(text) { return .int(number) }
+            if let number = Double(text) { return .double(number) }
+        }
+        return .string(text)
+    }
+
+    private static func looksNumeric(_ text: String) -> Bool {
+        guard let first = text.utf8.first else { return false }
+        guard first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
+            || (first >= 0x30 && first <= 0x39)
+        else { return false }
+        return text.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e")
+                || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+")
+        }
+    }
+
+    // MARK: - Writing
+
+    /// Writes a top-level mapping as block YAML; small scalar lists and maps are written in flow style.
+    public static func emit(_ fields: OrderedDictionary<String, Value>) -> String {
+        var out = ""
+        emitMapping(fields, indent: 0, into: &out)
+        return out
+    }
+
+    private static func emitMapping(_ fields: OrderedDictionary<String, Value>, indent: Int, into out: inout String) {
+        let pad = String(repeating: " ", count: indent)
+        for (key, item) in fields {
+            out += pad + scalar(key, flow: false) + ":"
+            emitNested(item, indent: indent, into: &out)
+        }
+    }
+
+    /// Writes what follows `key:` or `-`: an inline value, or a nested block on the next lines.
+    private static func emitNested(_ item: Value, indent: Int, into out: inout String) {
+        if let inline = flow(item, budget: 100 - indent) {
+            out += " " + inline + "\n"
+            return
+        }
+        switch item {
+        case .object(let fields):
+            out += "\n"
+            emitMapping(fields, indent: indent + 2, into: &out)
+        case .array(let items):
+            out += "\n"
+            emitSequence(items, indent: indent + 2, into: &out)
+        case .string(let text):
+            out += " " + (literalBlock(text, indent: indent + 2) ?? quoted(text)) + "\n"
+        default:
+            out += " " + (flow(item, budget: .max) ?? "null") + "\n"
+        }
+    }
+
+    private static func emitSequence(_ items: [Value], indent: Int, into out: inout String) {
+        let pad = String(repeating: " ", count: indent)
+        for item in items {
+            if case .object(let fields) = item, !fields.isEmpty, flow(item, budget: 100 - indent) == nil {
+                // "- key: value" with the following keys aligned under the first.
+                var nested = ""
+                emitMapping(fields, indent: indent + 2, into: &nested)
+                out += pad + "- " + nested.dropFirst(indent + 2)
+            } else {
+                out += pad + "-"
+                emitNested(item, indent: indent, into: &out)
+            }
+        }
+    }
+
+    /// The flow form of a value if it is short, single-line and holds only scalars (one level deep).
+    private static func flow(_ item: Value, budget: Int) -> String? {
+        switch item {
+        case .null: return "null"
+        case .bool(let flag): return flag ? "true" : "false"
+        case .int(let number): return String(number)
+        case .double(let number):
+            if number.isNaN { return ".nan" }
+            if number.isInfinite { return number < 0 ? "-.inf" : ".inf" }
+            return String(number)
+        case .string(let text):
+            if text.contains("\n") { return nil }
+            return scalar(text, flow: false)
+        case .array(let items):
+            if items.isEmpty { return "[]" }
+            var parts: [String] = []
+            for element in items {
+                switch element {
+                case .array, .object: return nil
+                case .string(let text) where text.contains("\n"): return nil
+                case .string(let text): parts.append(scalar(text, flow: true))
+                default: parts.append(flow(element, budget: .max)!)
+                }
+            }
+            let text = "[" + parts.joined(separator: ", ") + "]"
+            return text.count <= budget ? text : nil
+        case .object(let fields):
+            if fields.isEmpty { return "{}" }
+            var parts: [String] = []
+            for (key, element) in fields {
+                switch element {
+                case .array, .object: return nil
+                case .string(let text) where text.contains("\n"): return nil
+                case .string(let text): parts.append(scalar(key, flow: true) + ": " + scalar(text, flow: true))
+                default: parts.append(scalar(key, flow: true) + ": " + flow(element, budget: .max)!)
+                }
+            }
+            let text = "{" + parts.joined(separator: ", ") + "}"
+            return text.count <= budget ? text : nil
+        }
+    }
+
+    /// A string as a plain scalar when that reads back as the same string, else double-quoted.
+    static func scalar(_ text: String, flow: Bool) -> String {
+        isSafePlain(text, flow: flow) ? text : quoted(text)
+    }
+
+    private static func isSafePlain(_ text: String, flow: Bool) -> Bool {
+        guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return false }
+        if first == " " || last == " " || last == ":" { return false }
+        if "-?:,[]{}#&*!|>'\"%@`".unicodeScalars.contains(first) { return false }
+        if text.contains(": ") || text.contains(" #") { return false }
+        for character in text.unicodeScalars {
+            if character.value < 0x20 || character.value == 0x7F || character == "\u{FEFF}" { return false }
+            if flow && ",[]{}".unicodeScalars.contains(character) { return false }
+        }
+        if resolvePlain(text) != .string(text) { return false }
+        // YAML 1.1 readers (PyYAML, many CI tools) take these as booleans.
+        if ["y", "n", "yes", "no", "on", "off"].contains(text.lowercased()) { return false }
+        return true
+    }
+
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for character in text.unicodeScalars {
+            switch character {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if character.value < 0x20 || character.value == 0x7F {
+                    out += String(format: "\\x%02X", character.value)
+                } else if character == "\u{FEFF}" || character == "\u{2028}" || character == "\u{2029}" {
+                    out += String(format: "\\u%04X", character.value)
+                } else {
+                    out.unicodeScalars.append(character)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// A `|` block for multi-line text that a literal block carries exactly; nil when it cannot.
+    private static func literalBlock(_ text: String, indent: Int) -> String? {
+        guard text.contains("\n"), let first = text.first, first != " ", first != "\n" else { return nil }
+        var body = text
+        var chomp = "-"
+        if body.hasSuffix("\n") {
+            body.removeLast()
+            chomp = body.hasSuffix("\n") ? "+" : ""
+            if chomp == "+" { return nil }
+        }
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
+        for line in lines {
+            if line.last == " " || line.last == "\t" { return nil }
+            if line.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }) {
+                return nil
+            }
+        }
+        let pad = String(repeating: " ", count: indent)
+        return "|" + chomp + lines.map { $0.isEmpty ? "\n" : "\n" + pad + $0 }.joined()
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import OrderedCollections
+
+/// An incident as read from disk, with the bytes it was read from (to detect changes before a write).
+public struct LoadedIncident: Sendable {
+    public var path: String
+    public var relativePath: String
+    public var document: IncidentDocument
+    let original: Data
+}
+
+/// Reads and writes the incident files of one repo.
+public struct IncidentStore: Sendable {
+    public let root: String
+    let env: Environment
+    var fileSystem: any FileSystem { env.fileSystem }
+
+    public init(root: String, env: Environment) {
+        self.root = root
+        self.env = env
+    }
+
+    public var folder: String { root + "/incidents" }
+
+    public func relative(_ path: String) -> String {
+        path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
+    }
+
+    /// The incident file names, sorted (hidden and temp files left out).
+    public func fileNames() throws -> [String] {
+        guard fileSystem.isDirectory(folder) else { return [] }
+        return try fileSystem.contents(of: folder).filter { $0.hasSuffix(".md") && !$0.hasPrefix(".") }.sorted()
+    }
+
+    public func load(path: String) throws -> LoadedIncident {
+        let data: Data
+        do {
+            data = try fileSystem.read(path)
+        } catch let error as FileSystemError {
+            throw IncidentError.failure("\(error).")
+        }
+        let name = relative(path)
+        guard let text = String(validatingUTF8Data: data) else {
+            throw IncidentError.failure("\(name) is not UTF-8; it was left as it is. Convert it to UTF-8 to use it.")
+        }
+        let document = try IncidentDocument.parse(text, name: name)
+        return LoadedIncident(path: path, relativePath: name, document: document, original: data)
+    }
+
+    /// Every readable incident; each file that cannot be read is passed to `problem` and skipped.
+    public func loadAll(problem: (String) -> Void = { _ in }) throws -> [LoadedIncident] {
+        var incidents: [LoadedIncident] = []
+        for name in try fileNames() {
+            do {
+                incidents.append(try load(path: folder + "/" + name))
+            } catch {
+                problem("\(error)")
+            }
+        }
+        return incidents
+    }
+
+    // MARK: - Refs
+
+    /// Finds one incident by SPEC's ref order: id, path, file name, id prefix, slug fragment, `latest`.
+    public func resolve(_ ref: String) throws -> LoadedIncident {
+        let ref = ref.trimmingCharacters(in: .whitespaces)
+        guard !ref.isEmpty else { throw IncidentError.usage("the incident ref is empty; give an id, a path or 'latest'.") }
+        let all = try loadAll()
+        if let match = all.first(where: { $0.document.id == ref }) { return match }
+
+        for candidate in [ref.hasPrefix("/") ? ref : env.workingDirectory + "/" + ref, root + "/" + ref]
+        where candidate.hasSuffix(".md") && fileSystem.fileExists(candidate) && !fileSystem.isDirectory(candidate) {
+            return try load(path: standardize(candidate))
+        }
+        for name in [ref, ref + ".md"] where !ref.contains("/") {
+            if fileSystem.fileExists(folder + "/" + name) && !fileSystem.isDirectory(folder + "/" + name) {
+                return try load(path: folder + "/" + name)
+            }
+        }
+        let lowered = ref.lowercased()
+        let prefix = lowered.hasPrefix("inc-") ? lowered : "inc-" + lowered
+        let byPrefix = all.filter { $0.document.id.hasPrefix(prefix) }
+        if let match = try unique(byPrefix, ref: ref) { return match }
+        let bySlug = all.filter { ($0.relativePath as NSString).lastPathComponent.lowercased().contains(lowered) }
+        if let match = try unique(bySlug, ref: ref) { return match }
+        if lowered == "latest" {
+            if let newest = all.max(by: { ($0.document.created ?? .distantPast) < ($1.document.created ?? .distantPast) }) {
+                return newest
+            }
+            throw IncidentError.failure("there are no incidents in \(relative(folder)) yet; start one with `incident new`.")
+        }
+        throw IncidentError.failure(
+            "no incident matches '\(ref)'; give an id (inc-…), a path, part of a file name, or 'latest' (`incident list` shows them).")
+    }
+
+    private func unique(_ matches: [LoadedIncident], ref: String) throws -> LoadedIncident? {
+        if matches.count == 1 { return matches[0] }
+        if matches.count > 1 {
+            let lines = matches.prefix(10).map { "  \($0.document.id)  \($0.relativePath)" }.joined(separator: "\n")
+            throw IncidentError.failure(
+                "'\(ref)' matches \(matches.count) incidents; give one of these ids:\n\(lines)")
+        }
+        return nil
+    }
+
+    private func standardize(_ path: String) -> String {
+        (path as NSString).standardizingPath
+    }
+
+    // MARK: - Writing
+
+    /// Rewrites an incident atomically, under a lock, unless the file changed since it was read.
+    @discardableResult
+    public func save(_ incident: LoadedIncident, document: IncidentDocument) throws -> LoadedIncident {
+        let lock: any FileLock
+        do {
+            lock = try fileSystem.lock(incident.path)
+        } catch FileSystemError.locked {
+            throw IncidentError.failure(
+                "\(incident.relativePath) is being written by another incident command; nothing was written; try again in a moment.")
+        } catch FileSystemError.notFound {
+            throw IncidentError.failure("\(incident.relativePath) was removed while this command ran; nothing was written.")
+        }
+        defer { lock.release() }
+        let current = try? fileSystem.read(incident.path)
+        guard current == incident.original else {
+            throw IncidentError.failure(
+                "\(incident.relativePath) changed on disk since it was read (an editor or another incident command); nothing was written; run the command again."
+            )
+        }
+        let data = Data(document.serialized().utf8)
+        do {
+            try fileSystem.writeAtomically(data, to: incident.path)
+        } catch {
+            throw IncidentError.failure("could not write \(incident.relativePath): \(error); the file is unchanged.")
+        }
+        return LoadedIncident(
+            path: incident.path, relativePath: incident.relativePath, document: document, original: data)
+    }
+
+    /// Writes a new incident as `<date>-<slug>.md`, or `<date>-<slug>-<id>.md` when the name is taken.
+    public func create(_ document: IncidentDocument) throws -> LoadedIncident {
+        try fileSystem.createDirectory(folder)
+        let day = document.created.map(Time.day) ?? Time.day(env.now)
+        let slug = Slug.make(document.title)
+        let data = Data(document.serialized().utf8)
+        for name in ["\(day)-\(slug).md", "\(day)-\(slug)-\(document.id).md"] {
+            let path = folder + "/" + name
+            do {
+                try fileSystem.create(data, at: path)
+                return LoadedIncident(path: path, relativePath: relative(path), document: document, original: data)
+            } catch FileSystemError.exists {
+                continue
+            }
+        }
+        throw IncidentError.failure("could not find a free file name for \(document.id) in \(relative(folder)).")
+    }
+
+    /// A fresh id: "inc-" and 6 random characters of [0-9a-z], drawn again while taken.
+    public func newID() throws -> String {
+        let taken = Set(try loadAll().map(\.document.id))
+        let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz")
+        while true {
+            var bits = env.random()
+            var id = "inc-"
+            for _ in 0..<6 {
+                id.append(alphabet[Int(bits % 36)])
+                bits /= 36
+            }
+            if !taken.contains(id) { return id }
+        }
+    }
+}
+
+/// File-name slugs: ASCII `[a-z0-9-]`, at most 60 characters, cut at a word boundary.
+public enum Slug {
+    public static func make(_ title: String, limit: Int = 60) -> String {
+        var slug = ""
+        var pendingDash = false
+        let folded = title.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).lowercased()
+        for scalar in folded.unicodeScalars {
+            if scalar.isASCII && (CharacterSet.lowercaseLetters.contains(scalar) || CharacterSet.decimalDigits.contains(scalar)) {
+                if pendingDash && !slug.isEmpty { slug.append("-") }
+                slug.unicodeScalars.append(scalar)
+                pendingDash = false
+            } else {
+                pendingDash = true
+            }
+        }
+        if slug.count > limit {
+            let cut = slug.prefix(limit)
+            slug = cut.last == "-" ? String(cut.dropLast()) : (cut.lastIndex(of: "-").map { String(cut[..<$0]) } ?? String(cut))
+        }
+        return slug.isEmpty ? "incident" : slug
+    }
+}

@@ -1,0 +1,29 @@
+/// Every failure a user can meet, each carrying what they need to act on it; `exitCode` follows SPEC.
+public enum IncidentError: Error, Equatable, CustomStringConvertible {
+    /// Exit 1: a malformed file or template, a ref problem, a lock, a stale file.
+    case failure(String)
+    /// Exit 2: cancelled at a prompt or a declined confirmation.
+    case cancelled(String)
+    /// Exit 3: a stage gate not met; each entry names one missing field or failing check.
+    case gate(stage: String, missing: [String])
+    /// Exit 64: an unknown flag, field id or a bad value.
+    case usage(String)
+
+    public var exitCode: Int32 {
+        switch self {
+        case .failure: return 1
+        case .cancelled: return 2
+        case .gate: return 3
+        case .usage: return 64
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .failure(let message), .cancelled(let message), .usage(let message): return message
+        case .gate(let stage, let missing):
+            let list = missing.map { "  - \($0)" }.joined(separator: "\n")
+            return "stage \(stage) is not complete; missing:\n\(list)"
+        }
+    }
+}

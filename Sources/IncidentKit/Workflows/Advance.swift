@@ -1,0 +1,251 @@
+import Foundation
+import OrderedCollections
+
+/// What `incident advance` was asked to do.
+public struct AdvanceRequest: Sendable {
+    public var ref: String
+    public var answersFile: String?
+    public var sets: [String] = []
+    public var edit = false
+    public var yes = false
+    public var checks: [String] = []
+    public var skipReason: String?
+    public var rerender: String?
+
+    public init(ref: String) { self.ref = ref }
+}
+
+/// What `incident advance` did.
+public struct AdvanceResult: Sendable {
+    public var id: String
+    public var path: String
+    public var stage: String
+    public var skipped: Bool
+    public var rerendered: Bool
+    public var nextStage: String
+    public var status: String
+    public var redactions: OrderedDictionary<String, Int>
+    public var document: IncidentDocument
+}
+
+/// Completes (or skips, or re-renders) the current stage of one incident.
+public struct AdvanceWorkflow: Sendable {
+    let workspace: Workspace
+
+    public init(workspace: Workspace) { self.workspace = workspace }
+
+    public func run(_ request: AdvanceRequest) throws -> AdvanceResult {
+        let store = workspace.store
+        let incident = try store.resolve(request.ref)
+        if let stage = request.rerender { return try rerender(incident, stage: stage) }
+
+        var document = incident.document
+        let stage = document.stage
+        if stage == "resolved" || stage == "closed" || document.status != Status.open.rawValue {
+            throw IncidentError.failure(
+                "\(document.id) is \(document.status) (stage \(stage)); there is nothing to advance. `incident reopen \(document.id)` reopens it.")
+        }
+        let order = try workspace.stageOrder()
+        guard order.contains(stage) else {
+            throw IncidentError.failure(
+                "\(incident.relativePath) is at stage '\(stage)', which is not in the stages of \(Config.fileName) (\(order.joined(separator: ", "))); fix one of them.")
+        }
+        let template = try workspace.templates.stage(stage)
+        let now = Time.format(workspace.env.now)
+        let next = try workspace.stage(after: stage)
+
+        if let reason = request.skipReason {
+            var counts = OrderedDictionary<String, Int>()
+            let redacted = try Redactor(config: workspace.config).redact(reason, counts: &counts)
+            var stages = document.stages
+            stages[stage] = ["skipped": .string(now), "reason": .string(redacted)]
+            document.fields["stages"] = .object(stages)
+            moveOn(&document, to: next)
+            document.appendSection(stage: stage, markdown: "## \(template.title)\n\n_Skipped on \(now): \(redacted)_")
+            let saved = try store.save(incident, document: document)
+            return result(saved, stage: stage, skipped: true, redactions: counts)
+        }
+
+        let rules = AnswerRules(template: template, readFile: { path in
+            let data = try workspace.readUserFile(path, what: "answer file")
+            guard let text = String(validatingUTF8Data: data) else {
+                throw IncidentError.usage("'\(path)' is not UTF-8 text.")
+            }
+            return text
+        })
+        var answers = try collectAnswers(request, template: template, rules: rules, document: document)
+        var redactions = OrderedDictionary<String, Int>()
+        let redactor = try Redactor(config: workspace.config)
+        try runAction(template, request: request, document: document, answers: &answers, redactor: redactor, counts: &redactions)
+
+        try rules.checkLimits(answers)
+        let missing = rules.missing(answers)
+        if !missing.isEmpty { throw IncidentError.gate(stage: stage, missing: missing) }
+
+        answers = answers.mapValues { redactor.redact($0, counts: &redactions) }
+        var stages = document.stages
+        var record: OrderedDictionary<String, Value> = ["completed": .string(now)]
+        if !answers.isEmpty { record["answers"] = .object(answers) }
+        stages[stage] = .object(record)
+        document.fields["stages"] = .object(stages)
+        let markdown = try StageSection.render(
+            template, document: document, answers: answers, analysis: nil, file: incident.relativePath)
+
+        if let prompter = workspace.env.prompter, !request.yes {
+            prompter.show("\n" + markdown + "\n")
+            guard try prompter.confirm("Write this section to \(incident.relativePath)?", defaultYes: true) else {
+                throw IncidentError.cancelled("nothing was written.")
+            }
+        }
+        moveOn(&document, to: next)
+        document.appendSection(stage: stage, markdown: markdown)
+        let saved = try store.save(incident, document: document)
+        return result(saved, stage: stage, skipped: false, redactions: redactions)
+    }
+
+    private func moveOn(_ document: inout IncidentDocument, to next: String?) {
+        if let next {
+            document.fields["stage"] = .string(next)
+        } else {
+            document.fields["stage"] = "resolved"
+            document.fields["status"] = "resolved"
+        }
+    }
+
+    private func result(
+        _ saved: LoadedIncident, stage: String, skipped: Bool, rerendered: Bool = false,
+        redactions: OrderedDictionary<String, Int>
+    ) -> AdvanceResult {
+        AdvanceResult(
+            id: saved.document.id, path: saved.relativePath, stage: stage, skipped: skipped, rerendered: rerendered,
+            nextStage: saved.document.stage, status: saved.document.status, redactions: redactions,
+            document: saved.document)
+    }
+
+    private func collectAnswers(
+        _ request: AdvanceRequest, template: StageTemplate, rules: AnswerRules, document: IncidentDocument
+    ) throws -> Answers {
+        var answers = Answers()
+        if let path = request.answersFile {
+            let data = path == "-" ? try workspace.env.readStandardInput() : try workspace.readUserFile(path, what: "answers file")
+            guard let text = String(validatingUTF8Data: data) else {
+                throw IncidentError.usage("answers file '\(path)' is not UTF-8 text.")
+            }
+            let value: Value
+            do {
+                value = try YAML.parse(text)
+            } catch {
+                throw IncidentError.usage("answers file '\(path)' line \(error.line): \(error.problem); it must be YAML or JSON.")
+            }
+            answers = try rules.normalize(value, source: "answers file '\(path)'")
+        }
+        for assignment in request.sets { try rules.apply(set: assignment, to: &answers) }
+        if request.edit { answers = try EditAnswers(workspace: workspace).edit(answers, template: template, rules: rules, id: document.id) }
+        if let prompter = workspace.env.prompter, !request.edit {
+            try Interview(prompter: prompter, template: template, rules: rules, incidentTitle: document.title).run(into: &answers)
+        }
+        // Template order, so the stored record reads like the form.
+        var ordered = Answers()
+        for field in template.fields {
+            if let value = answers[field.id] { ordered[field.id] = value }
+        }
+        return ordered
+    }
+
+    private func runAction(
+        _ template: StageTemplate, request: AdvanceRequest, document: IncidentDocument, answers: inout Answers,
+        redactor: Redactor, counts: inout OrderedDictionary<String, Int>
+    ) throws {
+        let actions = StageActions(workspace: workspace)
+        switch template.action {
+        case .githubIssue:
+            if document.fields["github"]?["number"] == nil {
+                throw IncidentError.gate(
+                    stage: template.name,
+                    missing: ["github: the incident has no GitHub issue yet; file one with `incident issue \(document.id)`, or `incident advance \(document.id) --skip --reason TEXT`"])
+            }
+        case .linkCommits:
+            let found = actions.commits(naming: document.id)
+            guard !found.isEmpty, template.field("commits") != nil else { break }
+            var include = true
+            if let prompter = workspace.env.prompter, !request.yes {
+                prompter.show("Commits naming \(document.id):\n" + found.map { "  \($0)" }.joined(separator: "\n"))
+                include = try prompter.confirm("Link these \(found.count) commits?", defaultYes: true)
+            }
+            if include {
+                let given = answers["commits"]?.array ?? []
+                answers["commits"] = .array(given + found.map(Value.string).filter { !given.contains($0) })
+            }
+        case .runChecks:
+            let checks = request.checks.isEmpty ? workspace.config.checks : request.checks.map { Config.Check(name: $0, run: $0, timeout: nil) }
+            guard !checks.isEmpty else {
+                throw IncidentError.gate(
+                    stage: template.name,
+                    missing: ["checks: none configured; add verify.checks to \(Config.fileName) or pass --check CMD"])
+            }
+            let (records, passed) = try actions.runChecks(checks, redactor: redactor, counts: &counts)
+            if !passed {
+                let failed = records.filter { $0["result"]?.string != "passed" }.map { record in
+                    "check '\(record["name"]?.string ?? "")' \(record["result"]?.string ?? "failed") with exit status \(record["exit_status"]?.int ?? -1):\n"
+                        + (record["output_tail"]?.string ?? "").split(separator: "\n").suffix(10).map { "      \($0)" }.joined(separator: "\n")
+                }
+                throw IncidentError.gate(stage: template.name, missing: failed)
+            }
+            answers["checks"] = .array(records)
+        case .analyzeLog, nil:
+            break
+        }
+    }
+
+    private func rerender(_ incident: LoadedIncident, stage: String) throws -> AdvanceResult {
+        var document = incident.document
+        guard let record = document.stages[stage], record["completed"] != nil else {
+            throw IncidentError.usage("--rerender \(stage): \(document.id) has no completed stage '\(stage)' to render again.")
+        }
+        let template = try workspace.templates.stage(stage)
+        let markdown = try StageSection.render(
+            template, document: document, answers: record["answers"]?.object ?? [:], analysis: nil,
+            file: incident.relativePath)
+        if !document.replaceSection(stage: stage, markdown: markdown) {
+            document.appendSection(stage: stage, markdown: markdown)
+        }
+        let saved = try workspace.store.save(incident, document: document)
+        return result(saved, stage: stage, skipped: false, rerendered: true, redactions: [:])
+    }
+}
+
+/// `advance --edit`: the answers as YAML in $VISUAL or $EDITOR, read back when the editor exits.
+struct EditAnswers: Sendable {
+    let workspace: Workspace
+
+    func edit(_ answers: Answers, template: StageTemplate, rules: AnswerRules, id: String) throws -> Answers {
+        let env = workspace.env
+        let editor = env.variables["VISUAL"] ?? env.variables["EDITOR"] ?? "vi"
+        let folder = env.variables["TMPDIR"] ?? "/tmp"
+        let path = "\(folder)/incident-\(id)-\(template.name)-\(env.random() % 1_000_000).yml"
+        var text = "# \(id) · stage \(template.name): answer each field, save and quit. Lines starting with # are ignored.\n"
+        for field in template.fields {
+            text += "\n# \(field.label) (\(field.type.rawValue)\(field.required ? ", required" : ""))"
+            if let description = field.description { text += ": \(description)" }
+            if !field.options.isEmpty { text += " Options: \(field.options.map(\.label).joined(separator: ", "))." }
+            text += "\n"
+            let value = answers[field.id] ?? (field.type.isListLike ? .array([]) : .string(""))
+            text += YAML.emit([field.id: value])
+        }
+        try env.fileSystem.writeAtomically(Data(text.utf8), to: path)
+        let status = try env.processes.interactive("/bin/sh", arguments: ["-c", editor + " \"$1\"", "sh", path], in: workspace.root)
+        guard status == 0 else {
+            throw IncidentError.cancelled("the editor (\(editor)) exited with status \(status); nothing was written. Your answers are in \(path).")
+        }
+        let edited = String(validatingUTF8Data: try env.fileSystem.read(path)) ?? ""
+        let value: Value
+        do {
+            value = try YAML.parse(edited)
+        } catch {
+            throw IncidentError.usage("\(path) line \(error.line): \(error.problem); fix it and run `advance --answers \(path)`.")
+        }
+        var result = try rules.normalize(value, source: path)
+        for (key, item) in result where item.isBlank { result[key] = nil }
+        return result
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import OrderedCollections
+
+/// What `incident new` was asked to do.
+public struct NewIncidentRequest: Sendable {
+    public var fromLog: String?
+    public var title: String?
+    public var severity: Severity?
+    public var environment: String?
+    public var services: [String] = []
+    public var sets: [String] = []
+    public var noDedupe = false
+
+    public init() {}
+}
+
+/// What `incident new` did: a new incident, or a recurrence added to an open one.
+public struct NewIncidentResult: Sendable {
+    public var incident: LoadedIncident
+    public var deduplicated: Bool
+    public var redactions: OrderedDictionary<String, Int>
+    /// Set when a resolved incident had the same fingerprint: its fix regressed.
+    public var regressionOf: String?
+
+    public func toValue() -> Value {
+        let fields = incident.document.fields
+        return [
+            "id": .string(incident.document.id), "path": .string(incident.relativePath),
+            "title": fields["title"] ?? .null, "severity": fields["severity"] ?? .null, "stage": fields["stage"] ?? .null,
+            "status": fields["status"] ?? .null, "fingerprint": fields["fingerprint"] ?? .null,
+            "services": fields["services"] ?? .array([]), "occurrences": fields["occurrences"] ?? .null,
+            "first_seen": fields["first_seen"] ?? .null, "last_seen": fields["last_seen"] ?? .null,
+            "recurrence_of": fields["recurrence_of"] ?? .null, "deduplicated": .bool(deduplicated),
+            "redactions": .object(redactions.mapValues(Value.int)),
+        ]
+    }
+}
+
+/// Starts an incident (from a log excerpt or a title) and completes its first stage.
+public struct NewIncidentWorkflow: Sendable {
+    let workspace: Workspace
+
+    public init(workspace: Workspace) { self.workspace = workspace }
+
+    public func run(_ request: NewIncidentRequest) throws -> NewIncidentResult {
+        let env = workspace.env
+        let order = try workspace.stageOrder()
+        let firstStage = order[0]
+        let template = try workspace.templates.stage(firstStage)
+        let redactor = try Redactor(config: workspace.config)
+        var redactions = OrderedDictionary<String, Int>()
+
+        var analysis: LogAnalysis?
+        if let source = request.fromLog {
+            let data: Data
+            if source == "-" {
+                if env.stdinIsTerminal {
+                    throw IncidentError.usage(
+                        "--from-log - reads a log from standard input, which is a terminal; pipe a log in (kubectl logs POD | incident new --from-log -) or give a file.")
+                }
+                data = try env.readStandardInput()
+            } else {
+                data = try workspace.readUserFile(source, what: "log file")
+            }
+            let result = LogAnalyzer(redactor: redactor, now: env.now).analyze(data)
+            redactions = result.redactions
+            analysis = result
+        } else if (request.title ?? "").isEmpty {
+            throw IncidentError.usage("incident new needs --title TEXT, or --from-log FILE to take the title from a log.")
+        }
+
+        let rules = AnswerRules(template: template, readFile: { path in
+            String(decoding: try workspace.readUserFile(path, what: "answer file"), as: UTF8.self)
+        })
+        var answers = Answers()
+        for assignment in request.sets { try rules.apply(set: assignment, to: &answers) }
+        try rules.checkLimits(answers)
+        let missing = rules.missing(answers)
+        if !missing.isEmpty { throw IncidentError.gate(stage: firstStage, missing: missing) }
+        answers = answers.mapValues { redactor.redact($0, counts: &redactions) }
+
+        let existing = try workspace.store.loadAll()
+        let fingerprint = analysis?.primary == nil ? nil : analysis?.fingerprint
+        if let fingerprint, !request.noDedupe,
+            let open = existing.first(where: { $0.document.fingerprint == fingerprint && $0.document.status == Status.open.rawValue })
+        {
+            return try addOccurrence(to: open, analysis: analysis!, redactions: redactions)
+        }
+        let resolved = fingerprint.flatMap { print in
+            existing.filter { $0.document.fingerprint == print && $0.document.status == Status.resolved.rawValue }
+                .max { ($0.document.created ?? .distantPast) < ($1.document.created ?? .distantPast) }
+        }
+
+        let now = env.now
+        let stamp = Time.format(now)
+        let title = request.title ?? analysis?.title ?? "Untitled incident"
+        var fields = OrderedDictionary<String, Value>()
+        fields["id"] = .string(try workspace.store.newID())
+        fields["title"] = .string(redactor.redact(title, counts: &redactions))
+        fields["severity"] = .string((request.severity ?? analysis?.severity ?? .medium).rawValue)
+        fields["status"] = "open"
+        fields["stage"] = .string(order.count > 1 ? order[1] : "resolved")
+        if order.count == 1 { fields["status"] = "resolved" }
+        fields["environment"] = .optional(request.environment ?? analysis?.environment)
+        let services = request.services.isEmpty ? analysis?.services ?? [] : request.services
+        fields["services"] = .strings(services)
+        fields["source"] = .optional(analysis?.sourceLocations.first)
+        fields["fingerprint"] = .optional(fingerprint)
+        fields["occurrences"] = analysis?.primary.map { .int($0.count) } ?? .null
+        fields["first_seen"] = .optional(analysis?.primary?.firstSeen.map(Time.format))
+        fields["last_seen"] = .optional(analysis?.primary?.lastSeen.map(Time.format))
+        fields["recurrence_of"] = .optional(resolved?.document.id)
+        fields["created"] = .string(stamp)
+        var record: OrderedDictionary<String, Value> = ["completed": .string(stamp)]
+        if !answers.isEmpty { record["answers"] = .object(answers) }
+        fields["stages"] = .object([firstStage: .object(record)])
+
+        var document = IncidentDocument(fields: fields, body: "# \(fields["title"]!.string!)\n")
+        let day = Time.day(now)
+        let markdown = try StageSection.render(
+            template, document: document, answers: answers, analysis: analysis?.toValue(),
+            file: "incidents/\(day)-\(Slug.make(document.title)).md")
+        document.appendSection(stage: firstStage, markdown: markdown)
+        let created = try workspace.store.create(document)
+        return NewIncidentResult(
+            incident: created, deduplicated: false, redactions: redactions, regressionOf: resolved?.document.id)
+    }
+
+    /// The same error is still happening: count what is new and note it at the end of the file.
+    private func addOccurrence(to incident: LoadedIncident, analysis: LogAnalysis, redactions: OrderedDictionary<String, Int>)
+        throws -> NewIncidentResult
+    {
+        var document = incident.document
+        let lastSeen = document.fields["last_seen"]?.string.flatMap(Time.parse)
+        let times = analysis.primary?.times ?? []
+        let fresh = lastSeen.map { cutoff in times.filter { $0 > cutoff } } ?? times
+        let added = times.isEmpty ? (analysis.primary?.count ?? 0) : fresh.count
+        document.fields["occurrences"] = .int((document.fields["occurrences"]?.int ?? 0) + added)
+        if let newest = fresh.max() { document.fields["last_seen"] = .string(Time.format(newest)) }
+        let when = fresh.max().map(Time.format) ?? Time.format(workspace.env.now)
+        var note = "**Seen again**: \(added) new occurrence\(added == 1 ? "" : "s")"
+        if let first = fresh.min(), let last = fresh.max() {
+            note += first == last ? " at \(Time.format(first))" : " from \(Time.format(first)) to \(Time.format(last))"
+        }
+        note += " (added \(Time.format(workspace.env.now)))."
+        document.appendOccurrence(at: when, markdown: note)
+        let saved = try workspace.store.save(incident, document: document)
+        return NewIncidentResult(incident: saved, deduplicated: true, redactions: redactions, regressionOf: nil)
+    }
+}

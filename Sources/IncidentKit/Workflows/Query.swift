@@ -1,0 +1,90 @@
+import Foundation
+import OrderedCollections
+
+/// Filters for `incident list`.
+public struct ListRequest: Sendable {
+    public var stage: String?
+    public var status: String?
+    public var severity: Severity?
+    public var service: String?
+    public var since: Date?
+
+    public init() {}
+}
+
+/// `incident list` and `incident show`: reading incidents without changing them.
+public struct QueryWorkflow {
+    let workspace: Workspace
+
+    public init(workspace: Workspace) { self.workspace = workspace }
+
+    /// The matching incidents, newest first; unreadable files go to `problem`.
+    public func list(_ request: ListRequest, problem: (String) -> Void) throws -> [LoadedIncident] {
+        let all = try workspace.store.loadAll(problem: problem)
+        return all.filter { incident in
+            let document = incident.document
+            if let stage = request.stage, document.stage != stage { return false }
+            if let status = request.status, document.status != status { return false }
+            if let severity = request.severity, document.severity != severity.rawValue { return false }
+            if let service = request.service, !document.services.contains(service) { return false }
+            if let since = request.since, (document.created ?? .distantPast) < since { return false }
+            return true
+        }.sorted { ($0.document.created ?? .distantPast, $0.document.id) > ($1.document.created ?? .distantPast, $1.document.id) }
+    }
+
+    public func show(_ ref: String) throws -> LoadedIncident {
+        try workspace.store.resolve(ref)
+    }
+
+    /// The `list --json` / `show --json` object: the front-matter with `path` (and, for show, `sections`).
+    public static func jsonObject(_ incident: LoadedIncident, sections: Bool) -> Value {
+        var fields = incident.document.fields
+        fields["path"] = .string(incident.relativePath)
+        if sections {
+            fields["sections"] = .object(incident.document.sections.mapValues { .string($0.trimmingCharacters(in: .newlines)) })
+        }
+        return .object(fields)
+    }
+}
+
+/// `incident set`: changes title, severity, owner, environment or services.
+public struct SetFieldsWorkflow {
+    let workspace: Workspace
+
+    public init(workspace: Workspace) { self.workspace = workspace }
+
+    public static let keys = ["title", "severity", "owner", "environment", "services"]
+
+    public func run(ref: String, assignments: [String]) throws -> LoadedIncident {
+        guard !assignments.isEmpty else {
+            throw IncidentError.usage("incident set needs at least one KEY=VALUE, with KEY one of \(Self.keys.joined(separator: ", ")).")
+        }
+        var changes: [(String, Value)] = []
+        var counts = OrderedDictionary<String, Int>()
+        let redactor = try Redactor(config: workspace.config)
+        for assignment in assignments {
+            guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+                throw IncidentError.usage("'\(assignment)' is not KEY=VALUE; KEY is one of \(Self.keys.joined(separator: ", ")).")
+            }
+            let key = String(assignment[..<equals])
+            let text = redactor.redact(String(assignment[assignment.index(after: equals)...]), counts: &counts)
+            switch key {
+            case "severity": changes.append((key, .string(try Severity.parse(text).rawValue)))
+            case "title":
+                guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw IncidentError.usage("title cannot be empty.")
+                }
+                changes.append((key, .string(text)))
+            case "owner", "environment": changes.append((key, text.isEmpty ? .null : .string(text)))
+            case "services":
+                changes.append((key, .strings(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })))
+            default:
+                throw IncidentError.usage("'\(key)' cannot be set; use one of \(Self.keys.joined(separator: ", ")).")
+            }
+        }
+        let incident = try workspace.store.resolve(ref)
+        var document = incident.document
+        for (key, value) in changes { document.fields[key] = value }
+        return try workspace.store.save(incident, document: document)
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import IncidentKit
+
+struct AdvanceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "advance",
+        abstract: "Complete the current stage of an incident and write its section.",
+        discussion: """
+            On a terminal, asks for each field the stage's template declares, shows the section and
+            asks before writing. Elsewhere, answers come from --answers, --set or --edit, and a
+            missing required answer fails with exit 3 naming the field.
+
+            Examples:
+              incident advance latest
+              incident advance inc-7f3a2c --answers whys.yml
+              incident advance 7f3a --set 'tests={name: redis reconnects, kind: integration}'
+              incident advance latest --skip --reason "no GitHub for this one"
+              incident advance latest --check "swift test"
+            """)
+
+    @Argument(help: "The incident: an id, id prefix, path, part of its file name, or 'latest'.")
+    var ref: String
+
+    @Option(help: ArgumentHelp("Answers as YAML or JSON keyed by field id; - for stdin.", valueName: "file"))
+    var answers: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Set one field; repeated, appends to lists.", valueName: "id=value"))
+    var sets: [String] = []
+
+    @Flag(help: "Edit the answers as YAML in $EDITOR.")
+    var edit = false
+
+    @Flag(name: [.short, .long], help: "Write without asking for confirmation.")
+    var yes = false
+
+    @Option(name: .customLong("check"), help: ArgumentHelp("verify: run this command instead of the configured checks (repeatable).", valueName: "cmd"))
+    var checks: [String] = []
+
+    @Flag(help: "Skip the current stage, on the record (needs --reason).")
+    var skip = false
+
+    @Option(help: "Why the stage is skipped.")
+    var reason: String?
+
+    @Option(help: ArgumentHelp("Render a completed stage's section again from its stored answers.", valueName: "stage"))
+    var rerender: String?
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    @OptionGroup var globals: GlobalOptions
+
+    func validate() throws {
+        if skip && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--skip needs --reason TEXT saying why the stage is skipped.")
+        }
+        if reason != nil && !skip { throw ValidationError("--reason goes with --skip.") }
+        if rerender != nil && (skip || answers != nil || !sets.isEmpty || edit) {
+            throw ValidationError("--rerender renders stored answers; it takes no --answers, --set, --edit or --skip.")
+        }
+    }
+
+    func run() throws {
+        try Live.perform(globals) { live in
+            var request = AdvanceRequest(ref: ref)
+            request.answersFile = answers
+            request.sets = sets
+            request.edit = edit
+            request.yes = yes
+            request.checks = checks
+            request.skipReason = skip ? reason : nil
+            request.rerender = rerender
+            let result = try AdvanceWorkflow(workspace: try live.workspace()).run(request)
+            if json {
+                live.json([
+                    "id": .string(result.id), "path": .string(result.path), "stage": .string(result.stage),
+                    "skipped": .bool(result.skipped), "stage_now": .string(result.nextStage),
+                    "status": .string(result.status),
+                    "redactions": .object(result.redactions.mapValues(Value.int)),
+                ])
+                return
+            }
+            let verb = result.rerendered ? "Re-rendered" : result.skipped ? "Skipped" : "Completed"
+            live.out("\(verb) \(result.stage) for \(result.id)  \(result.path)")
+            if !result.redactions.isEmpty {
+                live.out("  redacted: " + result.redactions.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+            }
+            if result.status == "open" {
+                live.out("Next: incident advance \(result.id)   (stage \(result.nextStage))")
+            } else if !result.rerendered {
+                live.out("\(result.id) is \(result.status).")
+            }
+        }
+    }
+}

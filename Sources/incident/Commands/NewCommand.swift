@@ -1,0 +1,84 @@
+import ArgumentParser
+import IncidentKit
+
+struct NewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "new",
+        abstract: "Start an incident from a log excerpt (or a title) and complete its identify stage.",
+        discussion: """
+            The log is analysed: the primary error, its severity, occurrences, services, source and
+            config warnings; secrets are redacted before anything is written. A log whose error
+            matches an open incident is added to it instead (--no-dedupe opts out).
+
+            Examples:
+              kubectl logs api-7f9 | incident new --from-log - --env staging
+              incident new --from-log app.log --severity high --service redis
+              incident new --title "Checkout latency over SLO" --severity medium
+            """)
+
+    @Option(name: .customLong("from-log"), help: ArgumentHelp("A log file, or - for standard input.", valueName: "file"))
+    var fromLog: String?
+
+    @Option(help: "The title; default: suggested from the log.")
+    var title: String?
+
+    @Option(help: "critical, high, medium or low; default: from the log.")
+    var severity: Severity?
+
+    @Option(help: ArgumentHelp("The environment, such as staging or production.", valueName: "name"))
+    var env: String?
+
+    @Option(name: .customLong("service"), help: ArgumentHelp("An affected service (repeatable).", valueName: "name"))
+    var services: [String] = []
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Answer an identify field, such as impact=TEXT (repeatable).", valueName: "id=value"))
+    var sets: [String] = []
+
+    @Flag(name: .customLong("no-dedupe"), help: "Always start a new incident, even when an open one has the same error.")
+    var noDedupe = false
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    @OptionGroup var globals: GlobalOptions
+
+    func run() throws {
+        try Live.perform(globals) { live in
+            var request = NewIncidentRequest()
+            request.fromLog = fromLog
+            request.title = title
+            request.severity = severity
+            request.environment = env
+            request.services = services
+            request.sets = sets
+            request.noDedupe = noDedupe
+            let result = try NewIncidentWorkflow(workspace: try live.workspace()).run(request)
+            let document = result.incident.document
+            if let previous = result.regressionOf {
+                live.warn("this error was resolved before in \(previous): the fix regressed. Recorded as recurrence_of: \(previous).")
+            }
+            if json {
+                live.json(result.toValue())
+                return
+            }
+            if result.deduplicated {
+                live.out("Added to open incident \(document.id)  \(result.incident.relativePath)")
+                live.out("  same error as before; \(document.fields["occurrences"]?.int ?? 0) occurrences, last seen \(document.fields["last_seen"]?.string ?? "?")")
+            } else {
+                live.out("Created \(live.paint(document.id, 1))  \(result.incident.relativePath)")
+                live.out("  \(document.title)")
+                var facts = ["severity \(document.severity)"]
+                if let count = document.fields["occurrences"]?.int { facts.append("\(count) occurrences") }
+                if !document.services.isEmpty { facts.append("services \(document.services.joined(separator: ", "))") }
+                if let environment = document.fields["environment"]?.string { facts.append(environment) }
+                live.out("  " + facts.joined(separator: " · "))
+            }
+            if !result.redactions.isEmpty {
+                live.out("  redacted: " + result.redactions.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+            }
+            if document.status == "open" {
+                live.out("Next: incident advance \(document.id)   (stage \(document.stage))")
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import ArgumentParser
+import Foundation
+import IncidentKit
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show one incident.",
+        discussion: "Example: incident show latest --json | jq .sections")
+
+    @Argument(help: "The incident: an id, id prefix, path, part of its file name, or 'latest'.")
+    var ref: String
+
+    @Flag(help: "Print the front-matter, path and sections as JSON.")
+    var json = false
+
+    @OptionGroup var globals: GlobalOptions
+
+    func run() throws {
+        try Live.perform(globals) { live in
+            let incident = try QueryWorkflow(workspace: try live.workspace()).show(ref)
+            if json {
+                live.json(QueryWorkflow.jsonObject(incident, sections: true))
+                return
+            }
+            let document = incident.document
+            live.out("\(live.paint(document.id, 1))  \(document.title)")
+            var facts = [document.severity, document.status, "stage \(document.stage)"]
+            if let environment = document.fields["environment"]?.string { facts.append(environment) }
+            if !document.services.isEmpty { facts.append(document.services.joined(separator: ", ")) }
+            live.out(facts.joined(separator: " · "))
+            live.out(incident.relativePath)
+            if let github = document.fields["github"]?["url"]?.string { live.out(github) }
+            live.out("")
+            live.out(document.body.trimmingCharacters(in: .newlines))
+        }
+    }
+}
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List incidents, newest first.",
+        discussion: """
+            Examples:
+              incident list --status open --severity critical
+              incident list --since 7d --json
+            """)
+
+    @Option(help: "Only incidents at this stage.") var stage: String?
+    @Option(help: "Only open, resolved or closed incidents.") var status: String?
+    @Option(help: "Only this severity.") var severity: Severity?
+    @Option(help: "Only incidents affecting this service.") var service: String?
+    @Option(help: ArgumentHelp("Only incidents created since a date, a time or an age (7d, 12h).", valueName: "when"))
+    var since: String?
+    @Flag(help: "Print an array of front-matter objects, each with its path.") var json = false
+
+    @OptionGroup var globals: GlobalOptions
+
+    func validate() throws {
+        if let status, !["open", "resolved", "closed"].contains(status) {
+            throw ValidationError("--status '\(status)' is not one of open, resolved, closed.")
+        }
+        if let since { _ = try parseSince(since, now: Date()) }
+    }
+
+    func run() throws {
+        try Live.perform(globals) { live in
+            var request = ListRequest()
+            request.stage = stage
+            request.status = status
+            request.severity = severity
+            request.service = service
+            request.since = try since.map { try parseSince($0, now: live.env.now) }
+            let incidents = try QueryWorkflow(workspace: try live.workspace()).list(request) { problem in
+                live.warn("skipped \(problem)")
+            }
+            if json {
+                live.json(.array(incidents.map { QueryWorkflow.jsonObject($0, sections: false) }))
+                return
+            }
+            if incidents.isEmpty {
+                live.out("No incidents\(request.stage == nil && request.status == nil && request.severity == nil && request.service == nil && request.since == nil ? " yet; start one with `incident new`" : " match")." )
+                return
+            }
+            let rows = incidents.map { incident -> [String] in
+                let document = incident.document
+                return [
+                    document.id, document.severity, document.status, document.stage,
+                    document.fields["created"]?.string.map { String($0.prefix(10)) } ?? "", document.title,
+                ]
+            }
+            let header = ["ID", "SEVERITY", "STATUS", "STAGE", "CREATED", "TITLE"]
+            var widths = header.map(\.count)
+            for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+            func line(_ cells: [String]) -> String {
+                cells.enumerated().map { index, cell in
+                    index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                }.joined(separator: "  ")
+            }
+            live.out(live.paint(line(header), 1))
+            for row in rows { live.out(line(row)) }
+        }
+    }
+}
+
+struct SetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set", abstract: "Change an incident's title, severity, owner, environment or services.",
+        discussion: """
+            Examples:
+              incident set latest severity=high owner=dana
+              incident set inc-7f3a2c services=redis,postgres
+            """)
+
+    @Argument(help: "The incident.") var ref: String
+    @Argument(help: "KEY=VALUE pairs; KEY is title, severity, owner, environment or services (comma-separated).")
+    var assignments: [String] = []
+
+    @OptionGroup var globals: GlobalOptions
+
+    func run() throws {
+        try Live.perform(globals) { live in
+            let incident = try SetFieldsWorkflow(workspace: try live.workspace()).run(ref: ref, assignments: assignments)
+            live.out("Updated \(incident.document.id)  \(incident.relativePath)")
+        }
+    }
+}
+
+struct TemplatesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "templates", abstract: "List, show or eject the stage templates.",
+        discussion: """
+            A file in the repo's templates/ overrides the built-in template of the same name.
+            Add a stage by writing templates/NAME.md and listing NAME under stages in .incident.yml.
+            """,
+        subcommands: [List.self, Show.self, Eject.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The templates in force and where each comes from.")
+        @OptionGroup var globals: GlobalOptions
+        @Flag(help: "Print as JSON.") var json = false
+
+        func run() throws {
+            try Live.perform(globals) { live in
+                let entries = try TemplatesWorkflow(workspace: try live.workspace()).list()
+                if json {
+                    live.json(.array(entries.map { entry in
+                        [
+                            "name": .string(entry.name), "origin": .string(entry.origin), "title": .string(entry.title),
+                            "action": .optional(entry.action), "fields": .strings(entry.fields),
+                            "in_stages": .bool(entry.inStages), "problem": .optional(entry.problem),
+                        ]
+                    }))
+                    return
+                }
+                for entry in entries {
+                    let role = entry.name == "github-issue" ? "issue body" : entry.inStages ? "stage" : "unused"
+                    var line = entry.name.padding(toLength: 14, withPad: " ", startingAt: 0) + role.padding(toLength: 12, withPad: " ", startingAt: 0)
+                        + entry.origin.padding(toLength: 28, withPad: " ", startingAt: 0)
+                    if let problem = entry.problem {
+                        line += live.paint("broken: \(problem)", 31)
+                    } else {
+                        line += entry.title + (entry.fields.isEmpty ? "" : " (\(entry.fields.joined(separator: ", ")))")
+                    }
+                    live.out(line)
+                }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a template as it is in force.")
+        @Argument(help: "The template name, such as five-whys.") var name: String
+        @OptionGroup var globals: GlobalOptions
+
+        func run() throws {
+            try Live.perform(globals) { live in
+                print(try TemplatesWorkflow(workspace: try live.workspace()).show(name), terminator: "")
+            }
+        }
+    }
+
+    struct Eject: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Copy the built-in templates into templates/ to edit them.")
+        @Flag(help: "Overwrite templates that exist.") var force = false
+        @OptionGroup var globals: GlobalOptions
+
+        func run() throws {
+            try Live.perform(globals) { live in
+                let result = try TemplatesWorkflow(workspace: try live.workspace()).eject(force: force)
+                for path in result.written { live.out("wrote  \(path)") }
+                for path in result.kept { live.out("kept   \(path) (exists; --force overwrites)") }
+            }
+        }
+    }
+}

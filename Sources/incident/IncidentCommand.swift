@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import IncidentKit
+
+@main
+struct Incident: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incident",
+        abstract: "Take a production incident from a raw log excerpt to a verified fix, in your git repo.",
+        discussion: """
+            Each incident is a markdown file under incidents/ that walks the pipeline
+            identify → five-whys → test-plan → issue → fix → verify → resolved.
+
+            Start:     kubectl logs api-7f9 | incident new --from-log - --env staging
+            Work:      incident advance latest
+            Look:      incident list · incident show latest
+
+            Exit codes: 0 done, 1 failure, 2 cancelled, 3 stage gate not met,
+            4 GitHub auth, 5 network, 64 usage.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            InitCommand.self, NewCommand.self, AdvanceCommand.self, ShowCommand.self, ListCommand.self,
+            SetCommand.self, TemplatesCommand.self,
+        ]
+    )
+
+    static func main() {
+        Cancellation.install()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Use this repo root instead of searching upward.", valueName: "path"))
+    var dir: String?
+
+    @Flag(name: .long, help: "Trace GitHub requests on stderr (the token is masked).")
+    var verbose = false
+
+    @Flag(name: .long, help: "No colour, even on a terminal (NO_COLOR does the same).")
+    var noColor = false
+
+    @Option(name: .long, help: ArgumentHelp("CA bundle for HTTPS to GitHub.", valueName: "file"))
+    var cacert: String?
+}
+
+/// Maps SIGINT to exit 2 with nothing written: every write happens after the last prompt.
+enum Cancellation {
+    static func install() {
+        signal(SIGINT) { _ in
+            let message = "\ncancelled; nothing was written.\n"
+            message.withCString { pointer in _ = write(2, pointer, strlen(pointer)) }
+            _exit(2)
+        }
+    }
+}
