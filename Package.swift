@@ -44,7 +44,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "IncidentTestSupport", dependencies: ["IncidentKit"]),
+        // A pseudo-terminal pair for the prompt tests (Glibc's module does not export posix_openpt).
+        .target(name: "CPTY"),
+        .target(name: "IncidentTestSupport", dependencies: ["IncidentKit", "CPTY"]),
         .testTarget(
             name: "IncidentKitTests",
             dependencies: ["IncidentKit", "IncidentTestSupport", "CCurl"]

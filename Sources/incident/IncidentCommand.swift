@@ -54,6 +54,11 @@ struct GlobalOptions: ParsableArguments {
 /// Maps SIGINT to exit 2 with nothing written: every write happens after the last prompt.
 enum Cancellation {
     static func install() {
+        // A parent may hand us SIGINT blocked (signal masks survive exec); Ctrl-C must still work.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { _ in
             let message = "\ncancelled; nothing was written.\n"
             message.withCString { pointer in _ = write(2, pointer, strlen(pointer)) }

@@ -27,7 +27,8 @@ public enum YAML {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
             let detail = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
-            return SyntaxError(line: mark.line, problem: detail)
+            // The context mark is where the broken construct began, which is where a person looks.
+            return SyntaxError(line: context?.mark.line ?? mark.line, problem: detail)
         case .duplicatedKeysInMapping(let duplicates, let context):
             return SyntaxError(
                 line: context.mark.line, problem: "duplicated key \(duplicates.joined(separator: ", "))")

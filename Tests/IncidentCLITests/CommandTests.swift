@@ -1,0 +1,178 @@
+import Foundation
+import IncidentKit
+import IncidentTestSupport
+import Testing
+
+let exampleLog = """
+    2025-09-09 02:25:04.512 | INFO     | app.smd:startup:1 - Starting up with token ghp_Q8mZ3vR7tL2xK9wB4nY6cD1fH5jP0sA8eU3i
+    2025-09-09 02:25:04.530 | WARNING  | app.config:validate:88 - Configuration validation issue: frontend_url contains localhost in staging environment
+    2025-09-09 02:25:11.531 | CRITICAL | app.smd:_validate:412 - Readiness failed. Failed services: [redis]. Elapsed: 7.51s
+    2025-09-09 02:26:11.531 | CRITICAL | app.smd:_validate:412 - Readiness failed. Failed services: [redis]. Elapsed: 7.49s
+
+    """
+
+/// A repo with `incident init` run and one incident made from `exampleLog`.
+func startedRepo() throws -> (TestRepo, String) {
+    let repo = try TestRepo()
+    try repo.write("app.log", exampleLog)
+    #expect(try CLI.run(["init"], in: repo.root).status == 0)
+    let created = try CLI.run(["new", "--from-log", "app.log", "--json"], in: repo.root)
+    #expect(created.status == 0, "\(created.stderr)")
+    let id = try YAML.parse(created.stdout)["id"]?.string ?? ""
+    return (repo, id)
+}
+
+@Suite struct CommandTests {
+    @Test func initIsSafeToRunTwice() throws {
+        let repo = try TestRepo()
+        let first = try CLI.run(["init"], in: repo.root)
+        #expect(first.status == 0)
+        #expect(first.stdout.contains("created  .incident.yml"))
+        try repo.write("templates/five-whys.md", "mine")
+        let second = try CLI.run(["init"], in: repo.root)
+        #expect(second.status == 0 && second.stdout.contains("kept     templates/five-whys.md"))
+        #expect(try repo.read("templates/five-whys.md") == "mine")
+    }
+
+    @Test func newFromAFileAndFromStdinWithTheJSONContract() throws {
+        let repo = try TestRepo()
+        try repo.write("app.log", exampleLog)
+        let result = try CLI.run(["new", "--from-log", "app.log", "--json", "--env", "staging"], in: repo.root)
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try YAML.parse(result.stdout)
+        let keys = [
+            "id", "path", "title", "severity", "stage", "status", "fingerprint", "services", "occurrences", "first_seen",
+            "last_seen", "recurrence_of", "deduplicated", "redactions",
+        ]
+        #expect(Array(json.object!.keys) == keys)
+        #expect(json["severity"] == "critical" && json["stage"] == "five-whys" && json["deduplicated"] == false)
+        #expect(json["redactions"]?["github-token"] == 1)
+        #expect(json["recurrence_of"] == .null)
+        let path = json["path"]!.string!
+        let text = try repo.read(path)
+        #expect(!text.contains("ghp_Q8mZ"))
+        #expect(text.contains("environment: staging"))
+
+        let piped = try CLI.run(["new", "--from-log", "-", "--no-dedupe", "--title", "From stdin"], in: repo.root, stdin: exampleLog)
+        #expect(piped.status == 0 && piped.stdout.contains("Created inc-"), "\(piped.stderr)")
+        #expect(try repo.incidentFiles().count == 2)
+    }
+
+    @Test func badInputIsOneSentenceWithTheRightExitCode() throws {
+        let repo = try TestRepo()
+        let missing = try CLI.run(["new", "--from-log", "nope.log"], in: repo.root)
+        #expect(missing.status == 64 && missing.stderr == "error: log file 'nope.log' does not exist; check the path.\n")
+        try FileManager.default.createDirectory(atPath: repo.path("logs"), withIntermediateDirectories: true)
+        let folder = try CLI.run(["new", "--from-log", "logs"], in: repo.root)
+        #expect(folder.status == 64 && folder.stderr.contains("'logs' is a folder"))
+        let untitled = try CLI.run(["new"], in: repo.root)
+        #expect(untitled.status == 64 && untitled.stderr.contains("needs --title"))
+        let severity = try CLI.run(["new", "--title", "x", "--severity", "huge"], in: repo.root)
+        #expect(severity.status == 64 && severity.stderr.contains("huge"))
+        let flag = try CLI.run(["list", "--colour"], in: repo.root)
+        #expect(flag.status == 64)
+        let nothing = try CLI.run(["show", "kafka"], in: repo.root)
+        #expect(nothing.status == 1 && nothing.stderr.contains("no incident matches 'kafka'"))
+        #expect(try repo.incidentFiles().isEmpty)
+    }
+
+    @Test func advanceThroughTheStagesWithAnswersSetAndSkip() throws {
+        let (repo, id) = try startedRepo()
+        let gate = try CLI.run(["advance", id], in: repo.root)
+        #expect(gate.status == 3)
+        #expect(gate.stderr.contains("whys (Why?): at least 3 entries, have 0"))
+        #expect(gate.stderr.contains("root_cause (Root cause): required"))
+
+        try repo.write("whys.json", #"{"whys": ["a", "b", "c"], "root_cause": "r", "contributing_factors": ["f"]}"#)
+        #expect(try CLI.run(["advance", id, "--answers", "whys.json"], in: repo.root).status == 0)
+        let unknown = try CLI.run(["advance", id, "--set", "colour=red"], in: repo.root)
+        #expect(unknown.status == 64 && unknown.stderr.contains("'colour' is not a field of stage test-plan"))
+        let plan = try CLI.run(["advance", id, "--answers", "-"], in: repo.root, stdin: "tests:\n  - {name: reconnects, kind: e2e}\n")
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let issue = try CLI.run(["advance", id], in: repo.root)
+        #expect(issue.status == 3 && issue.stderr.contains("no GitHub issue"))
+        let noReason = try CLI.run(["advance", id, "--skip"], in: repo.root)
+        #expect(noReason.status == 64)
+        #expect(try CLI.run(["advance", id, "--skip", "--reason", "tracked elsewhere"], in: repo.root).status == 0)
+        #expect(try CLI.run(["advance", id, "--set", "description=Re-attached the VPC connector."], in: repo.root).status == 0)
+        let verify = try CLI.run(["advance", id, "--check", "true", "--json"], in: repo.root)
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(try YAML.parse(verify.stdout)["status"] == "resolved")
+
+        let shown = try YAML.parse(try CLI.run(["show", id, "--json"], in: repo.root).stdout)
+        #expect(Array(shown["sections"]!.object!.keys) == ["identify", "five-whys", "test-plan", "issue", "fix", "verify"])
+        #expect(shown["stages"]?["issue"]?["reason"] == "tracked elsewhere")
+        #expect(shown["path"]?.string?.hasPrefix("incidents/") == true)
+    }
+
+    @Test func listFiltersAndPrintsJSON() throws {
+        let (repo, id) = try startedRepo()
+        #expect(try CLI.run(["new", "--title", "Disk full on db-1", "--severity", "low", "--service", "postgres"], in: repo.root).status == 0)
+        let table = try CLI.run(["list"], in: repo.root)
+        #expect(table.stdout.hasPrefix("ID "))
+        #expect(table.stdout.contains(id) && table.stdout.contains("Disk full on db-1"))
+        let json = try YAML.parse(try CLI.run(["list", "--json", "--severity", "critical"], in: repo.root).stdout)
+        #expect(json.array?.count == 1)
+        #expect(json.array?.first?["id"]?.string == id)
+        #expect(json.array?.first?["path"]?.string?.hasPrefix("incidents/") == true)
+        #expect(try YAML.parse(try CLI.run(["list", "--json", "--service", "postgres"], in: repo.root).stdout).array?.count == 1)
+        #expect(try YAML.parse(try CLI.run(["list", "--json", "--since", "2999-01-01"], in: repo.root).stdout).array?.count == 0)
+        #expect(try CLI.run(["list", "--since", "yesterdayish"], in: repo.root).status == 64)
+    }
+
+    @Test func setChangesFieldsAndKeepsEverythingElse() throws {
+        let (repo, id) = try startedRepo()
+        let path = try repo.incidentFiles()[0]
+        var text = try repo.read(path)
+        text = text.replacingOccurrences(of: "recurrence_of: null\n", with: "recurrence_of: null\nrunbook: https://wiki/redis   # team key\n")
+        text += "\nMy own notes at the end.\n"
+        try repo.write(path, text)
+        let result = try CLI.run(["set", id, "severity=high", "owner=dana", "services=redis,postgres"], in: repo.root)
+        #expect(result.status == 0, "\(result.stderr)")
+        let after = try repo.read(path)
+        #expect(after.contains("severity: high\n") && after.contains("owner: dana\n") && after.contains("services: [redis, postgres]"))
+        #expect(after.contains("runbook: https://wiki/redis\n"))
+        #expect(after.hasSuffix("\nMy own notes at the end.\n"))
+        let bad = try CLI.run(["set", id, "stage=verify"], in: repo.root)
+        #expect(bad.status == 64 && bad.stderr.contains("'stage' cannot be set"))
+    }
+
+    @Test func templatesListShowAndEject() throws {
+        let repo = try TestRepo()
+        let list = try CLI.run(["templates", "list"], in: repo.root)
+        #expect(list.status == 0 && list.stdout.contains("five-whys") && list.stdout.contains("built-in five-whys.md"))
+        let show = try CLI.run(["templates", "show", "test-plan"], in: repo.root)
+        #expect(show.stdout.hasPrefix("---\nstage: test-plan\n"))
+        #expect(try CLI.run(["templates", "show", "nope"], in: repo.root).status == 64)
+        #expect(try CLI.run(["templates", "eject"], in: repo.root).stdout.contains("wrote  templates/verify.md"))
+        try repo.write("templates/verify.md", "---\nfields: [\n---\n")
+        let broken = try CLI.run(["templates", "list"], in: repo.root)
+        #expect(broken.stdout.contains("templates/verify.md") && broken.stdout.contains("broken"))
+    }
+
+    @Test func malformedAndNonUTF8IncidentFilesAreNamedAndLeftAlone() throws {
+        let (repo, _) = try startedRepo()
+        try repo.write("incidents/2025-01-01-broken.md", "---\nid: inc-broken\ntitle: [unclosed\n---\n")
+        try repo.writeBytes("incidents/2025-01-02-latin1.md", Array("---\nid: inc-latin\n---\ncaf".utf8) + [0xE9])
+        let broken = try CLI.run(["show", "2025-01-01-broken.md"], in: repo.root)
+        #expect(broken.status == 1 && broken.stderr.contains("incidents/2025-01-01-broken.md:3"))
+        let latin = try CLI.run(["show", "2025-01-02-latin1"], in: repo.root)
+        #expect(latin.status == 1 && latin.stderr.contains("2025-01-02-latin1.md is not UTF-8"))
+        let list = try CLI.run(["list"], in: repo.root)
+        #expect(list.status == 0 && list.stderr.contains("warning: skipped incidents/2025-01-01-broken.md"))
+        #expect(try repo.read("incidents/2025-01-01-broken.md") == "---\nid: inc-broken\ntitle: [unclosed\n---\n")
+    }
+
+    @Test func fromLogDashRefusesToWaitOnATerminal() throws {
+        let repo = try TestRepo()
+        let session = try PTYSession(["new", "--from-log", "-"], in: repo.root)
+        try session.expect("standard input, which is a terminal")
+        #expect(try session.wait() == 64)
+    }
+
+    @Test func helpTeaches() throws {
+        let repo = try TestRepo()
+        let help = try CLI.run(["advance", "--help"], in: repo.root)
+        #expect(help.status == 0 && help.stdout.contains("Examples:") && help.stdout.contains("--skip"))
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import IncidentKit
+import IncidentTestSupport
+import Testing
+
+@Suite struct TerminalTests {
+    @Test func advanceAsksEachFieldOnARealTerminalAndWritesOnConfirm() throws {
+        let (repo, id) = try startedRepo()
+        let session = try PTYSession(["advance", id], in: repo.root)
+        try session.expect("1. Why did this happen: ")
+        session.sendLine("Redis was unreachable from Cloud Run")
+        try session.expect("Why? (Redis was unreachable from Cloud Run)")
+        session.sendLine("The VPC connector was missing")
+        try session.expect("Why? (The VPC connector was missing)")
+        session.sendLine("Terraform dropped it")
+        try session.expect("[empty line to stop]")
+        session.sendLine("")
+        try session.expect("? Root cause")
+        session.sendLine("The Terraform migration dropped the connector")
+        session.sendLine("and nothing checked reachability.")
+        session.sendLine(".")
+        try session.expect("Contributing factor 1")
+        session.sendLine("")
+        try session.expect("## Five Whys Analysis")
+        try session.expect("Write this section to")
+        session.sendLine("y")
+        try session.expect("Completed five-whys for \(id)")
+        #expect(try session.wait() == 0)
+        let text = try repo.read(try repo.incidentFiles()[0])
+        #expect(text.contains("stage: test-plan"))
+        #expect(text.contains("The Terraform migration dropped the connector\n        and nothing checked reachability."))
+        #expect(text.contains("1. **Why?** Terraform dropped it"))
+    }
+
+    @Test func ctrlCAtAPromptLeavesTheFileAsItWasAndExits2() throws {
+        let (repo, id) = try startedRepo()
+        let path = try repo.incidentFiles()[0]
+        let before = try repo.bytes(path)
+        let session = try PTYSession(["advance", id], in: repo.root)
+        try session.expect("1. Why did this happen: ")
+        session.sendLine("first answer")
+        try session.expect("Why? (first answer)")
+        session.send("\u{03}")
+        try session.expect("cancelled")
+        #expect(try session.wait() == 2)
+        #expect(try repo.bytes(path) == before)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: repo.path("incidents")).filter { $0.hasSuffix(".tmp") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func aDropdownTakesANumberOrAName() throws {
+        let (repo, id) = try startedRepo()
+        #expect(try CLI.run(["advance", id, "--set", "whys=a", "--set", "whys=b", "--set", "whys=c", "--set", "root_cause=r"], in: repo.root).status == 0)
+        let session = try PTYSession(["advance", id], in: repo.root)
+        try session.expect("Test name")
+        session.sendLine("reconnects after failover")
+        try session.expect("number or name [1]:")
+        session.sendLine("banana")
+        try session.expect("is not one of the options")
+        session.sendLine("2")
+        try session.expect("What it proves")
+        session.sendLine("the client retries")
+        try session.expect("Test name")
+        session.sendLine("")
+        try session.expect("Notes")
+        session.sendLine("")
+        try session.expect("Write this section to")
+        session.sendLine("")
+        #expect(try session.wait() == 0)
+        #expect(try repo.read(try repo.incidentFiles()[0]).contains("- [ ] **integration**: reconnects after failover: the client retries"))
+    }
+}
