@@ -1,0 +1,109 @@
+import Foundation
+import OrderedCollections
+import Testing
+
+@testable import IncidentKit
+
+@Suite struct RedactorTests {
+    let redactor = try! Redactor()
+
+    func redact(_ text: String) -> (String, OrderedDictionary<String, Int>) {
+        var counts = OrderedDictionary<String, Int>()
+        return (redactor.redact(text, counts: &counts), counts)
+    }
+
+    @Test(arguments: [
+        ("token ghp_Q8mZ3vR7tL2xK9wB4nY6cD1fH5jP0sA8eU3i end", "github-token"),
+        ("github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", "github-token"),
+        ("gho_16C7e42F292c6912E7710c838347Ae178B4a and ghs_16C7e42F292c6912E7710c838347Ae178B4a", "github-token"),
+        ("key AKIAIOSFODNN7EXAMPLE here", "aws-access-key-id"),
+        ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws-secret-access-key"),
+        ("key=AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe", "gcp-api-key"),
+        ("xoxb-1234567890-abcdefghij", "slack-token"),
+        ("https://hooks.slack.com/services/T000/B000/XXXXXXXX", "slack-webhook"),
+        ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "jwt"),
+        ("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----", "private-key"),
+        ("Authorization: Bearer abcdef0123456789xyz", "bearer-token"),
+        ("password=hunter2 user=bob", "password"),
+        (#"{"secret": "s3cr3t"}"#, "password"),
+        ("redis://:s3cr3t@10.0.0.1:6379/0", "url-credentials"),
+        ("postgres://app:pa55w0rd@db:5432/app", "url-credentials"),
+    ])
+    func eachKindIsRedactedAndCounted(text: String, kind: String) {
+        let (out, counts) = redact(text)
+        #expect(counts[kind] ?? 0 >= 1, "\(out)")
+        #expect(out.contains("[REDACTED:\(kind)]"))
+    }
+
+    @Test func theSecretItselfIsGoneButItsContextStays() {
+        let (out, _) = redact("connect redis://:s3cr3t@10.0.0.1:6379/0 and Authorization: Bearer abcdef0123456789xyz")
+        #expect(out == "connect redis://:[REDACTED:url-credentials]@10.0.0.1:6379/0 and Authorization: Bearer [REDACTED:bearer-token]")
+    }
+
+    @Test(arguments: [
+        "request_id=7f3a2c9d-1b2e-4c5d-8e9f-0a1b2c3d4e5f done",
+        "commit 3c9d0e41a2b7f00d3c9d0e41a2b7f00d3c9d0e41",
+        "Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106",
+        "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "GET /api/v1/users?page=2 200 12ms",
+        "the password field was empty",
+    ])
+    func ordinaryLogContentIsLeftAlone(text: String) {
+        let (out, counts) = redact(text)
+        #expect(out == text)
+        #expect(counts.isEmpty)
+    }
+
+    @Test func configAddsPatternsAllowsLiteralsAndPII() throws {
+        var config = Config()
+        config.redactPatterns = [.init(name: "ticket", regex: "INT-[0-9]+")]
+        config.redactAllow = ["ghp_000000000000000000000000000000000000"]
+        config.redactPII = true
+        let custom = try Redactor(config: config)
+        var counts = OrderedDictionary<String, Int>()
+        let out = custom.redact("INT-42 ghp_000000000000000000000000000000000000 dana@example.com 10.1.2.3", counts: &counts)
+        #expect(out == "[REDACTED:ticket] ghp_000000000000000000000000000000000000 [REDACTED:email] [REDACTED:ip-address]")
+        config.redactPatterns = [.init(name: "bad", regex: "([")]
+        #expect(throws: IncidentError.self) { try Redactor(config: config) }
+    }
+}
+
+@Suite struct LogAnalysisTests {
+    /// The repo's own example must yield the seed incident's facts.
+    @Test func theExampleLogYieldsTheSeedIncidentsFacts() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples/redis-staging.log")
+        let analysis = LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(try Data(contentsOf: url))
+        let primary = try #require(analysis.primary)
+        #expect(primary.severity == .critical)
+        #expect(primary.template.contains("GCP WebSocket readiness validation failed"))
+        #expect(primary.count == 7)
+        #expect(analysis.intervalSeconds == 60)
+        #expect(analysis.services.first == "redis")
+        #expect(analysis.sourceLocations.first == "netra_backend.app.smd._validate_gcp_websocket_readiness")
+        #expect(analysis.environment == "staging")
+        #expect(analysis.title == "Redis connection failure in GCP staging")
+        #expect(analysis.warnings == [
+            "frontend_url contains localhost in staging environment",
+            "api_base_url contains localhost in staging environment",
+            "REDIS_URL is deprecated and will be removed in version 2.0.0",
+        ])
+        #expect(analysis.redactions["github-token"] == 1)
+        #expect(analysis.redactions["url-credentials"] == 7)
+    }
+
+    @Test func theFingerprintIgnoresVariablePartsAndOrder() {
+        let analyzer = LogAnalyzer(redactor: try! Redactor(), now: Date())
+        let a = analyzer.analyze(Data("2025-01-01T00:00:00Z ERROR pool exhausted after 30s on 10.0.0.1:5432\n".utf8))
+        let b = analyzer.analyze(Data("2026-03-04T10:00:00Z ERROR pool exhausted after 12s on 10.9.9.9:5432\n".utf8))
+        #expect(a.fingerprint == b.fingerprint)
+        #expect(a.fingerprint?.count == 12)
+        let c = analyzer.analyze(Data("2026-03-04T10:00:00Z ERROR disk full on /var\n".utf8))
+        #expect(a.fingerprint != c.fingerprint)
+    }
+
+    @Test func aLogWithoutErrorsIsLow() {
+        let analysis = LogAnalyzer(redactor: try! Redactor(), now: Date()).analyze(Data("2025-01-01T00:00:00Z INFO all good\n".utf8))
+        #expect(analysis.severity == .low)
+    }
+}
