@@ -164,20 +164,25 @@ enum FrontMatter {
         var firstLine: Int
     }
 
+    /// Finds the closing `---` (or `...`) line by scanning bytes, so long bodies cost nothing.
     static func split(_ text: String) -> Split? {
-        var rest = Substring(text)
-        if rest.hasPrefix("\u{FEFF}") { rest = rest.dropFirst() }
-        guard rest.hasPrefix("---\n") || rest.hasPrefix("---\r\n") else { return nil }
-        rest = rest[rest.index(after: rest.firstIndex(of: "\n")!)...]
-        var lineStart = rest.startIndex
-        while lineStart < rest.endIndex {
-            let lineEnd = rest[lineStart...].firstIndex(of: "\n") ?? rest.endIndex
-            let line = rest[lineStart..<lineEnd]
-            if line == "---" || line == "---\r" || line == "..." || line == "...\r" {
-                let bodyStart = lineEnd < rest.endIndex ? rest.index(after: lineEnd) : rest.endIndex
-                return Split(yaml: String(rest[..<lineStart]), body: String(rest[bodyStart...]), firstLine: 2)
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        if utf8.starts(with: [0xEF, 0xBB, 0xBF]) { start = utf8.index(start, offsetBy: 3) }
+        let rest = utf8[start...]
+        guard rest.starts(with: Array("---\n".utf8)) || rest.starts(with: Array("---\r\n".utf8)) else { return nil }
+        let yamlStart = utf8.index(after: rest.firstIndex(of: 0x0A)!)
+        var lineStart = yamlStart
+        while lineStart < utf8.endIndex {
+            let lineEnd = utf8[lineStart...].firstIndex(of: 0x0A) ?? utf8.endIndex
+            var line = utf8[lineStart..<lineEnd]
+            if line.last == 0x0D { line = line.dropLast() }
+            if line.elementsEqual("---".utf8) || line.elementsEqual("...".utf8) {
+                let bodyStart = lineEnd < utf8.endIndex ? utf8.index(after: lineEnd) : lineEnd
+                return Split(
+                    yaml: String(text[yamlStart..<lineStart]), body: String(text[bodyStart...]), firstLine: 2)
             }
-            lineStart = lineEnd < rest.endIndex ? rest.index(after: lineEnd) : rest.endIndex
+            lineStart = lineEnd < utf8.endIndex ? utf8.index(after: lineEnd) : lineEnd
         }
         return nil
     }

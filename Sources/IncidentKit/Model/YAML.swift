@@ -13,7 +13,9 @@ public enum YAML {
     public static func parse(_ text: String) throws(SyntaxError) -> Value {
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            // The basic resolver skips Yams' regex tag resolution (plain scalars are resolved here), and
+            // naming the encoding spares Yams a read of the whole process environment on every parse.
+            node = try Yams.compose(yaml: text, Resolver.basic, Constructor.default, .utf8)
         } catch let error as YamlError {
             throw describe(error)
         } catch {

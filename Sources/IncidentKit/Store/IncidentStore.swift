@@ -48,13 +48,24 @@ public struct IncidentStore: Sendable {
     }
 
     /// Every readable incident; each file that cannot be read is passed to `problem` and skipped.
+    /// Files are parsed in parallel (they are independent); results keep file-name order.
     public func loadAll(problem: (String) -> Void = { _ in }) throws -> [LoadedIncident] {
-        var incidents: [LoadedIncident] = []
-        for name in try fileNames() {
+        let names = try fileNames()
+        let slots = ResultSlots(count: names.count)
+        DispatchQueue.concurrentPerform(iterations: names.count) { index in
             do {
-                incidents.append(try load(path: folder + "/" + name))
+                slots.set(index, .success(try load(path: folder + "/" + names[index])))
             } catch {
-                problem("\(error)")
+                slots.set(index, .failure(error))
+            }
+        }
+        var incidents: [LoadedIncident] = []
+        incidents.reserveCapacity(names.count)
+        for result in slots.values {
+            switch result {
+            case .success(let incident): incidents.append(incident)
+            case .failure(let error): problem("\(error)")
+            case nil: break
             }
         }
         return incidents
@@ -194,4 +205,16 @@ public enum Slug {
         }
         return slug.isEmpty ? "incident" : slug
     }
+}
+
+/// Per-index results written from `concurrentPerform` workers.
+private final class ResultSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Result<LoadedIncident, any Error>?]
+
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ value: Result<LoadedIncident, any Error>) { lock.withLock { storage[index] = value } }
+
+    var values: [Result<LoadedIncident, any Error>?] { lock.withLock { storage } }
 }

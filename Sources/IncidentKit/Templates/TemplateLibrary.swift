@@ -56,7 +56,8 @@ public struct TemplateLibrary: Sendable {
 extension String {
     /// Decodes UTF-8 strictly: nil when the bytes are not valid UTF-8.
     public init?(validatingUTF8Data data: Data) {
-        guard let text = String(bytes: data, encoding: .utf8) else { return nil }
+        guard let text = data.withUnsafeBytes({ String(validating: $0.bindMemory(to: UInt8.self), as: UTF8.self) })
+        else { return nil }
         self = text
     }
 }

@@ -21,7 +21,7 @@ public struct QueryWorkflow {
     /// The matching incidents, newest first; unreadable files go to `problem`.
     public func list(_ request: ListRequest, problem: (String) -> Void) throws -> [LoadedIncident] {
         let all = try workspace.store.loadAll(problem: problem)
-        return all.filter { incident in
+        let matching = all.filter { incident in
             let document = incident.document
             if let stage = request.stage, document.stage != stage { return false }
             if let status = request.status, document.status != status { return false }
@@ -29,7 +29,10 @@ public struct QueryWorkflow {
             if let service = request.service, !document.services.contains(service) { return false }
             if let since = request.since, (document.created ?? .distantPast) < since { return false }
             return true
-        }.sorted { ($0.document.created ?? .distantPast, $0.document.id) > ($1.document.created ?? .distantPast, $1.document.id) }
+        }
+        // Sort keys are computed once per incident, not once per comparison.
+        let keyed = matching.map { ($0.document.created ?? .distantPast, $0.document.id, $0) }
+        return keyed.sorted { ($0.0, $0.1) > ($1.0, $1.1) }.map(\.2)
     }
 
     public func show(_ ref: String) throws -> LoadedIncident {
