@@ -141,7 +141,12 @@ public struct AdvanceWorkflow: Sendable {
         }
         for assignment in request.sets { try rules.apply(set: assignment, to: &answers) }
         if request.edit { answers = try EditAnswers(workspace: workspace).edit(answers, template: template, rules: rules, id: document.id) }
-        if let prompter = workspace.env.prompter, !request.edit {
+        if let prompter = workspace.env.prompter, !request.edit,
+            template.fields.contains(where: { answers[$0.id] == nil })
+        {
+            let order = (try? workspace.stageOrder()) ?? []
+            let position = order.firstIndex(of: template.name).map { " (stage \($0 + 1) of \(order.count))" } ?? ""
+            prompter.show("\(document.id) · \(document.title)\n\(template.title)\(position)\n")
             try Interview(prompter: prompter, template: template, rules: rules, incidentTitle: document.title).run(into: &answers)
         }
         // Template order, so the stored record reads like the form.
