@@ -46,7 +46,10 @@ let package = Package(
         ),
         // A pseudo-terminal pair for the prompt tests (Glibc's module does not export posix_openpt).
         .target(name: "CPTY"),
-        .target(name: "IncidentTestSupport", dependencies: ["IncidentKit", "CPTY"]),
+        // A GitHub REST API on loopback with fault injection, for tests and `make demo`.
+        .target(name: "FakeGitHub"),
+        .executableTarget(name: "fake-github", dependencies: ["FakeGitHub"]),
+        .target(name: "IncidentTestSupport", dependencies: ["IncidentKit", "CPTY", "FakeGitHub"]),
         .testTarget(
             name: "IncidentKitTests",
             dependencies: ["IncidentKit", "IncidentTestSupport", "CCurl"]

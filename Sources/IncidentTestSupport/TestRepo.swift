@@ -49,7 +49,8 @@ public final class TestRepo: @unchecked Sendable {
     public func environment(
         now: Date = Date(timeIntervalSince1970: 1_757_385_611),  // 2025-09-09T02:40:11Z
         prompter: (any Prompter)? = nil, stdin: Data = Data(), seed: UInt64 = 42,
-        variables: [String: String] = [:], diagnostics: Diagnostics = Diagnostics()
+        variables: [String: String] = [:], diagnostics: Diagnostics = Diagnostics(),
+        http: any HTTPClient = CurlHTTPClient(), sleeps: Sleeps = Sleeps()
     ) -> Environment {
         let generator = SeededGenerator(seed: seed)
         let clock = MovingClock(start: now)
@@ -58,7 +59,8 @@ public final class TestRepo: @unchecked Sendable {
         return Environment(
             fileSystem: LocalFileSystem(), clock: { clock.tick() }, random: { generator.next() }, variables: merged,
             workingDirectory: root, processes: LocalProcessRunner(variables: merged), prompter: prompter,
-            diagnostics: { diagnostics.append($0) }, stdinIsTerminal: false, readStandardInput: { stdin })
+            diagnostics: { diagnostics.append($0) }, stdinIsTerminal: false, readStandardInput: { stdin },
+            http: http, sleep: { sleeps.append($0) })
     }
 
     @discardableResult
@@ -105,4 +107,13 @@ public final class MovingClock: @unchecked Sendable {
             return current
         }
     }
+}
+
+/// Records the waits a workflow asked for, instead of waiting.
+public final class Sleeps: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [TimeInterval] = []
+    public init() {}
+    public func append(_ seconds: TimeInterval) { lock.withLock { items.append(seconds) } }
+    public var all: [TimeInterval] { lock.withLock { items } }
 }

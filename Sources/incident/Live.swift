@@ -9,7 +9,7 @@ import IncidentKit
 /// The real world: the live `Environment` and the terminal output of commands.
 struct Live {
     let globals: GlobalOptions
-    let env: Environment
+    var env: Environment
     let color: Bool
 
     init(_ globals: GlobalOptions) {
@@ -41,8 +41,13 @@ struct Live {
             prompter: prompter,
             diagnostics: { message in FileHandle.standardError.write(Data((message + "\n").utf8)) },
             stdinIsTerminal: isatty(0) == 1,
-            readStandardInput: { FileHandle.standardInput.readDataToEndOfFile() }
+            readStandardInput: { FileHandle.standardInput.readDataToEndOfFile() },
+            http: CurlHTTPClient(variables: variables, cacert: globals.cacert),
+            sleep: { Thread.sleep(forTimeInterval: $0) }
         )
+        if globals.verbose {
+            env.trace = { line in FileHandle.standardError.write(Data(("[github] " + line + "\n").utf8)) }
+        }
     }
 
     func workspace() throws -> Workspace { try Workspace.open(env, directory: globals.dir) }

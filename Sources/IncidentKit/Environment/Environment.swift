@@ -17,6 +17,12 @@ public struct Environment: Sendable {
     public var stdinIsTerminal: Bool
     /// Reads all of standard input.
     public var readStandardInput: @Sendable () throws -> Data
+    /// HTTP (libcurl in the live environment).
+    public var http: any HTTPClient
+    /// Waits (rate limits, backoff); tests pass one that records instead of sleeping.
+    public var sleep: @Sendable (TimeInterval) -> Void
+    /// `--verbose`: where request traces go (nil when off).
+    public var trace: (@Sendable (String) -> Void)? = nil
 
     public init(
         fileSystem: any FileSystem,
@@ -28,7 +34,9 @@ public struct Environment: Sendable {
         prompter: (any Prompter)?,
         diagnostics: @escaping @Sendable (String) -> Void,
         stdinIsTerminal: Bool,
-        readStandardInput: @escaping @Sendable () throws -> Data
+        readStandardInput: @escaping @Sendable () throws -> Data,
+        http: any HTTPClient,
+        sleep: @escaping @Sendable (TimeInterval) -> Void
     ) {
         self.fileSystem = fileSystem
         self.clock = clock
@@ -40,6 +48,8 @@ public struct Environment: Sendable {
         self.diagnostics = diagnostics
         self.stdinIsTerminal = stdinIsTerminal
         self.readStandardInput = readStandardInput
+        self.http = http
+        self.sleep = sleep
     }
 
     public var now: Date { clock() }
@@ -78,10 +88,21 @@ public struct ProcessResult: Sendable, Equatable {
     }
 }
 
+extension ProcessRunner {
+    /// Runs `arguments[0]` found on PATH, capturing stdout and stderr together.
+    public func run(_ arguments: [String], in directory: String, timeout: TimeInterval?) throws -> ProcessResult {
+        try run(arguments, in: directory, timeout: timeout, input: nil, extra: [:], stdoutOnly: false)
+    }
+}
+
 /// Runs child processes (git, checks, the editor).
 public protocol ProcessRunner: Sendable {
-    /// Runs `arguments[0]` found on PATH, capturing stdout and stderr together.
-    func run(_ arguments: [String], in directory: String, timeout: TimeInterval?) throws -> ProcessResult
+    /// Runs `arguments[0]` found on PATH with `input` on stdin and `extra` added to the environment;
+    /// stdout only (stderr is discarded) when `stdoutOnly`, else both together.
+    func run(
+        _ arguments: [String], in directory: String, timeout: TimeInterval?, input: Data?, extra: [String: String],
+        stdoutOnly: Bool
+    ) throws -> ProcessResult
     /// Runs a shell command line with `/bin/sh -c`, capturing stdout and stderr together.
     func shell(_ command: String, in directory: String, timeout: TimeInterval?) throws -> ProcessResult
     /// Runs a program attached to the user's terminal (an editor) and returns its exit status.

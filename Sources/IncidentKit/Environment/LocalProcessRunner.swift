@@ -6,28 +6,38 @@ public struct LocalProcessRunner: ProcessRunner {
 
     public init(variables: [String: String]) { self.variables = variables }
 
-    public func run(_ arguments: [String], in directory: String, timeout: TimeInterval?) throws -> ProcessResult {
-        try capture("/usr/bin/env", arguments, in: directory, timeout: timeout)
+    public func run(
+        _ arguments: [String], in directory: String, timeout: TimeInterval?, input: Data?, extra: [String: String],
+        stdoutOnly: Bool
+    ) throws -> ProcessResult {
+        try capture(
+            "/usr/bin/env", arguments, in: directory, timeout: timeout, input: input, extra: extra, stdoutOnly: stdoutOnly)
     }
 
     public func shell(_ command: String, in directory: String, timeout: TimeInterval?) throws -> ProcessResult {
-        try capture("/bin/sh", ["-c", command], in: directory, timeout: timeout)
+        try capture("/bin/sh", ["-c", command], in: directory, timeout: timeout, input: nil, extra: [:], stdoutOnly: false)
     }
 
-    private func capture(_ executable: String, _ arguments: [String], in directory: String, timeout: TimeInterval?)
-        throws -> ProcessResult
-    {
+    private func capture(
+        _ executable: String, _ arguments: [String], in directory: String, timeout: TimeInterval?, input: Data?,
+        extra: [String: String], stdoutOnly: Bool
+    ) throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = variables
+        process.environment = variables.merging(extra) { _, new in new }
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
+        process.standardError = stdoutOnly ? FileHandle.nullDevice : pipe
+        let inputPipe = input.map { _ in Pipe() }
+        process.standardInput = inputPipe ?? FileHandle.nullDevice
         let started = Date()
         try process.run()
+        if let input, let inputPipe {
+            inputPipe.fileHandleForWriting.write(input)
+            try? inputPipe.fileHandleForWriting.close()
+        }
         // Read on another thread so a chatty child never blocks on a full pipe.
         nonisolated(unsafe) var output = Data()
         let done = DispatchSemaphore(value: 0)

@@ -6,6 +6,10 @@ public enum IncidentError: Error, Equatable, CustomStringConvertible {
     case cancelled(String)
     /// Exit 3: a stage gate not met; each entry names one missing field or failing check.
     case gate(stage: String, missing: [String])
+    /// Exit 4: GitHub authentication or permission (no token, 401, 403, 404 on the repo).
+    case auth(String)
+    /// Exit 5: the network or GitHub unavailable (timeouts, 5xx, a rate limit past `http.max_wait`).
+    case network(String)
     /// Exit 64: an unknown flag, field id or a bad value.
     case usage(String)
 
@@ -14,13 +18,17 @@ public enum IncidentError: Error, Equatable, CustomStringConvertible {
         case .failure: return 1
         case .cancelled: return 2
         case .gate: return 3
+        case .auth: return 4
+        case .network: return 5
         case .usage: return 64
         }
     }
 
     public var description: String {
         switch self {
-        case .failure(let message), .cancelled(let message), .usage(let message): return message
+        case .failure(let message), .cancelled(let message), .usage(let message), .auth(let message),
+            .network(let message):
+            return message
         case .gate(let stage, let missing):
             let list = missing.map { "  - \($0)" }.joined(separator: "\n")
             return "stage \(stage) is not complete; missing:\n\(list)"

@@ -1,0 +1,194 @@
+import Foundation
+import OrderedCollections
+
+/// What `incident issue` was asked to do.
+public struct FileIssueRequest: Sendable {
+    public var ref: String
+    public var repo: String?
+    public var labels: [String] = []
+    public var assignees: [String] = []
+    public var milestone: String?
+    public var yes = false
+    public var dryRun = false
+
+    public init(ref: String) { self.ref = ref }
+}
+
+/// What `incident issue` did.
+public struct FileIssueResult: Sendable {
+    public var number: Int?
+    public var url: String?
+    public var created: Bool
+    public var repo: String
+    /// With `--dry-run`: the exact request that would be sent, token masked.
+    public var dryRun: String?
+    /// The stage completed because the issue now exists, if any.
+    public var completedStage: String?
+    public var incident: LoadedIncident
+}
+
+/// Files an incident's GitHub issue exactly once.
+public struct FileIssueWorkflow: Sendable {
+    let workspace: Workspace
+
+    public init(workspace: Workspace) { self.workspace = workspace }
+
+    public static func marker(_ id: String) -> String { "<!-- incident-id: \(id) -->" }
+
+    public func run(_ request: FileIssueRequest) throws -> FileIssueResult {
+        var incident = try workspace.store.resolve(request.ref)
+        let document = incident.document
+        if let github = document.fields["github"], let number = github["number"]?.int {
+            return FileIssueResult(
+                number: number, url: github["url"]?.string, created: false, repo: github["repo"]?.string ?? "",
+                completedStage: nil, incident: incident)
+        }
+        let (repo, apiURL) = try GitHubDiscovery(workspace: workspace).repository(flag: request.repo)
+        let fields = try issueFields(document, request: request, file: incident.relativePath)
+
+        if request.dryRun {
+            let token = (try? GitHubDiscovery(workspace: workspace).token(apiURL: apiURL)) != nil ? "****" : "(no token found)"
+            let base = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
+            let text = """
+                POST \(base)/repos/\(repo)/issues
+                Accept: application/vnd.github+json
+                X-GitHub-Api-Version: 2022-11-28
+                User-Agent: incident/0.1 (+libcurl)
+                Authorization: Bearer \(token)
+                Content-Type: application/json
+
+                \(JSON.encode(fields))
+                """
+            return FileIssueResult(number: nil, url: nil, created: false, repo: repo, dryRun: text, incident: incident)
+        }
+
+        let connection = try GitHubConnection.open(workspace, repo: repo, apiURL: apiURL)
+        let client = connection.client
+        let info = try client.repo(repo)
+        guard info.hasIssues else {
+            throw IncidentError.failure("issues are disabled on \(repo); enable them in the repository settings, or use --repo.")
+        }
+        try confirm(fields, repo: repo, isPublic: !info.isPrivate, yes: request.yes)
+        try client.ensureLabels(repo, fields["labels"]?.array?.compactMap(\.string) ?? [])
+
+        let marker = Self.marker(document.id)
+        if document.fields["github"]?["pending"] != nil, let found = try client.findIssue(repo, marker: marker) {
+            workspace.env.diagnostics("found \(repo)#\(found.number), filed by an earlier run whose answer was lost.")
+            return try record(found, repo: repo, in: incident, created: false)
+        }
+        // Record the attempt before sending, so a lost answer is looked for, not posted again.
+        var pending = document
+        pending.fields["github"] = ["repo": .string(repo), "pending": .string(Time.format(workspace.env.now))]
+        incident = try workspace.store.save(incident, document: pending)
+
+        var lastUnknown = ""
+        for attempt in 1...3 {
+            do {
+                let issue = try client.createIssue(repo, fields: fields)
+                return try record(issue, repo: repo, in: incident, created: true)
+            } catch let unknown as UnknownOutcome {
+                lastUnknown = unknown.message
+                workspace.env.diagnostics("\(unknown.message); looking for the issue before posting again…")
+                if let found = try client.findIssue(repo, marker: marker) {
+                    return try record(found, repo: repo, in: incident, created: true)
+                }
+                if attempt < 3 { workspace.env.sleep(Double(attempt)) }
+            } catch {
+                // A definite refusal: nothing was created, so the pending mark goes.
+                var restored = incident.document
+                restored.fields["github"] = document.fields["github"]
+                if document.fields["github"] == nil { restored.fields.removeValue(forKey: "github") }
+                _ = try? workspace.store.save(incident, document: restored)
+                throw error
+            }
+        }
+        throw IncidentError.network(
+            "could not confirm that the issue was filed on \(repo) (\(lastUnknown)); run `incident issue \(document.id)` again: it looks for the issue before posting.")
+    }
+
+    /// The title, body (with the hidden marker), labels, assignees and milestone, rendered and redacted.
+    func issueFields(_ document: IncidentDocument, request: FileIssueRequest, file: String) throws -> Value {
+        guard let source = try workspace.templates.source(named: "github-issue") else {
+            throw IncidentError.failure("templates/github-issue.md is missing and there is no built-in one.")
+        }
+        let (header, body) = try TemplateFile.split(source.text, origin: source.origin)
+        var context: OrderedDictionary<String, Value> = [
+            "incident": .object(document.fields), "stages": .object(document.stageAnswers.mapValues { ["answers": $0] }),
+            "file": .string(file), "excerpt": .optional(Self.excerpt(document)),
+        ]
+        context["sections"] = .object(document.sections.mapValues { .string($0) })
+        let render = { (text: String) in try Renderer.render(text, context: .object(context), origin: source.origin) }
+        let redactor = try Redactor(config: workspace.config)
+        var counts = OrderedDictionary<String, Int>()
+        let title = redactor.redact(try render(header["title"]?.string ?? "{{incident.title}}"), counts: &counts)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = redactor.redact(try render(body), counts: &counts).trimmingCharacters(in: .whitespacesAndNewlines)
+        text += "\n\n" + Self.marker(document.id) + "\n"
+
+        let github = workspace.config.raw["github"]
+        var labels: [String] = []
+        func add(_ items: [String]) { for item in items where !item.isEmpty && !labels.contains(item) { labels.append(item) } }
+        add(github?["labels"]?.array?.compactMap(\.string) ?? (github?["labels"] == nil ? ["incident"] : []))
+        let severityLabels = github?["severity_labels"]?.object
+            ?? ["critical": "sev1", "high": "sev2", "medium": "sev3", "low": "sev4"]
+        if let label = severityLabels[document.severity]?.string { add([label]) }
+        add(try (header["labels"]?.array ?? []).compactMap { try $0.string.map(render) })
+        add(request.labels)
+        var assignees = github?["assignees"]?.array?.compactMap(\.string) ?? []
+        for name in (header["assignees"]?.array?.compactMap(\.string) ?? []) + request.assignees where !assignees.contains(name) {
+            assignees.append(name)
+        }
+        var fields: OrderedDictionary<String, Value> = [
+            "title": .string(title), "body": .string(text), "labels": .strings(labels), "assignees": .strings(assignees),
+        ]
+        if let milestone = request.milestone ?? github?["milestone"]?.string {
+            guard let number = Int(milestone) else {
+                throw IncidentError.usage("--milestone '\(milestone)' must be the milestone's number, as in its URL (…/milestone/3).")
+            }
+            fields["milestone"] = .int(number)
+        }
+        return .object(fields)
+    }
+
+    /// The identify section's first code block: the log excerpt.
+    static func excerpt(_ document: IncidentDocument) -> String? {
+        guard let section = document.sections.values.first, let open = section.range(of: "```\n"),
+            let close = section.range(of: "\n```", range: open.upperBound..<section.endIndex)
+        else { return nil }
+        return String(section[open.upperBound..<close.lowerBound])
+    }
+
+    private func confirm(_ fields: Value, repo: String, isPublic: Bool, yes: Bool) throws {
+        let body = fields["body"]?.string ?? ""
+        let carriesLog = body.contains("```")
+        if isPublic && carriesLog && !yes && workspace.env.prompter == nil {
+            throw IncidentError.cancelled(
+                "\(repo) is public and the issue carries a log excerpt; nothing was sent. Review it with --dry-run, then pass --yes.")
+        }
+        guard let prompter = workspace.env.prompter, !yes else { return }
+        prompter.show("\n\(fields["title"]?.string ?? "")\n\n\(body)")
+        if isPublic && carriesLog {
+            prompter.show("warning: \(repo) is public, and this issue includes a log excerpt (secrets were redacted).")
+        }
+        guard try prompter.confirm("File this issue on \(repo)?", defaultYes: !isPublic) else {
+            throw IncidentError.cancelled("nothing was sent.")
+        }
+    }
+
+    private func record(_ issue: GitHubIssue, repo: String, in incident: LoadedIncident, created: Bool) throws -> FileIssueResult {
+        var document = incident.document
+        document.fields["github"] = ["repo": .string(repo), "number": .int(issue.number), "url": .string(issue.url)]
+        var saved = try workspace.store.save(incident, document: document)
+        var completed: String?
+        let stage = saved.document.stage
+        if saved.document.status == Status.open.rawValue, (try? workspace.templates.stage(stage))?.action == .githubIssue {
+            var advance = AdvanceRequest(ref: saved.document.id)
+            advance.yes = true
+            let result = try AdvanceWorkflow(workspace: workspace).run(advance)
+            saved = try workspace.store.resolve(result.path)
+            completed = stage
+        }
+        return FileIssueResult(
+            number: issue.number, url: issue.url, created: created, repo: repo, completedStage: completed, incident: saved)
+    }
+}

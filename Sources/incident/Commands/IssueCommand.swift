@@ -1,0 +1,74 @@
+import ArgumentParser
+import IncidentKit
+
+struct IssueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "issue",
+        abstract: "File the incident's GitHub issue (or find the one already filed), at any stage.",
+        discussion: """
+            Renders templates/github-issue.md, files it through the GitHub REST API and writes
+            github: {repo, number, url} into the incident; at the issue stage, completes it. Safe to
+            run twice: a filed incident prints its issue, and a lost answer is looked for (by a
+            hidden marker in the body) before anything is posted again.
+
+            Token: GH_TOKEN, GITHUB_TOKEN, `gh auth token`, gh's hosts.yml, `git credential fill`.
+            Repo: --repo, github.repo in .incident.yml, then git remotes (upstream > github > origin).
+
+            Examples:
+              incident issue latest --dry-run
+              incident issue inc-7f3a2c --label redis --assignee dana
+              incident issue latest --repo acme/netra --yes --json
+            """)
+
+    @Argument(help: "The incident: an id, id prefix, path, part of its file name, or 'latest'.")
+    var ref: String
+
+    @Option(help: ArgumentHelp("The repository, as OWNER/NAME.", valueName: "owner/name"))
+    var repo: String?
+
+    @Option(name: .customLong("label"), help: ArgumentHelp("An extra label (repeatable).", valueName: "label"))
+    var labels: [String] = []
+
+    @Option(name: .customLong("assignee"), help: ArgumentHelp("An assignee's login (repeatable).", valueName: "login"))
+    var assignees: [String] = []
+
+    @Option(help: ArgumentHelp("The milestone's number.", valueName: "number"))
+    var milestone: String?
+
+    @Flag(name: [.short, .long], help: "File without asking; needed off a terminal when a log excerpt goes to a public repo.")
+    var yes = false
+
+    @Flag(name: .customLong("dry-run"), help: "Print the exact request (token masked) and send nothing.")
+    var dryRun = false
+
+    @Flag(help: "Print {number, url, created} as JSON.")
+    var json = false
+
+    @OptionGroup var globals: GlobalOptions
+
+    func run() throws {
+        try Live.perform(globals) { live in
+            var request = FileIssueRequest(ref: ref)
+            request.repo = repo
+            request.labels = labels
+            request.assignees = assignees
+            request.milestone = milestone
+            request.yes = yes
+            request.dryRun = dryRun
+            let result = try FileIssueWorkflow(workspace: try live.workspace()).run(request)
+            if let text = result.dryRun {
+                live.out(text)
+                return
+            }
+            if json {
+                live.json(["number": result.number.map(Value.int) ?? .null, "url": .optional(result.url), "created": .bool(result.created)])
+                return
+            }
+            let verb = result.created ? "Filed" : "Already filed:"
+            live.out("\(verb) \(result.repo)#\(result.number ?? 0)  \(result.url ?? "")")
+            if let stage = result.completedStage {
+                live.out("Completed \(stage) for \(result.incident.document.id); next: incident advance \(result.incident.document.id)   (stage \(result.incident.document.stage))")
+            }
+        }
+    }
+}
