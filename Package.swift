@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "IncidentTestSupport", dependencies: ["IncidentKit", "CPTY", "FakeGitHub"]),
         .testTarget(
             name: "IncidentKitTests",
-            dependencies: ["IncidentKit", "IncidentTestSupport", "CCurl"]
+            dependencies: ["IncidentKit", "IncidentTestSupport", "CCurl", "FakeGitHub"]
         ),
         .testTarget(
             name: "IncidentCLITests",

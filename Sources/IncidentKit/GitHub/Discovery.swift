@@ -18,11 +18,15 @@ public struct GitHubDiscovery: Sendable {
         if let repo = configured?["repo"]?.string, !repo.isEmpty {
             return (try Self.checkRepo(repo, source: "\(Config.fileName) github.repo"), configURL ?? "https://api.github.com")
         }
-        let remotes = (try? env.processes.run(["git", "remote", "-v"], in: workspace.root, timeout: 10))?.output ?? ""
+        // The configured URLs, not `git remote -v`, which shows them after `insteadOf` rewriting.
+        let remotes = (try? env.processes.run(
+            ["git", "config", "--get-regexp", "^remote\\..*\\.url$"], in: workspace.root, timeout: 10))?.output ?? ""
         var byName: [String: String] = [:]
         for line in remotes.split(separator: "\n") {
-            let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            if parts.count >= 2, byName[String(parts[0])] == nil { byName[String(parts[0])] = String(parts[1]) }
+            let parts = line.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let name = parts[0].dropFirst("remote.".count).dropLast(".url".count)
+            if byName[String(name)] == nil { byName[String(name)] = String(parts[1]) }
         }
         for name in ["upstream", "github", "origin"] {
             guard let url = byName[name], let (host, repo) = Self.parseRemote(url) else { continue }

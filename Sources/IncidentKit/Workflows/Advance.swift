@@ -26,6 +26,10 @@ public struct AdvanceResult: Sendable {
     public var status: String
     public var redactions: OrderedDictionary<String, Int>
     public var document: IncidentDocument
+    /// Set when the stage was saved but an update to the GitHub issue failed (see `incident sync`).
+    public var syncWarning: String? = nil
+    /// What was sent to the GitHub issue.
+    public var synced: [String] = []
 }
 
 /// Completes (or skips, or re-renders) the current stage of one incident.
@@ -62,8 +66,12 @@ public struct AdvanceWorkflow: Sendable {
             document.fields["stages"] = .object(stages)
             moveOn(&document, to: next)
             document.appendSection(stage: stage, markdown: "## \(template.title)\n\n_Skipped on \(now): \(redacted)_")
-            let saved = try store.save(incident, document: document)
-            return result(saved, stage: stage, skipped: true, redactions: counts)
+            let (saved, synced, warning) = GitHubSync(workspace: workspace).afterStage(
+                try store.save(incident, document: document), stage: stage, action: template.action)
+            var outcome = result(saved, stage: stage, skipped: true, redactions: counts)
+            outcome.syncWarning = warning
+            outcome.synced = synced
+            return outcome
         }
 
         let rules = AnswerRules(template: template, readFile: { path in
@@ -99,8 +107,12 @@ public struct AdvanceWorkflow: Sendable {
         }
         moveOn(&document, to: next)
         document.appendSection(stage: stage, markdown: markdown)
-        let saved = try store.save(incident, document: document)
-        return result(saved, stage: stage, skipped: false, redactions: redactions)
+        let (saved, synced, warning) = GitHubSync(workspace: workspace).afterStage(
+            try store.save(incident, document: document), stage: stage, action: template.action)
+        var outcome = result(saved, stage: stage, skipped: false, redactions: redactions)
+        outcome.syncWarning = warning
+        outcome.synced = synced
+        return outcome
     }
 
     private func moveOn(_ document: inout IncidentDocument, to next: String?) {

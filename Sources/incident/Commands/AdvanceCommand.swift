@@ -71,6 +71,7 @@ struct AdvanceCommand: ParsableCommand {
             request.skipReason = skip ? reason : nil
             request.rerender = rerender
             let result = try AdvanceWorkflow(workspace: try live.workspace()).run(request)
+            if let warning = result.syncWarning { live.warn(warning) }
             if json {
                 live.json([
                     "id": .string(result.id), "path": .string(result.path), "stage": .string(result.stage),
@@ -82,6 +83,7 @@ struct AdvanceCommand: ParsableCommand {
             }
             let verb = result.rerendered ? "Re-rendered" : result.skipped ? "Skipped" : "Completed"
             live.out("\(verb) \(result.stage) for \(result.id)  \(result.path)")
+            for line in result.synced { live.out("  GitHub: \(line)") }
             if !result.redactions.isEmpty {
                 live.out("  redacted: " + result.redactions.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
             }

@@ -1,0 +1,301 @@
+import FakeGitHub
+import Foundation
+import IncidentTestSupport
+import Testing
+
+@testable import IncidentKit
+
+/// A repo with an incident standing at the issue stage, wired to a fake GitHub.
+final class GitHubFixture {
+    let repo: TestRepo
+    let fake: FakeGitHub
+    let sleeps = Sleeps()
+    let diagnostics = Diagnostics()
+    var variables: [String: String]
+    var id = ""
+
+    init(isPrivate: Bool = true, hasIssues: Bool = true, atStage: String = "issue", config: String = "") throws {
+        repo = try TestRepo()
+        fake = try FakeGitHub(repos: ["acme/netra": .init(isPrivate: isPrivate, hasIssues: hasIssues)])
+        variables = ["GH_TOKEN": fake.token, "GITHUB_TOKEN": "", "GH_CONFIG_DIR": repo.path(".gh-empty")]
+        try repo.write(".incident.yml", "github:\n  repo: acme/netra\n  api_url: \(fake.baseURL)\n\(config)")
+        try repo.write("app.log", "2025-09-09T02:25:11Z CRITICAL Readiness failed. Failed services: [redis]\n")
+        var request = NewIncidentRequest()
+        request.fromLog = "app.log"
+        id = try NewIncidentWorkflow(workspace: workspace()).run(request).incident.document.id
+        if atStage != "five-whys" {
+            var advance = AdvanceRequest(ref: id)
+            advance.sets = ["whys=a", "whys=b", "whys=c", "root_cause=r"]
+            _ = try AdvanceWorkflow(workspace: workspace()).run(advance)
+            advance.sets = ["tests={name: reconnects, kind: e2e}"]
+            _ = try AdvanceWorkflow(workspace: workspace()).run(advance)
+        }
+    }
+
+    deinit { fake.stop() }
+
+    func workspace(prompter: (any Prompter)? = nil, trace: (@Sendable (String) -> Void)? = nil) throws -> Workspace {
+        var env = repo.environment(prompter: prompter, variables: variables, diagnostics: diagnostics, sleeps: sleeps)
+        env.trace = trace
+        return try Workspace.open(env, directory: nil)
+    }
+
+    func file(_ configure: (inout FileIssueRequest) -> Void = { _ in }) throws -> FileIssueResult {
+        var request = FileIssueRequest(ref: id)
+        request.yes = true
+        configure(&request)
+        return try FileIssueWorkflow(workspace: workspace()).run(request)
+    }
+
+    var text: String { (try? repo.read(try repo.incidentFiles()[0])) ?? "" }
+
+    static let labelsAndCreate = [
+        "GET /repos/acme/netra", "GET /repos/acme/netra/labels/incident", "POST /repos/acme/netra/labels",
+        "GET /repos/acme/netra/labels/sev1", "POST /repos/acme/netra/labels", "POST /repos/acme/netra/issues",
+    ]
+}
+
+@Suite struct GitHubIssueTests {
+    @Test func filesOnceWithMarkerLabelsAndCompletesTheIssueStage() throws {
+        let f = try GitHubFixture()
+        var expected = GitHubFixture.labelsAndCreate
+        expected.insert(contentsOf: ["GET /repos/acme/netra/labels/redis", "POST /repos/acme/netra/labels"], at: 5)
+        f.fake.expect(expected)
+        let title = try IncidentDocument.parse(f.text, name: "x").title
+        let result = try f.file { $0.labels = ["redis"] }
+        #expect(result.created && result.number == 1 && result.url == "https://github.com/acme/netra/issues/1")
+        #expect(result.completedStage == "issue")
+        let issue = try #require(f.fake.issues("acme/netra").first)
+        #expect(issue.title == "[critical] \(title)")
+        #expect(issue.body.contains("<!-- incident-id: \(f.id) -->"))
+        #expect(issue.body.contains("### Five whys"))
+        #expect(issue.labels == ["incident", "sev1", "redis"])
+        #expect(f.text.contains("github: {repo: acme/netra, number: 1, url: https://github.com/acme/netra/issues/1}"))
+        #expect(f.text.contains("stage: fix"))
+        #expect(f.text.contains("<!-- incident:stage issue -->"))
+        #expect(f.fake.verify() == [])
+    }
+
+    @Test func runningAgainPrintsTheExistingIssueAndSendsNothing() throws {
+        let f = try GitHubFixture()
+        _ = try f.file()
+        let before = f.fake.requests.count
+        let again = try f.file()
+        #expect(!again.created && again.number == 1)
+        #expect(f.fake.requests.count == before)
+        #expect(f.fake.issues("acme/netra").count == 1)
+    }
+
+    @Test func aLostCreateResponseStillEndsWithExactlyOneIssue() throws {
+        let f = try GitHubFixture()
+        f.fake.inject(.lostResponse, on: "POST /repos/acme/netra/issues")
+        f.fake.expect(GitHubFixture.labelsAndCreate + ["GET /repos/acme/netra/issues"])
+        let result = try f.file()
+        #expect(result.number == 1)
+        #expect(f.fake.issues("acme/netra").count == 1)
+        #expect(f.fake.verify() == [])
+        #expect(f.diagnostics.lines.contains { $0.contains("looking for the issue before posting again") })
+    }
+
+    @Test func a502OnCreateIsCheckedThenPostedOnce() throws {
+        let f = try GitHubFixture()
+        f.fake.inject(.badGateway, on: "POST /repos/acme/netra/issues")
+        f.fake.expect(GitHubFixture.labelsAndCreate + ["GET /repos/acme/netra/issues", "POST /repos/acme/netra/issues"])
+        let result = try f.file()
+        #expect(result.created && result.number == 1)
+        #expect(f.fake.issues("acme/netra").count == 1)
+        #expect(f.fake.verify() == [])
+    }
+
+    @Test func aPendingCreationFromACrashedRunIsFoundNotPostedAgain() throws {
+        let f = try GitHubFixture()
+        let path = try f.repo.incidentFiles()[0]
+        try f.repo.write(path, f.text.replacingOccurrences(of: "created:", with: "github: {repo: acme/netra, pending: 2025-09-09T03:00:00Z}\ncreated:"))
+        f.fake.seedIssue("acme/netra", title: "filed before the crash", body: "x\n<!-- incident-id: \(f.id) -->\n")
+        f.fake.expect(Array(GitHubFixture.labelsAndCreate.dropLast()) + ["GET /repos/acme/netra/issues"])
+        let result = try f.file()
+        #expect(!result.created && result.number == 1)
+        #expect(f.fake.issues("acme/netra").count == 1)
+        #expect(f.fake.verify() == [])
+        #expect(f.text.contains("number: 1"))
+        #expect(!f.text.contains("pending"))
+    }
+
+    @Test func rateLimitsAreWaitedOutWithinMaxWaitAndRefusedBeyond() throws {
+        let f = try GitHubFixture()
+        f.fake.inject(.secondaryRateLimit(retryAfter: 7), on: "GET /repos/acme/netra")
+        _ = try f.file()
+        #expect(f.sleeps.all == [7])
+        #expect(f.diagnostics.lines.contains { $0.contains("rate limit reached; waiting 7 s") })
+
+        let g = try GitHubFixture()
+        g.fake.inject(.primaryRateLimit(resetIn: 3600), on: "GET /repos/acme/netra")
+        #expect { try g.file() } throws: { error in
+            let text = "\(error)"
+            return (error as? IncidentError)?.exitCode == 5 && text.contains("longer than http.max_wait (60 s)")
+                && text.contains("run the command again after 20")
+        }
+        #expect(g.sleeps.all.isEmpty)
+        #expect(!g.text.contains("github:"))
+    }
+
+    @Test(arguments: [
+        (FakeGitHub.Fault.badToken, Int32(4), "rejected the token (401"),
+        (.noPermission, 4, "may not do this on acme/netra (403"),
+        (.notFound, 4, "acme/netra was not found, or the token cannot see it"),
+        (.issuesDisabled, 1, "issues are disabled on acme/netra"),
+        (.validationFailed, 1, "'assignees' is invalid (ghost)"),
+    ])
+    func eachErrorIsOnePlainSentenceWithItsExitCode(fault: FakeGitHub.Fault, code: Int32, text: String) throws {
+        let f = try GitHubFixture()
+        f.fake.inject(fault, on: "POST /repos/acme/netra/issues")
+        #expect { try f.file() } throws: { error in
+            (error as? IncidentError)?.exitCode == code && "\(error)".contains(text)
+        }
+        #expect(f.fake.issues("acme/netra").isEmpty)
+        #expect(!f.text.contains("github:"), "a refused creation leaves no pending mark")
+        #expect(f.text.contains("stage: issue"))
+    }
+
+    @Test func htmlErrorBodiesAreExplainedAndRetried() throws {
+        let f = try GitHubFixture()
+        f.fake.inject(.htmlError(status: 500), on: "GET /repos/acme/netra", times: 4)
+        #expect { try f.file() } throws: { error in
+            (error as? IncidentError)?.exitCode == 5 && "\(error)".contains("GitHub answered 500 with a non-JSON body (text/html)")
+        }
+        #expect(f.sleeps.all.count == 3)
+        #expect(zip(f.sleeps.all, f.sleeps.all.dropFirst()).allSatisfy { $0 < $1 })
+    }
+
+    @Test func aPublicRepoNeedsYesBeforeALogExcerptGoesOut() throws {
+        let f = try GitHubFixture(isPrivate: false)
+        f.fake.expect(["GET /repos/acme/netra"])
+        #expect { try f.file { $0.yes = false } } throws: { error in
+            (error as? IncidentError)?.exitCode == 2 && "\(error)".contains("is public and the issue carries a log excerpt")
+        }
+        #expect(f.fake.verify() == [])
+    }
+
+    @Test func onATerminalTheUserPreviewsAndConfirms() throws {
+        let f = try GitHubFixture(isPrivate: false)
+        let prompter = ScriptedPrompter(["n"])
+        var request = FileIssueRequest(ref: f.id)
+        request.yes = false
+        #expect(throws: IncidentError.cancelled("nothing was sent.")) {
+            try FileIssueWorkflow(workspace: f.workspace(prompter: prompter)).run(request)
+        }
+        #expect(prompter.shown.contains { $0.contains("is public, and this issue includes a log excerpt") })
+        #expect(f.fake.issues("acme/netra").isEmpty)
+    }
+
+    @Test func dryRunPrintsTheExactRequestWithTheTokenMaskedAndSendsNothing() throws {
+        let f = try GitHubFixture()
+        f.fake.expect([])
+        let result = try f.file { $0.dryRun = true }
+        let text = try #require(result.dryRun)
+        #expect(text.hasPrefix("POST \(f.fake.baseURL)/repos/acme/netra/issues\n"))
+        #expect(text.contains("Authorization: Bearer ****") && !text.contains(f.fake.token))
+        #expect(text.contains("\"labels\": ["))
+        #expect(f.fake.verify() == [])
+    }
+
+    @Test func verboseTracesNeverShowTheToken() throws {
+        let f = try GitHubFixture()
+        let lines = Diagnostics()
+        var request = FileIssueRequest(ref: f.id)
+        request.yes = true
+        _ = try FileIssueWorkflow(workspace: f.workspace(trace: { lines.append($0) })).run(request)
+        #expect(lines.lines.contains("→ POST \(f.fake.baseURL)/repos/acme/netra/issues"))
+        #expect(lines.lines.contains { $0.hasPrefix("← 201 in ") && $0.contains("x-ratelimit-remaining=4999") })
+        #expect(!lines.lines.joined().contains(f.fake.token))
+    }
+
+    @Test func laterStagesCommentAndVerifyClosesAFailedSyncIsKeptAndRetried() throws {
+        let f = try GitHubFixture()
+        _ = try f.file()
+        var fix = AdvanceRequest(ref: f.id)
+        fix.sets = ["description=Re-attached the connector."]
+        let fixed = try AdvanceWorkflow(workspace: f.workspace()).run(fix)
+        #expect(fixed.synced == ["commented the fix section on acme/netra#1"])
+        #expect(f.fake.issues("acme/netra")[0].comments.last?.contains("## System Fix") == true)
+
+        f.fake.inject(.badGateway, on: "POST /repos/acme/netra/issues/1/comments", times: 4)
+        var verify = AdvanceRequest(ref: f.id)
+        verify.checks = ["true"]
+        let verified = try AdvanceWorkflow(workspace: f.workspace()).run(verify)
+        #expect(verified.status == "resolved")
+        #expect(verified.syncWarning?.contains("`incident sync \(f.id)` retries") == true)
+        #expect(f.text.contains("pending_sync"))
+        #expect(f.fake.issues("acme/netra")[0].state == "open")
+
+        let retried = try GitHubSync(workspace: f.workspace()).retry(f.id)
+        #expect(retried.sent == 2 && retried.remaining == 0 && retried.error == nil)
+        let issue = f.fake.issues("acme/netra")[0]
+        #expect(issue.state == "closed" && issue.stateReason == "completed")
+        #expect(issue.comments.last?.contains("is resolved") == true)
+        #expect(!f.text.contains("pending_sync"))
+    }
+
+    @Test func listingFollowsLinkPagination() throws {
+        let f = try GitHubFixture()
+        for index in 1...150 { f.fake.seedIssue("acme/netra", title: "old \(index)", body: index == 3 ? "<!-- incident-id: inc-zzzzzz -->" : "") }
+        let client = try GitHubConnection.open(f.workspace(), repo: "acme/netra", apiURL: f.fake.baseURL).client
+        #expect(try client.recentIssues("acme/netra").count == 150)
+        #expect(try client.findIssue("acme/netra", marker: "<!-- incident-id: inc-zzzzzz -->")?.number == 3)
+        // Each listing reads two pages of 100.
+        #expect(f.fake.requests.filter { $0 == "GET /repos/acme/netra/issues" }.count == 4)
+    }
+}
+
+@Suite struct GitHubDiscoveryTests {
+    @Test(arguments: [
+        ("https://github.com/acme/netra.git", "github.com", "acme/netra"),
+        ("https://github.com/acme/netra", "github.com", "acme/netra"),
+        ("git@github.com:acme/netra.git", "github.com", "acme/netra"),
+        ("ssh://git@github.com/acme/netra.git", "github.com", "acme/netra"),
+        ("ssh://git@ghe.corp.example:2222/acme/netra.git", "ghe.corp.example", "acme/netra"),
+        ("git@ghe.corp.example:platform/api.git", "ghe.corp.example", "platform/api"),
+    ])
+    func remotesInEveryForm(url: String, host: String, repo: String) {
+        let parsed = GitHubDiscovery.parseRemote(url)
+        #expect(parsed?.0 == host && parsed?.1 == repo)
+    }
+
+    @Test func remotesArePreferredUpstreamThenGithubThenOrigin() throws {
+        let repo = try TestRepo()
+        try TestRepo.run(["git", "remote", "add", "origin", "git@github.com:me/fork.git"], in: repo.root)
+        let workspace = try Workspace.open(repo.environment(), directory: nil)
+        #expect(try GitHubDiscovery(workspace: workspace).repository(flag: nil) == ("me/fork", "https://api.github.com"))
+        try TestRepo.run(["git", "remote", "add", "upstream", "https://ghe.corp.example/acme/netra.git"], in: repo.root)
+        let found = try GitHubDiscovery(workspace: workspace).repository(flag: nil)
+        #expect(found == ("acme/netra", "https://ghe.corp.example/api/v3"))
+        #expect(try GitHubDiscovery(workspace: workspace).repository(flag: "x/y").repo == "x/y")
+        #expect(throws: IncidentError.self) { try GitHubDiscovery(workspace: workspace).repository(flag: "not a repo") }
+    }
+
+    @Test func tokensComeFromVariablesThenGhThenHostsFileElseOneSentence() throws {
+        let repo = try TestRepo()
+        let empty = ["GH_TOKEN": "", "GITHUB_TOKEN": "", "GH_ENTERPRISE_TOKEN": "", "GITHUB_ENTERPRISE_TOKEN": "",
+                     "GH_CONFIG_DIR": repo.path("gh"), "PATH": "/usr/bin:/bin", "GIT_CONFIG_GLOBAL": repo.path("nogit")]
+        func token(_ variables: [String: String], api: String = "https://api.github.com") throws -> String {
+            let workspace = try Workspace.open(repo.environment(variables: empty.merging(variables) { $1 }), directory: nil)
+            return try GitHubDiscovery(workspace: workspace).token(apiURL: api)
+        }
+        #expect(try token(["GITHUB_TOKEN": "from-env"]) == "from-env")
+        #expect(try token(["GH_ENTERPRISE_TOKEN": "ghe"], api: "https://ghe.corp.example/api/v3") == "ghe")
+        try repo.write("gh/hosts.yml", "github.com:\n  user: dana\n  oauth_token: from-hosts-file\n")
+        #expect(try token([:]) == "from-hosts-file")
+        try FileManager.default.removeItem(atPath: repo.path("gh/hosts.yml"))
+        #expect { try token([:]) } throws: { error in
+            let text = "\(error)"
+            return (error as? IncidentError)?.exitCode == 4 && text.contains("GH_TOKEN, GITHUB_TOKEN")
+                && text.contains("gh auth token") && text.contains("hosts.yml") && text.contains("git credential fill")
+        }
+    }
+
+    @Test func theTokenNeverTravelsOverPlainHTTPToAnotherMachine() {
+        #expect(throws: IncidentError.self) { try GitHubClient.checkTransport("http://api.example.com") }
+        #expect(throws: Never.self) { try GitHubClient.checkTransport("http://127.0.0.1:8080") }
+        #expect(throws: Never.self) { try GitHubClient.checkTransport("https://ghe.corp.example/api/v3") }
+    }
+}
