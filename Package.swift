@@ -56,7 +56,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IncidentCLITests",
-            dependencies: ["IncidentKit", "IncidentTestSupport"]
+            dependencies: ["IncidentKit", "IncidentTestSupport", "FakeGitHub"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -23,7 +23,7 @@ public final class FakeGitHub: @unchecked Sendable {
         case htmlError(status: Int)
         /// The request is carried out, then the connection drops before any response.
         case lostResponse
-        /// Waits this long before answering (to trip client timeouts); the request is carried out.
+        /// Carries the request out at once but answers only after this long (to trip client timeouts).
         case delay(seconds: Double)
     }
 
@@ -151,7 +151,7 @@ public final class FakeGitHub: @unchecked Sendable {
             violation("\(key): X-GitHub-Api-Version was \(request.headers["x-github-api-version"] ?? "missing")")
             return message(400, "Invalid API version")
         }
-        var fault = takeFault(for: key)
+        let fault = takeFault(for: key)
         if fault == .badToken || request.headers["authorization"] != "Bearer \(token)" {
             return message(401, "Bad credentials")
         }
@@ -164,8 +164,10 @@ public final class FakeGitHub: @unchecked Sendable {
             body = parsed
         }
         if case .delay(let seconds) = fault {
+            // Carried out at once, answered late: the client times out on a request that succeeded.
+            let reply = route(request, body: body, path: request.path)
             Thread.sleep(forTimeInterval: seconds)
-            fault = nil
+            return reply
         }
         switch fault {
         case .noPermission: return message(403, "Resource not accessible by personal access token")

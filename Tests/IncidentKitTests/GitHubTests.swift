@@ -97,6 +97,16 @@ final class GitHubFixture {
         #expect(f.diagnostics.lines.contains { $0.contains("looking for the issue before posting again") })
     }
 
+    @Test func aCreateThatTimesOutIsFoundByItsMarker() throws {
+        let f = try GitHubFixture(config: "http: {connect_timeout: 2, timeout: 1, max_wait: 60}\n")
+        f.fake.inject(.delay(seconds: 2), on: "POST /repos/acme/netra/issues")
+        f.fake.expect(GitHubFixture.labelsAndCreate + ["GET /repos/acme/netra/issues"])
+        let result = try f.file()
+        #expect(result.number == 1)
+        #expect(f.fake.issues("acme/netra").count == 1)
+        #expect(f.fake.verify() == [])
+    }
+
     @Test func a502OnCreateIsCheckedThenPostedOnce() throws {
         let f = try GitHubFixture()
         f.fake.inject(.badGateway, on: "POST /repos/acme/netra/issues")

@@ -1,0 +1,84 @@
+import FakeGitHub
+import Foundation
+import IncidentKit
+import IncidentTestSupport
+import Testing
+
+@Suite struct IssueCommandTests {
+    func setUp(isPrivate: Bool = true) throws -> (TestRepo, FakeGitHub, String, [String: String]) {
+        let (repo, id) = try startedRepo()
+        let fake = try FakeGitHub(repos: ["acme/netra": .init(isPrivate: isPrivate, hasIssues: true)])
+        try repo.write(".incident.yml", "github:\n  repo: acme/netra\n  api_url: \(fake.baseURL)\n")
+        let env = ["GH_TOKEN": fake.token, "GH_CONFIG_DIR": repo.path("no-gh"), "HOME": repo.root]
+        return (repo, fake, id, env)
+    }
+
+    @Test func filesOnceThenReportsTheSameIssue() throws {
+        let (repo, fake, id, env) = try setUp()
+        let first = try CLI.run(["issue", id, "--json"], in: repo.root, env: env)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try YAML.parse(first.stdout) == ["number": 1, "url": "https://github.com/acme/netra/issues/1", "created": true])
+        let second = try CLI.run(["issue", id, "--json"], in: repo.root, env: env)
+        #expect(try YAML.parse(second.stdout)["created"] == false)
+        #expect(fake.issues("acme/netra").count == 1)
+        let shown = try YAML.parse(try CLI.run(["show", id, "--json"], in: repo.root).stdout)
+        #expect(shown["github"]?["number"] == 1)
+    }
+
+    @Test func noTokenIsExit4WithWhereItLooked() throws {
+        let (repo, fake, id, _) = try setUp()
+        let env = ["GH_TOKEN": "", "GITHUB_TOKEN": "", "GH_CONFIG_DIR": repo.path("no-gh"), "HOME": repo.root, "PATH": "/usr/bin:/bin",
+                   "GIT_CONFIG_GLOBAL": repo.path("none")]
+        let result = try CLI.run(["issue", id], in: repo.root, env: env)
+        #expect(result.status == 4)
+        #expect(result.stderr.hasPrefix("error: no GitHub token for 127.0.0.1: looked in GH_TOKEN, GITHUB_TOKEN"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(fake.requests.isEmpty)
+    }
+
+    @Test func verboseTracesOnStderrWithoutTheToken() throws {
+        let (repo, fake, id, env) = try setUp()
+        let result = try CLI.run(["issue", id, "--verbose"], in: repo.root, env: env)
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("[github] → POST \(fake.baseURL)/repos/acme/netra/issues"))
+        #expect(result.stderr.contains("[github] ← 201 in"))
+        #expect(!result.stderr.contains(fake.token) && !result.stdout.contains(fake.token))
+        #expect(result.stdout.hasPrefix("Filed acme/netra#1  https://github.com/acme/netra/issues/1"))
+    }
+
+    @Test func aPublicRepoWithoutYesOffATerminalIsRefusedWithExit2() throws {
+        let (repo, fake, id, env) = try setUp(isPrivate: false)
+        let result = try CLI.run(["issue", id], in: repo.root, env: env)
+        #expect(result.status == 2 && result.stderr.contains("--yes"))
+        #expect(fake.issues("acme/netra").isEmpty)
+        #expect(try CLI.run(["issue", id, "--yes"], in: repo.root, env: env).status == 0)
+    }
+
+    @Test func rejectedAndUnavailableMapToExitCodes() throws {
+        let (repo, fake, id, env) = try setUp()
+        fake.inject(.notFound, on: "GET /repos/acme/netra")
+        let missing = try CLI.run(["issue", id], in: repo.root, env: env)
+        #expect(missing.status == 4 && missing.stderr.contains("acme/netra was not found"))
+        fake.inject(.badGateway, on: "GET /repos/acme/netra", times: 4)
+        // http.max_wait caps each backoff wait, which keeps this test fast.
+        try repo.write(".incident.yml", "github:\n  repo: acme/netra\n  api_url: \(fake.baseURL)\nhttp: {max_wait: 0.2}\n")
+        let down = try CLI.run(["issue", id], in: repo.root, env: env)
+        #expect(down.status == 5, "\(down.stderr)")
+        #expect(down.stderr.contains("GitHub answered 502"))
+        #expect(down.stderr.contains("retrying in"))
+    }
+
+    @Test func syncRetriesWhatFailed() throws {
+        let (repo, fake, id, env) = try setUp()
+        #expect(try CLI.run(["issue", id], in: repo.root, env: env).status == 0)
+        #expect(try CLI.run(["advance", id, "--set", "whys=a", "--set", "whys=b", "--set", "whys=c", "--set", "root_cause=r"], in: repo.root, env: env).status == 0)
+        fake.inject(.badToken, on: "POST /repos/acme/netra/issues/1/comments")
+        let advanced = try CLI.run(["advance", id, "--set", "tests={name: t}"], in: repo.root, env: env)
+        #expect(advanced.status == 0)
+        #expect(advanced.stderr.contains("warning: the stage is saved, but 1 update to acme/netra#1 failed"))
+        let synced = try CLI.run(["sync", id], in: repo.root, env: env)
+        #expect(synced.status == 0 && synced.stdout.contains("Sent 1 update"), "\(synced.stderr)")
+        #expect(fake.issues("acme/netra")[0].comments.count == 2)
+        #expect(try CLI.run(["sync", id], in: repo.root, env: env).stdout.contains("no pending GitHub updates"))
+    }
+}
