@@ -296,6 +296,9 @@ final class GitHubFixture {
         try repo.write("gh/hosts.yml", "github.com:\n  user: dana\n  oauth_token: from-hosts-file\n")
         #expect(try token([:]) == "from-hosts-file")
         try FileManager.default.removeItem(atPath: repo.path("gh/hosts.yml"))
+        try TestRepo.run(["git", "config", "credential.helper", "!f() { echo username=x-access-token; echo password=from-git-credential; }; f"], in: repo.root)
+        #expect(try token([:]) == "from-git-credential")
+        try TestRepo.run(["git", "config", "--unset", "credential.helper"], in: repo.root)
         #expect { try token([:]) } throws: { error in
             let text = "\(error)"
             return (error as? IncidentError)?.exitCode == 4 && text.contains("GH_TOKEN, GITHUB_TOKEN")
