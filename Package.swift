@@ -20,6 +20,8 @@ let package = Package(
             name: "CCurl",
             linkerSettings: [.linkedLibrary("curl")]
         ),
+        // zlib, for streaming .gz logs (gzread also reads plain files as they are).
+        .systemLibrary(name: "CZlib"),
         // Turns templates/*.md into Swift source at build time, so the binary needs no resource folder.
         .executableTarget(name: "incident-embed-templates"),
         .plugin(
@@ -31,6 +33,7 @@ let package = Package(
             name: "IncidentKit",
             dependencies: [
                 "CCurl",
+                "CZlib",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "OrderedCollections", package: "swift-collections"),

@@ -21,7 +21,7 @@ struct Incident: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, NewCommand.self, AdvanceCommand.self, ShowCommand.self, ListCommand.self,
-            SetCommand.self, TemplatesCommand.self, IssueCommand.self, SyncCommand.self,
+            SetCommand.self, TemplatesCommand.self, IssueCommand.self, SyncCommand.self, AnalyzeCommand.self,
         ]
     )
 

@@ -1,0 +1,370 @@
+import Foundation
+import OrderedCollections
+
+/// Turns a log excerpt into `LogAnalysis`: redaction first, then headers, templates and facts.
+public struct LogAnalyzer: Sendable {
+    let redactor: Redactor
+    let now: Date
+    let recordLineEvents: Bool
+
+    public init(redactor: Redactor, now: Date, recordLineEvents: Bool = true) {
+        self.redactor = redactor
+        self.now = now
+        self.recordLineEvents = recordLineEvents
+    }
+
+    public func analyze(_ data: Data) -> LogAnalysis {
+        let engine = AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents)
+        data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+                var stop = end
+                if stop > start, bytes[stop - 1] == 0x0D { stop -= 1 }
+                engine.consume(UnsafeBufferPointer(rebasing: bytes[start..<min(stop, start + LineReader.maxLine)]))
+                if stop - start > LineReader.maxLine { engine.cutLines += 1 }
+                start = end + 1
+            }
+        }
+        return engine.finish(bytes: data.count)
+    }
+
+    /// Streams a file descriptor (plain or gzip); `progress` gets the bytes read so far.
+    public func analyze(descriptor: Int32, progress: ((Int) -> Void)? = nil) throws -> LogAnalysis {
+        let reader = try LineReader(descriptor: descriptor)
+        let engine = AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents)
+        var next = 64 << 20
+        try reader.forEachLine { line in
+            engine.consume(line)
+            if let progress, reader.bytesRead >= next {
+                progress(reader.bytesRead)
+                next += 64 << 20
+            }
+        }
+        engine.cutLines += reader.cutLines
+        return engine.finish(bytes: reader.bytesRead)
+    }
+}
+
+/// The state of one analysis while lines stream through it.
+final class AnalysisEngine {
+    let redactor: Redactor
+    let year: Int
+    let recordLineEvents: Bool
+    var miner = TemplateMiner()
+    var redactions = OrderedDictionary<String, Int>()
+    var cutLines = 0
+    var lines = 0
+    var formats: Set<String> = []
+
+    /// One masked shape of message (with its level and source): facts are read once per shape.
+    struct Shape {
+        var cluster: Int
+        var count = 0
+        var level: Severity?
+        var severity: Severity
+        var source: String?
+        var example: String
+        var message: String
+    }
+
+    struct ClusterStats {
+        var count = 0
+        var severity = Severity.low
+        var first: Int64?
+        var last: Int64?
+        var times: [Int64] = []
+        var seen = 0
+        var lastLine = 0
+        var example = ""
+        var source: String?
+        var frame: String?
+    }
+
+    var shapes: [Shape] = []
+    var shapeIndex: [UInt64: Int] = [:]
+    var stats: [ClusterStats] = []
+    var lineClusters: [Int32] = []
+    var services: [String] = []
+    var current: Int?  // the shape of the event that continuation lines join
+    var inTrace = false
+    var inPrivateKey = false
+    static let timeSample = 16384
+
+    init(redactor: Redactor, now: Date, recordLineEvents: Bool) {
+        self.redactor = redactor
+        year = Int(Time.format(now).prefix(4)) ?? 2025
+        self.recordLineEvents = recordLineEvents
+    }
+
+    func consume(_ raw: UnsafeBufferPointer<UInt8>) {
+        lines += 1
+        if inPrivateKey || Triggers.mayHoldSecret(raw) {
+            var text = String(decoding: raw, as: UTF8.self)
+            text = redactLine(text)
+            var bytes = Array(text.utf8)
+            bytes.withUnsafeMutableBufferPointer { consumeClean(UnsafeBufferPointer($0)) }
+        } else {
+            consumeClean(raw)
+        }
+    }
+
+    /// PEM blocks span lines: everything from BEGIN to END is one secret.
+    private func redactLine(_ text: String) -> String {
+        if inPrivateKey {
+            if text.contains("-----END") && text.contains("PRIVATE KEY-----") { inPrivateKey = false }
+            return "[REDACTED:private-key]"
+        }
+        if text.contains("-----BEGIN") && text.contains("PRIVATE KEY-----") && !text.contains("-----END") {
+            inPrivateKey = true
+            redactions["private-key", default: 0] += 1
+            let prefix = text.components(separatedBy: "-----BEGIN").first ?? ""
+            return prefix + "[REDACTED:private-key]"
+        }
+        return redactor.redact(text, counts: &redactions)
+    }
+
+    private func record(_ cluster: Int) {
+        if recordLineEvents { lineClusters.append(Int32(cluster)) }
+    }
+
+    private func consumeClean(_ line: UnsafeBufferPointer<UInt8>) {
+        var first = 0
+        while first < line.count, line[first] == 0x20 || line[first] == 0x09 { first += 1 }
+        if first == line.count {
+            record(current.map { shapes[$0].cluster } ?? -1)
+            return
+        }
+        if let shape = current, first > 0 || (line[0] != 0x7B && mayContinue(line)) {
+            let text = String(decoding: line, as: UTF8.self)
+            if StackTrace.continues(text, inTrace: inTrace) {
+                inTrace = inTrace || StackTrace.opens(text)
+                let cluster = shapes[shape].cluster
+                if stats[cluster].frame == nil, let frame = StackTrace.frame(text) { stats[cluster].frame = frame }
+                if text.hasPrefix("Traceback") || text.hasPrefix("Caused by") || StackTrace.exceptionLine(text) {
+                    stats[cluster].severity = max(stats[cluster].severity, .high)
+                }
+                record(cluster)
+                return
+            }
+        }
+        var header: LineHeader
+        var messageBytes: [UInt8]? = nil
+        var structured: StructuredLine?
+        if line[first] == 0x7B, let entry = Structured.json(UnsafeBufferPointer(rebasing: line[first...])) {
+            formats.insert("json")
+            structured = entry
+        } else if Triggers.looksLogfmt(line), let entry = Structured.logfmt(line) {
+            formats.insert("logfmt")
+            structured = entry
+        } else {
+            formats.insert("plain")
+        }
+        if let entry = structured {
+            // A Docker/Kubernetes "log" field often holds a plain line with its own header.
+            var bytes = Array(entry.message.utf8)
+            let inner = bytes.withUnsafeBufferPointer { HeaderParser.parse($0, year: year) }
+            header = LineHeader(time: entry.time ?? inner.time, level: entry.level ?? inner.level, source: nil, messageStart: inner.messageStart)
+            if entry.level == nil && inner.level == nil { header.messageStart = 0 }
+            bytes = Array(bytes[min(header.messageStart, bytes.count)...])
+            header.messageStart = 0
+            messageBytes = bytes
+            for name in entry.services where !services.contains(name) { services.append(name) }
+        } else {
+            header = HeaderParser.parse(line, year: year)
+        }
+        let process = { (message: UnsafeBufferPointer<UInt8>, start: Int) in
+            var seed: UInt64 = 0xcbf2_9ce4_8422_2325
+            TemplateMiner.mix(&seed, UInt8(truncatingIfNeeded: (header.level.map { Severity.allCases.firstIndex(of: $0)! + 1 } ?? 0)))
+            let sourceText: String? = structured?.source ?? header.source.map { String(decoding: UnsafeBufferPointer(rebasing: line[$0]), as: UTF8.self) }
+            if let sourceText { for byte in sourceText.utf8 { TemplateMiner.mix(&seed, byte) } }
+            let (signature, _) = TemplateMiner.signature(message, start, message.count, seed: seed)
+            let shape: Int
+            if let known = self.shapeIndex[signature] {
+                shape = known
+            } else {
+                shape = self.newShape(signature, message, start, header: header, source: sourceText, line: line)
+            }
+            self.update(shape, time: header.time)
+        }
+        if let bytes = messageBytes {
+            bytes.withUnsafeBufferPointer { process($0, 0) }
+        } else {
+            process(line, header.messageStart)
+        }
+    }
+
+    /// A cheap first look: could this unindented line be part of a trace?
+    private func mayContinue(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Lines with a timestamp or a level header start new events; most log lines end here.
+        HeaderParser.parse(line, year: year).time == nil
+    }
+
+    private func newShape(
+        _ signature: UInt64, _ message: UnsafeBufferPointer<UInt8>, _ start: Int, header: LineHeader, source: String?,
+        line: UnsafeBufferPointer<UInt8>
+    ) -> Int {
+        let tokens = TemplateMiner.maskedTokens(message, start, message.count)
+        let cluster = miner.cluster(forSignature: signature) ?? miner.add(signature: signature, tokens: tokens)
+        if cluster == stats.count { stats.append(ClusterStats()) }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: message[start...]), as: UTF8.self)
+        var severity = header.level ?? .low
+        let lowered = text.lowercased()
+        if Self.criticalWords.contains(where: { lowered.contains($0) }) { severity = .critical }
+        if text.hasPrefix("panic:") || text.hasPrefix("Fatal error:") { severity = .critical }
+        if header.level == nil, StackTrace.exceptionLine(text) || text.hasPrefix("Traceback") { severity = max(severity, .high) }
+        let example = String(String(decoding: line, as: UTF8.self).prefix(600))
+        shapes.append(Shape(cluster: cluster, level: header.level, severity: severity, source: source, example: example, message: text))
+        shapeIndex[signature] = shapes.count - 1
+        if stats[cluster].example.isEmpty {
+            stats[cluster].example = example
+            stats[cluster].source = source
+        }
+        return shapes.count - 1
+    }
+
+    private func update(_ shape: Int, time: Int64?) {
+        shapes[shape].count += 1
+        let cluster = shapes[shape].cluster
+        current = shape
+        inTrace = StackTrace.opens(shapes[shape].message)
+        record(cluster)
+        stats[cluster].count += 1
+        stats[cluster].severity = max(stats[cluster].severity, shapes[shape].severity)
+        stats[cluster].lastLine = lines
+        if let time {
+            stats[cluster].first = min(stats[cluster].first ?? time, time)
+            stats[cluster].last = max(stats[cluster].last ?? time, time)
+            stats[cluster].seen += 1
+            if stats[cluster].times.count < Self.timeSample {
+                stats[cluster].times.append(time)
+            } else {
+                // Reservoir sampling keeps a fair sample of a very frequent event's times.
+                let slot = Int.random(in: 0..<stats[cluster].seen)
+                if slot < Self.timeSample { stats[cluster].times[slot] = time }
+            }
+        }
+    }
+
+    static let criticalWords = ["is broken", "oomkilled", "quorum lost", "out of memory", "kernel panic", "fatal error"]
+
+    func finish(bytes: Int) -> LogAnalysis {
+        var analysis = LogAnalysis()
+        analysis.lines = lines
+        analysis.bytes = bytes
+        analysis.cutLines = cutLines
+        analysis.redactions = redactions
+        analysis.format = formats.count > 1 ? "mixed" : formats.first ?? "plain"
+        // Clusters with the same fixed tokens are one event; its template is the most frequent one's.
+        var groups: [String: [Int]] = [:]
+        for index in miner.clusters.indices where index < stats.count {
+            let key = miner.constantKey(index)
+            groups[key.isEmpty ? "#\(index)" : key, default: []].append(index)
+        }
+        var representative = Array(miner.clusters.indices)
+        for members in groups.values where members.count > 1 {
+            let best = members.max { a, b in
+                (stats[a].count, miner.template(b)) < (stats[b].count, miner.template(a))
+            }!
+            for member in members { representative[member] = best }
+        }
+        let ids = miner.clusters.indices.map { LogAnalyzer.hash(miner.template(representative[$0])) }
+        // Clusters whose templates came out the same are one event.
+        var events = OrderedDictionary<String, LogAnalysis.Event>()
+        for (index, stat) in stats.enumerated() where stat.count > 0 {
+            let id = ids[index]
+            let times = stat.times.map { Date(timeIntervalSince1970: TimeInterval($0)) }
+            let source = stat.frame ?? stat.source
+            if var event = events[id] {
+                event.count += stat.count
+                event.severity = max(event.severity, stat.severity)
+                event.times += times
+                event.firstSeen = [event.firstSeen, stat.first.map { Date(timeIntervalSince1970: TimeInterval($0)) }].compactMap { $0 }.min()
+                event.lastSeen = [event.lastSeen, stat.last.map { Date(timeIntervalSince1970: TimeInterval($0)) }].compactMap { $0 }.max()
+                event.lastLine = max(event.lastLine, stat.lastLine)
+                events[id] = event
+            } else {
+                events[id] = LogAnalysis.Event(
+                    id: id, template: miner.template(representative[index]), example: stat.example, count: stat.count, severity: stat.severity,
+                    firstSeen: stat.first.map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                    lastSeen: stat.last.map { Date(timeIntervalSince1970: TimeInterval($0)) }, lastLine: stat.lastLine,
+                    times: times, source: source)
+            }
+        }
+        analysis.events = events.values.sorted { a, b in
+            if a.severity != b.severity { return a.severity > b.severity }
+            if a.count != b.count { return a.count > b.count }
+            if a.lastLine != b.lastLine { return a.lastLine > b.lastLine }
+            return a.id < b.id
+        }
+        if recordLineEvents { analysis.lineEvents = lineClusters.map { $0 >= 0 ? ids[Int($0)] : (ids.first ?? "") } }
+        Facts.fill(&analysis, shapes: shapes, clusterIDs: ids, extraServices: services)
+        return analysis
+    }
+}
+
+/// Byte-level pre-checks that keep the slow paths off ordinary lines.
+enum Triggers {
+    /// Could the line hold a secret? Only such lines go through the regex redactor.
+    static func mayHoldSecret(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = line.count
+        var i = 0
+        while i + 3 < n {
+            let a = line[i] | 0x20
+            let b = line[i + 1] | 0x20
+            switch a {
+            case 0x67 where b == 0x68 && (line[i + 2] == 0x70 || line[i + 2] == 0x6F || line[i + 2] == 0x73 || line[i + 2] == 0x75 || line[i + 2] == 0x72 || line[i + 2] == 0x69) && (line[i + 3] == 0x5F || line[i + 3] == 0x74):
+                return true  // gh?_ github_pat_
+            case 0x61 where (b == 0x6B || b == 0x73 || b == 0x69 || b == 0x77 || b == 0x70) && line[i] == 0x41:
+                return true  // AKIA ASIA AIza
+            case 0x61 where b == 0x77 && (line[i + 2] | 0x20) == 0x73: return true  // aws_
+            case 0x61 where b == 0x70 && (line[i + 2] | 0x20) == 0x69: return true  // api_key, apikey
+            case 0x61 where b == 0x63 && (line[i + 2] | 0x20) == 0x63 && line[i + 3] | 0x20 == 0x65: return true  // access_token
+            case 0x61 where b == 0x75 && (line[i + 2] | 0x20) == 0x74 && line[i + 3] | 0x20 == 0x68: return true  // auth
+            case 0x78 where b == 0x6F && (line[i + 2] | 0x20) == 0x78: return true  // xox
+            case 0x68 where b == 0x6F && (line[i + 2] | 0x20) == 0x6F && line[i + 3] | 0x20 == 0x6B: return true  // hooks
+            case 0x65 where b == 0x79 && line[i + 2] == 0x4A: return true  // eyJ
+            case 0x62 where b == 0x65 && (line[i + 2] | 0x20) == 0x61 && line[i + 3] | 0x20 == 0x72: return true  // bearer
+            case 0x70 where b == 0x61 && (line[i + 2] | 0x20) == 0x73 && line[i + 3] | 0x20 == 0x73: return true  // pass
+            case 0x70 where b == 0x77 && (line[i + 2] | 0x20) == 0x64: return true  // pwd
+            case 0x70 where b == 0x72 && (line[i + 2] | 0x20) == 0x69 && line[i + 3] | 0x20 == 0x76: return true  // private
+            case 0x73 where b == 0x65 && (line[i + 2] | 0x20) == 0x63 && line[i + 3] | 0x20 == 0x72: return true  // secret
+            case 0x63 where b == 0x6C && (line[i + 2] | 0x20) == 0x69 && line[i + 3] | 0x20 == 0x65: return true  // client_secret
+            case 0x2D where line[i + 1] == 0x2D && line[i + 2] == 0x2D && line[i + 3] == 0x2D: return true  // -----BEGIN
+            case 0x3A where line[i + 1] == 0x2F && line[i + 2] == 0x2F:
+                // scheme://user:pass@ : only when an @ follows
+                var j = i + 3
+                while j < n, line[j] != 0x20, line[j] != 0x2F {
+                    if line[j] == 0x40 { return true }
+                    j += 1
+                }
+            default: break
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// At least three `key=value` pairs, one of them level= or msg=.
+    static func looksLogfmt(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        var pairs = 0
+        var keyed = false
+        var i = 0
+        let n = line.count
+        while i < n {
+            if line[i] == 0x3D, i > 0, line[i - 1] != 0x20 {
+                pairs += 1
+                if i >= 5, line[i - 5] == 0x6C || line[i - 5] == 0x20 {
+                    let word = String(decoding: UnsafeBufferPointer(rebasing: line[max(0, i - 7)..<i]), as: UTF8.self)
+                    if word.hasSuffix("level") || word.hasSuffix(" msg") || word == "msg" || word.hasSuffix("message") { keyed = true }
+                } else if i >= 3, String(decoding: UnsafeBufferPointer(rebasing: line[i - 3..<i]), as: UTF8.self) == "msg" {
+                    keyed = true
+                }
+            }
+            i += 1
+        }
+        return pairs >= 3 && keyed
+    }
+}

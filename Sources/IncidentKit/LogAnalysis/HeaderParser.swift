@@ -1,0 +1,348 @@
+import Foundation
+
+/// What the start of a log line says: when, how bad, who wrote it, and where the message begins.
+struct LineHeader {
+    var time: Int64?
+    var level: Severity?
+    /// A byte range of the line naming the logger, program or source location.
+    var source: Range<Int>?
+    var messageStart: Int
+}
+
+/// Finds the header of common plain-text layouts without being told which: ISO 8601, syslog,
+/// log4j/logback, Python logging, Go, Apache, Windows CBS, Android logcat, HDFS, Spark and the like.
+enum HeaderParser {
+    typealias Bytes = UnsafeBufferPointer<UInt8>
+
+    static func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
+    static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
+    static func number(_ line: Bytes, _ at: Int, _ count: Int) -> Int? {
+        guard at >= 0, at + count <= line.count else { return nil }
+        var value = 0
+        for index in at..<at + count {
+            let digit = line[index] &- 0x30
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int(digit)
+        }
+        return value
+    }
+
+    static let months: [UInt32: Int] = {
+        var table: [UInt32: Int] = [:]
+        for (index, name) in ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].enumerated() {
+            let bytes = Array(name.utf8)
+            table[UInt32(bytes[0]) << 16 | UInt32(bytes[1]) << 8 | UInt32(bytes[2])] = index + 1
+        }
+        return table
+    }()
+
+    static func month(_ line: Bytes, _ at: Int) -> Int? {
+        guard at + 3 <= line.count else { return nil }
+        let key = UInt32(line[at] | 0x20) << 16 | UInt32(line[at + 1] | 0x20) << 8 | UInt32(line[at + 2] | 0x20)
+        return months[key]
+    }
+
+    static func epoch(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int) -> Int64? {
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60 else { return nil }
+        return Int64(Time.days(year: year, month: month, day: day) * 86400 + hour * 3600 + minute * 60 + second)
+    }
+
+    /// `HH:MM:SS` at `at`, returning seconds into the day and the end, fractions (`.123`, `,123`, `:123`) skipped.
+    static func clock(_ line: Bytes, _ at: Int, separator: UInt8 = 0x3A) -> (Int, Int)? {
+        guard let hour = number(line, at, 2), at + 2 < line.count, line[at + 2] == separator,
+            let minute = number(line, at + 3, 2), at + 5 < line.count, line[at + 5] == separator,
+            let second = number(line, at + 6, 2)
+        else { return nil }
+        var end = at + 8
+        if end + 1 < line.count, line[end] == 0x2E || line[end] == 0x2C || line[end] == 0x3A, isDigit(line[end + 1]) {
+            end += 1
+            while end < line.count, isDigit(line[end]) { end += 1 }
+        }
+        return (hour * 3600 + minute * 60 + second, end)
+    }
+
+    /// A zone suffix: `Z`, `+02:00`, `+0200`, ` +0000`; returns the offset in seconds and the end.
+    static func zone(_ line: Bytes, _ at: Int) -> (Int, Int) {
+        guard at < line.count else { return (0, at) }
+        if line[at] == 0x5A || line[at] == 0x7A { return (0, at + 1) }
+        var index = at
+        if index < line.count, line[index] == 0x20, index + 1 < line.count, line[index + 1] == 0x2B || line[index + 1] == 0x2D,
+            number(line, index + 2, 4) != nil
+        {
+            index += 1
+        }
+        guard index < line.count, line[index] == 0x2B || line[index] == 0x2D, let hours = number(line, index + 1, 2) else {
+            return (0, at)
+        }
+        let sign = line[index] == 0x2D ? -1 : 1
+        if index + 3 < line.count, line[index + 3] == 0x3A, let minutes = number(line, index + 4, 2) {
+            return (sign * (hours * 3600 + minutes * 60), index + 6)
+        }
+        if let minutes = number(line, index + 3, 2) { return (sign * (hours * 3600 + minutes * 60), index + 5) }
+        return (sign * hours * 3600, index + 3)
+    }
+
+    /// A timestamp at `at` in any known layout: (epoch seconds, end).
+    static func timestamp(_ line: Bytes, _ at: Int, year: Int) -> (Int64, Int)? {
+        let n = line.count
+        guard at < n else { return nil }
+        // 2025-09-09[T ]02:25:04[.fff][Z|±hh:mm] · 2025/09/09 02:25:04 · 2005-06-03-15.42.50.675872
+        if let y = number(line, at, 4), at + 10 <= n, line[at + 4] == 0x2D || line[at + 4] == 0x2F,
+            let m = number(line, at + 5, 2), line[at + 7] == line[at + 4], let d = number(line, at + 8, 2)
+        {
+            if at + 11 < n, line[at + 10] == 0x54 || line[at + 10] == 0x20 || line[at + 10] == 0x74,
+                let (seconds, end) = clock(line, at + 11)
+            {
+                let (offset, zoneEnd) = zone(line, end)
+                return epoch(y, m, d, 0, 0, 0).map { ($0 + Int64(seconds - offset), zoneEnd) }
+            }
+            if at + 11 < n, line[at + 10] == 0x2D, let (seconds, end) = clock(line, at + 11, separator: 0x2E) {
+                return epoch(y, m, d, 0, 0, 0).map { ($0 + Int64(seconds), end) }
+            }
+            return epoch(y, m, d, 0, 0, 0).map { ($0, at + 10) }
+        }
+        // 20171223-22:15:29:606 (HealthApp)
+        if let y = number(line, at, 4), let m = number(line, at + 4, 2), let d = number(line, at + 6, 2), at + 9 < n,
+            line[at + 8] == 0x2D, let (seconds, end) = clock(line, at + 9)
+        {
+            return epoch(y, m, d, 0, 0, 0).map { ($0 + Int64(seconds), end) }
+        }
+        // 081109 203615 (HDFS) · 17/06/09 20:10:40 (Spark)
+        if let y = number(line, at, 2), at + 13 <= n {
+            if let m = number(line, at + 2, 2), let d = number(line, at + 4, 2), line[at + 6] == 0x20,
+                let hh = number(line, at + 7, 2), let mm = number(line, at + 9, 2), let ss = number(line, at + 11, 2),
+                at + 13 == n || !isDigit(line[at + 13])
+            {
+                return epoch(2000 + y, m, d, hh, mm, ss).map { ($0, at + 13) }
+            }
+            if line[at + 2] == 0x2F, let m = number(line, at + 3, 2), line[at + 5] == 0x2F, let d = number(line, at + 6, 2),
+                line[at + 8] == 0x20, let (seconds, end) = clock(line, at + 9)
+            {
+                return epoch(2000 + y, m, d, 0, 0, 0).map { ($0 + Int64(seconds), end) }
+            }
+        }
+        // 03-17 16:13:38.811 (Android) · 10.30 16:49:06 (Proxifier): month, day, no year
+        if let m = number(line, at, 2), at + 6 < n, line[at + 2] == 0x2D || line[at + 2] == 0x2E, let d = number(line, at + 3, 2),
+            line[at + 5] == 0x20, let (seconds, end) = clock(line, at + 6)
+        {
+            return epoch(year, m, d, 0, 0, 0).map { ($0 + Int64(seconds), end) }
+        }
+        // Jun 14 15:16:01 (syslog) · Sun Dec 04 04:47:44 2005 (Apache)
+        var index = at
+        if month(line, index) == nil, index + 4 < n, line[index + 3] == 0x20, month(line, index + 4) != nil { index += 4 }
+        if let m = month(line, index), index + 4 < n, line[index + 3] == 0x20 {
+            var dayAt = index + 4
+            while dayAt < n, line[dayAt] == 0x20 { dayAt += 1 }
+            var d = 0
+            var clockAt = dayAt
+            while clockAt < n, isDigit(line[clockAt]), clockAt - dayAt < 2 {
+                d = d * 10 + Int(line[clockAt] - 0x30)
+                clockAt += 1
+            }
+            if clockAt > dayAt, clockAt < n, line[clockAt] == 0x20, let (seconds, end) = clock(line, clockAt + 1) {
+                var y = year
+                var stop = end
+                if end + 5 <= n, line[end] == 0x20, let explicit = number(line, end + 1, 4), end + 5 == n || !isDigit(line[end + 5]) {
+                    y = explicit
+                    stop = end + 5
+                }
+                return epoch(y, m, d, 0, 0, 0).map { ($0 + Int64(seconds), stop) }
+            }
+        }
+        // 09/Sep/2025:02:25:04 +0000 (access logs, inside brackets)
+        if let d = number(line, at, 2), at + 11 < n, line[at + 2] == 0x2F, let m = month(line, at + 3), line[at + 6] == 0x2F,
+            let y = number(line, at + 7, 4), line[at + 11] == 0x3A, let (seconds, end) = clock(line, at + 12)
+        {
+            let (offset, zoneEnd) = zone(line, end)
+            return epoch(y, m, d, 0, 0, 0).map { ($0 + Int64(seconds - offset), zoneEnd) }
+        }
+        // 1117838570 (epoch seconds, 10 digits, 2001–2286)
+        if let seconds = number(line, at, 10), seconds > 1_000_000_000, at + 10 == n || !isDigit(line[at + 10]) {
+            var end = at + 10
+            if end + 1 < n, line[end] == 0x2E, isDigit(line[end + 1]) {
+                end += 1
+                while end < n, isDigit(line[end]) { end += 1 }
+            }
+            return (Int64(seconds), end)
+        }
+        return nil
+    }
+
+    static let levels: [(String, Severity)] = [
+        ("EMERGENCY", .critical), ("EMERG", .critical), ("ALERT", .critical), ("FATAL", .critical), ("CRITICAL", .critical),
+        ("CRIT", .critical), ("PANIC", .critical), ("SEVERE", .high), ("ERROR", .high), ("ERR", .high), ("EROR", .high),
+        ("WARNING", .medium), ("WARN", .medium), ("WRN", .medium), ("NOTICE", .low), ("INFO", .low), ("INF", .low),
+        ("DEBUG", .low), ("DBG", .low), ("TRACE", .low), ("FINE", .low), ("FINER", .low), ("FINEST", .low),
+        ("VERBOSE", .low),
+    ]
+
+    /// A level word, case-insensitive, in `line[start..<end]`.
+    static func level(_ line: Bytes, _ start: Int, _ end: Int) -> Severity? {
+        let length = end - start
+        guard length >= 3, length <= 9 else { return nil }
+        outer: for (word, severity) in levels where word.utf8.count == length {
+            for (offset, byte) in word.utf8.enumerated() where line[start + offset] & 0xDF != byte {
+                continue outer
+            }
+            return severity
+        }
+        return nil
+    }
+
+    /// One-letter logcat and Go/glog levels.
+    static func letterLevel(_ byte: UInt8) -> Severity? {
+        switch byte {
+        case 0x46, 0x41: return .critical  // F, A
+        case 0x45: return .high  // E
+        case 0x57: return .medium  // W
+        case 0x49, 0x44, 0x56: return .low  // I, D, V
+        default: return nil
+        }
+    }
+
+    static func parse(_ line: Bytes, year: Int) -> LineHeader {
+        let n = line.count
+        var header = LineHeader(time: nil, level: nil, source: nil, messageStart: 0)
+        var p = 0
+        while p < n, isSpace(line[p]) { p += 1 }
+        // The BGL/Thunderbird alert flag before an epoch: "- 1117838570 …".
+        if p + 2 < n, line[p] == 0x2D, line[p + 1] == 0x20, isDigit(line[p + 2]) { p += 2 }
+        var sawSyslogTime = false
+        if p < n, line[p] == 0x5B, let close = indexOf(0x5D, in: line, from: p + 1, limit: 48),
+            let (time, end) = timestamp(line, p + 1, year: year), end <= close
+        {
+            header.time = time
+            p = close + 1
+        } else if let (time, end) = timestamp(line, p, year: year) {
+            header.time = time
+            sawSyslogTime = month(line, p) != nil
+            p = end
+        }
+        let afterTime = p
+        var tokens = 0
+        var pidsAllowed = header.time != nil
+        var hostAllowed = sawSyslogTime
+        // Header tokens, in any order, until one that belongs to the message.
+        while tokens < 8 {
+            var start = p
+            while start < n, isSpace(line[start]) || line[start] == 0x2C { start += 1 }
+            guard start < n else {
+                p = start
+                break
+            }
+            var end = start
+            if line[start] == 0x5B || line[start] == 0x3C {
+                // [thread] or <level>: one balanced bracket group.
+                guard let close = matching(line, start) else { break }
+                end = close + 1
+                if header.level == nil, let found = level(line, start + 1, close) ?? (close - start == 2 ? letterLevel(line[start + 1]) : nil) {
+                    header.level = found
+                } else if header.time != nil || header.level != nil {
+                    header.source = sourceInBrackets(line, start + 1, close)
+                } else {
+                    break
+                }
+            } else {
+                while end < n, !isSpace(line[end]) { end += 1 }
+                let last = line[end - 1]
+                let core = last == 0x3A || last == 0x7C ? end - 1 : end
+                if end - start == 1, line[start] == 0x2D || line[start] == 0x7C || line[start] == 0x3A {
+                    // A separator: "-", "|", ":".
+                } else if header.level == nil, let found = level(line, start, core) {
+                    header.level = found
+                } else if header.level == nil, end - start == 1, header.time != nil, let found = letterLevel(line[start]) {
+                    header.level = found  // logcat "D"
+                } else if pidsAllowed, line[start..<end].allSatisfy(isDigit) {
+                    // A pid or thread id.
+                } else if last == 0x3A, end - start > 1, header.source == nil, level(line, start, end - 1) == nil,
+                    isSourceToken(line, start, end - 1)
+                {
+                    header.source = start..<end - 1
+                    p = end
+                    tokens += 1
+                    break
+                } else if hostAllowed, tokens == 0 {
+                    hostAllowed = false  // the syslog host
+                } else if header.source == nil, let dash = dashAfter(line, start, maxTokens: 2), isSourceToken(line, start, end) {
+                    header.source = start..<end  // "name - message", "name *64 - message"
+                    end = dash + 1
+                } else if header.level != nil, header.source == nil, isSourceToken(line, start, core), core - start > 2,
+                    line[start..<core].contains(0x2E) || line[start..<core].contains(0x3A)
+                {
+                    header.source = start..<core  // "module.name" or "module:func:line" after a level
+                } else {
+                    break
+                }
+            }
+            p = end
+            tokens += 1
+            pidsAllowed = pidsAllowed && header.level == nil
+        }
+        if header.time == nil && header.level == nil && header.source == nil { p = afterTime }
+        while p < n, isSpace(line[p]) || ((line[p] == 0x2D || line[p] == 0x7C) && p + 1 < n && isSpace(line[p + 1])) { p += 1 }
+        header.messageStart = min(p, n)
+        return header
+    }
+
+    /// The index of a standalone "-" within the next `maxTokens` tokens from `start`.
+    static func dashAfter(_ line: Bytes, _ start: Int, maxTokens: Int) -> Int? {
+        var index = start
+        for _ in 0..<maxTokens {
+            while index < line.count, !isSpace(line[index]) { index += 1 }
+            while index < line.count, isSpace(line[index]) { index += 1 }
+            guard index + 1 < line.count else { return nil }
+            if line[index] == 0x2D, isSpace(line[index + 1]) { return index }
+        }
+        return nil
+    }
+
+    static func indexOf(_ byte: UInt8, in line: Bytes, from: Int, limit: Int) -> Int? {
+        var index = from
+        while index < line.count, index < from + limit {
+            if line[index] == byte { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The closing bracket matching `line[start]` (`[` or `<`), nested brackets allowed.
+    static func matching(_ line: Bytes, _ start: Int) -> Int? {
+        let open = line[start]
+        let close: UInt8 = open == 0x5B ? 0x5D : 0x3E
+        var depth = 0
+        var index = start
+        while index < line.count, index < start + 512 {
+            if line[index] == open { depth += 1 }
+            if line[index] == close {
+                depth -= 1
+                if depth == 0 { return index }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// In `[pool-1-thread-3:com.acme.Service@120]`, the part after the last `:` when it names code.
+    static func sourceInBrackets(_ line: Bytes, _ start: Int, _ end: Int) -> Range<Int>? {
+        var colon = end - 1
+        while colon > start, line[colon] != 0x3A { colon -= 1 }
+        let from = line[colon] == 0x3A ? colon + 1 : start
+        return from < end && isSourceToken(line, from, end) ? from..<end : nil
+    }
+
+    /// Letters, digits and `._$@:/()[]-` only: a logger, program or code location.
+    static func isSourceToken(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
+        guard end > start else { return false }
+        var letters = 0
+        for index in start..<end {
+            let byte = line[index]
+            switch byte {
+            case 0x41...0x5A, 0x61...0x7A: letters += 1
+            case 0x30...0x39, 0x2E, 0x5F, 0x24, 0x40, 0x3A, 0x2F, 0x28, 0x29, 0x5B, 0x5D, 0x2D, 0x3C, 0x3E: break
+            default: return false
+            }
+        }
+        return letters > 0
+    }
+}

@@ -1,0 +1,333 @@
+import Foundation
+
+/// The fields of a JSON-lines or logfmt entry that the analysis needs.
+struct StructuredLine {
+    var message: String
+    var level: Severity?
+    var time: Int64?
+    var source: String?
+    /// Names from `resource.labels` and similar: services, containers.
+    var services: [String] = []
+}
+
+/// A small JSON reader for log lines: objects, arrays, strings, numbers, literals.
+enum MiniJSON {
+    indirect enum Node {
+        case object([(String, Node)])
+        case array([Node])
+        case string(String)
+        case number(Double)
+        case bool(Bool)
+        case null
+
+        subscript(key: String) -> Node? {
+            if case .object(let fields) = self { return fields.first { $0.0 == key }?.1 }
+            return nil
+        }
+
+        var string: String? {
+            switch self {
+            case .string(let text): return text
+            case .number(let number): return number == number.rounded() ? String(Int64(number)) : String(number)
+            default: return nil
+            }
+        }
+    }
+
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Node? {
+        var index = 0
+        guard let node = value(bytes, &index) else { return nil }
+        skip(bytes, &index)
+        return index == bytes.count ? node : nil
+    }
+
+    private static func skip(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) {
+        while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0D || b[i] == 0x0A { i += 1 }
+    }
+
+    private static func value(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> Node? {
+        skip(b, &i)
+        guard i < b.count else { return nil }
+        switch b[i] {
+        case 0x7B:
+            i += 1
+            var fields: [(String, Node)] = []
+            skip(b, &i)
+            if i < b.count, b[i] == 0x7D {
+                i += 1
+                return .object(fields)
+            }
+            while true {
+                skip(b, &i)
+                guard i < b.count, b[i] == 0x22, let key = string(b, &i) else { return nil }
+                skip(b, &i)
+                guard i < b.count, b[i] == 0x3A else { return nil }
+                i += 1
+                guard let item = value(b, &i) else { return nil }
+                fields.append((key, item))
+                skip(b, &i)
+                guard i < b.count else { return nil }
+                if b[i] == 0x2C {
+                    i += 1
+                    continue
+                }
+                guard b[i] == 0x7D else { return nil }
+                i += 1
+                return .object(fields)
+            }
+        case 0x5B:
+            i += 1
+            var items: [Node] = []
+            skip(b, &i)
+            if i < b.count, b[i] == 0x5D {
+                i += 1
+                return .array(items)
+            }
+            while true {
+                guard let item = value(b, &i) else { return nil }
+                items.append(item)
+                skip(b, &i)
+                guard i < b.count else { return nil }
+                if b[i] == 0x2C {
+                    i += 1
+                    continue
+                }
+                guard b[i] == 0x5D else { return nil }
+                i += 1
+                return .array(items)
+            }
+        case 0x22:
+            return string(b, &i).map(Node.string)
+        case 0x74 where literal(b, &i, "true"): return .bool(true)
+        case 0x66 where literal(b, &i, "false"): return .bool(false)
+        case 0x6E where literal(b, &i, "null"): return .null
+        default:
+            let start = i
+            while i < b.count, b[i] == 0x2D || b[i] == 0x2B || b[i] == 0x2E || b[i] == 0x65 || b[i] == 0x45 || (b[i] &- 0x30) < 10 {
+                i += 1
+            }
+            guard i > start, let number = Double(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self))
+            else { return nil }
+            return .number(number)
+        }
+    }
+
+    private static func literal(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ word: String) -> Bool {
+        let bytes = Array(word.utf8)
+        guard i + bytes.count <= b.count, Array(b[i..<i + bytes.count]) == bytes else { return false }
+        i += bytes.count
+        return true
+    }
+
+    private static func string(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> String? {
+        i += 1
+        var out: [UInt8] = []
+        while i < b.count {
+            let byte = b[i]
+            if byte == 0x22 {
+                i += 1
+                return String(decoding: out, as: UTF8.self)
+            }
+            if byte == 0x5C, i + 1 < b.count {
+                i += 1
+                switch b[i] {
+                case 0x6E: out.append(0x0A)
+                case 0x74: out.append(0x09)
+                case 0x72: out.append(0x0D)
+                case 0x62, 0x66: out.append(0x20)
+                case 0x75:
+                    guard i + 4 < b.count, let code = UInt32(String(decoding: UnsafeBufferPointer(rebasing: b[i + 1...i + 4]), as: UTF8.self), radix: 16)
+                    else { return nil }
+                    out += Array(String(Unicode.Scalar(code).map(Character.init) ?? "\u{FFFD}").utf8)
+                    i += 4
+                default: out.append(b[i])
+                }
+                i += 1
+                continue
+            }
+            out.append(byte)
+            i += 1
+        }
+        return nil
+    }
+}
+
+enum Structured {
+    /// GCP Cloud Logging, Kubernetes/Docker json-file, pino/bunyan, zap, logrus.
+    static func json(_ bytes: UnsafeBufferPointer<UInt8>) -> StructuredLine? {
+        guard let node = MiniJSON.parse(bytes), case .object = node else { return nil }
+        let payload = node["jsonPayload"]
+        let message =
+            node["message"]?.string ?? node["msg"]?.string ?? node["textPayload"]?.string ?? payload?["message"]?.string
+            ?? payload?["msg"]?.string ?? node["log"]?.string ?? node["MESSAGE"]?.string ?? node["error"]?.string ?? ""
+        var entry = StructuredLine(message: message.trimmingCharacters(in: .newlines))
+        for key in ["severity", "level", "lvl", "log.level", "levelname", "loglevel"] {
+            guard let field = node[key] else { continue }
+            if case .number(let number) = field {
+                entry.level = number >= 60 ? .critical : number >= 50 ? .high : number >= 40 ? .medium : .low  // pino/bunyan
+            } else if let text = field.string {
+                entry.level = levelWord(text)
+            }
+            break
+        }
+        for key in ["timestamp", "time", "ts", "@timestamp", "datetime", "date"] {
+            guard let field = node[key] else { continue }
+            if case .number(let number) = field {
+                entry.time = Int64(number > 1e12 ? number / 1000 : number)  // epoch ms or s
+            } else if let text = field.string, let date = Time.parse(text) {
+                entry.time = Int64(date.timeIntervalSince1970)
+            }
+            break
+        }
+        let location = node["sourceLocation"] ?? node["logging.googleapis.com/sourceLocation"]
+        if let function = location?["function"]?.string, !function.isEmpty {
+            entry.source = function
+        } else if let file = location?["file"]?.string {
+            entry.source = file + (location?["line"]?.string.map { ":" + $0 } ?? "")
+        } else {
+            entry.source = node["logger"]?.string ?? node["caller"]?.string ?? node["logger_name"]?.string ?? node["name"]?.string
+        }
+        if let labels = node["resource"]?["labels"] {
+            for key in ["service_name", "container_name", "module_id", "function_name", "job"] {
+                if let name = labels[key]?.string, !name.isEmpty { entry.services.append(name) }
+            }
+        }
+        return entry
+    }
+
+    static func levelWord(_ text: String) -> Severity? {
+        let upper = text.uppercased()
+        return HeaderParser.levels.first { $0.0 == upper }?.1
+            ?? (upper == "DEFAULT" ? .low : nil)
+    }
+
+    /// `time=… level=error msg="…" caller=…`: three or more pairs with a level or msg key.
+    static func logfmt(_ bytes: UnsafeBufferPointer<UInt8>) -> StructuredLine? {
+        var pairs: [(String, String)] = []
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            while i < n, bytes[i] == 0x20 { i += 1 }
+            let keyStart = i
+            while i < n, bytes[i] != 0x3D, bytes[i] != 0x20 { i += 1 }
+            guard i < n, bytes[i] == 0x3D, i > keyStart else {
+                while i < n, bytes[i] != 0x20 { i += 1 }
+                continue
+            }
+            let key = String(decoding: UnsafeBufferPointer(rebasing: bytes[keyStart..<i]), as: UTF8.self)
+            i += 1
+            var value: [UInt8] = []
+            if i < n, bytes[i] == 0x22 {
+                i += 1
+                while i < n, bytes[i] != 0x22 {
+                    if bytes[i] == 0x5C, i + 1 < n { i += 1 }
+                    value.append(bytes[i])
+                    i += 1
+                }
+                i += 1
+            } else {
+                while i < n, bytes[i] != 0x20 {
+                    value.append(bytes[i])
+                    i += 1
+                }
+            }
+            pairs.append((key, String(decoding: value, as: UTF8.self)))
+        }
+        guard pairs.count >= 3, let message = pairs.first(where: { ["msg", "message"].contains($0.0) })?.1 ?? (pairs.contains { $0.0 == "level" } ? "" : nil)
+        else { return nil }
+        var entry = StructuredLine(message: message)
+        entry.level = pairs.first { $0.0 == "level" || $0.0 == "lvl" }.flatMap { levelWord($0.1) }
+        if let time = pairs.first(where: { ["time", "ts", "t"].contains($0.0) })?.1, let date = Time.parse(time) {
+            entry.time = Int64(date.timeIntervalSince1970)
+        }
+        entry.source = pairs.first { ["caller", "logger", "source", "component"].contains($0.0) }?.1
+        if entry.message.isEmpty {
+            entry.message = pairs.filter { !["time", "ts", "t", "level", "lvl", "caller", "logger"].contains($0.0) }
+                .map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+        }
+        return entry
+    }
+}
+
+/// Stack-trace lines that belong to the event before them, and the frames worth naming.
+enum StackTrace {
+    /// Whether `line` continues the previous event (a frame, a cause, an exception line).
+    static func continues(_ line: String, inTrace: Bool) -> Bool {
+        guard let first = line.unicodeScalars.first else { return false }
+        if first == " " || first == "\t" { return true }
+        for prefix in [
+            "Caused by:", "Traceback (most recent call last)", "During handling of the above exception",
+            "The above exception was the direct cause", "Stack dump:", "Current stack trace:", "Stack trace:",
+        ] where line.hasPrefix(prefix) {
+            return true
+        }
+        if line.hasPrefix("goroutine "), line.hasSuffix("]:") { return true }
+        if line.hasPrefix("...") && line.hasSuffix("more") { return true }
+        guard inTrace else { return exceptionLine(line) }
+        // Go frames ("main.main()", "net/http.(*conn).serve(0xc000…)") and Swift crash frames ("3  libswiftCore.so 0x…").
+        if line.hasSuffix(")"), line.contains("("), !line.contains(" ") || line.hasPrefix("created by ") { return true }
+        if let space = line.firstIndex(of: " "), line[..<space].allSatisfy(\.isNumber), line.contains(" 0x") { return true }
+        return exceptionLine(line)
+    }
+
+    /// `java.lang.IllegalStateException: …`, `ValueError: …`, `TypeError: …`, `RuntimeError (…)`.
+    static func exceptionLine(_ line: String) -> Bool {
+        let head = line.prefix { $0 != ":" && $0 != " " }
+        guard !head.isEmpty, head.count < 160 else { return false }
+        let name = head.split(separator: ".").last ?? head
+        return ["Exception", "Error", "Throwable", "Exit", "Interrupt", "Fault"].contains { name.hasSuffix($0) }
+            && name.first?.isUppercase == true && (line.count == head.count || line.dropFirst(head.count).first == ":")
+    }
+
+    /// Whether `line` opens a trace that following unindented frames may continue.
+    static func opens(_ line: String) -> Bool {
+        line.hasPrefix("panic:") || line.hasPrefix("goroutine ") || line.hasPrefix("Traceback") || line.contains("Exception")
+            || line.hasPrefix("Fatal error:") || line.contains("Error:") || line.hasPrefix("Stack dump:")
+    }
+
+    private static let libraryMarkers = [
+        "site-packages", "dist-packages", "/lib/python", "<frozen", "node_modules", "node:internal", "internal/",
+        "/usr/lib/", "runtime/", "java.", "javax.", "jdk.", "sun.", "kotlin.", "scala.", "org.springframework.",
+        "org.apache.", "io.netty.", "/gems/", "/ruby/", "libswift", "libc.so", "Foundation",
+    ]
+
+    static func isLibrary(_ text: String) -> Bool { libraryMarkers.contains { text.contains($0) } }
+
+    /// An application frame named the way people search code: `pkg.module.function` or `file:line`.
+    static func frame(_ line: String) -> String? {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        // Python: File "/app/netra_backend/app/smd.py", line 412, in _validate
+        if trimmed.hasPrefix("File \""), let close = trimmed.dropFirst(6).firstIndex(of: "\"") {
+            let path = String(trimmed[trimmed.index(trimmed.startIndex, offsetBy: 6)..<close])
+            guard !isLibrary(path) else { return nil }
+            let function = trimmed.range(of: ", in ").map { String(trimmed[$0.upperBound...]) }
+            var module = path.hasSuffix(".py") ? String(path.dropLast(3)) : path
+            for root in ["/app/", "/src/", "/code/", "/srv/", "/opt/", "/home/"] {
+                if let range = module.range(of: root) { module = String(module[range.upperBound...]) }
+            }
+            module = module.trimmingCharacters(in: CharacterSet(charactersIn: "/")).replacingOccurrences(of: "/", with: ".")
+            return function.map { "\(module).\($0)" } ?? module
+        }
+        // Java / Node: at com.acme.Service.run(Service.java:42) · at handler (/app/src/x.js:10:5)
+        if trimmed.hasPrefix("at ") {
+            let body = String(trimmed.dropFirst(3))
+            guard !isLibrary(body) else { return nil }
+            if let open = body.firstIndex(of: "("), body.hasSuffix(")") {
+                let name = String(body[..<open]).trimmingCharacters(in: .whitespaces)
+                let location = String(body[body.index(after: open)..<body.index(before: body.endIndex)])
+                if location.hasSuffix(".java") || location.contains(".java:") || location.contains(".kt:") { return name }
+                return location.isEmpty ? name : location
+            }
+            return body
+        }
+        // Go: /app/cmd/api/main.go:42 +0x1d
+        if trimmed.contains(".go:"), !isLibrary(trimmed) {
+            return String(trimmed.split(separator: " ").first ?? "")
+        }
+        // Ruby: from app/models/user.rb:12:in `save'
+        if trimmed.hasPrefix("from "), !isLibrary(trimmed) {
+            return String(trimmed.dropFirst(5).split(separator: ":in").first ?? "")
+        }
+        return nil
+    }
+}
