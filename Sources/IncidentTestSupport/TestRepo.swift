@@ -56,11 +56,19 @@ public final class TestRepo: @unchecked Sendable {
         let clock = MovingClock(start: now)
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in variables { merged[key] = value }
-        return Environment(
+        var env = Environment(
             fileSystem: LocalFileSystem(), clock: { clock.tick() }, random: { generator.next() }, variables: merged,
             workingDirectory: root, processes: LocalProcessRunner(variables: merged), prompter: prompter,
             diagnostics: { diagnostics.append($0) }, stdinIsTerminal: false, readStandardInput: { stdin },
             http: http, sleep: { sleeps.append($0) })
+        let folder = root
+        env.standardInputDescriptor = {
+            let path = folder + "/.stdin-\(UUID().uuidString)"
+            try stdin.write(to: URL(fileURLWithPath: path))
+            defer { unlink(path) }
+            return open(path, O_RDONLY)
+        }
+        return env
     }
 
     @discardableResult

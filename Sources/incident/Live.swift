@@ -45,6 +45,11 @@ struct Live {
             http: CurlHTTPClient(variables: variables, cacert: globals.cacert),
             sleep: { Thread.sleep(forTimeInterval: $0) }
         )
+        if isatty(2) == 1 {
+            env.progress = { message in
+                FileHandle.standardError.write(Data(("\r\u{1B}[K" + message).utf8))
+            }
+        }
         if globals.verbose {
             env.trace = { line in FileHandle.standardError.write(Data(("[github] " + line + "\n").utf8)) }
         }

@@ -21,6 +21,10 @@ public struct Environment: Sendable {
     public var http: any HTTPClient
     /// Waits (rate limits, backoff); tests pass one that records instead of sleeping.
     public var sleep: @Sendable (TimeInterval) -> Void
+    /// Progress on long work, shown only when stderr is a terminal (nil otherwise).
+    public var progress: (@Sendable (String) -> Void)? = nil
+    /// Standard input as a descriptor for streaming (the live one is fd 0).
+    public var standardInputDescriptor: @Sendable () throws -> Int32 = { 0 }
     /// `--verbose`: where request traces go (nil when off).
     public var trace: (@Sendable (String) -> Void)? = nil
 

@@ -20,6 +20,8 @@ public protocol FileSystem: Sendable {
     func createDirectory(_ path: String) throws
     /// Takes an exclusive, non-blocking lock on an existing file until the handle is released.
     func lock(_ path: String) throws -> any FileLock
+    /// Opens a file for streaming reads; the caller owns the descriptor.
+    func openForReading(_ path: String) throws -> Int32
 }
 
 /// A held lock; `release()` (or deinit) lets go of it.
@@ -163,6 +165,15 @@ public struct LocalFileSystem: FileSystem {
             throw busy ? FileSystemError.locked(path) : FileSystemError.io(path, problem)
         }
         return DescriptorLock(descriptor: descriptor)
+    }
+
+    public func openForReading(_ path: String) throws -> Int32 {
+        if isDirectory(path) { throw FileSystemError.isDirectory(path) }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw errno == ENOENT ? FileSystemError.notFound(path) : FileSystemError.io(path, Self.errorText())
+        }
+        return descriptor
     }
 
     static func errorText() -> String { String(cString: strerror(errno)) }

@@ -57,6 +57,36 @@ public struct Workspace: Sendable {
         return index + 1 < order.count ? order[index + 1] : nil
     }
 
+    /// Analyses a log named on the command line (`-` for stdin), streaming it: plain or gzip, any size.
+    public func analyzeLog(_ source: String, recordLineEvents: Bool) throws -> LogAnalysis {
+        let descriptor: Int32
+        if source == "-" {
+            if env.stdinIsTerminal {
+                throw IncidentError.usage(
+                    "'-' reads a log from standard input, which is a terminal; pipe a log in (kubectl logs POD | incident …) or give a file.")
+            }
+            descriptor = try env.standardInputDescriptor()
+        } else {
+            let path = source.hasPrefix("/") ? source : env.workingDirectory + "/" + source
+            do {
+                descriptor = try env.fileSystem.openForReading(path)
+            } catch let error as FileSystemError {
+                switch error {
+                case .notFound: throw IncidentError.usage("log file '\(source)' does not exist; check the path.")
+                case .isDirectory: throw IncidentError.usage("log file '\(source)' is a folder; give a file.")
+                default: throw IncidentError.usage("log file '\(source)' cannot be read: \(error).")
+                }
+            }
+        }
+        let analyzer = LogAnalyzer(redactor: try Redactor(config: config), now: env.now, recordLineEvents: recordLineEvents)
+        let progress = env.progress
+        let analysis = try analyzer.analyze(descriptor: descriptor) { bytes in
+            progress?("analysing \(source == "-" ? "standard input" : source): \(bytes >> 20) MiB read…")
+        }
+        progress?("")
+        return analysis
+    }
+
     /// Reads a file named on the command line, relative to the working directory.
     public func readUserFile(_ path: String, what: String) throws -> Data {
         let full = path.hasPrefix("/") ? path : env.workingDirectory + "/" + path

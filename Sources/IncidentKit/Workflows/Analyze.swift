@@ -8,16 +8,7 @@ public struct AnalyzeWorkflow: Sendable {
 
     public func run(source: String, eventsOut: String?) throws -> LogAnalysis {
         let env = workspace.env
-        let data: Data
-        if source == "-" {
-            if env.stdinIsTerminal {
-                throw IncidentError.usage("analyze - reads a log from standard input, which is a terminal; pipe a log in or give a file.")
-            }
-            data = try env.readStandardInput()
-        } else {
-            data = try workspace.readUserFile(source, what: "log file")
-        }
-        let analysis = LogAnalyzer(redactor: try Redactor(config: workspace.config), now: env.now).analyze(data)
+        let analysis = try workspace.analyzeLog(source, recordLineEvents: eventsOut != nil)
         if let eventsOut {
             var text = ""
             text.reserveCapacity(analysis.lineEvents.count * 20)

@@ -52,17 +52,7 @@ public struct NewIncidentWorkflow: Sendable {
 
         var analysis: LogAnalysis?
         if let source = request.fromLog {
-            let data: Data
-            if source == "-" {
-                if env.stdinIsTerminal {
-                    throw IncidentError.usage(
-                        "--from-log - reads a log from standard input, which is a terminal; pipe a log in (kubectl logs POD | incident new --from-log -) or give a file.")
-                }
-                data = try env.readStandardInput()
-            } else {
-                data = try workspace.readUserFile(source, what: "log file")
-            }
-            let result = LogAnalyzer(redactor: redactor, now: env.now).analyze(data)
+            let result = try workspace.analyzeLog(source, recordLineEvents: false)
             redactions = result.redactions
             analysis = result
         } else if (request.title ?? "").isEmpty {
