@@ -68,6 +68,8 @@ final class AnalysisEngine {
         var source: String?
         var example: String
         var message: String
+        /// Whether unindented frames after this message may belong to it (computed once per shape).
+        var opensTrace = false
     }
 
     struct ClusterStats {
@@ -137,7 +139,10 @@ final class AnalysisEngine {
             record(current.map { shapes[$0].cluster } ?? -1)
             return
         }
-        if let shape = current, first > 0 || (line[0] != 0x7B && mayContinue(line)) {
+        // A plain line's header is parsed once: it decides both "continuation?" and the message.
+        let isJSON = line[first] == 0x7B
+        let plainHeader: LineHeader? = isJSON ? nil : HeaderParser.parse(line, year: year)
+        if let shape = current, first > 0 || (plainHeader.map { $0.time == nil } ?? false) {
             let text = String(decoding: line, as: UTF8.self)
             if StackTrace.continues(text, inTrace: inTrace) {
                 inTrace = inTrace || StackTrace.opens(text)
@@ -153,7 +158,7 @@ final class AnalysisEngine {
         var header: LineHeader
         var messageBytes: [UInt8]? = nil
         var structured: StructuredLine?
-        if line[first] == 0x7B, let entry = Structured.json(UnsafeBufferPointer(rebasing: line[first...])) {
+        if isJSON, let entry = Structured.json(UnsafeBufferPointer(rebasing: line[first...])) {
             formats.insert("json")
             structured = entry
         } else if Triggers.looksLogfmt(line), let entry = Structured.logfmt(line) {
@@ -173,13 +178,14 @@ final class AnalysisEngine {
             messageBytes = bytes
             for name in entry.services where !services.contains(name) { services.append(name) }
         } else {
-            header = HeaderParser.parse(line, year: year)
+            header = plainHeader ?? HeaderParser.parse(line, year: year)
         }
         let process = { (message: UnsafeBufferPointer<UInt8>, start: Int) in
             var seed: UInt64 = 0xcbf2_9ce4_8422_2325
             TemplateMiner.mix(&seed, UInt8(truncatingIfNeeded: (header.level.map { Severity.allCases.firstIndex(of: $0)! + 1 } ?? 0)))
             let sourceText: String? = structured?.source ?? header.source.map { String(decoding: UnsafeBufferPointer(rebasing: line[$0]), as: UTF8.self) }
-            if let sourceText { for byte in sourceText.utf8 { TemplateMiner.mix(&seed, byte) } }
+            // The source's digits (pids, line numbers) vary per line: they are left out of the shape.
+            if let sourceText { for byte in sourceText.utf8 where byte &- 0x30 >= 10 { TemplateMiner.mix(&seed, byte) } }
             let (signature, _) = TemplateMiner.signature(message, start, message.count, seed: seed)
             let shape: Int
             if let known = self.shapeIndex[signature] {
@@ -196,12 +202,6 @@ final class AnalysisEngine {
         }
     }
 
-    /// A cheap first look: could this unindented line be part of a trace?
-    private func mayContinue(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-        // Lines with a timestamp or a level header start new events; most log lines end here.
-        HeaderParser.parse(line, year: year).time == nil
-    }
-
     private func newShape(
         _ signature: UInt64, _ message: UnsafeBufferPointer<UInt8>, _ start: Int, header: LineHeader, source: String?,
         line: UnsafeBufferPointer<UInt8>
@@ -216,7 +216,9 @@ final class AnalysisEngine {
         if text.hasPrefix("panic:") || text.hasPrefix("Fatal error:") { severity = .critical }
         if header.level == nil, StackTrace.exceptionLine(text) || text.hasPrefix("Traceback") { severity = max(severity, .high) }
         let example = String(String(decoding: line, as: UTF8.self).prefix(600))
-        shapes.append(Shape(cluster: cluster, level: header.level, severity: severity, source: source, example: example, message: text))
+        shapes.append(
+            Shape(cluster: cluster, level: header.level, severity: severity, source: source, example: example, message: text,
+                  opensTrace: StackTrace.opens(text)))
         shapeIndex[signature] = shapes.count - 1
         if stats[cluster].example.isEmpty {
             stats[cluster].example = example
@@ -229,7 +231,7 @@ final class AnalysisEngine {
         shapes[shape].count += 1
         let cluster = shapes[shape].cluster
         current = shape
-        inTrace = StackTrace.opens(shapes[shape].message)
+        inTrace = shapes[shape].opensTrace
         record(cluster)
         stats[cluster].count += 1
         stats[cluster].severity = max(stats[cluster].severity, shapes[shape].severity)
@@ -307,42 +309,69 @@ final class AnalysisEngine {
 
 /// Byte-level pre-checks that keep the slow paths off ordinary lines.
 enum Triggers {
-    /// Could the line hold a secret? Only such lines go through the regex redactor.
+    /// Could the line hold a secret? Only such lines go through the regex redactor. Keywords such
+    /// as "password" count only when a `=` or `:` follows them, as the redaction rules require.
+    /// Bytes that can start a trigger (letters case-folded): everything else is skipped at once.
+    static let starts: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for byte in Array("ghaxebpstk-:".utf8) {
+            table[Int(byte)] = true
+            if byte >= 0x61 && byte <= 0x7A { table[Int(byte - 0x20)] = true }
+        }
+        return table
+    }()
+
     static func mayHoldSecret(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = line.count
         var i = 0
         while i + 3 < n {
+            if !starts[Int(line[i])] {
+                i += 1
+                continue
+            }
             let a = line[i] | 0x20
             let b = line[i + 1] | 0x20
+            let c = line[i + 2] | 0x20
             switch a {
-            case 0x67 where b == 0x68 && (line[i + 2] == 0x70 || line[i + 2] == 0x6F || line[i + 2] == 0x73 || line[i + 2] == 0x75 || line[i + 2] == 0x72 || line[i + 2] == 0x69) && (line[i + 3] == 0x5F || line[i + 3] == 0x74):
-                return true  // gh?_ github_pat_
-            case 0x61 where (b == 0x6B || b == 0x73 || b == 0x69 || b == 0x77 || b == 0x70) && line[i] == 0x41:
-                return true  // AKIA ASIA AIza
-            case 0x61 where b == 0x77 && (line[i + 2] | 0x20) == 0x73: return true  // aws_
-            case 0x61 where b == 0x70 && (line[i + 2] | 0x20) == 0x69: return true  // api_key, apikey
-            case 0x61 where b == 0x63 && (line[i + 2] | 0x20) == 0x63 && line[i + 3] | 0x20 == 0x65: return true  // access_token
-            case 0x61 where b == 0x75 && (line[i + 2] | 0x20) == 0x74 && line[i + 3] | 0x20 == 0x68: return true  // auth
-            case 0x78 where b == 0x6F && (line[i + 2] | 0x20) == 0x78: return true  // xox
-            case 0x68 where b == 0x6F && (line[i + 2] | 0x20) == 0x6F && line[i + 3] | 0x20 == 0x6B: return true  // hooks
+            case 0x67 where b == 0x68 && (line[i + 3] == 0x5F || (c == 0x69 && line[i + 3] | 0x20 == 0x74)):
+                return true  // gh?_, github_pat_
+            case 0x61 where line[i] == 0x41 && (line[i + 1] == 0x4B || line[i + 1] == 0x53 || line[i + 1] == 0x49):
+                if (line[i + 1] == 0x49 && line[i + 2] == 0x7A && line[i + 3] == 0x61) || (line[i + 2] == 0x49 && line[i + 3] == 0x41) {
+                    return true  // AIza, AKIA, ASIA
+                }
+            case 0x78 where b == 0x6F && c == 0x78 && line[i + 3] == 0x2D: return true  // xox?-
+            case 0x68 where b == 0x6F && c == 0x6F && line[i + 3] | 0x20 == 0x6B: return true  // hooks.slack
             case 0x65 where b == 0x79 && line[i + 2] == 0x4A: return true  // eyJ
-            case 0x62 where b == 0x65 && (line[i + 2] | 0x20) == 0x61 && line[i + 3] | 0x20 == 0x72: return true  // bearer
-            case 0x70 where b == 0x61 && (line[i + 2] | 0x20) == 0x73 && line[i + 3] | 0x20 == 0x73: return true  // pass
-            case 0x70 where b == 0x77 && (line[i + 2] | 0x20) == 0x64: return true  // pwd
-            case 0x70 where b == 0x72 && (line[i + 2] | 0x20) == 0x69 && line[i + 3] | 0x20 == 0x76: return true  // private
-            case 0x73 where b == 0x65 && (line[i + 2] | 0x20) == 0x63 && line[i + 3] | 0x20 == 0x72: return true  // secret
-            case 0x63 where b == 0x6C && (line[i + 2] | 0x20) == 0x69 && line[i + 3] | 0x20 == 0x65: return true  // client_secret
+            case 0x62 where b == 0x65 && c == 0x61 && line[i + 3] | 0x20 == 0x72: return true  // bearer
             case 0x2D where line[i + 1] == 0x2D && line[i + 2] == 0x2D && line[i + 3] == 0x2D: return true  // -----BEGIN
             case 0x3A where line[i + 1] == 0x2F && line[i + 2] == 0x2F:
-                // scheme://user:pass@ : only when an @ follows
                 var j = i + 3
                 while j < n, line[j] != 0x20, line[j] != 0x2F {
-                    if line[j] == 0x40 { return true }
+                    if line[j] == 0x40 { return true }  // scheme://user:pass@
                     j += 1
                 }
+            case 0x70 where (b == 0x61 && c == 0x73) || (b == 0x77 && c == 0x64) || (b == 0x72 && c == 0x69):
+                if keyed(line, i) { return true }  // pass…, pwd, private_key
+            case 0x73 where b == 0x65 && c == 0x63: if keyed(line, i) { return true }  // secret
+            case 0x74 where b == 0x6F && c == 0x6B: if keyed(line, i) { return true }  // token
+            case 0x6B where b == 0x65 && c == 0x79: if keyed(line, i) { return true }  // api_key, access_key
             default: break
             }
             i += 1
+        }
+        return false
+    }
+
+    /// Whether the word at `start` is followed, within a few bytes, by `=` or `:`.
+    @inline(__always) static func keyed(_ line: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
+        var j = start
+        while j < line.count, j < start + 16, (line[j] | 0x20) &- 0x61 < 26 || line[j] == 0x5F { j += 1 }
+        var gap = 0
+        while j < line.count, gap < 3 {
+            if line[j] == 0x3D || line[j] == 0x3A { return true }
+            if line[j] != 0x20 && line[j] != 0x22 && line[j] != 0x27 { return false }
+            j += 1
+            gap += 1
         }
         return false
     }

@@ -55,7 +55,15 @@ public final class LineReader {
         var skippingRest = false
         while true {
             if start == end {
-                if eof { break }
+                if eof {
+                    // The last line, when the input does not end with a newline.
+                    if !carry.isEmpty && !skippingRest {
+                        if carry.last == 0x0D { carry.removeLast() }
+                        try carry.withUnsafeBufferPointer { try body($0) }
+                    }
+                    carry.removeAll()
+                    break
+                }
                 try fill()
                 continue
             }

@@ -160,7 +160,7 @@ enum Structured {
         let message =
             node["message"]?.string ?? node["msg"]?.string ?? node["textPayload"]?.string ?? payload?["message"]?.string
             ?? payload?["msg"]?.string ?? node["log"]?.string ?? node["MESSAGE"]?.string ?? node["error"]?.string ?? ""
-        var entry = StructuredLine(message: message.trimmingCharacters(in: .newlines))
+        var entry = StructuredLine(message: message.hasSuffix("\n") ? String(message.dropLast()) : message)
         for key in ["severity", "level", "lvl", "log.level", "levelname", "loglevel"] {
             guard let field = node[key] else { continue }
             if case .number(let number) = field {

@@ -11,7 +11,16 @@ struct TemplateMiner {
     static let threshold = 0.6
 
     struct Cluster {
-        var tokens: [String]
+        var tokens: [String] {
+            didSet { variable = tokens.map { $0.contains(TemplateMiner.wildcard) } }
+        }
+        /// Which positions hold a variable (kept beside the tokens: the similarity loop is hot).
+        var variable: [Bool]
+
+        init(tokens: [String]) {
+            self.tokens = tokens
+            variable = tokens.map { $0.contains(TemplateMiner.wildcard) }
+        }
     }
 
     private(set) var clusters: [Cluster] = []
@@ -215,12 +224,12 @@ struct TemplateMiner {
     /// Files a new masked shape under the most similar cluster, or a new one.
     mutating func add(signature: UInt64, tokens: [String]) -> Int {
         let length = tokens.count
-        let first = tokens.first.map { $0.contains(Self.wildcard) ? Self.wildcard : $0 } ?? ""
+        let first = tokens.first.map { $0.utf8.contains(0x3C) && $0.contains(Self.wildcard) ? Self.wildcard : $0 } ?? ""
         var best: Int?
         var bestScore = -1.0
         var bestParams = -1
         for candidate in tree[length]?[first] ?? [] {
-            let (score, params) = similarity(clusters[candidate].tokens, tokens)
+            let (score, params) = similarity(clusters[candidate], tokens)
             if score > bestScore || (score == bestScore && params > bestParams) {
                 best = candidate
                 bestScore = score
@@ -246,14 +255,15 @@ struct TemplateMiner {
 
     /// Drain's similarity: matching fixed tokens over length; tokens holding a variable count as
     /// parameters (for ties), not as evidence that two messages are the same event.
-    private func similarity(_ template: [String], _ tokens: [String]) -> (Double, Int) {
+    private func similarity(_ cluster: Cluster, _ tokens: [String]) -> (Double, Int) {
+        let template = cluster.tokens
         guard !template.isEmpty else { return (1, 0) }
         var same = 0
         var params = 0
-        for (a, b) in zip(template, tokens) {
-            if a.contains(Self.wildcard) {
+        for index in template.indices {
+            if cluster.variable[index] {
                 params += 1
-            } else if a == b {
+            } else if template[index] == tokens[index] {
                 same += 1
             }
         }
