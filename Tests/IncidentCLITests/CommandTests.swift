@@ -170,6 +170,24 @@ func startedRepo() throws -> (TestRepo, String) {
         #expect(try session.wait() == 64)
     }
 
+    @Test func analyzePrintsAReportJSONAndEventRowsAndWritesNothingElse() throws {
+        let repo = try TestRepo()
+        try repo.write("app.log", exampleLog + "Traceback (most recent call last):\n  File \"/app/x.py\", line 1, in f\nValueError: bad\n")
+        let report = try CLI.run(["analyze", "app.log"], in: repo.root)
+        #expect(report.status == 0 && report.stdout.contains("Primary error (critical, 2×)") && report.stdout.contains("Top events"))
+        let json = try YAML.parse(try CLI.run(["analyze", "app.log", "--json", "--events-out", "rows.tsv"], in: repo.root).stdout)
+        let keys = ["input", "title", "severity", "environment", "services", "source_locations", "warnings", "fingerprint", "primary", "events", "redactions"]
+        #expect(Array(json.object!.keys) == keys)
+        #expect(json["input"]?["lines"] == 7 && json["input"]?["format"] == "plain")
+        #expect(json["redactions"]?["github-token"] == 1)
+        let rows = try repo.read("rows.tsv").split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        #expect(rows.count == 7 && rows.map { $0[0] } == (1...7).map(String.init))
+        #expect(rows[4][1] == rows[3][1] && rows[5][1] == rows[3][1] && rows[6][1] == rows[3][1], "the traceback joins the line before it")
+        #expect(try repo.incidentFiles().isEmpty)
+        let gz = try CLI.run(["analyze", "missing.log.gz"], in: repo.root)
+        #expect(gz.status == 64 && gz.stderr.contains("'missing.log.gz' does not exist"))
+    }
+
     @Test func helpTeaches() throws {
         let repo = try TestRepo()
         let help = try CLI.run(["advance", "--help"], in: repo.root)

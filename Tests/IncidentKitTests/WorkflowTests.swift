@@ -192,6 +192,22 @@ import Testing
         #expect(result.nextStage == "test-plan")
     }
 
+    @Test func theSameErrorAfterAResolvedIncidentOpensANewOneMarkedAsARecurrence() throws {
+        let repo = try TestRepo()
+        try repo.write(".incident.yml", "stages: [identify, verify]\n")
+        let (workspace, first) = try started(repo)
+        var verify = AdvanceRequest(ref: first.incident.document.id)
+        verify.checks = ["true"]
+        #expect(try AdvanceWorkflow(workspace: workspace).run(verify).status == "resolved")
+        var request = NewIncidentRequest()
+        request.fromLog = "app.log"
+        let again = try NewIncidentWorkflow(workspace: workspace).run(request)
+        #expect(!again.deduplicated)
+        #expect(again.regressionOf == first.incident.document.id)
+        #expect(again.incident.document.fields["recurrence_of"] == .string(first.incident.document.id))
+        #expect(again.incident.document.id != first.incident.document.id)
+    }
+
     @Test func aRepeatOfAnOpenIncidentIsAddedToIt() throws {
         let repo = try TestRepo()
         let (workspace, first) = try started(repo)

@@ -219,6 +219,12 @@ enum HeaderParser {
             sawSyslogTime = month(line, p) != nil
             p = end
         }
+        if header.time == nil, let open = indexOf(0x5B, in: line, from: p, limit: 80), let (time, end) = timestamp(line, open + 1, year: year),
+            end < n, line[end] == 0x5D
+        {
+            header.time = time  // "10.0.0.1 - - [09/Sep/2025:02:25:11 +0000] …": the message stays whole
+            return header
+        }
         let afterTime = p
         var tokens = 0
         var pidsAllowed = header.time != nil
@@ -255,8 +261,12 @@ enum HeaderParser {
                     header.level = found  // logcat "D"
                 } else if pidsAllowed, line[start..<end].allSatisfy(isDigit) {
                     // A pid or thread id.
+                } else if header.level == nil, header.time != nil, tokens < 6, levelAhead(line, from: start, within: 4),
+                    line[start..<end].contains(where: isDigit) || isUpperWord(line, start, end)
+                {
+                    // Fields before a level further on: "2005.06.03 R02-M1-N0 RAS KERNEL FATAL …".
                 } else if last == 0x3A, end - start > 1, header.source == nil, level(line, start, end - 1) == nil,
-                    isSourceToken(line, start, end - 1)
+                    isSourceToken(line, start, end - 1), header.level != nil || looksLikeCode(line, start, end - 1)
                 {
                     header.source = start..<end - 1
                     p = end
@@ -323,12 +333,36 @@ enum HeaderParser {
         return nil
     }
 
-    /// In `[pool-1-thread-3:com.acme.Service@120]`, the part after the last `:` when it names code.
+    /// In `[pool-1-thread-3:com.acme.Service@120]`, the part after the last `:` when it names code
+    /// (a thread name such as `[main]` is not a source).
     static func sourceInBrackets(_ line: Bytes, _ start: Int, _ end: Int) -> Range<Int>? {
         var colon = end - 1
         while colon > start, line[colon] != 0x3A { colon -= 1 }
         let from = line[colon] == 0x3A ? colon + 1 : start
-        return from < end && isSourceToken(line, from, end) ? from..<end : nil
+        guard from < end, isSourceToken(line, from, end), line[from..<end].contains(where: { $0 == 0x2E || $0 == 0x40 || $0 == 0x24 })
+        else { return nil }
+        return from..<end
+    }
+
+    /// `dfs.DataNode$PacketResponder`, `sshd[24200]`, `pam_unix(sshd:auth)`, `src/x.go`: not a bare word.
+    static func looksLikeCode(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
+        line[start..<end].contains { $0 == 0x2E || $0 == 0x24 || $0 == 0x5B || $0 == 0x28 || $0 == 0x2F || $0 == 0x5F }
+    }
+
+    static func isUpperWord(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
+        end - start <= 10 && line[start..<end].allSatisfy { $0 &- 0x41 < 26 || $0 == 0x5F }
+    }
+
+    /// Whether a level word stands among the next `within` tokens after the one at `from`.
+    static func levelAhead(_ line: Bytes, from: Int, within: Int) -> Bool {
+        var index = from
+        for _ in 0...within {
+            while index < line.count, isSpace(line[index]) { index += 1 }
+            let start = index
+            while index < line.count, !isSpace(line[index]) { index += 1 }
+            if index > start, level(line, start, index) != nil { return true }
+        }
+        return false
     }
 
     /// Letters, digits and `._$@:/()[]-` only: a logger, program or code location.

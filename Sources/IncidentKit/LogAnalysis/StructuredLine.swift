@@ -258,9 +258,12 @@ enum StackTrace {
         for prefix in [
             "Caused by:", "Traceback (most recent call last)", "During handling of the above exception",
             "The above exception was the direct cause", "Stack dump:", "Current stack trace:", "Stack trace:",
+            "Fatal error:", "[signal ",
         ] where line.hasPrefix(prefix) {
             return true
         }
+        // Ruby: "app/models/user.rb:12:in `save': undefined method … (NoMethodError)".
+        if let range = line.range(of: ":in `"), line[..<range.lowerBound].contains(".rb:") { return true }
         if line.hasPrefix("goroutine "), line.hasSuffix("]:") { return true }
         if line.hasPrefix("...") && line.hasSuffix("more") { return true }
         guard inTrace else { return exceptionLine(line) }

@@ -92,11 +92,17 @@ struct TemplateMiner {
             if index >= end { break }
             var tokenEnd = index
             while tokenEnd < end, !isSpace(line[tokenEnd]) { tokenEnd += 1 }
-            if line[index] == 0x28 {
-                // "(18.4 KB)": a bracketed quantity, possibly across spaces.
-                var close = index
-                while close < end, line[close] != 0x29, close - index < 40 { close += 1 }
-                if close < end, line[close] == 0x29, line[index + 1] &- 0x30 < 10 {
+            if line[index] == 0x28, index + 1 < end, line[index + 1] &- 0x30 < 10 {
+                // "(18.4 KB)": a quantity in brackets, a number and at most a unit.
+                var numberEnd = index + 1
+                while numberEnd < end, !isSpace(line[numberEnd]), line[numberEnd] != 0x29 { numberEnd += 1 }
+                var close = numberEnd
+                if close < end, isSpace(line[close]) {
+                    var unitEnd = close + 1
+                    while unitEnd < end, !isSpace(line[unitEnd]), line[unitEnd] != 0x29 { unitEnd += 1 }
+                    close = unitEnd < end && line[unitEnd] == 0x29 && isUnit(line, close + 1, unitEnd) ? unitEnd : -1
+                }
+                if close > 0, close < end, line[close] == 0x29 {
                     var stop = close + 1
                     while stop < end, !isSpace(line[stop]) { stop += 1 }
                     body(index, stop, true)
@@ -104,6 +110,14 @@ struct TemplateMiner {
                     index = stop
                     continue
                 }
+            }
+            if line[index] == 0x5B, index + 1 < end, let (_, stop) = HeaderParser.timestamp(line, index + 1, year: 2000),
+                stop < end, line[stop] == 0x5D
+            {
+                body(index, stop + 1, true)  // "[09/Sep/2025:02:25:11 +0000]"
+                previousVariable = true
+                index = stop + 1
+                continue
             }
             // A date inside the message ("at Fri Jun 17 07:07:00 2005") is one variable.
             if tokenEnd - index == 3, (line[index] | 0x20) &- 0x61 < 26, HeaderParser.month(line, index) != nil || isWeekday(line, index),
@@ -137,7 +151,9 @@ struct TemplateMiner {
     /// `name:1234` or `10.0.0.1:5432` (an address with a numeric port), trailing punctuation allowed.
     @inline(__always) static func isHostPort(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
         var stop = end
-        while stop > start, line[stop - 1] == 0x2C || line[stop - 1] == 0x2E || line[stop - 1] == 0x29 { stop -= 1 }
+        while stop > start, line[stop - 1] == 0x2C || line[stop - 1] == 0x2E || line[stop - 1] == 0x29 || line[stop - 1] == 0x3A {
+            stop -= 1
+        }
         var colon = stop - 1
         while colon > start, line[colon] &- 0x30 < 10 { colon -= 1 }
         guard colon > start, colon < stop - 1, line[colon] == 0x3A else { return false }
