@@ -31,6 +31,44 @@ public struct LogAnalyzer: Sendable {
         return engine.finish(bytes: data.count)
     }
 
+    /// Streams a large plain file as two halves on two threads, then folds the second half's
+    /// templates into the first's (the same Drain merge, applied to templates). `first` and
+    /// `second` are two descriptors of the same file; `size` is its size in bytes.
+    public func analyze(first: Int32, second: Int32, size: Int, progress: ((Int) -> Void)? = nil) throws -> LogAnalysis {
+        // Split at the first line break after the middle.
+        var probe = [UInt8](repeating: 0, count: 1 << 16)
+        let read = probe.withUnsafeMutableBytes { pread(second, $0.baseAddress, $0.count, off_t(size / 2)) }
+        guard read > 0, let newline = probe[0..<read].firstIndex(of: 0x0A) else {
+            close(second)
+            return try analyze(descriptor: first, progress: progress)
+        }
+        let split = size / 2 + newline + 1
+        lseek(second, off_t(split), SEEK_SET)
+        // Each half's reader and engine are touched by its own thread only.
+        nonisolated(unsafe) let halves = [try LineReader(descriptor: first, limit: split), try LineReader(descriptor: second)]
+        nonisolated(unsafe) let engines = halves.map { _ in AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents) }
+        nonisolated(unsafe) let progress = progress
+        let errors = ErrorBox()
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            var next = 64 << 20
+            do {
+                try halves[index].forEachLine { line in
+                    engines[index].consume(line)
+                    if index == 0, let progress, halves[0].bytesRead >= next {
+                        progress(halves[0].bytesRead * 2)
+                        next += 64 << 20
+                    }
+                }
+            } catch {
+                errors.set(error)
+            }
+            engines[index].cutLines += halves[index].cutLines
+        }
+        if let error = errors.error { throw error }
+        engines[0].absorb(engines[1])
+        return engines[0].finish(bytes: halves[0].bytesRead + halves[1].bytesRead)
+    }
+
     /// Streams a file descriptor (plain or gzip); `progress` gets the bytes read so far.
     public func analyze(descriptor: Int32, progress: ((Int) -> Void)? = nil) throws -> LogAnalysis {
         let reader = try LineReader(descriptor: descriptor)
@@ -94,6 +132,8 @@ final class AnalysisEngine {
     var inTrace = false
     var inPrivateKey = false
     static let timeSample = 16384
+    /// A deterministic generator for reservoir sampling: same input, same sample, no syscalls.
+    var sampler: UInt64 = 0x9E37_79B9_7F4A_7C15
 
     init(redactor: Redactor, now: Date, recordLineEvents: Bool) {
         self.redactor = redactor
@@ -142,7 +182,9 @@ final class AnalysisEngine {
         // A plain line's header is parsed once: it decides both "continuation?" and the message.
         let isJSON = line[first] == 0x7B
         let plainHeader: LineHeader? = isJSON ? nil : HeaderParser.parse(line, year: year)
-        if let shape = current, first > 0 || (plainHeader.map { $0.time == nil } ?? false) {
+        if let shape = current, first > 0 || (plainHeader.map { $0.time == nil } ?? false),
+            StackTrace.mayContinue(line, inTrace: inTrace)
+        {
             let text = String(decoding: line, as: UTF8.self)
             if StackTrace.continues(text, inTrace: inTrace) {
                 inTrace = inTrace || StackTrace.opens(text)
@@ -244,10 +286,55 @@ final class AnalysisEngine {
                 stats[cluster].times.append(time)
             } else {
                 // Reservoir sampling keeps a fair sample of a very frequent event's times.
-                let slot = Int.random(in: 0..<stats[cluster].seen)
+                sampler ^= sampler << 13
+                sampler ^= sampler >> 7
+                sampler ^= sampler << 17
+                let slot = Int(sampler % UInt64(stats[cluster].seen))
                 if slot < Self.timeSample { stats[cluster].times[slot] = time }
             }
         }
+    }
+
+    /// Adds the lines another engine read after this one's: its templates are filed into this
+    /// miner as if they were messages, and its counts, times and shapes follow them.
+    func absorb(_ other: AnalysisEngine) {
+        var map = [Int](repeating: 0, count: other.miner.clusters.count)
+        for (index, cluster) in other.miner.clusters.enumerated() {
+            var signature: UInt64 = 0x6A09_E667_F3BC_C908
+            for token in cluster.tokens {
+                for byte in token.utf8 { TemplateMiner.mix(&signature, byte) }
+                TemplateMiner.mix(&signature, 0x20)
+            }
+            let target = miner.cluster(forSignature: signature) ?? miner.add(signature: signature, tokens: cluster.tokens)
+            while stats.count <= target { stats.append(ClusterStats()) }
+            map[index] = target
+        }
+        for (index, theirs) in other.stats.enumerated() where index < map.count && theirs.count > 0 {
+            var mine = stats[map[index]]
+            mine.count += theirs.count
+            mine.severity = max(mine.severity, theirs.severity)
+            mine.first = [mine.first, theirs.first].compactMap { $0 }.min()
+            mine.last = [mine.last, theirs.last].compactMap { $0 }.max()
+            mine.times += theirs.times.prefix(max(0, Self.timeSample - mine.times.count))
+            mine.seen += theirs.seen
+            mine.lastLine = max(mine.lastLine, theirs.lastLine + lines)
+            if mine.example.isEmpty {
+                mine.example = theirs.example
+                mine.source = theirs.source
+            }
+            if mine.frame == nil { mine.frame = theirs.frame }
+            stats[map[index]] = mine
+        }
+        for var shape in other.shapes {
+            shape.cluster = map[shape.cluster]
+            shapes.append(shape)
+        }
+        for (kind, count) in other.redactions { redactions[kind, default: 0] += count }
+        for name in other.services where !services.contains(name) { services.append(name) }
+        formats.formUnion(other.formats)
+        cutLines += other.cutLines
+        lines += other.lines
+        if recordLineEvents { lineClusters += other.lineClusters.map { $0 >= 0 ? Int32(map[Int($0)]) : $0 } }
     }
 
     static let criticalWords = ["is broken", "oomkilled", "quorum lost", "out of memory", "kernel panic", "fatal error"]
@@ -321,11 +408,21 @@ enum Triggers {
         return table
     }()
 
+    /// `starts` as a 256-bit mask held in locals: the per-byte test is two shifts, no array access.
+    static let startMask: (UInt64, UInt64, UInt64, UInt64) = {
+        var words: [UInt64] = [0, 0, 0, 0]
+        for (byte, flag) in starts.enumerated() where flag { words[byte >> 6] |= 1 << UInt64(byte & 63) }
+        return (words[0], words[1], words[2], words[3])
+    }()
+
     static func mayHoldSecret(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = line.count
+        let (m0, m1, m2, m3) = startMask
         var i = 0
         while i + 3 < n {
-            if !starts[Int(line[i])] {
+            let byte = line[i]
+            let word = byte < 64 ? m0 : byte < 128 ? m1 : byte < 192 ? m2 : m3
+            if (word >> UInt64(byte & 63)) & 1 == 0 {
                 i += 1
                 continue
             }
@@ -376,24 +473,39 @@ enum Triggers {
         return false
     }
 
-    /// At least three `key=value` pairs, one of them level= or msg=.
+    /// A `level=` or `msg=` key (logfmt's own) and at least three `key=value` pairs.
     static func looksLogfmt(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         var pairs = 0
         var keyed = false
-        var i = 0
         let n = line.count
+        var i = 1
         while i < n {
-            if line[i] == 0x3D, i > 0, line[i - 1] != 0x20 {
+            if line[i] == 0x3D, line[i - 1] != 0x20 {
                 pairs += 1
-                if i >= 5, line[i - 5] == 0x6C || line[i - 5] == 0x20 {
-                    let word = String(decoding: UnsafeBufferPointer(rebasing: line[max(0, i - 7)..<i]), as: UTF8.self)
-                    if word.hasSuffix("level") || word.hasSuffix(" msg") || word == "msg" || word.hasSuffix("message") { keyed = true }
-                } else if i >= 3, String(decoding: UnsafeBufferPointer(rebasing: line[i - 3..<i]), as: UTF8.self) == "msg" {
-                    keyed = true
+                if !keyed {
+                    // The key is the run of letters before "=", preceded by a space or the line start.
+                    var k = i
+                    while k > 0, (line[k - 1] | 0x20) &- 0x61 < 26 { k -= 1 }
+                    if k == 0 || line[k - 1] == 0x20 {
+                        let length = i - k
+                        if length == 3, line[k] == 0x6D, line[k + 1] == 0x73, line[k + 2] == 0x67 { keyed = true }  // msg
+                        if length == 5, line[k] == 0x6C, line[k + 1] == 0x65, line[k + 2] == 0x76, line[k + 3] == 0x65, line[k + 4] == 0x6C {
+                            keyed = true  // level
+                        }
+                    }
                 }
+                if keyed && pairs >= 3 { return true }
             }
             i += 1
         }
-        return pairs >= 3 && keyed
+        return false
     }
+}
+
+/// The first error thrown by a worker thread.
+final class ErrorBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: (any Error)?
+    func set(_ error: any Error) { lock.withLock { if stored == nil { stored = error } } }
+    var error: (any Error)? { lock.withLock { stored } }
 }

@@ -177,17 +177,21 @@ enum HeaderParser {
         ("VERBOSE", .low),
     ]
 
+    /// The level words packed into UInt64 keys (uppercased bytes): one lookup per token.
+    static let levelKeys: [UInt64: Severity] = Dictionary(
+        uniqueKeysWithValues: levels.map { word, severity in (word.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }, severity) })
+
     /// A level word, case-insensitive, in `line[start..<end]`.
-    static func level(_ line: Bytes, _ start: Int, _ end: Int) -> Severity? {
+    @inline(__always) static func level(_ line: Bytes, _ start: Int, _ end: Int) -> Severity? {
         let length = end - start
-        guard length >= 3, length <= 9 else { return nil }
-        outer: for (word, severity) in levels where word.utf8.count == length {
-            for (offset, byte) in word.utf8.enumerated() where line[start + offset] & 0xDF != byte {
-                continue outer
-            }
-            return severity
+        guard length >= 3, length <= 8 else { return nil }
+        var key: UInt64 = 0
+        for index in start..<end {
+            let byte = line[index]
+            guard (byte | 0x20) &- 0x61 < 26 else { return nil }
+            key = key << 8 | UInt64(byte & 0xDF)
         }
-        return nil
+        return levelKeys[key]
     }
 
     /// One-letter logcat and Go/glog levels.

@@ -17,8 +17,12 @@ public final class LineReader {
     /// Bytes read from the (possibly decompressed) input.
     public private(set) var bytesRead = 0
 
-    /// Takes ownership of `descriptor`.
-    public init(descriptor: Int32, bufferSize: Int = 1 << 20) throws {
+    /// Stop after this many bytes (the first half of a file read in two halves).
+    private let limit: Int
+
+    /// Takes ownership of `descriptor`; reading starts at its current offset.
+    public init(descriptor: Int32, bufferSize: Int = 1 << 20, limit: Int = .max) throws {
+        self.limit = limit
         guard let file = gzdopen(descriptor, "rb") else {
             throw IncidentError.failure("could not open the log for reading.")
         }
@@ -37,8 +41,9 @@ public final class LineReader {
             end -= start
             start = 0
         }
-        let count = buffer.withUnsafeMutableBufferPointer { pointer in
-            gzread(file, pointer.baseAddress! + end, UInt32(pointer.count - end))
+        let want = min(buffer.count - end, limit - bytesRead)
+        let count = want <= 0 ? 0 : buffer.withUnsafeMutableBufferPointer { pointer in
+            gzread(file, pointer.baseAddress! + end, UInt32(want))
         }
         if count < 0 {
             var code: Int32 = 0

@@ -251,6 +251,32 @@ enum Structured {
 
 /// Stack-trace lines that belong to the event before them, and the frames worth naming.
 enum StackTrace {
+    static let prefixes: [[UInt8]] = [
+        "Caused by", "Traceback", "During handling", "The above", "Stack dump", "Current stack", "Stack trace",
+        "Fatal error", "[signal ", "goroutine ", "...",
+    ].map { Array($0.utf8) }
+
+    /// A byte-level first look, so ordinary lines never reach the string checks of `continues`.
+    static func mayContinue(_ line: UnsafeBufferPointer<UInt8>, inTrace: Bool) -> Bool {
+        guard let first = line.first else { return false }
+        if first == 0x20 || first == 0x09 || inTrace { return true }
+        for prefix in prefixes where line.count >= prefix.count && line.starts(with: prefix) { return true }
+        // "pkg.SomeError: …" / "ValueError: …": the first token ends in an exception word.
+        var end = 0
+        while end < line.count, end < 160, line[end] != 0x3A, line[end] != 0x20 { end += 1 }
+        for word in ["Error", "Exception", "Throwable", "Exit", "Interrupt", "Fault"] {
+            let bytes = Array(word.utf8)
+            if end >= bytes.count, Array(line[end - bytes.count..<end]) == bytes { return true }
+        }
+        // Ruby: "app/models/user.rb:12:in `save'…"
+        var index = 0
+        while index + 4 < min(line.count, 200) {
+            if line[index] == 0x2E, line[index + 1] == 0x72, line[index + 2] == 0x62, line[index + 3] == 0x3A { return true }
+            index += 1
+        }
+        return false
+    }
+
     /// Whether `line` continues the previous event (a frame, a cause, an exception line).
     static func continues(_ line: String, inTrace: Bool) -> Bool {
         guard let first = line.unicodeScalars.first else { return false }

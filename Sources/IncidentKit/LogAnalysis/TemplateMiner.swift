@@ -70,16 +70,24 @@ struct TemplateMiner {
         return true
     }
 
-    /// Units that belong to the number before them: `7.51 s`, `<1 sec`, `12 ms`, `(18.4 KB)`.
-    static let units: Set<[UInt8]> = Set(
+    /// Units that belong to the number before them: `7.51 s`, `<1 sec`, `12 ms`, `(18.4 KB)`; each
+    /// packed into a UInt64 (lowercased bytes) so the check allocates nothing.
+    static let units: Set<UInt64> = Set(
         ["s", "sec", "secs", "second", "seconds", "ms", "msec", "us", "ns", "min", "mins", "minute", "minutes", "h", "hr",
-         "hrs", "hour", "hours", "day", "days", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "b", "%"].map { Array($0.utf8) })
+         "hrs", "hour", "hours", "day", "days", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "b", "%"].map { word in
+            word.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        })
 
     @inline(__always) static func isUnit(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
         var stop = end
         while stop > start, line[stop - 1] == 0x29 || line[stop - 1] == 0x2C || line[stop - 1] == 0x2E || line[stop - 1] == 0x3B { stop -= 1 }
         guard stop > start, stop - start <= 7 else { return false }
-        return units.contains(line[start..<stop].map { $0 | 0x20 })
+        var key: UInt64 = 0
+        for index in start..<stop {
+            let byte = line[index]
+            key = key << 8 | UInt64((byte &- 0x41 < 26) ? byte | 0x20 : byte)
+        }
+        return units.contains(key)
     }
 
     /// The tokens of a message after masking: a token is literal text with `<*>` for variable segments.

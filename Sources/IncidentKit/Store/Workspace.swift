@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One repo as the tool sees it: its root, config, templates and incidents.
 public struct Workspace: Sendable {
     public let root: String
@@ -80,9 +84,21 @@ public struct Workspace: Sendable {
         }
         let analyzer = LogAnalyzer(redactor: try Redactor(config: config), now: env.now, recordLineEvents: recordLineEvents)
         let progress = env.progress
-        let analysis = try analyzer.analyze(descriptor: descriptor) { bytes in
+        let report: (Int) -> Void = { bytes in
             progress?("analysing \(source == "-" ? "standard input" : source): \(bytes >> 20) MiB read…")
         }
+        // A large plain file is read as two halves on two threads; gzip and pipes stream in order.
+        var info = stat()
+        var magic: [UInt8] = [0, 0]
+        if source != "-", fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size >= 32 << 20,
+            pread(descriptor, &magic, 2, 0) == 2, magic != [0x1F, 0x8B],
+            let second = try? env.fileSystem.openForReading(source.hasPrefix("/") ? source : env.workingDirectory + "/" + source)
+        {
+            let analysis = try analyzer.analyze(first: descriptor, second: second, size: Int(info.st_size), progress: report)
+            progress?("")
+            return analysis
+        }
+        let analysis = try analyzer.analyze(descriptor: descriptor, progress: report)
         progress?("")
         return analysis
     }
