@@ -172,6 +172,25 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(analysis.lineEvents.count == 3)
     }
 
+    @Test func readingInTwoHalvesGivesTheSameEventsAsReadingInOrder() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples/redis-staging.log")
+        let text = String(repeating: try String(contentsOf: url, encoding: .utf8), count: 40)
+        let repo = try TestRepo(git: false)
+        try repo.write("big.log", text)
+        let analyzer = LogAnalyzer(redactor: try Redactor(), now: Date())
+        let inOrder = try analyzer.analyze(descriptor: open(repo.path("big.log"), O_RDONLY))
+        let halves = try analyzer.analyze(
+            first: open(repo.path("big.log"), O_RDONLY), second: open(repo.path("big.log"), O_RDONLY), size: text.utf8.count)
+        #expect(halves.lines == inOrder.lines && halves.lines == 85 * 40)
+        #expect(halves.events.map(\.id) == inOrder.events.map(\.id))
+        #expect(halves.events.map(\.count) == inOrder.events.map(\.count))
+        #expect(halves.fingerprint == inOrder.fingerprint && halves.title == inOrder.title)
+        #expect(halves.redactions == inOrder.redactions)
+        #expect(halves.lineEvents == inOrder.lineEvents)
+        #expect(halves.primary?.times.count == 280)
+    }
+
     @Test func gzipInputIsReadAsSuch() throws {
         let repo = try TestRepo(git: false)
         try repo.write("app.log", "2025-09-09T02:25:11Z ERROR disk full on /dev/sda1\n")
