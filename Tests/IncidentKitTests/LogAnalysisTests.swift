@@ -79,7 +79,7 @@ import Testing
         #expect(primary.template.contains("GCP WebSocket readiness validation failed"))
         #expect(primary.count == 7)
         #expect(analysis.intervalSeconds == 60)
-        #expect(analysis.services.first == "redis")
+        #expect(analysis.services == ["redis"])
         #expect(analysis.sourceLocations.first == "netra_backend.app.smd._validate_gcp_websocket_readiness")
         #expect(analysis.environment == "staging")
         #expect(analysis.title == "Redis connection failure in GCP staging")

@@ -50,10 +50,12 @@ enum Facts {
             return pa != pb ? pa : a.offset < b.offset
         }.map(\.element)
         for shape in ordered {
-            let lowered = shape.example.lowercased()
-            for word in lowered.split(whereSeparator: { !$0.isLetter }) {
+            // Environment words may sit anywhere in the line (a revision or host name); services and
+            // warnings are read from the message, not from the logger's name.
+            for word in shape.example.lowercased().split(whereSeparator: { !$0.isLetter }) {
                 if let match = environments.first(where: { $0.0 == word }) { environmentCounts[match.1, default: 0] += shape.count }
             }
+            let lowered = shape.message.lowercased()
             if let range = shape.message.range(of: "failed services", options: .caseInsensitive),
                 let open = shape.message[range.upperBound...].firstIndex(of: "["),
                 let close = shape.message[open...].firstIndex(of: "]")

@@ -107,15 +107,8 @@ public final class LineReader {
                 carry.removeAll(keepingCapacity: true)
                 skippingRest = true
             }
-            if eof {
-                if !carry.isEmpty && !skippingRest {
-                    if carry.last == 0x0D { carry.removeLast() }
-                    try carry.withUnsafeBufferPointer { try body($0) }
-                }
-                carry.removeAll()
-                break
-            }
-            try fill()
+            // At the end of input the loop's top emits what is carried.
+            if !eof { try fill() }
         }
     }
 

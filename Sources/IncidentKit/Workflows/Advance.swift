@@ -66,12 +66,7 @@ public struct AdvanceWorkflow: Sendable {
             document.fields["stages"] = .object(stages)
             moveOn(&document, to: next)
             document.appendSection(stage: stage, markdown: "## \(template.title)\n\n_Skipped on \(now): \(redacted)_")
-            let (saved, synced, warning) = GitHubSync(workspace: workspace).afterStage(
-                try store.save(incident, document: document), stage: stage, action: template.action)
-            var outcome = result(saved, stage: stage, skipped: true, redactions: counts)
-            outcome.syncWarning = warning
-            outcome.synced = synced
-            return outcome
+            return try saveAndSync(incident, document, template: template, skipped: true, redactions: counts)
         }
 
         let rules = AnswerRules(template: template, readFile: { path in
@@ -107,11 +102,19 @@ public struct AdvanceWorkflow: Sendable {
         }
         moveOn(&document, to: next)
         document.appendSection(stage: stage, markdown: markdown)
-        let (saved, synced, warning) = GitHubSync(workspace: workspace).afterStage(
-            try store.save(incident, document: document), stage: stage, action: template.action)
-        var outcome = result(saved, stage: stage, skipped: false, redactions: redactions)
+        return try saveAndSync(incident, document, template: template, skipped: false, redactions: redactions)
+    }
+
+    /// Writes the stage, then sends what the GitHub issue is owed (a failure there never loses the stage).
+    private func saveAndSync(
+        _ incident: LoadedIncident, _ document: IncidentDocument, template: StageTemplate, skipped: Bool,
+        redactions: OrderedDictionary<String, Int>
+    ) throws -> AdvanceResult {
+        let saved = try workspace.store.save(incident, document: document)
+        let (synced, sent, warning) = GitHubSync(workspace: workspace).afterStage(saved, stage: template.name, action: template.action)
+        var outcome = result(synced, stage: template.name, skipped: skipped, redactions: redactions)
         outcome.syncWarning = warning
-        outcome.synced = synced
+        outcome.synced = sent
         return outcome
     }
 
