@@ -5,11 +5,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build test demo install bench format lint clean
 
-# libcurl's headers are the one system dependency; install them when they are missing.
+# libcurl's and zlib's headers are the system dependencies; install them when they are missing.
 deps:
-	@if ! echo '#include <curl/curl.h>' | cc -E -x c - >/dev/null 2>&1; then \
-		echo "installing libcurl4-openssl-dev (libcurl's headers)"; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libcurl4-openssl-dev; \
+	@missing=""; \
+	echo '#include <curl/curl.h>' | cc -E -x c - >/dev/null 2>&1 || missing="$$missing libcurl4-openssl-dev"; \
+	echo '#include <zlib.h>' | cc -E -x c - >/dev/null 2>&1 || missing="$$missing zlib1g-dev"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
 build: deps
