@@ -242,6 +242,8 @@ final class GitHubFixture {
         #expect(retried.sent == 2 && retried.remaining == 0 && retried.error == nil)
         let issue = f.fake.issues("acme/netra")[0]
         #expect(issue.state == "closed" && issue.stateReason == "completed")
+        let fetched = try GitHubConnection.open(f.workspace(), repo: "acme/netra", apiURL: f.fake.baseURL).client.getIssue("acme/netra", number: 1)
+        #expect(fetched.state == "closed" && fetched.body.contains("<!-- incident-id: \(f.id) -->"))
         #expect(issue.comments.last?.contains("is resolved") == true)
         #expect(!f.text.contains("pending_sync"))
     }

@@ -33,6 +33,19 @@ import Testing
         #expect(result.incident.relativePath.hasPrefix("incidents/2025-09-09-"))
     }
 
+    @Test func theIdentifySectionListsTheTenMostImportantEvents() throws {
+        let repo = try TestRepo()
+        let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima", "mike", "november", "oscar"]
+        try repo.write("app.log", words.map { "2025-09-09T02:25:11Z WARN \($0) subsystem degraded\n" }.joined() + "2025-09-09T02:25:12Z ERROR primary failure\n")
+        let workspace = try Workspace.open(repo.environment(), directory: nil)
+        var request = NewIncidentRequest()
+        request.fromLog = "app.log"
+        let section = try NewIncidentWorkflow(workspace: workspace).run(request).incident.document.sections["identify"]!
+        let rows = section.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| count") && !$0.hasPrefix("| ---") }
+        #expect(rows.count == 10)
+        #expect(rows.first?.contains("primary failure") == true)
+    }
+
     @Test func newWithoutLogNeedsATitle() throws {
         let repo = try TestRepo()
         let workspace = try Workspace.open(repo.environment(), directory: nil)

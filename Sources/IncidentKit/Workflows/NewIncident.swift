@@ -107,8 +107,11 @@ public struct NewIncidentWorkflow: Sendable {
 
         var document = IncidentDocument(fields: fields, body: "# \(fields["title"]!.string!)\n")
         let day = Time.day(now)
+        // The section lists the ten most important events; `incident analyze` shows them all.
+        var analysisValue = analysis?.toValue()
+        if let events = analysisValue?["events"]?.array, events.count > 10 { analysisValue?["events"] = .array(Array(events.prefix(10))) }
         let markdown = try StageSection.render(
-            template, document: document, answers: answers, analysis: analysis?.toValue(),
+            template, document: document, answers: answers, analysis: analysisValue,
             file: "incidents/\(day)-\(Slug.make(document.title)).md")
         document.appendSection(stage: firstStage, markdown: markdown)
         let created = try workspace.store.create(document)
