@@ -62,7 +62,10 @@ public final class FakeGitHub: @unchecked Sendable {
     /// The `x-ratelimit-remaining` reported on ordinary responses.
     public var rateRemaining = 4999
 
-    public init(token: String = "test-token", repos: [String: Repo] = ["acme/netra": Repo(isPrivate: false, hasIssues: true)], port: UInt16 = 0) throws {
+    public init(
+        token: String = "test-token", repos: [String: Repo] = ["acme/netra": Repo(isPrivate: false, hasIssues: true)],
+        port: UInt16 = 0
+    ) throws {
         self.token = token
         self.repos = repos
         let box = HandlerBox()
@@ -106,7 +109,9 @@ public final class FakeGitHub: @unchecked Sendable {
         lock.withLock {
             let number = (repos[repo]?.issues.count ?? 0) + 1
             repos[repo]?.issues.append(
-                Issue(number: number, title: title, body: body, state: "open", stateReason: nil, labels: [], assignees: [], milestone: nil, comments: []))
+                Issue(
+                    number: number, title: title, body: body, state: "open", stateReason: nil, labels: [],
+                    assignees: [], milestone: nil, comments: []))
         }
     }
 
@@ -125,7 +130,9 @@ public final class FakeGitHub: @unchecked Sendable {
     }
 
     private func message(_ status: Int, _ text: String, headers: [(String, String)] = []) -> ServerReply {
-        json(status, ["message": text, "documentation_url": "https://docs.github.com/rest", "status": String(status)], headers: headers)
+        json(
+            status, ["message": text, "documentation_url": "https://docs.github.com/rest", "status": String(status)],
+            headers: headers)
     }
 
     private func takeFault(for route: String) -> Fault? {
@@ -142,7 +149,9 @@ public final class FakeGitHub: @unchecked Sendable {
         // Shape checks first: GitHub rejects these whatever the fault plan says.
         if (request.headers["user-agent"] ?? "").isEmpty {
             violation("\(key): no User-Agent")
-            return message(403, "Request forbidden by administrative rules. Please make sure your request has a User-Agent header.")
+            return message(
+                403, "Request forbidden by administrative rules. Please make sure your request has a User-Agent header."
+            )
         }
         if request.headers["accept"] != "application/vnd.github+json" {
             violation("\(key): Accept was \(request.headers["accept"] ?? "missing")")
@@ -174,19 +183,32 @@ public final class FakeGitHub: @unchecked Sendable {
         case .notFound: return message(404, "Not Found")
         case .issuesDisabled: return message(410, "Issues are disabled for this repo")
         case .validationFailed:
-            return json(422, ["message": "Validation Failed", "errors": [["resource": "Issue", "code": "invalid", "field": "assignees", "value": "ghost"]]])
+            return json(
+                422,
+                [
+                    "message": "Validation Failed",
+                    "errors": [["resource": "Issue", "code": "invalid", "field": "assignees", "value": "ghost"]],
+                ])
         case .primaryRateLimit(let resetIn):
             let reset = Int(Date().timeIntervalSince1970) + resetIn
             return .response(
                 status: 403,
-                headers: [("Content-Type", "application/json"), ("x-ratelimit-limit", "5000"), ("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", String(reset))],
+                headers: [
+                    ("Content-Type", "application/json"), ("x-ratelimit-limit", "5000"), ("x-ratelimit-remaining", "0"),
+                    ("x-ratelimit-reset", String(reset)),
+                ],
                 body: Data(#"{"message":"API rate limit exceeded for user ID 1."}"#.utf8))
         case .secondaryRateLimit(let retryAfter):
-            return message(429, "You have exceeded a secondary rate limit.", headers: [("retry-after", String(retryAfter))])
+            return message(
+                429, "You have exceeded a secondary rate limit.", headers: [("retry-after", String(retryAfter))])
         case .badGateway:
-            return .response(status: 502, headers: [("Content-Type", "text/html")], body: Data("<html><body><h1>502 Bad Gateway</h1></body></html>".utf8))
+            return .response(
+                status: 502, headers: [("Content-Type", "text/html")],
+                body: Data("<html><body><h1>502 Bad Gateway</h1></body></html>".utf8))
         case .htmlError(let status):
-            return .response(status: status, headers: [("Content-Type", "text/html")], body: Data("<!DOCTYPE html><html><body>Unicorn! Something went wrong.</body></html>".utf8))
+            return .response(
+                status: status, headers: [("Content-Type", "text/html")],
+                body: Data("<!DOCTYPE html><html><body>Unicorn! Something went wrong.</body></html>".utf8))
         case .lostResponse:
             _ = route(request, body: body, path: request.path)
             return .drop
@@ -200,7 +222,8 @@ public final class FakeGitHub: @unchecked Sendable {
     private func issueJSON(_ repo: String, _ issue: Issue) -> [String: Any] {
         [
             "number": issue.number, "title": issue.title, "body": issue.body, "state": issue.state,
-            "state_reason": issue.stateReason as Any? ?? NSNull(), "html_url": "https://github.com/\(repo)/issues/\(issue.number)",
+            "state_reason": issue.stateReason as Any? ?? NSNull(),
+            "html_url": "https://github.com/\(repo)/issues/\(issue.number)",
             "labels": issue.labels.map { ["name": $0] }, "assignees": issue.assignees.map { ["login": $0] },
             "comments": issue.comments.count,
         ]
@@ -222,7 +245,12 @@ public final class FakeGitHub: @unchecked Sendable {
             let shape = rest.enumerated().map { $0.offset == 1 ? "*" : $0.element }.joined(separator: "/")
             switch (request.method, shape) {
             case ("GET", ""):
-                return json(200, ["full_name": repo, "private": state.isPrivate, "has_issues": state.hasIssues, "html_url": "https://github.com/\(repo)"])
+                return json(
+                    200,
+                    [
+                        "full_name": repo, "private": state.isPrivate, "has_issues": state.hasIssues,
+                        "html_url": "https://github.com/\(repo)",
+                    ])
             case ("GET", "issues"):
                 let perPage = min(Int(request.query["per_page"] ?? "30") ?? 30, 100)
                 let page = max(Int(request.query["page"] ?? "1") ?? 1, 1)
@@ -232,13 +260,19 @@ public final class FakeGitHub: @unchecked Sendable {
                 var headers: [(String, String)] = []
                 if page < last {
                     let base = "\(baseURL)/repos/\(repo)/issues?state=all&per_page=\(perPage)"
-                    headers.append(("Link", "<\(base)&page=\(page + 1)>; rel=\"next\", <\(base)&page=\(last)>; rel=\"last\""))
+                    headers.append(
+                        ("Link", "<\(base)&page=\(page + 1)>; rel=\"next\", <\(base)&page=\(last)>; rel=\"last\""))
                 }
                 return json(200, slice.map { issueJSON(repo, $0) }, headers: headers)
             case ("POST", "issues"):
                 guard state.hasIssues else { return message(410, "Issues are disabled for this repo") }
                 guard let title = body["title"] as? String, !title.isEmpty else {
-                    return json(422, ["message": "Validation Failed", "errors": [["resource": "Issue", "code": "missing_field", "field": "title"]]])
+                    return json(
+                        422,
+                        [
+                            "message": "Validation Failed",
+                            "errors": [["resource": "Issue", "code": "missing_field", "field": "title"]],
+                        ])
                 }
                 let labels = body["labels"] as? [String] ?? []
                 for label in labels { state.labels.insert(label) }
@@ -249,13 +283,22 @@ public final class FakeGitHub: @unchecked Sendable {
                 state.issues.append(issue)
                 return json(201, issueJSON(repo, issue))
             case ("GET", "issues/*"):
-                guard let issue = state.issues.first(where: { String($0.number) == number }) else { return message(404, "Not Found") }
+                guard let issue = state.issues.first(where: { String($0.number) == number }) else {
+                    return message(404, "Not Found")
+                }
                 return json(200, issueJSON(repo, issue))
             case ("PATCH", "issues/*"):
-                guard let index = state.issues.firstIndex(where: { String($0.number) == number }) else { return message(404, "Not Found") }
+                guard let index = state.issues.firstIndex(where: { String($0.number) == number }) else {
+                    return message(404, "Not Found")
+                }
                 if let value = body["state"] as? String {
                     guard ["open", "closed"].contains(value) else {
-                        return json(422, ["message": "Validation Failed", "errors": [["resource": "Issue", "code": "invalid", "field": "state"]]])
+                        return json(
+                            422,
+                            [
+                                "message": "Validation Failed",
+                                "errors": [["resource": "Issue", "code": "invalid", "field": "state"]],
+                            ])
                     }
                     state.issues[index].state = value
                 }
@@ -263,20 +306,43 @@ public final class FakeGitHub: @unchecked Sendable {
                 if let value = body["title"] as? String { state.issues[index].title = value }
                 return json(200, issueJSON(repo, state.issues[index]))
             case ("POST", "issues/*/comments"):
-                guard let index = state.issues.firstIndex(where: { String($0.number) == number }) else { return message(404, "Not Found") }
+                guard let index = state.issues.firstIndex(where: { String($0.number) == number }) else {
+                    return message(404, "Not Found")
+                }
                 guard let text = body["body"] as? String, !text.isEmpty else {
-                    return json(422, ["message": "Validation Failed", "errors": [["resource": "IssueComment", "code": "missing_field", "field": "body"]]])
+                    return json(
+                        422,
+                        [
+                            "message": "Validation Failed",
+                            "errors": [["resource": "IssueComment", "code": "missing_field", "field": "body"]],
+                        ])
                 }
                 state.issues[index].comments.append(text)
-                return json(201, ["id": state.issues[index].comments.count, "body": text, "html_url": "https://github.com/\(repo)/issues/\(number)#issuecomment-\(state.issues[index].comments.count)"])
+                return json(
+                    201,
+                    [
+                        "id": state.issues[index].comments.count, "body": text,
+                        "html_url":
+                            "https://github.com/\(repo)/issues/\(number)#issuecomment-\(state.issues[index].comments.count)",
+                    ])
             case ("GET", "labels/*"):
                 return state.labels.contains(labelName) ? json(200, ["name": labelName]) : message(404, "Not Found")
             case ("POST", "labels"):
                 guard let name = body["name"] as? String else {
-                    return json(422, ["message": "Validation Failed", "errors": [["resource": "Label", "code": "missing_field", "field": "name"]]])
+                    return json(
+                        422,
+                        [
+                            "message": "Validation Failed",
+                            "errors": [["resource": "Label", "code": "missing_field", "field": "name"]],
+                        ])
                 }
                 if state.labels.contains(name) {
-                    return json(422, ["message": "Validation Failed", "errors": [["resource": "Label", "code": "already_exists", "field": "name"]]])
+                    return json(
+                        422,
+                        [
+                            "message": "Validation Failed",
+                            "errors": [["resource": "Label", "code": "already_exists", "field": "name"]],
+                        ])
                 }
                 state.labels.insert(name)
                 return json(201, ["name": name])

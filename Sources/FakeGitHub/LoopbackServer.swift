@@ -52,7 +52,9 @@ public final class LoopbackServer: @unchecked Sendable {
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(listener, 64) == 0 else {
             close(listener)
@@ -130,7 +132,8 @@ public final class LoopbackServer: @unchecked Sendable {
         var headers: [String: String] = [:]
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         var body = Data(buffer[headEnd!.upperBound...])
         let length = Int(headers["content-length"] ?? "0") ?? 0
@@ -139,7 +142,8 @@ public final class LoopbackServer: @unchecked Sendable {
             if count <= 0 { break }
             body.append(contentsOf: chunk[0..<count])
         }
-        return ServerRequest(method: String(requestLine[0]), target: String(requestLine[1]), headers: headers, body: body)
+        return ServerRequest(
+            method: String(requestLine[0]), target: String(requestLine[1]), headers: headers, body: body)
     }
 
     private func writeAll(_ connection: Int32, _ data: Data) {
@@ -154,8 +158,10 @@ public final class LoopbackServer: @unchecked Sendable {
     }
 
     static func reason(_ status: Int) -> String {
-        [200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
-         404: "Not Found", 410: "Gone", 422: "Unprocessable Entity", 429: "Too Many Requests",
-         500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"][status] ?? "Status"
+        [
+            200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
+            404: "Not Found", 410: "Gone", 422: "Unprocessable Entity", 429: "Too Many Requests",
+            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+        ][status] ?? "Status"
     }
 }

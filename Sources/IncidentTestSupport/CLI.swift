@@ -37,7 +37,9 @@ public enum CLI {
     }
 
     @discardableResult
-    public static func run(_ arguments: [String], in directory: String, stdin: String? = nil, env: [String: String] = [:])
+    public static func run(
+        _ arguments: [String], in directory: String, stdin: String? = nil, env: [String: String] = [:]
+    )
         throws -> Result
     {
         let process = Process()
@@ -155,8 +157,10 @@ public enum PTYError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .timeout(let expected, let transcript): return "timed out waiting for \(expected.debugDescription); screen:\n\(transcript)"
-        case .closed(let expected, let transcript): return "terminal closed before \(expected.debugDescription); screen:\n\(transcript)"
+        case .timeout(let expected, let transcript):
+            return "timed out waiting for \(expected.debugDescription); screen:\n\(transcript)"
+        case .closed(let expected, let transcript):
+            return "terminal closed before \(expected.debugDescription); screen:\n\(transcript)"
         }
     }
 }

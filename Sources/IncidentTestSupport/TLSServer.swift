@@ -13,10 +13,13 @@ public final class TLSServer: @unchecked Sendable {
     private let process = Process()
 
     public init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("incident-tls-\(UUID().uuidString.prefix(8))").path
+        folder =
+            FileManager.default.temporaryDirectory.appendingPathComponent("incident-tls-\(UUID().uuidString.prefix(8))")
+            .path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         caFile = folder + "/ca.pem"
-        try Data("subjectAltName=DNS:localhost,IP:127.0.0.1\n".utf8).write(to: URL(fileURLWithPath: folder + "/ext.cnf"))
+        try Data("subjectAltName=DNS:localhost,IP:127.0.0.1\n".utf8).write(
+            to: URL(fileURLWithPath: folder + "/ext.cnf"))
         for step in [
             "req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 -subj /CN=incident-test-CA",
             "req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost",
@@ -27,7 +30,9 @@ public final class TLSServer: @unchecked Sendable {
         let output = folder + "/s_server.out"
         _ = FileManager.default.createFile(atPath: output, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl", "s_server", "-accept", "0", "-cert", "server.pem", "-key", "server.key", "-WWW"]
+        process.arguments = [
+            "openssl", "s_server", "-accept", "0", "-cert", "server.pem", "-key", "server.key", "-WWW",
+        ]
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         process.standardOutput = FileHandle(forWritingAtPath: output)
         process.standardError = FileHandle.nullDevice
@@ -36,7 +41,9 @@ public final class TLSServer: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(10)
         while port == 0 && Date() < deadline {
             let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("ACCEPT") }), let colon = line.lastIndex(of: ":") {
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("ACCEPT") }),
+                let colon = line.lastIndex(of: ":")
+            {
                 port = UInt16(line[line.index(after: colon)...]) ?? 0
             }
             usleep(20_000)
@@ -71,7 +78,9 @@ public final class ConnectProxy: @unchecked Sendable {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         listen(listener, 16)
         var actual = sockaddr_in()
@@ -120,7 +129,9 @@ public final class ConnectProxy: @unchecked Sendable {
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")  // loopback only: tests never leave the machine
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else {
             _ = "HTTP/1.1 502 Bad Gateway\r\n\r\n".withCString { write(client, $0, strlen($0)) }

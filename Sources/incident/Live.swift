@@ -27,7 +27,8 @@ struct Live {
                 let path = (variables["TMPDIR"] ?? "/tmp") + "/incident-answer-\(getpid()).md"
                 try Data(initial.utf8).write(to: URL(fileURLWithPath: path))
                 defer { unlink(path) }
-                let status = try processes.interactive("/bin/sh", arguments: ["-c", editor + " \"$1\"", "sh", path], in: cwd)
+                let status = try processes.interactive(
+                    "/bin/sh", arguments: ["-c", editor + " \"$1\"", "sh", path], in: cwd)
                 guard status == 0 else { return nil }
                 return try String(contentsOfFile: path, encoding: .utf8)
             } : nil
@@ -95,5 +96,6 @@ func parseSince(_ text: String, now: Date) throws -> Date {
     if let unit = text.last, let seconds = units[unit], let count = Double(text.dropLast()), count >= 0 {
         return now.addingTimeInterval(-count * seconds)
     }
-    throw ValidationError("--since '\(text)' is not a date (2025-09-09), a time (2025-09-09T02:00:00Z) or an age (7d, 12h, 30m).")
+    throw ValidationError(
+        "--since '\(text)' is not a date (2025-09-09), a time (2025-09-09T02:00:00Z) or an age (7d, 12h, 30m).")
 }

@@ -41,7 +41,8 @@ func startedRepo() throws -> (TestRepo, String) {
         #expect(result.status == 0, "\(result.stderr)")
         let json = try YAML.parse(result.stdout)
         let keys = [
-            "id", "path", "title", "severity", "stage", "status", "fingerprint", "services", "occurrences", "first_seen",
+            "id", "path", "title", "severity", "stage", "status", "fingerprint", "services", "occurrences",
+            "first_seen",
             "last_seen", "recurrence_of", "deduplicated", "redactions",
         ]
         #expect(Array(json.object!.keys) == keys)
@@ -53,7 +54,8 @@ func startedRepo() throws -> (TestRepo, String) {
         #expect(!text.contains("ghp_Q8mZ"))
         #expect(text.contains("environment: staging"))
 
-        let piped = try CLI.run(["new", "--from-log", "-", "--no-dedupe", "--title", "From stdin"], in: repo.root, stdin: exampleLog)
+        let piped = try CLI.run(
+            ["new", "--from-log", "-", "--no-dedupe", "--title", "From stdin"], in: repo.root, stdin: exampleLog)
         #expect(piped.status == 0 && piped.stdout.contains("Created inc-"), "\(piped.stderr)")
         #expect(try repo.incidentFiles().count == 2)
     }
@@ -61,7 +63,8 @@ func startedRepo() throws -> (TestRepo, String) {
     @Test func badInputIsOneSentenceWithTheRightExitCode() throws {
         let repo = try TestRepo()
         let missing = try CLI.run(["new", "--from-log", "nope.log"], in: repo.root)
-        #expect(missing.status == 64 && missing.stderr == "error: log file 'nope.log' does not exist; check the path.\n")
+        #expect(
+            missing.status == 64 && missing.stderr == "error: log file 'nope.log' does not exist; check the path.\n")
         try FileManager.default.createDirectory(atPath: repo.path("logs"), withIntermediateDirectories: true)
         let folder = try CLI.run(["new", "--from-log", "logs"], in: repo.root)
         #expect(folder.status == 64 && folder.stderr.contains("'logs' is a folder"))
@@ -87,27 +90,34 @@ func startedRepo() throws -> (TestRepo, String) {
         #expect(try CLI.run(["advance", id, "--answers", "whys.json"], in: repo.root).status == 0)
         let unknown = try CLI.run(["advance", id, "--set", "colour=red"], in: repo.root)
         #expect(unknown.status == 64 && unknown.stderr.contains("'colour' is not a field of stage test-plan"))
-        let plan = try CLI.run(["advance", id, "--answers", "-"], in: repo.root, stdin: "tests:\n  - {name: reconnects, kind: e2e}\n")
+        let plan = try CLI.run(
+            ["advance", id, "--answers", "-"], in: repo.root, stdin: "tests:\n  - {name: reconnects, kind: e2e}\n")
         #expect(plan.status == 0, "\(plan.stderr)")
         let issue = try CLI.run(["advance", id], in: repo.root)
         #expect(issue.status == 3 && issue.stderr.contains("no GitHub issue"))
         let noReason = try CLI.run(["advance", id, "--skip"], in: repo.root)
         #expect(noReason.status == 64)
         #expect(try CLI.run(["advance", id, "--skip", "--reason", "tracked elsewhere"], in: repo.root).status == 0)
-        #expect(try CLI.run(["advance", id, "--set", "description=Re-attached the VPC connector."], in: repo.root).status == 0)
+        #expect(
+            try CLI.run(["advance", id, "--set", "description=Re-attached the VPC connector."], in: repo.root).status
+                == 0)
         let verify = try CLI.run(["advance", id, "--check", "true", "--json"], in: repo.root)
         #expect(verify.status == 0, "\(verify.stderr)")
         #expect(try YAML.parse(verify.stdout)["status"] == "resolved")
 
         let shown = try YAML.parse(try CLI.run(["show", id, "--json"], in: repo.root).stdout)
-        #expect(Array(shown["sections"]!.object!.keys) == ["identify", "five-whys", "test-plan", "issue", "fix", "verify"])
+        #expect(
+            Array(shown["sections"]!.object!.keys) == ["identify", "five-whys", "test-plan", "issue", "fix", "verify"])
         #expect(shown["stages"]?["issue"]?["reason"] == "tracked elsewhere")
         #expect(shown["path"]?.string?.hasPrefix("incidents/") == true)
     }
 
     @Test func listFiltersAndPrintsJSON() throws {
         let (repo, id) = try startedRepo()
-        #expect(try CLI.run(["new", "--title", "Disk full on db-1", "--severity", "low", "--service", "postgres"], in: repo.root).status == 0)
+        #expect(
+            try CLI.run(
+                ["new", "--title", "Disk full on db-1", "--severity", "low", "--service", "postgres"], in: repo.root
+            ).status == 0)
         let table = try CLI.run(["list"], in: repo.root)
         #expect(table.stdout.hasPrefix("ID "))
         #expect(table.stdout.contains(id) && table.stdout.contains("Disk full on db-1"))
@@ -115,8 +125,12 @@ func startedRepo() throws -> (TestRepo, String) {
         #expect(json.array?.count == 1)
         #expect(json.array?.first?["id"]?.string == id)
         #expect(json.array?.first?["path"]?.string?.hasPrefix("incidents/") == true)
-        #expect(try YAML.parse(try CLI.run(["list", "--json", "--service", "postgres"], in: repo.root).stdout).array?.count == 1)
-        #expect(try YAML.parse(try CLI.run(["list", "--json", "--since", "2999-01-01"], in: repo.root).stdout).array?.count == 0)
+        #expect(
+            try YAML.parse(try CLI.run(["list", "--json", "--service", "postgres"], in: repo.root).stdout).array?.count
+                == 1)
+        #expect(
+            try YAML.parse(try CLI.run(["list", "--json", "--since", "2999-01-01"], in: repo.root).stdout).array?.count
+                == 0)
         #expect(try CLI.run(["list", "--since", "yesterdayish"], in: repo.root).status == 64)
     }
 
@@ -124,13 +138,16 @@ func startedRepo() throws -> (TestRepo, String) {
         let (repo, id) = try startedRepo()
         let path = try repo.incidentFiles()[0]
         var text = try repo.read(path)
-        text = text.replacingOccurrences(of: "recurrence_of: null\n", with: "recurrence_of: null\nrunbook: https://wiki/redis   # team key\n")
+        text = text.replacingOccurrences(
+            of: "recurrence_of: null\n", with: "recurrence_of: null\nrunbook: https://wiki/redis   # team key\n")
         text += "\nMy own notes at the end.\n"
         try repo.write(path, text)
         let result = try CLI.run(["set", id, "severity=high", "owner=dana", "services=redis,postgres"], in: repo.root)
         #expect(result.status == 0, "\(result.stderr)")
         let after = try repo.read(path)
-        #expect(after.contains("severity: high\n") && after.contains("owner: dana\n") && after.contains("services: [redis, postgres]"))
+        #expect(
+            after.contains("severity: high\n") && after.contains("owner: dana\n")
+                && after.contains("services: [redis, postgres]"))
         #expect(after.contains("runbook: https://wiki/redis\n"))
         #expect(after.hasSuffix("\nMy own notes at the end.\n"))
         let bad = try CLI.run(["set", id, "stage=verify"], in: repo.root)
@@ -172,17 +189,27 @@ func startedRepo() throws -> (TestRepo, String) {
 
     @Test func analyzePrintsAReportJSONAndEventRowsAndWritesNothingElse() throws {
         let repo = try TestRepo()
-        try repo.write("app.log", exampleLog + "Traceback (most recent call last):\n  File \"/app/x.py\", line 1, in f\nValueError: bad\n")
+        try repo.write(
+            "app.log",
+            exampleLog + "Traceback (most recent call last):\n  File \"/app/x.py\", line 1, in f\nValueError: bad\n")
         let report = try CLI.run(["analyze", "app.log"], in: repo.root)
-        #expect(report.status == 0 && report.stdout.contains("Primary error (critical, 2×)") && report.stdout.contains("Top events"))
-        let json = try YAML.parse(try CLI.run(["analyze", "app.log", "--json", "--events-out", "rows.tsv"], in: repo.root).stdout)
-        let keys = ["input", "title", "severity", "environment", "services", "source_locations", "warnings", "fingerprint", "primary", "events", "redactions"]
+        #expect(
+            report.status == 0 && report.stdout.contains("Primary error (critical, 2×)")
+                && report.stdout.contains("Top events"))
+        let json = try YAML.parse(
+            try CLI.run(["analyze", "app.log", "--json", "--events-out", "rows.tsv"], in: repo.root).stdout)
+        let keys = [
+            "input", "title", "severity", "environment", "services", "source_locations", "warnings", "fingerprint",
+            "primary", "events", "redactions",
+        ]
         #expect(Array(json.object!.keys) == keys)
         #expect(json["input"]?["lines"] == 7 && json["input"]?["format"] == "plain")
         #expect(json["redactions"]?["github-token"] == 1)
         let rows = try repo.read("rows.tsv").split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
         #expect(rows.count == 7 && rows.map { $0[0] } == (1...7).map(String.init))
-        #expect(rows[4][1] == rows[3][1] && rows[5][1] == rows[3][1] && rows[6][1] == rows[3][1], "the traceback joins the line before it")
+        #expect(
+            rows[4][1] == rows[3][1] && rows[5][1] == rows[3][1] && rows[6][1] == rows[3][1],
+            "the traceback joins the line before it")
         #expect(try repo.incidentFiles().isEmpty)
         let gz = try CLI.run(["analyze", "missing.log.gz"], in: repo.root)
         #expect(gz.status == 64 && gz.stderr.contains("'missing.log.gz' does not exist"))

@@ -26,7 +26,9 @@ import Testing
         let statuses = results.map(\.status).sorted()
         #expect(statuses == [0, 1], "\(results.map(\.stderr))")
         let loser = results.first { $0.status == 1 }!
-        #expect(loser.stderr.contains("changed on disk since it was read") || loser.stderr.contains("being written by another"))
+        #expect(
+            loser.stderr.contains("changed on disk since it was read")
+                || loser.stderr.contains("being written by another"))
         let text = try repo.read(try repo.incidentFiles()[0])
         #expect(text.components(separatedBy: "<!-- incident:stage five-whys -->").count == 2)
         #expect(text.contains("stage: test-plan"))
@@ -36,7 +38,8 @@ import Testing
     @Test func aWriterKilledMidWriteLeavesTheOldFileOrTheNew() throws {
         let (repo, id) = try startedRepo()
         let path = try repo.incidentFiles()[0]
-        try repo.write(path, try repo.read(path) + String(repeating: "A long body line the user wrote by hand.\n", count: 200_000))
+        try repo.write(
+            path, try repo.read(path) + String(repeating: "A long body line the user wrote by hand.\n", count: 200_000))
         var generator = SystemRandomNumberGenerator()
         var sawOld = false
         var sawNew = false
@@ -58,7 +61,9 @@ import Testing
                 sawOld = true
             } else {
                 #expect(document.title == "Round \(round)")
-                #expect(document.body == (try IncidentDocument.parse(String(decoding: before, as: UTF8.self), name: path)).body)
+                #expect(
+                    document.body
+                        == (try IncidentDocument.parse(String(decoding: before, as: UTF8.self), name: path)).body)
                 sawNew = true
             }
         }

@@ -17,7 +17,10 @@ import Testing
         let (repo, fake, id, env) = try setUp()
         let first = try CLI.run(["issue", id, "--json"], in: repo.root, env: env)
         #expect(first.status == 0, "\(first.stderr)")
-        #expect(try YAML.parse(first.stdout) == ["number": 1, "url": "https://github.com/acme/netra/issues/1", "created": true])
+        #expect(
+            try YAML.parse(first.stdout) == [
+                "number": 1, "url": "https://github.com/acme/netra/issues/1", "created": true,
+            ])
         let second = try CLI.run(["issue", id, "--json"], in: repo.root, env: env)
         #expect(try YAML.parse(second.stdout)["created"] == false)
         #expect(fake.issues("acme/netra").count == 1)
@@ -27,8 +30,11 @@ import Testing
 
     @Test func noTokenIsExit4WithWhereItLooked() throws {
         let (repo, fake, id, _) = try setUp()
-        let env = ["GH_TOKEN": "", "GITHUB_TOKEN": "", "GH_CONFIG_DIR": repo.path("no-gh"), "HOME": repo.root, "PATH": "/usr/bin:/bin",
-                   "GIT_CONFIG_GLOBAL": repo.path("none")]
+        let env = [
+            "GH_TOKEN": "", "GITHUB_TOKEN": "", "GH_CONFIG_DIR": repo.path("no-gh"), "HOME": repo.root,
+            "PATH": "/usr/bin:/bin",
+            "GIT_CONFIG_GLOBAL": repo.path("none"),
+        ]
         let result = try CLI.run(["issue", id], in: repo.root, env: env)
         #expect(result.status == 4)
         #expect(result.stderr.hasPrefix("error: no GitHub token for 127.0.0.1: looked in GH_TOKEN, GITHUB_TOKEN"))
@@ -61,7 +67,8 @@ import Testing
         #expect(missing.status == 4 && missing.stderr.contains("acme/netra was not found"))
         fake.inject(.badGateway, on: "GET /repos/acme/netra", times: 4)
         // http.max_wait caps each backoff wait, which keeps this test fast.
-        try repo.write(".incident.yml", "github:\n  repo: acme/netra\n  api_url: \(fake.baseURL)\nhttp: {max_wait: 0.2}\n")
+        try repo.write(
+            ".incident.yml", "github:\n  repo: acme/netra\n  api_url: \(fake.baseURL)\nhttp: {max_wait: 0.2}\n")
         let down = try CLI.run(["issue", id], in: repo.root, env: env)
         #expect(down.status == 5, "\(down.stderr)")
         #expect(down.stderr.contains("GitHub answered 502"))
@@ -71,7 +78,11 @@ import Testing
     @Test func syncRetriesWhatFailed() throws {
         let (repo, fake, id, env) = try setUp()
         #expect(try CLI.run(["issue", id], in: repo.root, env: env).status == 0)
-        #expect(try CLI.run(["advance", id, "--set", "whys=a", "--set", "whys=b", "--set", "whys=c", "--set", "root_cause=r"], in: repo.root, env: env).status == 0)
+        #expect(
+            try CLI.run(
+                ["advance", id, "--set", "whys=a", "--set", "whys=b", "--set", "whys=c", "--set", "root_cause=r"],
+                in: repo.root, env: env
+            ).status == 0)
         fake.inject(.badToken, on: "POST /repos/acme/netra/issues/1/comments")
         let advanced = try CLI.run(["advance", id, "--set", "tests={name: t}"], in: repo.root, env: env)
         #expect(advanced.status == 0)

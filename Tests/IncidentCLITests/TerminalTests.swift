@@ -28,7 +28,8 @@ import Testing
         #expect(try session.wait() == 0)
         let text = try repo.read(try repo.incidentFiles()[0])
         #expect(text.contains("stage: test-plan"))
-        #expect(text.contains("The Terraform migration dropped the connector\n        and nothing checked reachability."))
+        #expect(
+            text.contains("The Terraform migration dropped the connector\n        and nothing checked reachability."))
         #expect(text.contains("1. **Why?** Terraform dropped it"))
     }
 
@@ -44,13 +45,19 @@ import Testing
         try session.expect("cancelled")
         #expect(try session.wait() == 2)
         #expect(try repo.bytes(path) == before)
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: repo.path("incidents")).filter { $0.hasSuffix(".tmp") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: repo.path("incidents")).filter {
+            $0.hasSuffix(".tmp")
+        }
         #expect(leftovers.isEmpty)
     }
 
     @Test func aDropdownTakesANumberOrAName() throws {
         let (repo, id) = try startedRepo()
-        #expect(try CLI.run(["advance", id, "--set", "whys=a", "--set", "whys=b", "--set", "whys=c", "--set", "root_cause=r"], in: repo.root).status == 0)
+        #expect(
+            try CLI.run(
+                ["advance", id, "--set", "whys=a", "--set", "whys=b", "--set", "whys=c", "--set", "root_cause=r"],
+                in: repo.root
+            ).status == 0)
         let session = try PTYSession(["advance", id], in: repo.root)
         try session.expect("Test name")
         session.sendLine("reconnects after failover")
@@ -67,6 +74,8 @@ import Testing
         try session.expect("Write this section to")
         session.sendLine("")
         #expect(try session.wait() == 0)
-        #expect(try repo.read(try repo.incidentFiles()[0]).contains("- [ ] **integration**: reconnects after failover: the client retries"))
+        #expect(
+            try repo.read(try repo.incidentFiles()[0]).contains(
+                "- [ ] **integration**: reconnects after failover: the client retries"))
     }
 }

@@ -110,7 +110,8 @@ final class GitHubFixture {
     @Test func a502OnCreateIsCheckedThenPostedOnce() throws {
         let f = try GitHubFixture()
         f.fake.inject(.badGateway, on: "POST /repos/acme/netra/issues")
-        f.fake.expect(GitHubFixture.labelsAndCreate + ["GET /repos/acme/netra/issues", "POST /repos/acme/netra/issues"])
+        f.fake.expect(
+            GitHubFixture.labelsAndCreate + ["GET /repos/acme/netra/issues", "POST /repos/acme/netra/issues"])
         let result = try f.file()
         #expect(result.created && result.number == 1)
         #expect(f.fake.issues("acme/netra").count == 1)
@@ -120,7 +121,10 @@ final class GitHubFixture {
     @Test func aPendingCreationFromACrashedRunIsFoundNotPostedAgain() throws {
         let f = try GitHubFixture()
         let path = try f.repo.incidentFiles()[0]
-        try f.repo.write(path, f.text.replacingOccurrences(of: "created:", with: "github: {repo: acme/netra, pending: 2025-09-09T03:00:00Z}\ncreated:"))
+        try f.repo.write(
+            path,
+            f.text.replacingOccurrences(
+                of: "created:", with: "github: {repo: acme/netra, pending: 2025-09-09T03:00:00Z}\ncreated:"))
         f.fake.seedIssue("acme/netra", title: "filed before the crash", body: "x\n<!-- incident-id: \(f.id) -->\n")
         f.fake.expect(Array(GitHubFixture.labelsAndCreate.dropLast()) + ["GET /repos/acme/netra/issues"])
         let result = try f.file()
@@ -171,7 +175,8 @@ final class GitHubFixture {
         let f = try GitHubFixture()
         f.fake.inject(.htmlError(status: 500), on: "GET /repos/acme/netra", times: 4)
         #expect { try f.file() } throws: { error in
-            (error as? IncidentError)?.exitCode == 5 && "\(error)".contains("GitHub answered 500 with a non-JSON body (text/html)")
+            (error as? IncidentError)?.exitCode == 5
+                && "\(error)".contains("GitHub answered 500 with a non-JSON body (text/html)")
         }
         #expect(f.sleeps.all.count == 3)
         #expect(zip(f.sleeps.all, f.sleeps.all.dropFirst()).allSatisfy { $0 < $1 })
@@ -181,7 +186,8 @@ final class GitHubFixture {
         let f = try GitHubFixture(isPrivate: false)
         f.fake.expect(["GET /repos/acme/netra"])
         #expect { try f.file { $0.yes = false } } throws: { error in
-            (error as? IncidentError)?.exitCode == 2 && "\(error)".contains("is public and the issue carries a log excerpt")
+            (error as? IncidentError)?.exitCode == 2
+                && "\(error)".contains("is public and the issue carries a log excerpt")
         }
         #expect(f.fake.verify() == [])
     }
@@ -242,7 +248,8 @@ final class GitHubFixture {
         #expect(retried.sent == 2 && retried.remaining == 0 && retried.error == nil)
         let issue = f.fake.issues("acme/netra")[0]
         #expect(issue.state == "closed" && issue.stateReason == "completed")
-        let fetched = try GitHubConnection.open(f.workspace(), repo: "acme/netra", apiURL: f.fake.baseURL).client.getIssue("acme/netra", number: 1)
+        let fetched = try GitHubConnection.open(f.workspace(), repo: "acme/netra", apiURL: f.fake.baseURL).client
+            .getIssue("acme/netra", number: 1)
         #expect(fetched.state == "closed" && fetched.body.contains("<!-- incident-id: \(f.id) -->"))
         #expect(issue.comments.last?.contains("is resolved") == true)
         #expect(!f.text.contains("pending_sync"))
@@ -250,7 +257,10 @@ final class GitHubFixture {
 
     @Test func listingFollowsLinkPagination() throws {
         let f = try GitHubFixture()
-        for index in 1...150 { f.fake.seedIssue("acme/netra", title: "old \(index)", body: index == 3 ? "<!-- incident-id: inc-zzzzzz -->" : "") }
+        for index in 1...150 {
+            f.fake.seedIssue(
+                "acme/netra", title: "old \(index)", body: index == 3 ? "<!-- incident-id: inc-zzzzzz -->" : "")
+        }
         let client = try GitHubConnection.open(f.workspace(), repo: "acme/netra", apiURL: f.fake.baseURL).client
         #expect(try client.recentIssues("acme/netra").count == 150)
         #expect(try client.findIssue("acme/netra", marker: "<!-- incident-id: inc-zzzzzz -->")?.number == 3)
@@ -277,8 +287,10 @@ final class GitHubFixture {
         let repo = try TestRepo()
         try TestRepo.run(["git", "remote", "add", "origin", "git@github.com:me/fork.git"], in: repo.root)
         let workspace = try Workspace.open(repo.environment(), directory: nil)
-        #expect(try GitHubDiscovery(workspace: workspace).repository(flag: nil) == ("me/fork", "https://api.github.com"))
-        try TestRepo.run(["git", "remote", "add", "upstream", "https://ghe.corp.example/acme/netra.git"], in: repo.root)
+        #expect(
+            try GitHubDiscovery(workspace: workspace).repository(flag: nil) == ("me/fork", "https://api.github.com"))
+        try TestRepo.run(
+            ["git", "remote", "add", "upstream", "https://ghe.corp.example/acme/netra.git"], in: repo.root)
         let found = try GitHubDiscovery(workspace: workspace).repository(flag: nil)
         #expect(found == ("acme/netra", "https://ghe.corp.example/api/v3"))
         #expect(try GitHubDiscovery(workspace: workspace).repository(flag: "x/y").repo == "x/y")
@@ -287,10 +299,13 @@ final class GitHubFixture {
 
     @Test func tokensComeFromVariablesThenGhThenHostsFileElseOneSentence() throws {
         let repo = try TestRepo()
-        let empty = ["GH_TOKEN": "", "GITHUB_TOKEN": "", "GH_ENTERPRISE_TOKEN": "", "GITHUB_ENTERPRISE_TOKEN": "",
-                     "GH_CONFIG_DIR": repo.path("gh"), "PATH": "/usr/bin:/bin", "GIT_CONFIG_GLOBAL": repo.path("nogit")]
+        let empty = [
+            "GH_TOKEN": "", "GITHUB_TOKEN": "", "GH_ENTERPRISE_TOKEN": "", "GITHUB_ENTERPRISE_TOKEN": "",
+            "GH_CONFIG_DIR": repo.path("gh"), "PATH": "/usr/bin:/bin", "GIT_CONFIG_GLOBAL": repo.path("nogit"),
+        ]
         func token(_ variables: [String: String], api: String = "https://api.github.com") throws -> String {
-            let workspace = try Workspace.open(repo.environment(variables: empty.merging(variables) { $1 }), directory: nil)
+            let workspace = try Workspace.open(
+                repo.environment(variables: empty.merging(variables) { $1 }), directory: nil)
             return try GitHubDiscovery(workspace: workspace).token(apiURL: api)
         }
         #expect(try token(["GITHUB_TOKEN": "from-env"]) == "from-env")
@@ -298,7 +313,11 @@ final class GitHubFixture {
         try repo.write("gh/hosts.yml", "github.com:\n  user: dana\n  oauth_token: from-hosts-file\n")
         #expect(try token([:]) == "from-hosts-file")
         try FileManager.default.removeItem(atPath: repo.path("gh/hosts.yml"))
-        try TestRepo.run(["git", "config", "credential.helper", "!f() { echo username=x-access-token; echo password=from-git-credential; }; f"], in: repo.root)
+        try TestRepo.run(
+            [
+                "git", "config", "credential.helper",
+                "!f() { echo username=x-access-token; echo password=from-git-credential; }; f",
+            ], in: repo.root)
         #expect(try token([:]) == "from-git-credential")
         try TestRepo.run(["git", "config", "--unset", "credential.helper"], in: repo.root)
         #expect { try token([:]) } throws: { error in

@@ -9,7 +9,8 @@ import Testing
     @Test func tlsIsVerifiedAgainstTheGivenCA() throws {
         let server = try TLSServer()
         try server.serve("hello.txt", "hello over TLS\n")
-        let response = try CurlHTTPClient(caFile: server.caFile).send(HTTPRequest(method: "GET", url: server.url("hello.txt")))
+        let response = try CurlHTTPClient(caFile: server.caFile).send(
+            HTTPRequest(method: "GET", url: server.url("hello.txt")))
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self) == "hello over TLS\n")
 
@@ -36,7 +37,8 @@ import Testing
         #expect(String(decoding: response.body, as: UTF8.self) == "via proxy\n")
         #expect(proxy.tunnels == ["localhost:\(server.port)"])
 
-        let bypass = CurlHTTPClient(variables: ["HTTPS_PROXY": proxy.url, "no_proxy": "localhost"], cacert: server.caFile)
+        let bypass = CurlHTTPClient(
+            variables: ["HTTPS_PROXY": proxy.url, "no_proxy": "localhost"], cacert: server.caFile)
         #expect(try bypass.send(HTTPRequest(method: "GET", url: server.url("hello.txt"))).status == 200)
         #expect(proxy.tunnels.count == 1)
     }
@@ -77,7 +79,10 @@ import Testing
             let body = output.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
             return .response(
-                status: 200, headers: [("Content-Encoding", "gzip"), ("X-Accepted", accepted), ("Content-Type", "application/json")],
+                status: 200,
+                headers: [
+                    ("Content-Encoding", "gzip"), ("X-Accepted", accepted), ("Content-Type", "application/json"),
+                ],
                 body: body)
         }
         let response = try CurlHTTPClient().send(HTTPRequest(method: "GET", url: server.baseURL + "/"))

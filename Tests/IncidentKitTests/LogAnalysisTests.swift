@@ -37,7 +37,10 @@ import Testing
 
     @Test func theSecretItselfIsGoneButItsContextStays() {
         let (out, _) = redact("connect redis://:s3cr3t@10.0.0.1:6379/0 and Authorization: Bearer abcdef0123456789xyz")
-        #expect(out == "connect redis://:[REDACTED:url-credentials]@10.0.0.1:6379/0 and Authorization: Bearer [REDACTED:bearer-token]")
+        #expect(
+            out
+                == "connect redis://:[REDACTED:url-credentials]@10.0.0.1:6379/0 and Authorization: Bearer [REDACTED:bearer-token]"
+        )
     }
 
     @Test(arguments: [
@@ -61,8 +64,10 @@ import Testing
         config.redactPII = true
         let custom = try Redactor(config: config)
         var counts = OrderedDictionary<String, Int>()
-        let out = custom.redact("INT-42 ghp_000000000000000000000000000000000000 dana@example.com 10.1.2.3", counts: &counts)
-        #expect(out == "[REDACTED:ticket] ghp_000000000000000000000000000000000000 [REDACTED:email] [REDACTED:ip-address]")
+        let out = custom.redact(
+            "INT-42 ghp_000000000000000000000000000000000000 dana@example.com 10.1.2.3", counts: &counts)
+        #expect(
+            out == "[REDACTED:ticket] ghp_000000000000000000000000000000000000 [REDACTED:email] [REDACTED:ip-address]")
         config.redactPatterns = [.init(name: "bad", regex: "([")]
         #expect(throws: IncidentError.self) { try Redactor(config: config) }
     }
@@ -83,11 +88,12 @@ import Testing
         #expect(analysis.sourceLocations.first == "netra_backend.app.smd._validate_gcp_websocket_readiness")
         #expect(analysis.environment == "staging")
         #expect(analysis.title == "Redis connection failure in GCP staging")
-        #expect(analysis.warnings == [
-            "frontend_url contains localhost in staging environment",
-            "api_base_url contains localhost in staging environment",
-            "REDIS_URL is deprecated and will be removed in version 2.0.0",
-        ])
+        #expect(
+            analysis.warnings == [
+                "frontend_url contains localhost in staging environment",
+                "api_base_url contains localhost in staging environment",
+                "REDIS_URL is deprecated and will be removed in version 2.0.0",
+            ])
         #expect(analysis.redactions["github-token"] == 1)
         #expect(analysis.redactions["url-credentials"] == 7)
     }
@@ -103,7 +109,8 @@ import Testing
     }
 
     @Test func aLogWithoutErrorsIsLow() {
-        let analysis = LogAnalyzer(redactor: try! Redactor(), now: Date()).analyze(Data("2025-01-01T00:00:00Z INFO all good\n".utf8))
+        let analysis = LogAnalyzer(redactor: try! Redactor(), now: Date()).analyze(
+            Data("2025-01-01T00:00:00Z INFO all good\n".utf8))
         #expect(analysis.severity == .low)
     }
 }

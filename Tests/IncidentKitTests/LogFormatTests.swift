@@ -10,24 +10,76 @@ func analyze(_ text: String) -> LogAnalysis {
 
 @Suite struct LogFormatTests {
     /// (layout, line, severity, time, message as templated, source)
-    @Test(arguments: [
-        ("ISO 8601", "2025-09-09T02:25:11.531Z ERROR payment failed for order 42", Severity.high, "2025-09-09T02:25:11Z", "payment failed for order <*>", nil as String?),
-        ("ISO with offset", "2025-09-09T04:25:11+02:00 [WARN] disk at 91%", .medium, "2025-09-09T02:25:11Z", "disk at <*>", nil),
-        ("syslog", "Sep  9 02:25:11 web-1 nginx[1234]: upstream timed out (110: Connection timed out)", .low, "2025-09-09T02:25:11Z", "upstream timed out (<*>: Connection timed out)", "nginx[1234]"),
-        ("log4j", "2025-09-09 02:25:11,531 ERROR [main] com.acme.OrderService - order 42 rejected", .high, "2025-09-09T02:25:11Z", "order <*> rejected", "com.acme.OrderService"),
-        ("logback", "2025-09-09 02:25:11.531 [http-nio-8080-exec-1] WARN  c.a.api.Controller - slow request 1200 ms", .medium, "2025-09-09T02:25:11Z", "slow request <*>", "c.a.api.Controller"),
-        ("Python logging", "2025-09-09 02:25:11,531 - app.db - CRITICAL - pool exhausted", .critical, "2025-09-09T02:25:11Z", "pool exhausted", "app.db"),
-        ("loguru", "2025-09-09 02:25:11.531 | ERROR    | app.redis:connect:73 - Redis connection failed", .high, "2025-09-09T02:25:11Z", "Redis connection failed", "app.redis.connect"),
-        ("Go log", "2025/09/09 02:25:11 http: TLS handshake error from 10.0.0.1:443: EOF", .low, "2025-09-09T02:25:11Z", "http: TLS handshake error from <*> EOF", nil),
-        ("Apache error", "[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6", .high, "2005-12-04T04:47:44Z", "mod_jk child workerEnv in error state <*>", nil),
-        ("nginx access", "10.0.0.1 - - [09/Sep/2025:02:25:11 +0000] \"GET /api HTTP/1.1\" 502 157", .low, "2025-09-09T02:25:11Z", "<*> - - <*> \"GET /api <*>\" <*> <*>", nil),
-        ("Windows CBS", "2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505", .low, "2016-09-28T04:30:30Z", "CBS Loaded Servicing Stack <*>", nil),
-        ("Android logcat", "03-17 16:13:38.811  1702  2395 E WindowManager: Failure taking screenshot", .high, "2025-03-17T16:13:38Z", "Failure taking screenshot", "WindowManager"),
-        ("HDFS", "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating", .low, "2008-11-09T20:36:15Z", "PacketResponder <*> for block <*> terminating", "dfs.DataNode$PacketResponder"),
-        ("Spark", "17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered signal handlers", .low, "2017-06-09T20:10:40Z", "Registered signal handlers", "executor.CoarseGrainedExecutorBackend"),
-        ("epoch", "- 1117838570 2005.06.03 R02-M1-N0 RAS KERNEL FATAL data storage interrupt", .critical, "2005-06-03T22:42:50Z", nil, nil),
-    ] as [(String, String, Severity, String?, String?, String?)])
-    func plainHeadersAreFoundWithoutBeingTold(layout: String, line: String, severity: Severity, time: String?, template: String?, source: String?) throws {
+    @Test(
+        arguments: [
+            (
+                "ISO 8601", "2025-09-09T02:25:11.531Z ERROR payment failed for order 42", Severity.high,
+                "2025-09-09T02:25:11Z", "payment failed for order <*>", nil as String?
+            ),
+            (
+                "ISO with offset", "2025-09-09T04:25:11+02:00 [WARN] disk at 91%", .medium, "2025-09-09T02:25:11Z",
+                "disk at <*>", nil
+            ),
+            (
+                "syslog", "Sep  9 02:25:11 web-1 nginx[1234]: upstream timed out (110: Connection timed out)", .low,
+                "2025-09-09T02:25:11Z", "upstream timed out (<*>: Connection timed out)", "nginx[1234]"
+            ),
+            (
+                "log4j", "2025-09-09 02:25:11,531 ERROR [main] com.acme.OrderService - order 42 rejected", .high,
+                "2025-09-09T02:25:11Z", "order <*> rejected", "com.acme.OrderService"
+            ),
+            (
+                "logback",
+                "2025-09-09 02:25:11.531 [http-nio-8080-exec-1] WARN  c.a.api.Controller - slow request 1200 ms",
+                .medium, "2025-09-09T02:25:11Z", "slow request <*>", "c.a.api.Controller"
+            ),
+            (
+                "Python logging", "2025-09-09 02:25:11,531 - app.db - CRITICAL - pool exhausted", .critical,
+                "2025-09-09T02:25:11Z", "pool exhausted", "app.db"
+            ),
+            (
+                "loguru", "2025-09-09 02:25:11.531 | ERROR    | app.redis:connect:73 - Redis connection failed", .high,
+                "2025-09-09T02:25:11Z", "Redis connection failed", "app.redis.connect"
+            ),
+            (
+                "Go log", "2025/09/09 02:25:11 http: TLS handshake error from 10.0.0.1:443: EOF", .low,
+                "2025-09-09T02:25:11Z", "http: TLS handshake error from <*> EOF", nil
+            ),
+            (
+                "Apache error", "[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6", .high,
+                "2005-12-04T04:47:44Z", "mod_jk child workerEnv in error state <*>", nil
+            ),
+            (
+                "nginx access", "10.0.0.1 - - [09/Sep/2025:02:25:11 +0000] \"GET /api HTTP/1.1\" 502 157", .low,
+                "2025-09-09T02:25:11Z", "<*> - - <*> \"GET /api <*>\" <*> <*>", nil
+            ),
+            (
+                "Windows CBS",
+                "2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505", .low,
+                "2016-09-28T04:30:30Z", "CBS Loaded Servicing Stack <*>", nil
+            ),
+            (
+                "Android logcat", "03-17 16:13:38.811  1702  2395 E WindowManager: Failure taking screenshot", .high,
+                "2025-03-17T16:13:38Z", "Failure taking screenshot", "WindowManager"
+            ),
+            (
+                "HDFS",
+                "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating",
+                .low, "2008-11-09T20:36:15Z", "PacketResponder <*> for block <*> terminating",
+                "dfs.DataNode$PacketResponder"
+            ),
+            (
+                "Spark", "17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered signal handlers",
+                .low, "2017-06-09T20:10:40Z", "Registered signal handlers", "executor.CoarseGrainedExecutorBackend"
+            ),
+            (
+                "epoch", "- 1117838570 2005.06.03 R02-M1-N0 RAS KERNEL FATAL data storage interrupt", .critical,
+                "2005-06-03T22:42:50Z", nil, nil
+            ),
+        ] as [(String, String, Severity, String?, String?, String?)])
+    func plainHeadersAreFoundWithoutBeingTold(
+        layout: String, line: String, severity: Severity, time: String?, template: String?, source: String?
+    ) throws {
         let analysis = analyze(line + "\n")
         let event = try #require(analysis.primary, "\(layout)")
         #expect(event.severity == severity, "\(layout)")
@@ -37,15 +89,42 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(analysis.format == "plain")
     }
 
-    @Test(arguments: [
-        ("GCP", #"{"severity":"ERROR","timestamp":"2025-09-09T02:25:11.531Z","textPayload":"Readiness failed for redis","resource":{"type":"cloud_run_revision","labels":{"service_name":"netra-backend"}},"sourceLocation":{"file":"smd.py","line":"412","function":"netra_backend.app.smd._validate"}}"#, Severity.high, "Readiness failed for redis", "netra_backend.app.smd._validate"),
-        ("GCP jsonPayload", #"{"severity":"CRITICAL","timestamp":"2025-09-09T02:25:11Z","jsonPayload":{"message":"chat is broken"}}"#, .critical, "chat is broken", nil),
-        ("Kubernetes/Docker", #"{"log":"2025-09-09T02:25:11Z ERROR dial tcp 10.0.0.5:5432: connect: connection refused\n","stream":"stderr","time":"2025-09-09T02:25:11.531Z"}"#, .high, "dial tcp <*> connect: connection refused", nil),
-        ("pino", #"{"level":50,"time":1757385911531,"pid":42,"hostname":"web-1","msg":"request failed"}"#, .high, "request failed", nil),
-        ("bunyan", #"{"name":"api","hostname":"web-1","pid":42,"level":60,"msg":"out of memory","time":"2025-09-09T02:25:11.531Z","v":0}"#, .critical, "out of memory", nil),
-        ("zap", #"{"level":"error","ts":1757385911.531,"caller":"server/handler.go:42","msg":"handler panicked"}"#, .high, "handler panicked", "server/handler.go:42"),
-        ("logrus", #"{"level":"warning","msg":"config deprecated","time":"2025-09-09T02:25:11Z"}"#, .medium, "config deprecated", nil),
-    ] as [(String, String, Severity, String, String?)])
+    @Test(
+        arguments: [
+            (
+                "GCP",
+                #"{"severity":"ERROR","timestamp":"2025-09-09T02:25:11.531Z","textPayload":"Readiness failed for redis","resource":{"type":"cloud_run_revision","labels":{"service_name":"netra-backend"}},"sourceLocation":{"file":"smd.py","line":"412","function":"netra_backend.app.smd._validate"}}"#,
+                Severity.high, "Readiness failed for redis", "netra_backend.app.smd._validate"
+            ),
+            (
+                "GCP jsonPayload",
+                #"{"severity":"CRITICAL","timestamp":"2025-09-09T02:25:11Z","jsonPayload":{"message":"chat is broken"}}"#,
+                .critical, "chat is broken", nil
+            ),
+            (
+                "Kubernetes/Docker",
+                #"{"log":"2025-09-09T02:25:11Z ERROR dial tcp 10.0.0.5:5432: connect: connection refused\n","stream":"stderr","time":"2025-09-09T02:25:11.531Z"}"#,
+                .high, "dial tcp <*> connect: connection refused", nil
+            ),
+            (
+                "pino", #"{"level":50,"time":1757385911531,"pid":42,"hostname":"web-1","msg":"request failed"}"#, .high,
+                "request failed", nil
+            ),
+            (
+                "bunyan",
+                #"{"name":"api","hostname":"web-1","pid":42,"level":60,"msg":"out of memory","time":"2025-09-09T02:25:11.531Z","v":0}"#,
+                .critical, "out of memory", nil
+            ),
+            (
+                "zap",
+                #"{"level":"error","ts":1757385911.531,"caller":"server/handler.go:42","msg":"handler panicked"}"#,
+                .high, "handler panicked", "server/handler.go:42"
+            ),
+            (
+                "logrus", #"{"level":"warning","msg":"config deprecated","time":"2025-09-09T02:25:11Z"}"#, .medium,
+                "config deprecated", nil
+            ),
+        ] as [(String, String, Severity, String, String?)])
     func jsonLinesAreRead(kind: String, line: String, severity: Severity, template: String, source: String?) throws {
         let analysis = analyze(line + "\n")
         let event = try #require(analysis.primary, "\(kind)")
@@ -57,12 +136,14 @@ func analyze(_ text: String) -> LogAnalysis {
     }
 
     @Test func gcpResourceLabelsNameServices() {
-        let analysis = analyze(#"{"severity":"ERROR","textPayload":"boom","resource":{"labels":{"service_name":"netra-backend"}}}"# + "\n")
+        let analysis = analyze(
+            #"{"severity":"ERROR","textPayload":"boom","resource":{"labels":{"service_name":"netra-backend"}}}"# + "\n")
         #expect(analysis.services.contains("netra-backend"))
     }
 
     @Test func logfmtIsRead() throws {
-        let analysis = analyze(#"time=2025-09-09T02:25:11Z level=error msg="cache miss storm" caller=cache.go:88 keys=1200"# + "\n")
+        let analysis = analyze(
+            #"time=2025-09-09T02:25:11Z level=error msg="cache miss storm" caller=cache.go:88 keys=1200"# + "\n")
         let event = try #require(analysis.primary)
         #expect(event.severity == .high && event.template == "cache miss storm")
         #expect(analysis.format == "logfmt")
@@ -76,61 +157,80 @@ func analyze(_ text: String) -> LogAnalysis {
 
 @Suite struct StackTraceTests {
     /// (language, log, the event count, the frame named as source)
-    @Test(arguments: [
-        ("Python", """
-            2025-09-09 02:25:11,531 ERROR app.worker: job failed
-            Traceback (most recent call last):
-              File "/usr/lib/python3.11/site-packages/celery/app/trace.py", line 451, in trace_task
-                R = retval = fun(*args, **kwargs)
-              File "/app/billing/charge.py", line 88, in charge_card
-                raise PaymentError(reason)
-            billing.errors.PaymentError: card declined
-            2025-09-09 02:25:12,001 INFO app.worker: next job
-            """, "billing.charge.charge_card"),
-        ("Java", """
-            2025-09-09 02:25:11,531 ERROR [main] com.acme.App - request failed
-            java.lang.IllegalStateException: pool closed
-            \tat com.acme.db.Pool.get(Pool.java:42)
-            \tat com.acme.App.handle(App.java:17)
-            Caused by: java.net.ConnectException: Connection refused
-            \tat java.base/sun.nio.ch.Net.connect0(Native Method)
-            \t... 12 more
-            2025-09-09 02:25:12,001 INFO [main] com.acme.App - next
-            """, "com.acme.db.Pool.get"),
-        ("Go", """
-            2025/09/09 02:25:11 starting worker
-            panic: runtime error: invalid memory address or nil pointer dereference
-            [signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4a1b2c]
+    @Test(
+        arguments: [
+            (
+                "Python",
+                """
+                2025-09-09 02:25:11,531 ERROR app.worker: job failed
+                Traceback (most recent call last):
+                  File "/usr/lib/python3.11/site-packages/celery/app/trace.py", line 451, in trace_task
+                    R = retval = fun(*args, **kwargs)
+                  File "/app/billing/charge.py", line 88, in charge_card
+                    raise PaymentError(reason)
+                billing.errors.PaymentError: card declined
+                2025-09-09 02:25:12,001 INFO app.worker: next job
+                """, "billing.charge.charge_card"
+            ),
+            (
+                "Java",
+                """
+                2025-09-09 02:25:11,531 ERROR [main] com.acme.App - request failed
+                java.lang.IllegalStateException: pool closed
+                \tat com.acme.db.Pool.get(Pool.java:42)
+                \tat com.acme.App.handle(App.java:17)
+                Caused by: java.net.ConnectException: Connection refused
+                \tat java.base/sun.nio.ch.Net.connect0(Native Method)
+                \t... 12 more
+                2025-09-09 02:25:12,001 INFO [main] com.acme.App - next
+                """, "com.acme.db.Pool.get"
+            ),
+            (
+                "Go",
+                """
+                2025/09/09 02:25:11 starting worker
+                panic: runtime error: invalid memory address or nil pointer dereference
+                [signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4a1b2c]
 
-            goroutine 1 [running]:
-            main.(*Server).handle(0x0)
-            \t/app/cmd/api/server.go:42 +0x1d
-            main.main()
-            \t/app/cmd/api/main.go:12 +0x25
-            """, "/app/cmd/api/server.go:42"),
-        ("Node", """
-            2025-09-09T02:25:11.531Z ERROR unhandled rejection
-            TypeError: Cannot read properties of undefined (reading 'id')
-                at getUser (/app/src/users.js:10:15)
-                at processTicksAndRejections (node:internal/process/task_queues:95:5)
-            2025-09-09T02:25:12.001Z INFO recovered
-            """, "/app/src/users.js:10:15"),
-        ("Ruby", """
-            2025-09-09T02:25:11Z ERROR request failed
-            app/models/user.rb:12:in `save': undefined method `name' for nil:NilClass (NoMethodError)
-            \tfrom app/controllers/users_controller.rb:30:in `create'
-            \tfrom /usr/lib/ruby/gems/3.2.0/gems/actionpack/lib/abstract_controller/base.rb:215:in `process'
-            2025-09-09T02:25:12Z INFO next
-            """, "app/controllers/users_controller.rb:30"),
-        ("Swift", """
-            2025-09-09T02:25:11Z CRITICAL worker crashed
-            Fatal error: Index out of range
-            Current stack trace:
-            0    libswiftCore.so                    0x00007f1c2d8a1c40 swift_reportError + 50
-            1    api                                0x000055d5e1a2b3c4 $s3api6WorkerC3runyyF + 120
-            2025-09-09T02:25:12Z INFO restarted
-            """, nil),
-    ] as [(String, String, String?)])
+                goroutine 1 [running]:
+                main.(*Server).handle(0x0)
+                \t/app/cmd/api/server.go:42 +0x1d
+                main.main()
+                \t/app/cmd/api/main.go:12 +0x25
+                """, "/app/cmd/api/server.go:42"
+            ),
+            (
+                "Node",
+                """
+                2025-09-09T02:25:11.531Z ERROR unhandled rejection
+                TypeError: Cannot read properties of undefined (reading 'id')
+                    at getUser (/app/src/users.js:10:15)
+                    at processTicksAndRejections (node:internal/process/task_queues:95:5)
+                2025-09-09T02:25:12.001Z INFO recovered
+                """, "/app/src/users.js:10:15"
+            ),
+            (
+                "Ruby",
+                """
+                2025-09-09T02:25:11Z ERROR request failed
+                app/models/user.rb:12:in `save': undefined method `name' for nil:NilClass (NoMethodError)
+                \tfrom app/controllers/users_controller.rb:30:in `create'
+                \tfrom /usr/lib/ruby/gems/3.2.0/gems/actionpack/lib/abstract_controller/base.rb:215:in `process'
+                2025-09-09T02:25:12Z INFO next
+                """, "app/controllers/users_controller.rb:30"
+            ),
+            (
+                "Swift",
+                """
+                2025-09-09T02:25:11Z CRITICAL worker crashed
+                Fatal error: Index out of range
+                Current stack trace:
+                0    libswiftCore.so                    0x00007f1c2d8a1c40 swift_reportError + 50
+                1    api                                0x000055d5e1a2b3c4 $s3api6WorkerC3runyyF + 120
+                2025-09-09T02:25:12Z INFO restarted
+                """, nil
+            ),
+        ] as [(String, String, String?)])
     func tracesJoinTheLineThatOpenedThem(language: String, log: String, frame: String?) throws {
         let analysis = analyze(log + "\n")
         #expect(analysis.events.count == 2, "\(language): \(analysis.events.map(\.template))")
@@ -146,7 +246,9 @@ func analyze(_ text: String) -> LogAnalysis {
     }
 
     @Test func aGoPanicIsCriticalAndItsFramesFollowIt() throws {
-        let analysis = analyze("2025/09/09 02:25:11 starting\npanic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:9 +0x1d\n")
+        let analysis = analyze(
+            "2025/09/09 02:25:11 starting\npanic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:9 +0x1d\n"
+        )
         let primary = try #require(analysis.primary)
         #expect(primary.severity == .critical && primary.template == "boom" && primary.example == "panic: boom")
         #expect(Array(analysis.lineEvents.suffix(5)) == Array(repeating: primary.id, count: 5))
@@ -163,7 +265,10 @@ func analyze(_ text: String) -> LogAnalysis {
 
     @Test func invalidUTF8LongLinesAndAMissingFinalNewlineAllSurvive() throws {
         var bytes = Array("2025-09-09T02:25:11Z ERROR caf".utf8) + [0xE9, 0xFF] + Array(" broken\n".utf8)
-        bytes += Array("2025-09-09T02:25:12Z INFO ".utf8) + Array(repeating: UInt8(ascii: "x"), count: (1 << 20) + 5000) + [0x0A]
+        bytes +=
+            Array("2025-09-09T02:25:12Z INFO ".utf8) + Array(repeating: UInt8(ascii: "x"), count: (1 << 20) + 5000) + [
+                0x0A
+            ]
         bytes += Array("2025-09-09T02:25:13Z WARN last line without newline".utf8)
         let analysis = try stream(bytes)
         #expect(analysis.lines == 3)
@@ -181,7 +286,8 @@ func analyze(_ text: String) -> LogAnalysis {
         let analyzer = LogAnalyzer(redactor: try Redactor(), now: Date())
         let inOrder = try analyzer.analyze(descriptor: open(repo.path("big.log"), O_RDONLY))
         let halves = try analyzer.analyze(
-            first: open(repo.path("big.log"), O_RDONLY), second: open(repo.path("big.log"), O_RDONLY), size: text.utf8.count)
+            first: open(repo.path("big.log"), O_RDONLY), second: open(repo.path("big.log"), O_RDONLY),
+            size: text.utf8.count)
         #expect(halves.lines == inOrder.lines && halves.lines == 85 * 40)
         #expect(halves.events.map(\.id) == inOrder.events.map(\.id))
         #expect(halves.events.map(\.count) == inOrder.events.map(\.count))
@@ -195,13 +301,17 @@ func analyze(_ text: String) -> LogAnalysis {
         let repo = try TestRepo(git: false)
         try repo.write("app.log", "2025-09-09T02:25:11Z ERROR disk full on /dev/sda1\n")
         try TestRepo.run(["gzip", "app.log"], in: repo.root)
-        let analysis = try LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(descriptor: open(repo.path("app.log.gz"), O_RDONLY))
+        let analysis = try LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(
+            descriptor: open(repo.path("app.log.gz"), O_RDONLY))
         #expect(analysis.primary?.template == "disk full on <*>")
     }
 
     @Test func maskingCoversTheUsualVariables() {
-        let line = "2025-09-09T02:25:11Z ERROR req 7f3a2c9d-1b2e-4c5d-8e9f-0a1b2c3d4e5f from 10.1.2.3:5432 to db-1.internal:6379 took 7.51s id=0xdeadbeef path /var/lib/data/x.db hash deadbeefcafebabe at Fri Jun 17 07:07:00 2005 via SOCKS5 (18.4 KB)\n"
-        #expect(analyze(line).primary?.template == "req <*> from <*> to <*> took <*> id=<*> path <*> hash <*> at <*> via SOCKS5 <*>")
+        let line =
+            "2025-09-09T02:25:11Z ERROR req 7f3a2c9d-1b2e-4c5d-8e9f-0a1b2c3d4e5f from 10.1.2.3:5432 to db-1.internal:6379 took 7.51s id=0xdeadbeef path /var/lib/data/x.db hash deadbeefcafebabe at Fri Jun 17 07:07:00 2005 via SOCKS5 (18.4 KB)\n"
+        #expect(
+            analyze(line).primary?.template
+                == "req <*> from <*> to <*> took <*> id=<*> path <*> hash <*> at <*> via SOCKS5 <*>")
     }
 
     @Test func fingerprintsAreStableAcrossOrderDatesAndRuns() {

@@ -20,15 +20,20 @@ import Testing
         let plan = try StageTemplate.parse(TemplateLibrary.defaults["test-plan"]!, name: "test-plan", origin: "")
         #expect(plan.field("tests")?.min == 1)
         #expect(plan.field("tests")?.fields.map(\.id) == ["name", "kind", "proves"])
-        #expect(try StageTemplate.parse(TemplateLibrary.defaults["verify"]!, name: "verify", origin: "").action == .runChecks)
+        #expect(
+            try StageTemplate.parse(TemplateLibrary.defaults["verify"]!, name: "verify", origin: "").action
+                == .runChecks)
     }
 
     @Test func renderingIsPlainTextAndListsCanBeIndexed() throws {
-        let body = "{{title}} {{#items.0}}has:{{/items.0}}{{#items}} {{.}}{{/items}} n={{items.count}} {{mermaid(quote)}}"
+        let body =
+            "{{title}} {{#items.0}}has:{{/items.0}}{{#items}} {{.}}{{/items}} n={{items.count}} {{mermaid(quote)}}"
         let out = try Renderer.render(
             body, context: ["title": "<b>&", "items": ["a", "b"], "quote": "say \"hi\"\nthere"], origin: "t")
         #expect(out == "<b>& has: a b n=2 say #quot;hi#quot; there")
-        let empty = try Renderer.render("{{#items.0}}has{{/items.0}}{{^items}}none{{/items}}{{#blank}}x{{/blank}}", context: ["items": [], "blank": ""], origin: "t")
+        let empty = try Renderer.render(
+            "{{#items.0}}has{{/items.0}}{{^items}}none{{/items}}{{#blank}}x{{/blank}}",
+            context: ["items": [], "blank": ""], origin: "t")
         #expect(empty == "none")
     }
 
@@ -91,7 +96,9 @@ import Testing
 
     @Test func entriesPastMaxAreAUsageError() throws {
         let answers = try rules.normalize(["whys": ["a", "b", "c", "d"]], source: "f")
-        #expect(throws: IncidentError.usage("'whys' has 4 entries; stage x takes at most 3.")) { try rules.checkLimits(answers) }
+        #expect(throws: IncidentError.usage("'whys' has 4 entries; stage x takes at most 3.")) {
+            try rules.checkLimits(answers)
+        }
     }
 
     @Test func unknownIdsAndBadOptionsAreUsageErrors() {

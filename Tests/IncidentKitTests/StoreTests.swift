@@ -24,9 +24,15 @@ func incidentText(id: String, title: String, created: String, extra: String = ""
 
     func seeded() throws -> TestRepo {
         let repo = try TestRepo()
-        try repo.write("incidents/2025-09-09-redis-down.md", incidentText(id: "inc-7f3a2c", title: "Redis down", created: "2025-09-09T02:40:11Z"))
-        try repo.write("incidents/2025-09-10-redis-slow.md", incidentText(id: "inc-7f9b00", title: "Redis slow", created: "2025-09-10T02:40:11Z"))
-        try repo.write("incidents/2025-09-08-postgres-full.md", incidentText(id: "inc-k2m4p6", title: "Postgres full", created: "2025-09-08T00:00:00Z"))
+        try repo.write(
+            "incidents/2025-09-09-redis-down.md",
+            incidentText(id: "inc-7f3a2c", title: "Redis down", created: "2025-09-09T02:40:11Z"))
+        try repo.write(
+            "incidents/2025-09-10-redis-slow.md",
+            incidentText(id: "inc-7f9b00", title: "Redis slow", created: "2025-09-10T02:40:11Z"))
+        try repo.write(
+            "incidents/2025-09-08-postgres-full.md",
+            incidentText(id: "inc-k2m4p6", title: "Postgres full", created: "2025-09-08T00:00:00Z"))
         return repo
     }
 
@@ -60,10 +66,14 @@ func incidentText(id: String, title: String, created: String, extra: String = ""
         let repo = try seeded()
         let store = store(repo)
         let loaded = try store.resolve("inc-7f3a2c")
-        try repo.write("incidents/2025-09-09-redis-down.md", incidentText(id: "inc-7f3a2c", title: "Edited by hand", created: "2025-09-09T02:40:11Z"))
+        try repo.write(
+            "incidents/2025-09-09-redis-down.md",
+            incidentText(id: "inc-7f3a2c", title: "Edited by hand", created: "2025-09-09T02:40:11Z"))
         var document = loaded.document
         document.fields["severity"] = "low"
-        #expect { try store.save(loaded, document: document) } throws: { "\($0)".contains("changed on disk since it was read") }
+        #expect { try store.save(loaded, document: document) } throws: {
+            "\($0)".contains("changed on disk since it was read")
+        }
         #expect(try repo.read("incidents/2025-09-09-redis-down.md").contains("Edited by hand"))
     }
 
@@ -75,7 +85,9 @@ func incidentText(id: String, title: String, created: String, extra: String = ""
         let held = try LocalFileSystem().lock(loaded.path)
         var document = loaded.document
         document.fields["severity"] = "low"
-        #expect { try store.save(loaded, document: document) } throws: { "\($0)".contains("being written by another incident command") }
+        #expect { try store.save(loaded, document: document) } throws: {
+            "\($0)".contains("being written by another incident command")
+        }
         #expect(try repo.bytes("incidents/2025-09-09-redis-down.md") == before)
         held.release()
         try store.save(loaded, document: document)
@@ -85,7 +97,8 @@ func incidentText(id: String, title: String, created: String, extra: String = ""
     @Test func aTakenNameGetsTheIdAppended() throws {
         let repo = try seeded()
         let store = store(repo)
-        var document = try IncidentDocument.parse(incidentText(id: "inc-zzzzzz", title: "Redis down", created: "2025-09-09T05:00:00Z"), name: "x")
+        var document = try IncidentDocument.parse(
+            incidentText(id: "inc-zzzzzz", title: "Redis down", created: "2025-09-09T05:00:00Z"), name: "x")
         let first = try store.create(document)
         #expect(first.relativePath == "incidents/2025-09-09-redis-down-inc-zzzzzz.md")
         document.fields["id"] = "inc-yyyyyy"
@@ -106,12 +119,17 @@ func incidentText(id: String, title: String, created: String, extra: String = ""
 
     @Test func nonUTF8FilesAreReportedAndLeftAlone() throws {
         let repo = try seeded()
-        try repo.writeBytes("incidents/2025-09-11-latin1.md", Array("---\nid: inc-latin1\ntitle: caf".utf8) + [0xE9] + Array("\n---\n".utf8))
+        try repo.writeBytes(
+            "incidents/2025-09-11-latin1.md",
+            Array("---\nid: inc-latin1\ntitle: caf".utf8) + [0xE9] + Array("\n---\n".utf8))
         let before = try repo.bytes("incidents/2025-09-11-latin1.md")
         var problems: [String] = []
         let all = try store(repo).loadAll { problems.append($0) }
         #expect(all.count == 3)
-        #expect(problems == ["incidents/2025-09-11-latin1.md is not UTF-8; it was left as it is. Convert it to UTF-8 to use it."])
+        #expect(
+            problems == [
+                "incidents/2025-09-11-latin1.md is not UTF-8; it was left as it is. Convert it to UTF-8 to use it."
+            ])
         #expect { try store(repo).resolve("2025-09-11-latin1.md") } throws: { "\($0)".contains("is not UTF-8") }
         #expect(try repo.bytes("incidents/2025-09-11-latin1.md") == before)
     }

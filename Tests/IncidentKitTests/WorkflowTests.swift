@@ -35,13 +35,21 @@ import Testing
 
     @Test func theIdentifySectionListsTheTenMostImportantEvents() throws {
         let repo = try TestRepo()
-        let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima", "mike", "november", "oscar"]
-        try repo.write("app.log", words.map { "2025-09-09T02:25:11Z WARN \($0) subsystem degraded\n" }.joined() + "2025-09-09T02:25:12Z ERROR primary failure\n")
+        let words = [
+            "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima",
+            "mike", "november", "oscar",
+        ]
+        try repo.write(
+            "app.log",
+            words.map { "2025-09-09T02:25:11Z WARN \($0) subsystem degraded\n" }.joined()
+                + "2025-09-09T02:25:12Z ERROR primary failure\n")
         let workspace = try Workspace.open(repo.environment(), directory: nil)
         var request = NewIncidentRequest()
         request.fromLog = "app.log"
         let section = try NewIncidentWorkflow(workspace: workspace).run(request).incident.document.sections["identify"]!
-        let rows = section.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| count") && !$0.hasPrefix("| ---") }
+        let rows = section.split(separator: "\n").filter {
+            $0.hasPrefix("| ") && !$0.hasPrefix("| count") && !$0.hasPrefix("| ---")
+        }
         #expect(rows.count == 10)
         #expect(rows.first?.contains("primary failure") == true)
     }
@@ -49,7 +57,10 @@ import Testing
     @Test func newWithoutLogNeedsATitle() throws {
         let repo = try TestRepo()
         let workspace = try Workspace.open(repo.environment(), directory: nil)
-        #expect(throws: IncidentError.usage("incident new needs --title TEXT, or --from-log FILE to take the title from a log.")) {
+        #expect(
+            throws: IncidentError.usage(
+                "incident new needs --title TEXT, or --from-log FILE to take the title from a log.")
+        ) {
             try NewIncidentWorkflow(workspace: workspace).run(NewIncidentRequest())
         }
         var request = NewIncidentRequest()
@@ -94,7 +105,9 @@ import Testing
         let repo = try TestRepo()
         let (workspace, created) = try started(repo, prompter: ScriptedPrompter(["only one why"]))
         let before = try repo.bytes(created.incident.relativePath)
-        #expect(throws: IncidentError.self) { try AdvanceWorkflow(workspace: workspace).run(AdvanceRequest(ref: "latest")) }
+        #expect(throws: IncidentError.self) {
+            try AdvanceWorkflow(workspace: workspace).run(AdvanceRequest(ref: "latest"))
+        }
         #expect(try repo.bytes(created.incident.relativePath) == before)
     }
 
@@ -102,7 +115,9 @@ import Testing
         let repo = try TestRepo()
         let (workspace, _) = try started(repo)
         var request = AdvanceRequest(ref: "latest")
-        request.sets = ["whys=a", "whys=b", "whys=c", "root_cause=the password=hunter2 leaked via redis://:topsecret@cache:6379"]
+        request.sets = [
+            "whys=a", "whys=b", "whys=c", "root_cause=the password=hunter2 leaked via redis://:topsecret@cache:6379",
+        ]
         let result = try AdvanceWorkflow(workspace: workspace).run(request)
         let text = try repo.read(result.path)
         #expect(!text.contains("hunter2") && !text.contains("topsecret"))
@@ -136,14 +151,17 @@ import Testing
         request.sets.append("message=We are investigating & will update <soon>.")
         let result = try AdvanceWorkflow(workspace: workspace).run(request)
         #expect(result.nextStage == "five-whys")
-        #expect(result.document.sections["comms"]!.contains("Posted to status page: We are investigating & will update <soon>."))
+        #expect(
+            result.document.sections["comms"]!.contains(
+                "Posted to status page: We are investigating & will update <soon>."))
     }
 
     @Test func anUnknownStageInConfigIsNamed() throws {
         let repo = try TestRepo()
         try repo.write(".incident.yml", "stages: [identify, postmortem]\n")
         #expect { try started(repo) } throws: { error in
-            "\(error)" == ".incident.yml lists stage 'postmortem', which has no template: add templates/postmortem.md or remove it from stages."
+            "\(error)"
+                == ".incident.yml lists stage 'postmortem', which has no template: add templates/postmortem.md or remove it from stages."
         }
     }
 
@@ -168,7 +186,8 @@ import Testing
         var request = AdvanceRequest(ref: "latest")
         request.checks = ["echo boom; exit 7"]
         #expect { try AdvanceWorkflow(workspace: workspace).run(request) } throws: { error in
-            (error as? IncidentError)?.exitCode == 3 && "\(error)".contains("exit status 7") && "\(error)".contains("boom")
+            (error as? IncidentError)?.exitCode == 3 && "\(error)".contains("exit status 7")
+                && "\(error)".contains("boom")
         }
         #expect(try repo.read(created.incident.relativePath).contains("stage: verify"))
     }
@@ -196,7 +215,10 @@ import Testing
         var request = AdvanceRequest(ref: "latest")
         request.sets = ["whys=a", "whys=b", "whys=c", "root_cause=r"]
         let advanced = try AdvanceWorkflow(workspace: workspace).run(request)
-        try repo.write("templates/five-whys.md", TemplateLibrary.defaults["five-whys"]!.replacingOccurrences(of: "**Root cause**", with: "**The root cause**"))
+        try repo.write(
+            "templates/five-whys.md",
+            TemplateLibrary.defaults["five-whys"]!.replacingOccurrences(
+                of: "**Root cause**", with: "**The root cause**"))
         var again = AdvanceRequest(ref: "latest")
         again.rerender = "five-whys"
         let result = try AdvanceWorkflow(workspace: workspace).run(again)
@@ -224,7 +246,11 @@ import Testing
     @Test func aRepeatOfAnOpenIncidentIsAddedToIt() throws {
         let repo = try TestRepo()
         let (workspace, first) = try started(repo)
-        try repo.write("more.log", Self.log + "2025-09-09 02:27:11.531 | CRITICAL | app.smd:_validate:412 - Readiness failed. Failed services: [redis]. Elapsed: 7.52s\n")
+        try repo.write(
+            "more.log",
+            Self.log
+                + "2025-09-09 02:27:11.531 | CRITICAL | app.smd:_validate:412 - Readiness failed. Failed services: [redis]. Elapsed: 7.52s\n"
+        )
         var request = NewIncidentRequest()
         request.fromLog = "more.log"
         let second = try NewIncidentWorkflow(workspace: workspace).run(request)

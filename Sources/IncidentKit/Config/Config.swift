@@ -56,7 +56,8 @@ public struct Config: Sendable {
             guard let names = stages.array?.compactMap(\.string), names.count == stages.array?.count,
                 !names.isEmpty
             else {
-                throw IncidentError.failure("\(fileName): 'stages' must be a list of stage names, such as [identify, five-whys].")
+                throw IncidentError.failure(
+                    "\(fileName): 'stages' must be a list of stage names, such as [identify, five-whys].")
             }
             for name in names where !isValidStageName(name) {
                 throw IncidentError.failure(
@@ -88,7 +89,10 @@ public struct Config: Sendable {
     }
 
     static func isValidStageName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }
+        !name.isEmpty
+            && name.utf8.allSatisfy {
+                ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F
+            }
             && name != "resolved" && name != "closed"
     }
 

@@ -11,11 +11,13 @@ public struct LocalProcessRunner: ProcessRunner {
         stdoutOnly: Bool
     ) throws -> ProcessResult {
         try capture(
-            "/usr/bin/env", arguments, in: directory, timeout: timeout, input: input, extra: extra, stdoutOnly: stdoutOnly)
+            "/usr/bin/env", arguments, in: directory, timeout: timeout, input: input, extra: extra,
+            stdoutOnly: stdoutOnly)
     }
 
     public func shell(_ command: String, in directory: String, timeout: TimeInterval?) throws -> ProcessResult {
-        try capture("/bin/sh", ["-c", command], in: directory, timeout: timeout, input: nil, extra: [:], stdoutOnly: false)
+        try capture(
+            "/bin/sh", ["-c", command], in: directory, timeout: timeout, input: nil, extra: [:], stdoutOnly: false)
     }
 
     private func capture(

@@ -76,7 +76,9 @@ public struct TerminalPrompter: Prompter {
         while true {
             write(dim("  numbers separated by commas, empty for none: "))
             let answer = try readAnswer()
-            let parts = answer.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let parts = answer.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
             let numbers = parts.compactMap(Int.init)
             if numbers.count == parts.count, numbers.allSatisfy({ $0 >= 1 && $0 <= options.count }) {
                 return Array(Set(numbers.map { $0 - 1 })).sorted()

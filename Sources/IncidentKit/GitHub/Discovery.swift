@@ -16,11 +16,16 @@ public struct GitHubDiscovery: Sendable {
             return (try Self.checkRepo(flag, source: "--repo"), configURL ?? "https://api.github.com")
         }
         if let repo = configured?["repo"]?.string, !repo.isEmpty {
-            return (try Self.checkRepo(repo, source: "\(Config.fileName) github.repo"), configURL ?? "https://api.github.com")
+            return (
+                try Self.checkRepo(repo, source: "\(Config.fileName) github.repo"),
+                configURL ?? "https://api.github.com"
+            )
         }
         // The configured URLs, not `git remote -v`, which shows them after `insteadOf` rewriting.
-        let remotes = (try? env.processes.run(
-            ["git", "config", "--get-regexp", "^remote\\..*\\.url$"], in: workspace.root, timeout: 10))?.output ?? ""
+        let remotes =
+            (try? env.processes.run(
+                ["git", "config", "--get-regexp", "^remote\\..*\\.url$"], in: workspace.root, timeout: 10))?.output
+            ?? ""
         var byName: [String: String] = [:]
         for line in remotes.split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 1)
@@ -34,12 +39,15 @@ public struct GitHubDiscovery: Sendable {
             return (repo, api)
         }
         throw IncidentError.usage(
-            "no GitHub repository found: pass --repo OWNER/NAME, set github.repo in \(Config.fileName), or add a git remote (upstream, github or origin) on GitHub.")
+            "no GitHub repository found: pass --repo OWNER/NAME, set github.repo in \(Config.fileName), or add a git remote (upstream, github or origin) on GitHub."
+        )
     }
 
     static func checkRepo(_ text: String, source: String) throws -> String {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } }) else {
+        guard parts.count == 2,
+            parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } })
+        else {
             throw IncidentError.usage("\(source) '\(text)' is not OWNER/NAME, such as acme/netra.")
         }
         return text
@@ -49,7 +57,8 @@ public struct GitHubDiscovery: Sendable {
     static func parseRemote(_ url: String) -> (String, String)? {
         var host: String
         var path: String
-        if let components = URLComponents(string: url), let scheme = components.scheme, ["https", "http", "ssh", "git"].contains(scheme),
+        if let components = URLComponents(string: url), let scheme = components.scheme,
+            ["https", "http", "ssh", "git"].contains(scheme),
             let h = components.host
         {
             host = h
@@ -71,13 +80,17 @@ public struct GitHubDiscovery: Sendable {
     /// then `gh auth token`, then gh's hosts.yml, then `git credential fill` (never prompting).
     public func token(apiURL: String) throws -> String {
         let host = Self.host(ofAPI: apiURL)
-        let names = host == "github.com" || host.hasPrefix("127.") || host == "localhost"
+        let names =
+            host == "github.com" || host.hasPrefix("127.") || host == "localhost"
             ? ["GH_TOKEN", "GITHUB_TOKEN"] : ["GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GH_TOKEN"]
         for name in names {
-            if let value = env.variables[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty { return value }
+            if let value = env.variables[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty {
+                return value
+            }
         }
         if let result = try? env.processes.run(
-            ["gh", "auth", "token", "--hostname", host], in: workspace.root, timeout: 10, input: nil, extra: ["GH_PROMPT_DISABLED": "1"],
+            ["gh", "auth", "token", "--hostname", host], in: workspace.root, timeout: 10, input: nil,
+            extra: ["GH_PROMPT_DISABLED": "1"],
             stdoutOnly: true),
             result.status == 0
         {
@@ -86,7 +99,8 @@ public struct GitHubDiscovery: Sendable {
         }
         if let token = hostsFileToken(host: host) { return token }
         if let result = try? env.processes.run(
-            ["git", "credential", "fill"], in: workspace.root, timeout: 10, input: Data("protocol=https\nhost=\(host)\n\n".utf8),
+            ["git", "credential", "fill"], in: workspace.root, timeout: 10,
+            input: Data("protocol=https\nhost=\(host)\n\n".utf8),
             extra: ["GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "GCM_INTERACTIVE": "never"],
             stdoutOnly: true),
             result.status == 0
@@ -97,7 +111,8 @@ public struct GitHubDiscovery: Sendable {
             }
         }
         throw IncidentError.auth(
-            "no GitHub token for \(host): looked in \(names.joined(separator: ", ")), `gh auth token`, \(hostsFilePath() ?? "gh's hosts.yml") and `git credential fill`; set GH_TOKEN or run `gh auth login`.")
+            "no GitHub token for \(host): looked in \(names.joined(separator: ", ")), `gh auth token`, \(hostsFilePath() ?? "gh's hosts.yml") and `git credential fill`; set GH_TOKEN or run `gh auth login`."
+        )
     }
 
     static func host(ofAPI apiURL: String) -> String {

@@ -41,7 +41,9 @@ public struct GitHubClient: Sendable {
     /// `--verbose`: one line per request and per response, token masked.
     let trace: (@Sendable (String) -> Void)?
 
-    public init(http: any HTTPClient, settings: GitHubSettings, env: Environment, trace: (@Sendable (String) -> Void)?) throws {
+    public init(
+        http: any HTTPClient, settings: GitHubSettings, env: Environment, trace: (@Sendable (String) -> Void)?
+    ) throws {
         self.http = http
         self.settings = settings
         self.env = env
@@ -59,7 +61,8 @@ public struct GitHubClient: Sendable {
         let loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
         if scheme == "http" && !loopback {
             throw IncidentError.usage(
-                "github.api_url '\(apiURL)' is plain http; the token is sent only over https (plain http only to 127.0.0.1 or localhost).")
+                "github.api_url '\(apiURL)' is plain http; the token is sent only over https (plain http only to 127.0.0.1 or localhost)."
+            )
         }
         if scheme != "http" && scheme != "https" {
             throw IncidentError.usage("github.api_url '\(apiURL)' must be an https URL.")
@@ -118,12 +121,15 @@ public struct GitHubClient: Sendable {
     /// Creates each label the repo does not have yet.
     public func ensureLabels(_ repo: String, _ labels: [String]) throws {
         for label in labels {
-            let encoded = label.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? label
+            let encoded =
+                label.addingPercentEncoding(
+                    withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? label
             do {
                 _ = try call("GET", "/repos/\(repo)/labels/\(encoded)", repo: repo, notFoundIsError: false)
             } catch GitHubNotFound.notFound {
                 do {
-                    _ = try call("POST", "/repos/\(repo)/labels", body: ["name": .string(label), "color": "d73a4a"], repo: repo)
+                    _ = try call(
+                        "POST", "/repos/\(repo)/labels", body: ["name": .string(label), "color": "d73a4a"], repo: repo)
                 } catch let error as IncidentError where "\(error)".contains("already_exists") {
                     continue  // created meanwhile by someone else
                 }
@@ -209,7 +215,8 @@ public struct GitHubClient: Sendable {
                 guard wait <= settings.maxWait else {
                     let reset = Time.format(env.now.addingTimeInterval(wait))
                     throw IncidentError.network(
-                        "GitHub's rate limit holds until \(reset) (\(Int(wait.rounded())) s), longer than http.max_wait (\(Int(settings.maxWait)) s); run the command again after \(reset).")
+                        "GitHub's rate limit holds until \(reset) (\(Int(wait.rounded())) s), longer than http.max_wait (\(Int(settings.maxWait)) s); run the command again after \(reset)."
+                    )
                 }
                 if attempt < settings.attempts {
                     env.diagnostics("GitHub rate limit reached; waiting \(Int(wait.rounded())) s before trying again…")
@@ -235,7 +242,8 @@ public struct GitHubClient: Sendable {
         let base = min(pow(2.0, Double(attempt - 1)), settings.maxWait)
         let jitter = base * Double(env.random() % 1000) / 2000  // up to +50%
         let wait = min(base + jitter, settings.maxWait)
-        env.diagnostics("\(reason); retrying in \(String(format: "%.1f", wait)) s (try \(attempt + 1) of \(settings.attempts))…")
+        env.diagnostics(
+            "\(reason); retrying in \(String(format: "%.1f", wait)) s (try \(attempt + 1) of \(settings.attempts))…")
         env.sleep(wait)
     }
 
@@ -243,7 +251,9 @@ public struct GitHubClient: Sendable {
     func rateLimitWait(_ response: HTTPResponse, value: Value) -> TimeInterval? {
         guard response.status == 403 || response.status == 429 else { return nil }
         if let retryAfter = response.headers["retry-after"].flatMap(Double.init) { return max(retryAfter, 0) }
-        if response.headers["x-ratelimit-remaining"] == "0", let reset = response.headers["x-ratelimit-reset"].flatMap(Double.init) {
+        if response.headers["x-ratelimit-remaining"] == "0",
+            let reset = response.headers["x-ratelimit-reset"].flatMap(Double.init)
+        {
             return max(reset - env.now.timeIntervalSince1970, 0) + 1
         }
         let message = value["message"]?.string?.lowercased() ?? ""
@@ -258,11 +268,15 @@ public struct GitHubClient: Sendable {
             return .auth("GitHub rejected the token (401\(detail)); set a valid GH_TOKEN or run `gh auth login`.")
         case 403:
             return .auth(
-                "the token may not do this on \(repo) (403\(detail)); it needs Issues read and write (fine-grained token) or the repo scope (classic).")
+                "the token may not do this on \(repo) (403\(detail)); it needs Issues read and write (fine-grained token) or the repo scope (classic)."
+            )
         case 404:
-            return .auth("\(repo) was not found, or the token cannot see it (404); check --repo and the token's repository access.")
+            return .auth(
+                "\(repo) was not found, or the token cannot see it (404); check --repo and the token's repository access."
+            )
         case 410:
-            return .failure("issues are disabled on \(repo) (410); enable them in the repository settings, or use --repo.")
+            return .failure(
+                "issues are disabled on \(repo) (410); enable them in the repository settings, or use --repo.")
         case 422:
             let errors = (value["errors"]?.array ?? []).map { error -> String in
                 let field = error["field"]?.string.map { "'\($0)'" } ?? "a field"
@@ -271,7 +285,8 @@ public struct GitHubClient: Sendable {
                 return error["message"]?.string ?? "\(field) is \(code.replacingOccurrences(of: "_", with: " "))\(bad)"
             }
             let list = errors.isEmpty ? "" : ": " + errors.joined(separator: "; ")
-            return .failure("GitHub rejected the request (422 \(value["message"]?.string ?? "Unprocessable Entity"))\(list).")
+            return .failure(
+                "GitHub rejected the request (422 \(value["message"]?.string ?? "Unprocessable Entity"))\(list).")
         default:
             return .failure("GitHub answered \(response.status)\(detail).")
         }
@@ -286,8 +301,12 @@ public struct GitHubClient: Sendable {
     }
 
     private func traceLine(_ response: HTTPResponse) -> String {
-        var parts = ["← \(response.status) in \(String(format: "%.2f", response.duration)) s (HTTP/\(response.httpVersion))"]
-        if let remaining = response.headers["x-ratelimit-remaining"] { parts.append("x-ratelimit-remaining=\(remaining)") }
+        var parts = [
+            "← \(response.status) in \(String(format: "%.2f", response.duration)) s (HTTP/\(response.httpVersion))"
+        ]
+        if let remaining = response.headers["x-ratelimit-remaining"] {
+            parts.append("x-ratelimit-remaining=\(remaining)")
+        }
         if let reset = response.headers["x-ratelimit-reset"].flatMap(Double.init) {
             parts.append("x-ratelimit-reset=\(Time.format(Date(timeIntervalSince1970: reset)))")
         }
@@ -322,7 +341,8 @@ private struct DecodedValue: Decodable {
             value = .array(items.map(\.value))
         } else {
             let fields = try container.decode([String: DecodedValue].self)
-            value = .object(OrderedDictionary(uniqueKeysWithValues: fields.keys.sorted().map { ($0, fields[$0]!.value) }))
+            value = .object(
+                OrderedDictionary(uniqueKeysWithValues: fields.keys.sorted().map { ($0, fields[$0]!.value) }))
         }
     }
 }

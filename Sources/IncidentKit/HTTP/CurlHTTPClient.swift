@@ -64,7 +64,9 @@ public struct CurlHTTPClient: HTTPClient {
         if let body = request.body {
             _ = ccurl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
             body.withUnsafeBytes { bytes in
-                _ = ccurl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+                _ = ccurl_setopt_pointer(
+                    handle, CURLOPT_COPYPOSTFIELDS,
+                    UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
             }
         }
         // No "Expect: 100-continue" round trip on small JSON bodies.
@@ -96,7 +98,8 @@ public struct CurlHTTPClient: HTTPClient {
         }
         let duration = Date().timeIntervalSince(started)
         guard code == CURLE_OK else {
-            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
             throw HTTPTransportError(kind: Self.kind(of: code), message: Self.plain(code, message, url: request.url))
         }
@@ -127,11 +130,13 @@ public struct CurlHTTPClient: HTTPClient {
     static func plain(_ code: CURLcode, _ detail: String, url: String) -> String {
         let host = URLComponents(string: url)?.host ?? url
         switch code {
-        case CURLE_COULDNT_RESOLVE_HOST: return "could not resolve \(host) (\(detail)); check the network or the API URL."
+        case CURLE_COULDNT_RESOLVE_HOST:
+            return "could not resolve \(host) (\(detail)); check the network or the API URL."
         case CURLE_COULDNT_CONNECT: return "could not connect to \(host) (\(detail))."
         case CURLE_OPERATION_TIMEDOUT: return "the request to \(host) timed out (\(detail))."
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE:
-            return "the TLS certificate of \(host) could not be verified (\(detail)); pass --cacert FILE or set SSL_CERT_FILE for a private CA."
+            return
+                "the TLS certificate of \(host) could not be verified (\(detail)); pass --cacert FILE or set SSL_CERT_FILE for a private CA."
         case CURLE_GOT_NOTHING, CURLE_RECV_ERROR: return "\(host) closed the connection without a response (\(detail))."
         default: return "the request to \(host) failed: \(detail)."
         }

@@ -30,7 +30,9 @@ public struct HTTPResponse: Sendable {
     public var duration: TimeInterval
     public var httpVersion: String
 
-    public init(status: Int, headers: [String: String], body: Data, duration: TimeInterval = 0, httpVersion: String = "1.1") {
+    public init(
+        status: Int, headers: [String: String], body: Data, duration: TimeInterval = 0, httpVersion: String = "1.1"
+    ) {
         self.status = status
         self.headers = headers
         self.body = body

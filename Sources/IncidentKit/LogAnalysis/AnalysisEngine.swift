@@ -34,7 +34,8 @@ public struct LogAnalyzer: Sendable {
     /// Streams a large plain file as two halves on two threads, then folds the second half's
     /// templates into the first's (the same Drain merge, applied to templates). `first` and
     /// `second` are two descriptors of the same file; `size` is its size in bytes.
-    public func analyze(first: Int32, second: Int32, size: Int, progress: ((Int) -> Void)? = nil) throws -> LogAnalysis {
+    public func analyze(first: Int32, second: Int32, size: Int, progress: ((Int) -> Void)? = nil) throws -> LogAnalysis
+    {
         // Split at the first line break after the middle.
         var probe = [UInt8](repeating: 0, count: 1 << 16)
         let read = probe.withUnsafeMutableBytes { pread(second, $0.baseAddress, $0.count, off_t(size / 2)) }
@@ -45,8 +46,12 @@ public struct LogAnalyzer: Sendable {
         let split = size / 2 + newline + 1
         lseek(second, off_t(split), SEEK_SET)
         // Each half's reader and engine are touched by its own thread only.
-        nonisolated(unsafe) let halves = [try LineReader(descriptor: first, limit: split), try LineReader(descriptor: second)]
-        nonisolated(unsafe) let engines = halves.map { _ in AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents) }
+        nonisolated(unsafe) let halves = [
+            try LineReader(descriptor: first, limit: split), try LineReader(descriptor: second),
+        ]
+        nonisolated(unsafe) let engines = halves.map { _ in
+            AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents)
+        }
         nonisolated(unsafe) let progress = progress
         let errors = ErrorBox()
         DispatchQueue.concurrentPerform(iterations: 2) { index in
@@ -213,7 +218,9 @@ final class AnalysisEngine {
             // A Docker/Kubernetes "log" field often holds a plain line with its own header.
             var bytes = Array(entry.message.utf8)
             let inner = bytes.withUnsafeBufferPointer { HeaderParser.parse($0, year: year) }
-            header = LineHeader(time: entry.time ?? inner.time, level: entry.level ?? inner.level, source: nil, messageStart: inner.messageStart)
+            header = LineHeader(
+                time: entry.time ?? inner.time, level: entry.level ?? inner.level, source: nil,
+                messageStart: inner.messageStart)
             if entry.level == nil && inner.level == nil { header.messageStart = 0 }
             bytes = Array(bytes[min(header.messageStart, bytes.count)...])
             header.messageStart = 0
@@ -224,10 +231,15 @@ final class AnalysisEngine {
         }
         let process = { (message: UnsafeBufferPointer<UInt8>, start: Int) in
             var seed: UInt64 = 0xcbf2_9ce4_8422_2325
-            TemplateMiner.mix(&seed, UInt8(truncatingIfNeeded: (header.level.map { Severity.allCases.firstIndex(of: $0)! + 1 } ?? 0)))
-            let sourceText: String? = structured?.source ?? header.source.map { String(decoding: UnsafeBufferPointer(rebasing: line[$0]), as: UTF8.self) }
+            TemplateMiner.mix(
+                &seed, UInt8(truncatingIfNeeded: (header.level.map { Severity.allCases.firstIndex(of: $0)! + 1 } ?? 0)))
+            let sourceText: String? =
+                structured?.source
+                ?? header.source.map { String(decoding: UnsafeBufferPointer(rebasing: line[$0]), as: UTF8.self) }
             // The source's digits (pids, line numbers) vary per line: they are left out of the shape.
-            if let sourceText { for byte in sourceText.utf8 where byte &- 0x30 >= 10 { TemplateMiner.mix(&seed, byte) } }
+            if let sourceText {
+                for byte in sourceText.utf8 where byte &- 0x30 >= 10 { TemplateMiner.mix(&seed, byte) }
+            }
             let (signature, _) = TemplateMiner.signature(message, start, message.count, seed: seed)
             let shape: Int
             if let known = self.shapeIndex[signature] {
@@ -256,11 +268,15 @@ final class AnalysisEngine {
         let lowered = text.lowercased()
         if Self.criticalWords.contains(where: { lowered.contains($0) }) { severity = .critical }
         if text.hasPrefix("panic:") || text.hasPrefix("Fatal error:") { severity = .critical }
-        if header.level == nil, StackTrace.exceptionLine(text) || text.hasPrefix("Traceback") { severity = max(severity, .high) }
+        if header.level == nil, StackTrace.exceptionLine(text) || text.hasPrefix("Traceback") {
+            severity = max(severity, .high)
+        }
         let example = String(String(decoding: line, as: UTF8.self).prefix(600))
         shapes.append(
-            Shape(cluster: cluster, level: header.level, severity: severity, source: source, example: example, message: text,
-                  opensTrace: StackTrace.opens(text)))
+            Shape(
+                cluster: cluster, level: header.level, severity: severity, source: source, example: example,
+                message: text,
+                opensTrace: StackTrace.opens(text)))
         shapeIndex[signature] = shapes.count - 1
         if stats[cluster].example.isEmpty {
             stats[cluster].example = example
@@ -305,7 +321,8 @@ final class AnalysisEngine {
                 for byte in token.utf8 { TemplateMiner.mix(&signature, byte) }
                 TemplateMiner.mix(&signature, 0x20)
             }
-            let target = miner.cluster(forSignature: signature) ?? miner.add(signature: signature, tokens: cluster.tokens)
+            let target =
+                miner.cluster(forSignature: signature) ?? miner.add(signature: signature, tokens: cluster.tokens)
             while stats.count <= target { stats.append(ClusterStats()) }
             map[index] = target
         }
@@ -337,7 +354,9 @@ final class AnalysisEngine {
         if recordLineEvents { lineClusters += other.lineClusters.map { $0 >= 0 ? Int32(map[Int($0)]) : $0 } }
     }
 
-    static let criticalWords = ["is broken", "oomkilled", "quorum lost", "out of memory", "kernel panic", "fatal error"]
+    static let criticalWords = [
+        "is broken", "oomkilled", "quorum lost", "out of memory", "kernel panic", "fatal error",
+    ]
 
     func finish(bytes: Int) -> LogAnalysis {
         var analysis = LogAnalysis()
@@ -370,13 +389,16 @@ final class AnalysisEngine {
                 event.count += stat.count
                 event.severity = max(event.severity, stat.severity)
                 event.times += times
-                event.firstSeen = [event.firstSeen, stat.first.map { Date(timeIntervalSince1970: TimeInterval($0)) }].compactMap { $0 }.min()
-                event.lastSeen = [event.lastSeen, stat.last.map { Date(timeIntervalSince1970: TimeInterval($0)) }].compactMap { $0 }.max()
+                event.firstSeen = [event.firstSeen, stat.first.map { Date(timeIntervalSince1970: TimeInterval($0)) }]
+                    .compactMap { $0 }.min()
+                event.lastSeen = [event.lastSeen, stat.last.map { Date(timeIntervalSince1970: TimeInterval($0)) }]
+                    .compactMap { $0 }.max()
                 event.lastLine = max(event.lastLine, stat.lastLine)
                 events[id] = event
             } else {
                 events[id] = LogAnalysis.Event(
-                    id: id, template: miner.template(representative[index]), example: stat.example, count: stat.count, severity: stat.severity,
+                    id: id, template: miner.template(representative[index]), example: stat.example, count: stat.count,
+                    severity: stat.severity,
                     firstSeen: stat.first.map { Date(timeIntervalSince1970: TimeInterval($0)) },
                     lastSeen: stat.last.map { Date(timeIntervalSince1970: TimeInterval($0)) }, lastLine: stat.lastLine,
                     times: times, source: source)
@@ -433,14 +455,17 @@ enum Triggers {
             case 0x67 where b == 0x68 && (line[i + 3] == 0x5F || (c == 0x69 && line[i + 3] | 0x20 == 0x74)):
                 return true  // gh?_, github_pat_
             case 0x61 where line[i] == 0x41 && (line[i + 1] == 0x4B || line[i + 1] == 0x53 || line[i + 1] == 0x49):
-                if (line[i + 1] == 0x49 && line[i + 2] == 0x7A && line[i + 3] == 0x61) || (line[i + 2] == 0x49 && line[i + 3] == 0x41) {
+                if (line[i + 1] == 0x49 && line[i + 2] == 0x7A && line[i + 3] == 0x61)
+                    || (line[i + 2] == 0x49 && line[i + 3] == 0x41)
+                {
                     return true  // AIza, AKIA, ASIA
                 }
             case 0x78 where b == 0x6F && c == 0x78 && line[i + 3] == 0x2D: return true  // xox?-
             case 0x68 where b == 0x6F && c == 0x6F && line[i + 3] | 0x20 == 0x6B: return true  // hooks.slack
             case 0x65 where b == 0x79 && line[i + 2] == 0x4A: return true  // eyJ
             case 0x62 where b == 0x65 && c == 0x61 && line[i + 3] | 0x20 == 0x72: return true  // bearer
-            case 0x2D where line[i + 1] == 0x2D && line[i + 2] == 0x2D && line[i + 3] == 0x2D: return true  // -----BEGIN
+            // -----BEGIN
+            case 0x2D where line[i + 1] == 0x2D && line[i + 2] == 0x2D && line[i + 3] == 0x2D: return true
             case 0x3A where line[i + 1] == 0x2F && line[i + 2] == 0x2F:
                 var j = i + 3
                 while j < n, line[j] != 0x20, line[j] != 0x2F {
@@ -488,8 +513,11 @@ enum Triggers {
                     while k > 0, (line[k - 1] | 0x20) &- 0x61 < 26 { k -= 1 }
                     if k == 0 || line[k - 1] == 0x20 {
                         let length = i - k
-                        if length == 3, line[k] == 0x6D, line[k + 1] == 0x73, line[k + 2] == 0x67 { keyed = true }  // msg
-                        if length == 5, line[k] == 0x6C, line[k + 1] == 0x65, line[k + 2] == 0x76, line[k + 3] == 0x65, line[k + 4] == 0x6C {
+                        // msg
+                        if length == 3, line[k] == 0x6D, line[k + 1] == 0x73, line[k + 2] == 0x67 { keyed = true }
+                        if length == 5, line[k] == 0x6C, line[k + 1] == 0x65, line[k + 2] == 0x76, line[k + 3] == 0x65,
+                            line[k + 4] == 0x6C
+                        {
                             keyed = true  // level
                         }
                     }

@@ -24,8 +24,10 @@ enum Facts {
 
     static let knownServices = [
         "redis", "postgres", "postgresql", "mysql", "mariadb", "mongodb", "mongo", "kafka", "rabbitmq", "elasticsearch",
-        "opensearch", "memcached", "etcd", "zookeeper", "cassandra", "clickhouse", "nats", "consul", "vault", "s3", "dynamodb",
-        "bigquery", "pubsub", "spanner", "firestore", "cloudsql", "memorystore", "nginx", "envoy", "haproxy", "sqs", "sns",
+        "opensearch", "memcached", "etcd", "zookeeper", "cassandra", "clickhouse", "nats", "consul", "vault", "s3",
+        "dynamodb",
+        "bigquery", "pubsub", "spanner", "firestore", "cloudsql", "memorystore", "nginx", "envoy", "haproxy", "sqs",
+        "sns",
     ]
 
     static let ports: [String: String] = [
@@ -34,7 +36,9 @@ enum Facts {
         "8123": "clickhouse", "4222": "nats", "8500": "consul", "8200": "vault",
     ]
 
-    static func fill(_ analysis: inout LogAnalysis, shapes: [AnalysisEngine.Shape], clusterIDs: [String], extraServices: [String]) {
+    static func fill(
+        _ analysis: inout LogAnalysis, shapes: [AnalysisEngine.Shape], clusterIDs: [String], extraServices: [String]
+    ) {
         let primaryID = analysis.primary?.id
         var environmentCounts = OrderedDictionary<String, Int>()
         var services: [String] = []
@@ -53,7 +57,9 @@ enum Facts {
             // Environment words may sit anywhere in the line (a revision or host name); services and
             // warnings are read from the message, not from the logger's name.
             for word in shape.example.lowercased().split(whereSeparator: { !$0.isLetter }) {
-                if let match = environments.first(where: { $0.0 == word }) { environmentCounts[match.1, default: 0] += shape.count }
+                if let match = environments.first(where: { $0.0 == word }) {
+                    environmentCounts[match.1, default: 0] += shape.count
+                }
             }
             let lowered = shape.message.lowercased()
             if let range = shape.message.range(of: "failed services", options: .caseInsensitive),
@@ -65,11 +71,15 @@ enum Facts {
                 }
             }
             guard shape.severity >= .medium || lowered.contains("connect") else { continue }
-            for word in lowered.split(whereSeparator: { !$0.isLetter && !$0.isNumber }) where knownServices.contains(String(word)) {
+            for word in lowered.split(whereSeparator: { !$0.isLetter && !$0.isNumber })
+            where knownServices.contains(String(word)) {
                 addService(String(word))
             }
             for (port, service) in ports where lowered.contains(":" + port) { addService(service) }
-            if shape.level == .medium, ["config", "deprecat", "setting", "environment variable", "localhost in"].contains(where: lowered.contains) {
+            if shape.level == .medium,
+                ["config", "deprecat", "setting", "environment variable", "localhost in"].contains(
+                    where: lowered.contains)
+            {
                 var message = shape.message
                 if let colon = message.range(of: ": "), message[..<colon.lowerBound].lowercased().contains("config") {
                     message = String(message[colon.upperBound...])
@@ -110,7 +120,8 @@ enum Facts {
             let trimmed = token.trimmingCharacters(in: CharacterSet(charactersIn: "()[],;\"'"))
             let parts = trimmed.split(separator: ":")
             if parts.count >= 2, parts[0].contains("."), let ext = parts[0].split(separator: ".").last,
-                ["py", "go", "java", "js", "ts", "rb", "swift", "rs", "c", "cc", "cpp", "kt", "php", "cs"].contains(String(ext)),
+                ["py", "go", "java", "js", "ts", "rb", "swift", "rs", "c", "cc", "cpp", "kt", "php", "cs"].contains(
+                    String(ext)),
                 Int(parts[1]) != nil
             {
                 return "\(parts[0]):\(parts[1])"
@@ -124,11 +135,15 @@ enum Facts {
         let lowered = shapes.map { $0.message.lowercased() }.joined(separator: "\n")
         var title: String
         if let service = analysis.services.first {
-            let names = ["redis": "Redis", "postgres": "Postgres", "mysql": "MySQL", "mongodb": "MongoDB", "kafka": "Kafka",
-                         "rabbitmq": "RabbitMQ", "elasticsearch": "Elasticsearch", "s3": "S3", "dynamodb": "DynamoDB"]
+            let names = [
+                "redis": "Redis", "postgres": "Postgres", "mysql": "MySQL", "mongodb": "MongoDB", "kafka": "Kafka",
+                "rabbitmq": "RabbitMQ", "elasticsearch": "Elasticsearch", "s3": "S3", "dynamodb": "DynamoDB",
+            ]
             let name = names[service] ?? service.prefix(1).uppercased() + service.dropFirst()
-            let connection = ["\(service) connection", "connecting to \(service)", "connect to \(service)", "connection refused",
-                              "connection timed out", "connection reset"].contains { lowered.contains($0) }
+            let connection = [
+                "\(service) connection", "connecting to \(service)", "connect to \(service)", "connection refused",
+                "connection timed out", "connection reset",
+            ].contains { lowered.contains($0) }
             let timeout = lowered.contains("timeout") || lowered.contains("timed out")
             title = "\(name) \(connection ? "connection failure" : timeout ? "timeouts" : "failure")"
         } else {
@@ -138,14 +153,18 @@ enum Facts {
             } else {
                 let words = primary.template.split(separator: " ").filter { !$0.contains("<*>") }.prefix(8)
                 title = words.joined(separator: " ")
-                if let cut = title.firstIndex(where: { $0 == ":" || $0 == "." || $0 == ";" }) { title = String(title[..<cut]) }
+                if let cut = title.firstIndex(where: { $0 == ":" || $0 == "." || $0 == ";" }) {
+                    title = String(title[..<cut])
+                }
                 title = title.trimmingCharacters(in: CharacterSet.punctuationCharacters.union(.whitespaces))
                 if title.isEmpty { title = "Unclassified \(primary.severity.rawValue) error" }
                 title = title.prefix(1).uppercased() + title.dropFirst()
             }
         }
-        let platform = [("gcp", "GCP"), ("cloud run", "GCP"), ("gke", "GKE"), ("aws", "AWS"), ("eks", "EKS"), ("azure", "Azure"),
-                        ("kubernetes", "Kubernetes")].first { lowered.contains($0.0) }?.1
+        let platform = [
+            ("gcp", "GCP"), ("cloud run", "GCP"), ("gke", "GKE"), ("aws", "AWS"), ("eks", "EKS"), ("azure", "Azure"),
+            ("kubernetes", "Kubernetes"),
+        ].first { lowered.contains($0.0) }?.1
         let place = [platform, analysis.environment].compactMap { $0 }.joined(separator: " ")
         if !place.isEmpty { title += " in " + place }
         return title

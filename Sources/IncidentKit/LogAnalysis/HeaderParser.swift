@@ -30,7 +30,9 @@ enum HeaderParser {
 
     static let months: [UInt32: Int] = {
         var table: [UInt32: Int] = [:]
-        for (index, name) in ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].enumerated() {
+        for (index, name) in ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+            .enumerated()
+        {
             let bytes = Array(name.utf8)
             table[UInt32(bytes[0]) << 16 | UInt32(bytes[1]) << 8 | UInt32(bytes[2])] = index + 1
         }
@@ -67,12 +69,14 @@ enum HeaderParser {
         guard at < line.count else { return (0, at) }
         if line[at] == 0x5A || line[at] == 0x7A { return (0, at + 1) }
         var index = at
-        if index < line.count, line[index] == 0x20, index + 1 < line.count, line[index + 1] == 0x2B || line[index + 1] == 0x2D,
+        if index < line.count, line[index] == 0x20, index + 1 < line.count,
+            line[index + 1] == 0x2B || line[index + 1] == 0x2D,
             number(line, index + 2, 4) != nil
         {
             index += 1
         }
-        guard index < line.count, line[index] == 0x2B || line[index] == 0x2D, let hours = number(line, index + 1, 2) else {
+        guard index < line.count, line[index] == 0x2B || line[index] == 0x2D, let hours = number(line, index + 1, 2)
+        else {
             return (0, at)
         }
         let sign = line[index] == 0x2D ? -1 : 1
@@ -116,21 +120,25 @@ enum HeaderParser {
             {
                 return epoch(2000 + y, m, d, hh, mm, ss).map { ($0, at + 13) }
             }
-            if line[at + 2] == 0x2F, let m = number(line, at + 3, 2), line[at + 5] == 0x2F, let d = number(line, at + 6, 2),
+            if line[at + 2] == 0x2F, let m = number(line, at + 3, 2), line[at + 5] == 0x2F,
+                let d = number(line, at + 6, 2),
                 line[at + 8] == 0x20, let (seconds, end) = clock(line, at + 9)
             {
                 return epoch(2000 + y, m, d, 0, 0, 0).map { ($0 + Int64(seconds), end) }
             }
         }
         // 03-17 16:13:38.811 (Android) · 10.30 16:49:06 (Proxifier): month, day, no year
-        if let m = number(line, at, 2), at + 6 < n, line[at + 2] == 0x2D || line[at + 2] == 0x2E, let d = number(line, at + 3, 2),
+        if let m = number(line, at, 2), at + 6 < n, line[at + 2] == 0x2D || line[at + 2] == 0x2E,
+            let d = number(line, at + 3, 2),
             line[at + 5] == 0x20, let (seconds, end) = clock(line, at + 6)
         {
             return epoch(year, m, d, 0, 0, 0).map { ($0 + Int64(seconds), end) }
         }
         // Jun 14 15:16:01 (syslog) · Sun Dec 04 04:47:44 2005 (Apache)
         var index = at
-        if month(line, index) == nil, index + 4 < n, line[index + 3] == 0x20, month(line, index + 4) != nil { index += 4 }
+        if month(line, index) == nil, index + 4 < n, line[index + 3] == 0x20, month(line, index + 4) != nil {
+            index += 4
+        }
         if let m = month(line, index), index + 4 < n, line[index + 3] == 0x20 {
             var dayAt = index + 4
             while dayAt < n, line[dayAt] == 0x20 { dayAt += 1 }
@@ -143,7 +151,9 @@ enum HeaderParser {
             if clockAt > dayAt, clockAt < n, line[clockAt] == 0x20, let (seconds, end) = clock(line, clockAt + 1) {
                 var y = year
                 var stop = end
-                if end + 5 <= n, line[end] == 0x20, let explicit = number(line, end + 1, 4), end + 5 == n || !isDigit(line[end + 5]) {
+                if end + 5 <= n, line[end] == 0x20, let explicit = number(line, end + 1, 4),
+                    end + 5 == n || !isDigit(line[end + 5])
+                {
                     y = explicit
                     stop = end + 5
                 }
@@ -151,7 +161,8 @@ enum HeaderParser {
             }
         }
         // 09/Sep/2025:02:25:04 +0000 (access logs, inside brackets)
-        if let d = number(line, at, 2), at + 11 < n, line[at + 2] == 0x2F, let m = month(line, at + 3), line[at + 6] == 0x2F,
+        if let d = number(line, at, 2), at + 11 < n, line[at + 2] == 0x2F, let m = month(line, at + 3),
+            line[at + 6] == 0x2F,
             let y = number(line, at + 7, 4), line[at + 11] == 0x3A, let (seconds, end) = clock(line, at + 12)
         {
             let (offset, zoneEnd) = zone(line, end)
@@ -170,7 +181,8 @@ enum HeaderParser {
     }
 
     static let levels: [(String, Severity)] = [
-        ("EMERGENCY", .critical), ("EMERG", .critical), ("ALERT", .critical), ("FATAL", .critical), ("CRITICAL", .critical),
+        ("EMERGENCY", .critical), ("EMERG", .critical), ("ALERT", .critical), ("FATAL", .critical),
+        ("CRITICAL", .critical),
         ("CRIT", .critical), ("PANIC", .critical), ("SEVERE", .high), ("ERROR", .high), ("ERR", .high), ("EROR", .high),
         ("WARNING", .medium), ("WARN", .medium), ("WRN", .medium), ("NOTICE", .low), ("INFO", .low), ("INF", .low),
         ("DEBUG", .low), ("DBG", .low), ("TRACE", .low), ("FINE", .low), ("FINER", .low), ("FINEST", .low),
@@ -179,7 +191,9 @@ enum HeaderParser {
 
     /// The level words packed into UInt64 keys (uppercased bytes): one lookup per token.
     static let levelKeys: [UInt64: Severity] = Dictionary(
-        uniqueKeysWithValues: levels.map { word, severity in (word.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }, severity) })
+        uniqueKeysWithValues: levels.map { word, severity in
+            (word.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }, severity)
+        })
 
     /// A level word, case-insensitive, in `line[start..<end]`.
     @inline(__always) static func level(_ line: Bytes, _ start: Int, _ end: Int) -> Severity? {
@@ -223,7 +237,8 @@ enum HeaderParser {
             sawSyslogTime = month(line, p) != nil
             p = end
         }
-        if header.time == nil, let open = indexOf(0x5B, in: line, from: p, limit: 80), let (time, end) = timestamp(line, open + 1, year: year),
+        if header.time == nil, let open = indexOf(0x5B, in: line, from: p, limit: 80),
+            let (time, end) = timestamp(line, open + 1, year: year),
             end < n, line[end] == 0x5D
         {
             header.time = time  // "10.0.0.1 - - [09/Sep/2025:02:25:11 +0000] …": the message stays whole
@@ -246,7 +261,10 @@ enum HeaderParser {
                 // [thread] or <level>: one balanced bracket group.
                 guard let close = matching(line, start) else { break }
                 end = close + 1
-                if header.level == nil, let found = level(line, start + 1, close) ?? (close - start == 2 ? letterLevel(line[start + 1]) : nil) {
+                if header.level == nil,
+                    let found = level(line, start + 1, close)
+                        ?? (close - start == 2 ? letterLevel(line[start + 1]) : nil)
+                {
                     header.level = found
                 } else if header.time != nil || header.level != nil {
                     header.source = sourceInBrackets(line, start + 1, close)
@@ -261,7 +279,9 @@ enum HeaderParser {
                     // A separator: "-", "|", ":".
                 } else if header.level == nil, let found = level(line, start, core) {
                     header.level = found
-                } else if header.level == nil, end - start == 1, header.time != nil, let found = letterLevel(line[start]) {
+                } else if header.level == nil, end - start == 1, header.time != nil,
+                    let found = letterLevel(line[start])
+                {
                     header.level = found  // logcat "D"
                 } else if pidsAllowed, line[start..<end].allSatisfy(isDigit) {
                     // A pid or thread id.
@@ -278,7 +298,9 @@ enum HeaderParser {
                     break
                 } else if hostAllowed, tokens == 0 {
                     hostAllowed = false  // the syslog host
-                } else if header.source == nil, let dash = dashAfter(line, start, maxTokens: 2), isSourceToken(line, start, end) {
+                } else if header.source == nil, let dash = dashAfter(line, start, maxTokens: 2),
+                    isSourceToken(line, start, end)
+                {
                     header.source = start..<end  // "name - message", "name *64 - message"
                     end = dash + 1
                 } else if header.level != nil, header.source == nil, isSourceToken(line, start, core), core - start > 2,
@@ -294,7 +316,9 @@ enum HeaderParser {
             pidsAllowed = pidsAllowed && header.level == nil
         }
         if header.time == nil && header.level == nil && header.source == nil { p = afterTime }
-        while p < n, isSpace(line[p]) || ((line[p] == 0x2D || line[p] == 0x7C) && p + 1 < n && isSpace(line[p + 1])) { p += 1 }
+        while p < n, isSpace(line[p]) || ((line[p] == 0x2D || line[p] == 0x7C) && p + 1 < n && isSpace(line[p + 1])) {
+            p += 1
+        }
         header.messageStart = min(p, n)
         return header
     }
@@ -343,7 +367,8 @@ enum HeaderParser {
         var colon = end - 1
         while colon > start, line[colon] != 0x3A { colon -= 1 }
         let from = line[colon] == 0x3A ? colon + 1 : start
-        guard from < end, isSourceToken(line, from, end), line[from..<end].contains(where: { $0 == 0x2E || $0 == 0x40 || $0 == 0x24 })
+        guard from < end, isSourceToken(line, from, end),
+            line[from..<end].contains(where: { $0 == 0x2E || $0 == 0x40 || $0 == 0x24 })
         else { return nil }
         return from..<end
     }

@@ -42,9 +42,12 @@ public final class LineReader {
             start = 0
         }
         let want = min(buffer.count - end, limit - bytesRead)
-        let count = want <= 0 ? 0 : buffer.withUnsafeMutableBufferPointer { pointer in
-            gzread(file, pointer.baseAddress! + end, UInt32(want))
-        }
+        let count =
+            want <= 0
+            ? 0
+            : buffer.withUnsafeMutableBufferPointer { pointer in
+                gzread(file, pointer.baseAddress! + end, UInt32(want))
+            }
         if count < 0 {
             var code: Int32 = 0
             let message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"

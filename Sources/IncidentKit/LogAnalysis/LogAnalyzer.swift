@@ -55,7 +55,9 @@ public struct LogAnalysis: Sendable {
                 ]
             } ?? .null
         return [
-            "input": ["lines": .int(lines), "bytes": .int(bytes), "format": .string(format), "cut_lines": .int(cutLines)],
+            "input": [
+                "lines": .int(lines), "bytes": .int(bytes), "format": .string(format), "cut_lines": .int(cutLines),
+            ],
             "title": .string(title),
             "severity": .string(severity.rawValue),
             "environment": .optional(environment),
@@ -76,4 +78,3 @@ public struct LogAnalysis: Sendable {
         ]
     }
 }
-

@@ -20,7 +20,8 @@ public struct Redactor: Sendable {
                 rules.append(Rule(kind: pattern.name, regex: try NSRegularExpression(pattern: pattern.regex), group: 0))
             } catch {
                 throw IncidentError.failure(
-                    "\(Config.fileName): redact pattern '\(pattern.name)' is not a valid regular expression: \(pattern.regex)")
+                    "\(Config.fileName): redact pattern '\(pattern.name)' is not a valid regular expression: \(pattern.regex)"
+                )
             }
         }
         if config.redactPII { rules += Self.pii }
@@ -54,7 +55,8 @@ public struct Redactor: Sendable {
 
     static let pii: [Rule] = [
         rule("email", "\\b[A-Za-z0-9._%+\\-]+@[A-Za-z0-9.\\-]+\\.[A-Za-z]{2,}\\b"),
-        rule("ip-address", "\\b(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\b"),
+        rule(
+            "ip-address", "\\b(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\b"),
     ]
 
     /// Redacts `text`, adding what it replaced to `counts`.

@@ -103,10 +103,13 @@ enum MiniJSON {
         case 0x6E where literal(b, &i, "null"): return .null
         default:
             let start = i
-            while i < b.count, b[i] == 0x2D || b[i] == 0x2B || b[i] == 0x2E || b[i] == 0x65 || b[i] == 0x45 || (b[i] &- 0x30) < 10 {
+            while i < b.count,
+                b[i] == 0x2D || b[i] == 0x2B || b[i] == 0x2E || b[i] == 0x65 || b[i] == 0x45 || (b[i] &- 0x30) < 10
+            {
                 i += 1
             }
-            guard i > start, let number = Double(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self))
+            guard i > start,
+                let number = Double(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self))
             else { return nil }
             return .number(number)
         }
@@ -136,7 +139,9 @@ enum MiniJSON {
                 case 0x72: out.append(0x0D)
                 case 0x62, 0x66: out.append(0x20)
                 case 0x75:
-                    guard i + 4 < b.count, let code = UInt32(String(decoding: UnsafeBufferPointer(rebasing: b[i + 1...i + 4]), as: UTF8.self), radix: 16)
+                    guard i + 4 < b.count,
+                        let code = UInt32(
+                            String(decoding: UnsafeBufferPointer(rebasing: b[i + 1...i + 4]), as: UTF8.self), radix: 16)
                     else { return nil }
                     out += Array(String(Unicode.Scalar(code).map(Character.init) ?? "\u{FFFD}").utf8)
                     i += 4
@@ -164,7 +169,8 @@ enum Structured {
         for key in ["severity", "level", "lvl", "log.level", "levelname", "loglevel"] {
             guard let field = node[key] else { continue }
             if case .number(let number) = field {
-                entry.level = number >= 60 ? .critical : number >= 50 ? .high : number >= 40 ? .medium : .low  // pino/bunyan
+                // pino/bunyan numeric levels
+                entry.level = number >= 60 ? .critical : number >= 50 ? .high : number >= 40 ? .medium : .low
             } else if let text = field.string {
                 entry.level = levelWord(text)
             }
@@ -185,7 +191,8 @@ enum Structured {
         } else if let file = location?["file"]?.string {
             entry.source = file + (location?["line"]?.string.map { ":" + $0 } ?? "")
         } else {
-            entry.source = node["logger"]?.string ?? node["caller"]?.string ?? node["logger_name"]?.string ?? node["name"]?.string
+            entry.source =
+                node["logger"]?.string ?? node["caller"]?.string ?? node["logger_name"]?.string ?? node["name"]?.string
         }
         if let labels = node["resource"]?["labels"] {
             for key in ["service_name", "container_name", "module_id", "function_name", "job"] {
@@ -233,7 +240,9 @@ enum Structured {
             }
             pairs.append((key, String(decoding: value, as: UTF8.self)))
         }
-        guard pairs.count >= 3, let message = pairs.first(where: { ["msg", "message"].contains($0.0) })?.1 ?? (pairs.contains { $0.0 == "level" } ? "" : nil)
+        guard pairs.count >= 3,
+            let message = pairs.first(where: { ["msg", "message"].contains($0.0) })?.1
+                ?? (pairs.contains { $0.0 == "level" } ? "" : nil)
         else { return nil }
         var entry = StructuredLine(message: message)
         entry.level = pairs.first { $0.0 == "level" || $0.0 == "lvl" }.flatMap { levelWord($0.1) }
@@ -271,7 +280,9 @@ enum StackTrace {
         // Ruby: "app/models/user.rb:12:in `save'…"
         var index = 0
         while index + 4 < min(line.count, 200) {
-            if line[index] == 0x2E, line[index + 1] == 0x72, line[index + 2] == 0x62, line[index + 3] == 0x3A { return true }
+            if line[index] == 0x2E, line[index + 1] == 0x72, line[index + 2] == 0x62, line[index + 3] == 0x3A {
+                return true
+            }
             index += 1
         }
         return false
@@ -295,7 +306,9 @@ enum StackTrace {
         guard inTrace else { return exceptionLine(line) }
         // Go frames ("main.main()", "net/http.(*conn).serve(0xc000…)") and Swift crash frames ("3  libswiftCore.so 0x…").
         if line.hasSuffix(")"), line.contains("("), !line.contains(" ") || line.hasPrefix("created by ") { return true }
-        if let space = line.firstIndex(of: " "), line[..<space].allSatisfy(\.isNumber), line.contains(" 0x") { return true }
+        if let space = line.firstIndex(of: " "), line[..<space].allSatisfy(\.isNumber), line.contains(" 0x") {
+            return true
+        }
         return exceptionLine(line)
     }
 
@@ -310,7 +323,8 @@ enum StackTrace {
 
     /// Whether `line` opens a trace that following unindented frames may continue.
     static func opens(_ line: String) -> Bool {
-        line.hasPrefix("panic:") || line.hasPrefix("goroutine ") || line.hasPrefix("Traceback") || line.contains("Exception")
+        line.hasPrefix("panic:") || line.hasPrefix("goroutine ") || line.hasPrefix("Traceback")
+            || line.contains("Exception")
             || line.hasPrefix("Fatal error:") || line.contains("Error:") || line.hasPrefix("Stack dump:")
     }
 
@@ -334,7 +348,8 @@ enum StackTrace {
             for root in ["/app/", "/src/", "/code/", "/srv/", "/opt/", "/home/"] {
                 if let range = module.range(of: root) { module = String(module[range.upperBound...]) }
             }
-            module = module.trimmingCharacters(in: CharacterSet(charactersIn: "/")).replacingOccurrences(of: "/", with: ".")
+            module = module.trimmingCharacters(in: CharacterSet(charactersIn: "/")).replacingOccurrences(
+                of: "/", with: ".")
             return function.map { "\(module).\($0)" } ?? module
         }
         // Java / Node: at com.acme.Service.run(Service.java:42) · at handler (/app/src/x.js:10:5)
@@ -344,7 +359,9 @@ enum StackTrace {
             if let open = body.firstIndex(of: "("), body.hasSuffix(")") {
                 let name = String(body[..<open]).trimmingCharacters(in: .whitespaces)
                 let location = String(body[body.index(after: open)..<body.index(before: body.endIndex)])
-                if location.hasSuffix(".java") || location.contains(".java:") || location.contains(".kt:") { return name }
+                if location.hasSuffix(".java") || location.contains(".java:") || location.contains(".kt:") {
+                    return name
+                }
                 return location.isEmpty ? name : location
             }
             return body

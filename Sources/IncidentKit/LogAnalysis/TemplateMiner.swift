@@ -36,7 +36,8 @@ struct TemplateMiner {
     /// Bytes that split a token into segments, each masked on its own (`rhost=10.0.0.1` → `rhost=<*>`).
     @inline(__always) static func isDelimiter(_ byte: UInt8) -> Bool {
         switch byte {
-        case 0x3D, 0x3A, 0x2C, 0x28, 0x29, 0x5B, 0x5D, 0x7B, 0x7D, 0x22, 0x27, 0x3B, 0x7C: return true  // = : , ( ) [ ] { } " ' ; |
+        // = : , ( ) [ ] { } " ' ; |
+        case 0x3D, 0x3A, 0x2C, 0x28, 0x29, 0x5B, 0x5D, 0x7B, 0x7D, 0x22, 0x27, 0x3B, 0x7C: return true
         default: return false
         }
     }
@@ -73,14 +74,19 @@ struct TemplateMiner {
     /// Units that belong to the number before them: `7.51 s`, `<1 sec`, `12 ms`, `(18.4 KB)`; each
     /// packed into a UInt64 (lowercased bytes) so the check allocates nothing.
     static let units: Set<UInt64> = Set(
-        ["s", "sec", "secs", "second", "seconds", "ms", "msec", "us", "ns", "min", "mins", "minute", "minutes", "h", "hr",
-         "hrs", "hour", "hours", "day", "days", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "b", "%"].map { word in
+        [
+            "s", "sec", "secs", "second", "seconds", "ms", "msec", "us", "ns", "min", "mins", "minute", "minutes", "h",
+            "hr",
+            "hrs", "hour", "hours", "day", "days", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "b", "%",
+        ].map { word in
             word.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         })
 
     @inline(__always) static func isUnit(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
         var stop = end
-        while stop > start, line[stop - 1] == 0x29 || line[stop - 1] == 0x2C || line[stop - 1] == 0x2E || line[stop - 1] == 0x3B { stop -= 1 }
+        while stop > start,
+            line[stop - 1] == 0x29 || line[stop - 1] == 0x2C || line[stop - 1] == 0x2E || line[stop - 1] == 0x3B
+        { stop -= 1 }
         guard stop > start, stop - start <= 7 else { return false }
         var key: UInt64 = 0
         for index in start..<stop {
@@ -92,7 +98,9 @@ struct TemplateMiner {
 
     /// The tokens of a message after masking: a token is literal text with `<*>` for variable segments.
     /// `host:port`, a parenthesised number and a unit after a number are one variable.
-    static func forEachToken(_ line: Bytes, _ start: Int, _ end: Int, _ body: (_ start: Int, _ end: Int, _ whole: Bool) -> Void) {
+    static func forEachToken(
+        _ line: Bytes, _ start: Int, _ end: Int, _ body: (_ start: Int, _ end: Int, _ whole: Bool) -> Void
+    ) {
         var index = start
         var previousVariable = false
         while index < end {
@@ -119,7 +127,8 @@ struct TemplateMiner {
                     continue
                 }
             }
-            if line[index] == 0x5B, index + 1 < end, let (_, stop) = HeaderParser.timestamp(line, index + 1, year: 2000),
+            if line[index] == 0x5B, index + 1 < end,
+                let (_, stop) = HeaderParser.timestamp(line, index + 1, year: 2000),
                 stop < end, line[stop] == 0x5D
             {
                 body(index, stop + 1, true)  // "[09/Sep/2025:02:25:11 +0000]"
@@ -128,7 +137,8 @@ struct TemplateMiner {
                 continue
             }
             // A date inside the message ("at Fri Jun 17 07:07:00 2005") is one variable.
-            if tokenEnd - index == 3, (line[index] | 0x20) &- 0x61 < 26, HeaderParser.month(line, index) != nil || isWeekday(line, index),
+            if tokenEnd - index == 3, (line[index] | 0x20) &- 0x61 < 26,
+                HeaderParser.month(line, index) != nil || isWeekday(line, index),
                 let (_, stop) = HeaderParser.timestamp(line, index, year: 2000), stop <= end
             {
                 body(index, stop, true)
@@ -147,19 +157,23 @@ struct TemplateMiner {
         }
     }
 
-    static let weekdays: Set<UInt32> = Set(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map { name in
-        let b = Array(name.utf8)
-        return UInt32(b[0]) << 16 | UInt32(b[1]) << 8 | UInt32(b[2])
-    })
+    static let weekdays: Set<UInt32> = Set(
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map { name in
+            let b = Array(name.utf8)
+            return UInt32(b[0]) << 16 | UInt32(b[1]) << 8 | UInt32(b[2])
+        })
 
     @inline(__always) static func isWeekday(_ line: Bytes, _ at: Int) -> Bool {
-        weekdays.contains(UInt32(line[at] | 0x20) << 16 | UInt32(line[at + 1] | 0x20) << 8 | UInt32(line[at + 2] | 0x20))
+        weekdays.contains(
+            UInt32(line[at] | 0x20) << 16 | UInt32(line[at + 1] | 0x20) << 8 | UInt32(line[at + 2] | 0x20))
     }
 
     /// `name:1234` or `10.0.0.1:5432` (an address with a numeric port), trailing punctuation allowed.
     @inline(__always) static func isHostPort(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
         var stop = end
-        while stop > start, line[stop - 1] == 0x2C || line[stop - 1] == 0x2E || line[stop - 1] == 0x29 || line[stop - 1] == 0x3A {
+        while stop > start,
+            line[stop - 1] == 0x2C || line[stop - 1] == 0x2E || line[stop - 1] == 0x29 || line[stop - 1] == 0x3A
+        {
             stop -= 1
         }
         var colon = stop - 1
@@ -168,7 +182,10 @@ struct TemplateMiner {
         var dots = 0
         for index in start..<colon {
             let byte = line[index]
-            if byte == 0x2E { dots += 1 } else if !(byte &- 0x30 < 10 || (byte | 0x20) &- 0x61 < 26 || byte == 0x2D || byte == 0x5F || byte == 0x2F) {
+            if byte == 0x2E {
+                dots += 1
+            } else if !(byte &- 0x30 < 10 || (byte | 0x20) &- 0x61 < 26 || byte == 0x2D || byte == 0x5F || byte == 0x2F)
+            {
                 return false
             }
         }

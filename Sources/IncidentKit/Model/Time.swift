@@ -95,7 +95,8 @@ public enum Time {
             }
             guard index == bytes.count else { return nil }
         }
-        let total = days(year: year, month: month, day: day) * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        let total =
+            days(year: year, month: month, day: day) * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return Date(timeIntervalSince1970: TimeInterval(total))
     }
 }

@@ -73,8 +73,9 @@ public enum YAML {
 
     private static func looksNumeric(_ text: String) -> Bool {
         guard let first = text.utf8.first else { return false }
-        guard first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
-            || (first >= 0x30 && first <= 0x39)
+        guard
+            first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".")
+                || (first >= 0x30 && first <= 0x39)
         else { return false }
         return text.utf8.allSatisfy { byte in
             (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e")

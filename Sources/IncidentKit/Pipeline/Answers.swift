@@ -46,7 +46,8 @@ public struct AnswerRules: Sendable {
                 entry = try YAML.parse(text)
             } catch {
                 throw IncidentError.usage(
-                    "--set \(id)=… takes an entry such as '{\(field.fields.map { "\($0.id): …" }.joined(separator: ", "))}'.")
+                    "--set \(id)=… takes an entry such as '{\(field.fields.map { "\($0.id): …" }.joined(separator: ", "))}'."
+                )
             }
             let shaped = try shape(.array([entry]), for: field, source: "--set \(id)")
             answers[id] = .array((answers[id]?.array ?? []) + (shaped.array ?? []))
@@ -59,7 +60,8 @@ public struct AnswerRules: Sendable {
     private func unknownField(_ id: String, source: String) -> IncidentError {
         let known = template.fields.map(\.id)
         return .usage(
-            "\(source): '\(id)' is not a field of stage \(template.name); its fields are \(known.isEmpty ? "none" : known.joined(separator: ", ")).")
+            "\(source): '\(id)' is not a field of stage \(template.name); its fields are \(known.isEmpty ? "none" : known.joined(separator: ", "))."
+        )
     }
 
     func shape(_ value: Value, for field: Field, source: String) throws -> Value {
@@ -104,13 +106,15 @@ public struct AnswerRules: Sendable {
     private func entry(_ item: Value, for field: Field, source: String) throws -> Value {
         guard let object = item.object else {
             throw IncidentError.usage(
-                "\(source): each entry of '\(field.id)' must be a mapping of \(field.fields.map(\.id).joined(separator: ", ")).")
+                "\(source): each entry of '\(field.id)' must be a mapping of \(field.fields.map(\.id).joined(separator: ", "))."
+            )
         }
         var shaped = Answers()
         for (key, value) in object {
             guard let subfield = field.fields.first(where: { $0.id == key }) else {
                 throw IncidentError.usage(
-                    "\(source): '\(key)' is not a field of '\(field.id)' entries; use \(field.fields.map(\.id).joined(separator: ", ")).")
+                    "\(source): '\(key)' is not a field of '\(field.id)' entries; use \(field.fields.map(\.id).joined(separator: ", "))."
+                )
             }
             shaped[key] = try shape(value, for: subfield, source: source)
         }
@@ -131,7 +135,8 @@ public struct AnswerRules: Sendable {
         {
             return match.label
         }
-        throw IncidentError.usage("\(source): '\(text)' is not an option of '\(field.id)'; use one of \(optionList(field)).")
+        throw IncidentError.usage(
+            "\(source): '\(text)' is not an option of '\(field.id)'; use one of \(optionList(field)).")
     }
 
     private func optionList(_ field: Field) -> String { field.options.map(\.label).joined(separator: ", ") }
@@ -140,7 +145,8 @@ public struct AnswerRules: Sendable {
     public func checkLimits(_ answers: Answers) throws {
         for field in template.fields {
             if let max = field.max, let count = answers[field.id]?.array?.count, count > max {
-                throw IncidentError.usage("'\(field.id)' has \(count) entries; stage \(template.name) takes at most \(max).")
+                throw IncidentError.usage(
+                    "'\(field.id)' has \(count) entries; stage \(template.name) takes at most \(max).")
             }
         }
     }
@@ -156,7 +162,8 @@ public struct AnswerRules: Sendable {
                 continue
             }
             if let min = field.min, field.type.isListLike, count < min {
-                missing.append("\(field.id) (\(field.label)): at least \(min) \(min == 1 ? "entry" : "entries"), have \(count)")
+                missing.append(
+                    "\(field.id) (\(field.label)): at least \(min) \(min == 1 ? "entry" : "entries"), have \(count)")
             }
             if field.type == .checkboxes {
                 let ticked = Set(value.array?.compactMap(\.string) ?? [])

@@ -27,14 +27,18 @@ struct Interview {
     func ask(_ field: Field) throws -> Value? {
         switch field.type {
         case .input:
-            let text = try prompter.line(field.label + suffix(field), help: help(field), defaultValue: field.defaultValue?.string)
+            let text = try prompter.line(
+                field.label + suffix(field), help: help(field), defaultValue: field.defaultValue?.string)
             return text.isEmpty ? nil : try rules.shape(.string(text), for: field, source: "answer")
         case .textarea:
             let text = try prompter.text(field.label + suffix(field), help: help(field))
             return text.isEmpty ? nil : try rules.shape(.string(text), for: field, source: "answer")
         case .dropdown:
-            let defaultIndex = field.defaultValue?.string.flatMap { value in field.options.firstIndex { $0.label == value } }
-            let index = try prompter.choose(field.label, options: field.options.map(\.label), defaultIndex: defaultIndex)
+            let defaultIndex = field.defaultValue?.string.flatMap { value in
+                field.options.firstIndex { $0.label == value }
+            }
+            let index = try prompter.choose(
+                field.label, options: field.options.map(\.label), defaultIndex: defaultIndex)
             return .string(field.options[index].label)
         case .checkboxes:
             let picked = try prompter.chooseMany(field.label, options: field.options.map(\.label))
@@ -61,7 +65,8 @@ struct Interview {
                 let min = field.min ?? 0
                 let hint = items.count >= min ? " [empty line to stop]" : ""
                 let text = try prompter.line(
-                    "\(items.count + 1). \(question)\(hint)", help: items.isEmpty ? help(field) : nil, defaultValue: nil)
+                    "\(items.count + 1). \(question)\(hint)", help: items.isEmpty ? help(field) : nil, defaultValue: nil
+                )
                 if text.isEmpty { break }
                 items.append(.string(text))
                 previous = text
@@ -74,7 +79,9 @@ struct Interview {
         var entries: [Value] = []
         entries: while field.max.map({ entries.count < $0 }) ?? true {
             var entry = Answers()
-            prompter.show("\(field.label) \(entries.count + 1)" + (entries.count >= (field.min ?? 0) ? " (leave the first answer empty to finish)" : ""))
+            prompter.show(
+                "\(field.label) \(entries.count + 1)"
+                    + (entries.count >= (field.min ?? 0) ? " (leave the first answer empty to finish)" : ""))
             for (index, subfield) in field.fields.enumerated() {
                 let value = try ask(subfield)
                 if index == 0 && (value ?? .null).isBlank { break entries }

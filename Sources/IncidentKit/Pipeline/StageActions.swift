@@ -16,7 +16,9 @@ struct StageActions: Sendable {
     }
 
     /// `run-checks`: runs each check, returns one record per check and whether all passed.
-    func runChecks(_ checks: [Config.Check], redactor: Redactor, counts: inout OrderedDictionary<String, Int>) throws
+    func runChecks(
+        _ checks: [Config.Check], redactor: Redactor, counts: inout OrderedDictionary<String, Int>
+    ) throws
         -> (records: [Value], passed: Bool)
     {
         var records: [Value] = []
@@ -31,13 +33,15 @@ struct StageActions: Sendable {
             }
             let ok = result.status == 0 && !result.timedOut
             passed = passed && ok
-            let tail = result.output.split(separator: "\n", omittingEmptySubsequences: false).suffix(20).joined(separator: "\n")
+            let tail = result.output.split(separator: "\n", omittingEmptySubsequences: false).suffix(20).joined(
+                separator: "\n")
             records.append([
                 "name": .string(check.name), "run": .string(check.run),
                 "result": .string(result.timedOut ? "timed out" : ok ? "passed" : "failed"),
                 "exit_status": .int(Int(result.status)),
                 "duration_seconds": .double((result.duration * 10).rounded() / 10),
-                "output_tail": .string(redactor.redact(tail.trimmingCharacters(in: .whitespacesAndNewlines), counts: &counts)),
+                "output_tail": .string(
+                    redactor.redact(tail.trimmingCharacters(in: .whitespacesAndNewlines), counts: &counts)),
             ])
         }
         return (records, passed)

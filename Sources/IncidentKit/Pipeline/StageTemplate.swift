@@ -61,7 +61,8 @@ public struct StageTemplate: Sendable {
         if let raw = header["action"], !raw.isNull {
             guard let text = raw.string, let parsed = StageAction(rawValue: text) else {
                 throw IncidentError.failure(
-                    "\(origin): action '\(raw.string ?? "?")' is not one of \(StageAction.allCases.map(\.rawValue).joined(separator: ", ")).")
+                    "\(origin): action '\(raw.string ?? "?")' is not one of \(StageAction.allCases.map(\.rawValue).joined(separator: ", "))."
+                )
             }
             action = parsed
         }
@@ -90,7 +91,8 @@ public struct StageTemplate: Sendable {
             let typeName = object["type"]?.string ?? ""
             guard let type = FieldType(rawValue: typeName) else {
                 throw IncidentError.failure(
-                    "\(origin): field '\(id)' has type '\(typeName)'; use one of \(FieldType.allCases.map(\.rawValue).joined(separator: ", ")).")
+                    "\(origin): field '\(id)' has type '\(typeName)'; use one of \(FieldType.allCases.map(\.rawValue).joined(separator: ", "))."
+                )
             }
             let options: [FieldOption] = try (object["options"]?.array ?? []).map { option in
                 if let label = option.string { return FieldOption(label: label, required: false) }

@@ -76,7 +76,9 @@ public struct IncidentStore: Sendable {
     /// Finds one incident by SPEC's ref order: id, path, file name, id prefix, slug fragment, `latest`.
     public func resolve(_ ref: String) throws -> LoadedIncident {
         let ref = ref.trimmingCharacters(in: .whitespaces)
-        guard !ref.isEmpty else { throw IncidentError.usage("the incident ref is empty; give an id, a path or 'latest'.") }
+        guard !ref.isEmpty else {
+            throw IncidentError.usage("the incident ref is empty; give an id, a path or 'latest'.")
+        }
         let all = try loadAll()
         if let match = all.first(where: { $0.document.id == ref }) { return match }
 
@@ -96,13 +98,17 @@ public struct IncidentStore: Sendable {
         let bySlug = all.filter { ($0.relativePath as NSString).lastPathComponent.lowercased().contains(lowered) }
         if let match = try unique(bySlug, ref: ref) { return match }
         if lowered == "latest" {
-            if let newest = all.max(by: { ($0.document.created ?? .distantPast) < ($1.document.created ?? .distantPast) }) {
+            if let newest = all.max(by: {
+                ($0.document.created ?? .distantPast) < ($1.document.created ?? .distantPast)
+            }) {
                 return newest
             }
-            throw IncidentError.failure("there are no incidents in \(relative(folder)) yet; start one with `incident new`.")
+            throw IncidentError.failure(
+                "there are no incidents in \(relative(folder)) yet; start one with `incident new`.")
         }
         throw IncidentError.failure(
-            "no incident matches '\(ref)'; give an id (inc-…), a path, part of a file name, or 'latest' (`incident list` shows them).")
+            "no incident matches '\(ref)'; give an id (inc-…), a path, part of a file name, or 'latest' (`incident list` shows them)."
+        )
     }
 
     private func unique(_ matches: [LoadedIncident], ref: String) throws -> LoadedIncident? {
@@ -129,9 +135,11 @@ public struct IncidentStore: Sendable {
             lock = try fileSystem.lock(incident.path)
         } catch FileSystemError.locked {
             throw IncidentError.failure(
-                "\(incident.relativePath) is being written by another incident command; nothing was written; try again in a moment.")
+                "\(incident.relativePath) is being written by another incident command; nothing was written; try again in a moment."
+            )
         } catch FileSystemError.notFound {
-            throw IncidentError.failure("\(incident.relativePath) was removed while this command ran; nothing was written.")
+            throw IncidentError.failure(
+                "\(incident.relativePath) was removed while this command ran; nothing was written.")
         }
         defer { lock.release() }
         let current = try? fileSystem.read(incident.path)
@@ -191,7 +199,9 @@ public enum Slug {
         var pendingDash = false
         let folded = title.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).lowercased()
         for scalar in folded.unicodeScalars {
-            if scalar.isASCII && (CharacterSet.lowercaseLetters.contains(scalar) || CharacterSet.decimalDigits.contains(scalar)) {
+            if scalar.isASCII
+                && (CharacterSet.lowercaseLetters.contains(scalar) || CharacterSet.decimalDigits.contains(scalar))
+            {
                 if pendingDash && !slug.isEmpty { slug.append("-") }
                 slug.unicodeScalars.append(scalar)
                 pendingDash = false
@@ -201,7 +211,9 @@ public enum Slug {
         }
         if slug.count > limit {
             let cut = slug.prefix(limit)
-            slug = cut.last == "-" ? String(cut.dropLast()) : (cut.lastIndex(of: "-").map { String(cut[..<$0]) } ?? String(cut))
+            slug =
+                cut.last == "-"
+                ? String(cut.dropLast()) : (cut.lastIndex(of: "-").map { String(cut[..<$0]) } ?? String(cut))
         }
         return slug.isEmpty ? "incident" : slug
     }

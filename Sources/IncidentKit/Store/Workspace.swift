@@ -67,7 +67,8 @@ public struct Workspace: Sendable {
         if source == "-" {
             if env.stdinIsTerminal {
                 throw IncidentError.usage(
-                    "'-' reads a log from standard input, which is a terminal; pipe a log in (kubectl logs POD | incident …) or give a file.")
+                    "'-' reads a log from standard input, which is a terminal; pipe a log in (kubectl logs POD | incident …) or give a file."
+                )
             }
             descriptor = try env.standardInputDescriptor()
         } else {
@@ -82,7 +83,8 @@ public struct Workspace: Sendable {
                 }
             }
         }
-        let analyzer = LogAnalyzer(redactor: try Redactor(config: config), now: env.now, recordLineEvents: recordLineEvents)
+        let analyzer = LogAnalyzer(
+            redactor: try Redactor(config: config), now: env.now, recordLineEvents: recordLineEvents)
         let progress = env.progress
         let report: (Int) -> Void = { bytes in
             progress?("analysing \(source == "-" ? "standard input" : source): \(bytes >> 20) MiB read…")
@@ -92,9 +94,11 @@ public struct Workspace: Sendable {
         var magic: [UInt8] = [0, 0]
         if source != "-", fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size >= 32 << 20,
             pread(descriptor, &magic, 2, 0) == 2, magic != [0x1F, 0x8B],
-            let second = try? env.fileSystem.openForReading(source.hasPrefix("/") ? source : env.workingDirectory + "/" + source)
+            let second = try? env.fileSystem.openForReading(
+                source.hasPrefix("/") ? source : env.workingDirectory + "/" + source)
         {
-            let analysis = try analyzer.analyze(first: descriptor, second: second, size: Int(info.st_size), progress: report)
+            let analysis = try analyzer.analyze(
+                first: descriptor, second: second, size: Int(info.st_size), progress: report)
             progress?("")
             return analysis
         }

@@ -47,12 +47,14 @@ public struct AdvanceWorkflow: Sendable {
         let stage = document.stage
         if stage == "resolved" || stage == "closed" || document.status != Status.open.rawValue {
             throw IncidentError.failure(
-                "\(document.id) is \(document.status) (stage \(stage)); there is nothing to advance. `incident reopen \(document.id)` reopens it.")
+                "\(document.id) is \(document.status) (stage \(stage)); there is nothing to advance. `incident reopen \(document.id)` reopens it."
+            )
         }
         let order = try workspace.stageOrder()
         guard order.contains(stage) else {
             throw IncidentError.failure(
-                "\(incident.relativePath) is at stage '\(stage)', which is not in the stages of \(Config.fileName) (\(order.joined(separator: ", "))); fix one of them.")
+                "\(incident.relativePath) is at stage '\(stage)', which is not in the stages of \(Config.fileName) (\(order.joined(separator: ", "))); fix one of them."
+            )
         }
         let template = try workspace.templates.stage(stage)
         let now = Time.format(workspace.env.now)
@@ -69,17 +71,20 @@ public struct AdvanceWorkflow: Sendable {
             return try saveAndSync(incident, document, template: template, skipped: true, redactions: counts)
         }
 
-        let rules = AnswerRules(template: template, readFile: { path in
-            let data = try workspace.readUserFile(path, what: "answer file")
-            guard let text = String(validatingUTF8Data: data) else {
-                throw IncidentError.usage("'\(path)' is not UTF-8 text.")
-            }
-            return text
-        })
+        let rules = AnswerRules(
+            template: template,
+            readFile: { path in
+                let data = try workspace.readUserFile(path, what: "answer file")
+                guard let text = String(validatingUTF8Data: data) else {
+                    throw IncidentError.usage("'\(path)' is not UTF-8 text.")
+                }
+                return text
+            })
         var answers = try collectAnswers(request, template: template, rules: rules, document: document)
         var redactions = OrderedDictionary<String, Int>()
         let redactor = try Redactor(config: workspace.config)
-        try runAction(template, request: request, document: document, answers: &answers, redactor: redactor, counts: &redactions)
+        try runAction(
+            template, request: request, document: document, answers: &answers, redactor: redactor, counts: &redactions)
 
         try rules.checkLimits(answers)
         let missing = rules.missing(answers)
@@ -111,7 +116,8 @@ public struct AdvanceWorkflow: Sendable {
         redactions: OrderedDictionary<String, Int>
     ) throws -> AdvanceResult {
         let saved = try workspace.store.save(incident, document: document)
-        let (synced, sent, warning) = GitHubSync(workspace: workspace).afterStage(saved, stage: template.name, action: template.action)
+        let (synced, sent, warning) = GitHubSync(workspace: workspace).afterStage(
+            saved, stage: template.name, action: template.action)
         var outcome = result(synced, stage: template.name, skipped: skipped, redactions: redactions)
         outcome.syncWarning = warning
         outcome.synced = sent
@@ -142,7 +148,9 @@ public struct AdvanceWorkflow: Sendable {
     ) throws -> Answers {
         var answers = Answers()
         if let path = request.answersFile {
-            let data = path == "-" ? try workspace.env.readStandardInput() : try workspace.readUserFile(path, what: "answers file")
+            let data =
+                path == "-"
+                ? try workspace.env.readStandardInput() : try workspace.readUserFile(path, what: "answers file")
             guard let text = String(validatingUTF8Data: data) else {
                 throw IncidentError.usage("answers file '\(path)' is not UTF-8 text.")
             }
@@ -150,19 +158,24 @@ public struct AdvanceWorkflow: Sendable {
             do {
                 value = try YAML.parse(text)
             } catch {
-                throw IncidentError.usage("answers file '\(path)' line \(error.line): \(error.problem); it must be YAML or JSON.")
+                throw IncidentError.usage(
+                    "answers file '\(path)' line \(error.line): \(error.problem); it must be YAML or JSON.")
             }
             answers = try rules.normalize(value, source: "answers file '\(path)'")
         }
         for assignment in request.sets { try rules.apply(set: assignment, to: &answers) }
-        if request.edit { answers = try EditAnswers(workspace: workspace).edit(answers, template: template, rules: rules, id: document.id) }
+        if request.edit {
+            answers = try EditAnswers(workspace: workspace).edit(
+                answers, template: template, rules: rules, id: document.id)
+        }
         if let prompter = workspace.env.prompter, !request.edit,
             template.fields.contains(where: { answers[$0.id] == nil })
         {
             let order = (try? workspace.stageOrder()) ?? []
             let position = order.firstIndex(of: template.name).map { " (stage \($0 + 1) of \(order.count))" } ?? ""
             prompter.show("\(document.id) · \(document.title)\n\(template.title)\(position)\n")
-            try Interview(prompter: prompter, template: template, rules: rules, incidentTitle: document.title).run(into: &answers)
+            try Interview(prompter: prompter, template: template, rules: rules, incidentTitle: document.title).run(
+                into: &answers)
         }
         // Template order, so the stored record reads like the form.
         var ordered = Answers()
@@ -182,7 +195,9 @@ public struct AdvanceWorkflow: Sendable {
             if document.fields["github"]?["number"] == nil {
                 throw IncidentError.gate(
                     stage: template.name,
-                    missing: ["github: the incident has no GitHub issue yet; file one with `incident issue \(document.id)`, or `incident advance \(document.id) --skip --reason TEXT`"])
+                    missing: [
+                        "github: the incident has no GitHub issue yet; file one with `incident issue \(document.id)`, or `incident advance \(document.id) --skip --reason TEXT`"
+                    ])
             }
         case .linkCommits:
             let found = actions.commits(naming: document.id)
@@ -197,7 +212,9 @@ public struct AdvanceWorkflow: Sendable {
                 answers["commits"] = .array(given + found.map(Value.string).filter { !given.contains($0) })
             }
         case .runChecks:
-            let checks = request.checks.isEmpty ? workspace.config.checks : request.checks.map { Config.Check(name: $0, run: $0, timeout: nil) }
+            let checks =
+                request.checks.isEmpty
+                ? workspace.config.checks : request.checks.map { Config.Check(name: $0, run: $0, timeout: nil) }
             guard !checks.isEmpty else {
                 throw IncidentError.gate(
                     stage: template.name,
@@ -207,7 +224,8 @@ public struct AdvanceWorkflow: Sendable {
             if !passed {
                 let failed = records.filter { $0["result"]?.string != "passed" }.map { record in
                     "check '\(record["name"]?.string ?? "")' \(record["result"]?.string ?? "failed") with exit status \(record["exit_status"]?.int ?? -1):\n"
-                        + (record["output_tail"]?.string ?? "").split(separator: "\n").suffix(10).map { "      \($0)" }.joined(separator: "\n")
+                        + (record["output_tail"]?.string ?? "").split(separator: "\n").suffix(10).map { "      \($0)" }
+                        .joined(separator: "\n")
                 }
                 throw IncidentError.gate(stage: template.name, missing: failed)
             }
@@ -220,7 +238,8 @@ public struct AdvanceWorkflow: Sendable {
     private func rerender(_ incident: LoadedIncident, stage: String) throws -> AdvanceResult {
         var document = incident.document
         guard let record = document.stages[stage], record["completed"] != nil else {
-            throw IncidentError.usage("--rerender \(stage): \(document.id) has no completed stage '\(stage)' to render again.")
+            throw IncidentError.usage(
+                "--rerender \(stage): \(document.id) has no completed stage '\(stage)' to render again.")
         }
         let template = try workspace.templates.stage(stage)
         let markdown = try StageSection.render(
@@ -243,7 +262,8 @@ struct EditAnswers: Sendable {
         let editor = env.variables["VISUAL"] ?? env.variables["EDITOR"] ?? "vi"
         let folder = env.variables["TMPDIR"] ?? "/tmp"
         let path = "\(folder)/incident-\(id)-\(template.name)-\(env.random() % 1_000_000).yml"
-        var text = "# \(id) · stage \(template.name): answer each field, save and quit. Lines starting with # are ignored.\n"
+        var text =
+            "# \(id) · stage \(template.name): answer each field, save and quit. Lines starting with # are ignored.\n"
         for field in template.fields {
             text += "\n# \(field.label) (\(field.type.rawValue)\(field.required ? ", required" : ""))"
             if let description = field.description { text += ": \(description)" }
@@ -253,16 +273,20 @@ struct EditAnswers: Sendable {
             text += YAML.emit([field.id: value])
         }
         try env.fileSystem.writeAtomically(Data(text.utf8), to: path)
-        let status = try env.processes.interactive("/bin/sh", arguments: ["-c", editor + " \"$1\"", "sh", path], in: workspace.root)
+        let status = try env.processes.interactive(
+            "/bin/sh", arguments: ["-c", editor + " \"$1\"", "sh", path], in: workspace.root)
         guard status == 0 else {
-            throw IncidentError.cancelled("the editor (\(editor)) exited with status \(status); nothing was written. Your answers are in \(path).")
+            throw IncidentError.cancelled(
+                "the editor (\(editor)) exited with status \(status); nothing was written. Your answers are in \(path)."
+            )
         }
         let edited = String(validatingUTF8Data: try env.fileSystem.read(path)) ?? ""
         let value: Value
         do {
             value = try YAML.parse(edited)
         } catch {
-            throw IncidentError.usage("\(path) line \(error.line): \(error.problem); fix it and run `advance --answers \(path)`.")
+            throw IncidentError.usage(
+                "\(path) line \(error.line): \(error.problem); fix it and run `advance --answers \(path)`.")
         }
         var result = try rules.normalize(value, source: path)
         for (key, item) in result where item.isBlank { result[key] = nil }

@@ -47,7 +47,8 @@ public struct FileIssueWorkflow: Sendable {
         let fields = try issueFields(document, request: request, file: incident.relativePath)
 
         if request.dryRun {
-            let token = (try? GitHubDiscovery(workspace: workspace).token(apiURL: apiURL)) != nil ? "****" : "(no token found)"
+            let token =
+                (try? GitHubDiscovery(workspace: workspace).token(apiURL: apiURL)) != nil ? "****" : "(no token found)"
             let base = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
             let text = """
                 POST \(base)/repos/\(repo)/issues
@@ -66,7 +67,8 @@ public struct FileIssueWorkflow: Sendable {
         let client = connection.client
         let info = try client.repo(repo)
         guard info.hasIssues else {
-            throw IncidentError.failure("issues are disabled on \(repo); enable them in the repository settings, or use --repo.")
+            throw IncidentError.failure(
+                "issues are disabled on \(repo); enable them in the repository settings, or use --repo.")
         }
         try confirm(fields, repo: repo, isPublic: !info.isPrivate, yes: request.yes)
         try client.ensureLabels(repo, fields["labels"]?.array?.compactMap(\.string) ?? [])
@@ -103,7 +105,8 @@ public struct FileIssueWorkflow: Sendable {
             }
         }
         throw IncidentError.network(
-            "could not confirm that the issue was filed on \(repo) (\(lastUnknown)); run `incident issue \(document.id)` again: it looks for the issue before posting.")
+            "could not confirm that the issue was filed on \(repo) (\(lastUnknown)); run `incident issue \(document.id)` again: it looks for the issue before posting."
+        )
     }
 
     /// The title, body (with the hidden marker), labels, assignees and milestone, rendered and redacted.
@@ -113,7 +116,8 @@ public struct FileIssueWorkflow: Sendable {
         }
         let (header, body) = try TemplateFile.split(source.text, origin: source.origin)
         var context: OrderedDictionary<String, Value> = [
-            "incident": .object(document.fields), "stages": .object(document.stageAnswers.mapValues { ["answers": $0] }),
+            "incident": .object(document.fields),
+            "stages": .object(document.stageAnswers.mapValues { ["answers": $0] }),
             "file": .string(file), "excerpt": .optional(Self.excerpt(document)),
         ]
         context["sections"] = .object(document.sections.mapValues { .string($0) })
@@ -127,23 +131,29 @@ public struct FileIssueWorkflow: Sendable {
 
         let github = workspace.config.raw["github"]
         var labels: [String] = []
-        func add(_ items: [String]) { for item in items where !item.isEmpty && !labels.contains(item) { labels.append(item) } }
+        func add(_ items: [String]) {
+            for item in items where !item.isEmpty && !labels.contains(item) { labels.append(item) }
+        }
         add(github?["labels"]?.array?.compactMap(\.string) ?? (github?["labels"] == nil ? ["incident"] : []))
-        let severityLabels = github?["severity_labels"]?.object
+        let severityLabels =
+            github?["severity_labels"]?.object
             ?? ["critical": "sev1", "high": "sev2", "medium": "sev3", "low": "sev4"]
         if let label = severityLabels[document.severity]?.string { add([label]) }
         add(try (header["labels"]?.array ?? []).compactMap { try $0.string.map(render) })
         add(request.labels)
         var assignees = github?["assignees"]?.array?.compactMap(\.string) ?? []
-        for name in (header["assignees"]?.array?.compactMap(\.string) ?? []) + request.assignees where !assignees.contains(name) {
+        for name in (header["assignees"]?.array?.compactMap(\.string) ?? []) + request.assignees
+        where !assignees.contains(name) {
             assignees.append(name)
         }
         var fields: OrderedDictionary<String, Value> = [
-            "title": .string(title), "body": .string(text), "labels": .strings(labels), "assignees": .strings(assignees),
+            "title": .string(title), "body": .string(text), "labels": .strings(labels),
+            "assignees": .strings(assignees),
         ]
         if let milestone = request.milestone ?? github?["milestone"]?.string {
             guard let number = Int(milestone) else {
-                throw IncidentError.usage("--milestone '\(milestone)' must be the milestone's number, as in its URL (…/milestone/3).")
+                throw IncidentError.usage(
+                    "--milestone '\(milestone)' must be the milestone's number, as in its URL (…/milestone/3).")
             }
             fields["milestone"] = .int(number)
         }
@@ -163,7 +173,8 @@ public struct FileIssueWorkflow: Sendable {
         let carriesLog = body.contains("```")
         if isPublic && carriesLog && !yes && workspace.env.prompter == nil {
             throw IncidentError.cancelled(
-                "\(repo) is public and the issue carries a log excerpt; nothing was sent. Review it with --dry-run, then pass --yes.")
+                "\(repo) is public and the issue carries a log excerpt; nothing was sent. Review it with --dry-run, then pass --yes."
+            )
         }
         guard let prompter = workspace.env.prompter, !yes else { return }
         prompter.show("\n\(fields["title"]?.string ?? "")\n\n\(body)")
@@ -175,13 +186,17 @@ public struct FileIssueWorkflow: Sendable {
         }
     }
 
-    private func record(_ issue: GitHubIssue, repo: String, in incident: LoadedIncident, created: Bool) throws -> FileIssueResult {
+    private func record(
+        _ issue: GitHubIssue, repo: String, in incident: LoadedIncident, created: Bool
+    ) throws -> FileIssueResult {
         var document = incident.document
         document.fields["github"] = ["repo": .string(repo), "number": .int(issue.number), "url": .string(issue.url)]
         var saved = try workspace.store.save(incident, document: document)
         var completed: String?
         let stage = saved.document.stage
-        if saved.document.status == Status.open.rawValue, (try? workspace.templates.stage(stage))?.action == .githubIssue {
+        if saved.document.status == Status.open.rawValue,
+            (try? workspace.templates.stage(stage))?.action == .githubIssue
+        {
             var advance = AdvanceRequest(ref: saved.document.id)
             advance.yes = true
             let result = try AdvanceWorkflow(workspace: workspace).run(advance)
@@ -189,6 +204,7 @@ public struct FileIssueWorkflow: Sendable {
             completed = stage
         }
         return FileIssueResult(
-            number: issue.number, url: issue.url, created: created, repo: repo, completedStage: completed, incident: saved)
+            number: issue.number, url: issue.url, created: created, repo: repo, completedStage: completed,
+            incident: saved)
     }
 }

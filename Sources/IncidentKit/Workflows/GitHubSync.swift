@@ -31,7 +31,9 @@ public struct GitHubSync: Sendable {
 
     /// Sends what a completed stage owes; on failure records the rest. Returns the incident as saved,
     /// what was sent, and a warning when something is left for `incident sync`.
-    func afterStage(_ incident: LoadedIncident, stage: String, action: StageAction?) -> (LoadedIncident, [String], String?) {
+    func afterStage(
+        _ incident: LoadedIncident, stage: String, action: StageAction?
+    ) -> (LoadedIncident, [String], String?) {
         let owed = tasks(for: incident.document, stage: stage, action: action)
         guard !owed.isEmpty else { return (incident, [], nil) }
         let previous = incident.document.fields["github"]?["pending_sync"]?.array ?? []
@@ -42,7 +44,9 @@ public struct GitHubSync: Sendable {
     }
 
     /// `incident sync`: retries what earlier runs could not send.
-    public func retry(_ ref: String) throws -> (incident: LoadedIncident, sent: Int, remaining: Int, error: IncidentError?) {
+    public func retry(
+        _ ref: String
+    ) throws -> (incident: LoadedIncident, sent: Int, remaining: Int, error: IncidentError?) {
         let incident = try workspace.store.resolve(ref)
         let pending = (incident.document.fields["github"]?["pending_sync"]?.array ?? []).compactMap(Self.task(from:))
         guard !pending.isEmpty else { return (incident, 0, 0, nil) }
@@ -99,12 +103,13 @@ public struct GitHubSync: Sendable {
             if block["pending_sync"] == nil { return (incident, nil) }
             block.removeValue(forKey: "pending_sync")
         } else {
-            block["pending_sync"] = .array(left.map { task in
-                var value = task.value
-                value["error"] = .string(problem ?? "")
-                value["at"] = .string(Time.format(workspace.env.now))
-                return value
-            })
+            block["pending_sync"] = .array(
+                left.map { task in
+                    var value = task.value
+                    value["error"] = .string(problem ?? "")
+                    value["at"] = .string(Time.format(workspace.env.now))
+                    return value
+                })
         }
         updated.fields["github"] = .object(block)
         let saved = (try? workspace.store.save(incident, document: updated)) ?? incident

@@ -55,7 +55,9 @@ public struct TemplatesWorkflow {
             let source = try workspace.templates.source(named: name)
             let origin = source?.origin ?? "?"
             if name == "github-issue" {
-                return Entry(name: name, origin: origin, title: "GitHub issue title and body", fields: [], action: nil, inStages: false)
+                return Entry(
+                    name: name, origin: origin, title: "GitHub issue title and body", fields: [], action: nil,
+                    inStages: false)
             }
             do {
                 let template = try workspace.templates.stage(name)
@@ -63,7 +65,9 @@ public struct TemplatesWorkflow {
                     name: name, origin: origin, title: template.title, fields: template.fields.map(\.id),
                     action: template.action?.rawValue, inStages: stages.contains(name))
             } catch {
-                return Entry(name: name, origin: origin, title: "", fields: [], action: nil, inStages: stages.contains(name), problem: "\(error)")
+                return Entry(
+                    name: name, origin: origin, title: "", fields: [], action: nil, inStages: stages.contains(name),
+                    problem: "\(error)")
             }
         }
     }

@@ -26,7 +26,8 @@ public struct NewIncidentResult: Sendable {
         let fields = incident.document.fields
         return [
             "id": .string(incident.document.id), "path": .string(incident.relativePath),
-            "title": fields["title"] ?? .null, "severity": fields["severity"] ?? .null, "stage": fields["stage"] ?? .null,
+            "title": fields["title"] ?? .null, "severity": fields["severity"] ?? .null,
+            "stage": fields["stage"] ?? .null,
             "status": fields["status"] ?? .null, "fingerprint": fields["fingerprint"] ?? .null,
             "services": fields["services"] ?? .array([]), "occurrences": fields["occurrences"] ?? .null,
             "first_seen": fields["first_seen"] ?? .null, "last_seen": fields["last_seen"] ?? .null,
@@ -56,12 +57,15 @@ public struct NewIncidentWorkflow: Sendable {
             redactions = result.redactions
             analysis = result
         } else if (request.title ?? "").isEmpty {
-            throw IncidentError.usage("incident new needs --title TEXT, or --from-log FILE to take the title from a log.")
+            throw IncidentError.usage(
+                "incident new needs --title TEXT, or --from-log FILE to take the title from a log.")
         }
 
-        let rules = AnswerRules(template: template, readFile: { path in
-            String(decoding: try workspace.readUserFile(path, what: "answer file"), as: UTF8.self)
-        })
+        let rules = AnswerRules(
+            template: template,
+            readFile: { path in
+                String(decoding: try workspace.readUserFile(path, what: "answer file"), as: UTF8.self)
+            })
         var answers = Answers()
         for assignment in request.sets { try rules.apply(set: assignment, to: &answers) }
         try rules.checkLimits(answers)
@@ -72,7 +76,9 @@ public struct NewIncidentWorkflow: Sendable {
         let existing = try workspace.store.loadAll()
         let fingerprint = analysis?.primary == nil ? nil : analysis?.fingerprint
         if let fingerprint, !request.noDedupe,
-            let open = existing.first(where: { $0.document.fingerprint == fingerprint && $0.document.status == Status.open.rawValue })
+            let open = existing.first(where: {
+                $0.document.fingerprint == fingerprint && $0.document.status == Status.open.rawValue
+            })
         {
             return try addOccurrence(to: open, analysis: analysis!, redactions: redactions)
         }
@@ -109,7 +115,9 @@ public struct NewIncidentWorkflow: Sendable {
         let day = Time.day(now)
         // The section lists the ten most important events; `incident analyze` shows them all.
         var analysisValue = analysis?.toValue()
-        if let events = analysisValue?["events"]?.array, events.count > 10 { analysisValue?["events"] = .array(Array(events.prefix(10))) }
+        if let events = analysisValue?["events"]?.array, events.count > 10 {
+            analysisValue?["events"] = .array(Array(events.prefix(10)))
+        }
         let markdown = try StageSection.render(
             template, document: document, answers: answers, analysis: analysisValue,
             file: "incidents/\(day)-\(Slug.make(document.title)).md")
@@ -120,7 +128,9 @@ public struct NewIncidentWorkflow: Sendable {
     }
 
     /// The same error is still happening: count what is new and note it at the end of the file.
-    private func addOccurrence(to incident: LoadedIncident, analysis: LogAnalysis, redactions: OrderedDictionary<String, Int>)
+    private func addOccurrence(
+        to incident: LoadedIncident, analysis: LogAnalysis, redactions: OrderedDictionary<String, Int>
+    )
         throws -> NewIncidentResult
     {
         var document = incident.document

@@ -44,7 +44,8 @@ public struct QueryWorkflow {
         var fields = incident.document.fields
         fields["path"] = .string(incident.relativePath)
         if sections {
-            fields["sections"] = .object(incident.document.sections.mapValues { .string($0.trimmingCharacters(in: .newlines)) })
+            fields["sections"] = .object(
+                incident.document.sections.mapValues { .string($0.trimmingCharacters(in: .newlines)) })
         }
         return .object(fields)
     }
@@ -60,14 +61,16 @@ public struct SetFieldsWorkflow {
 
     public func run(ref: String, assignments: [String]) throws -> LoadedIncident {
         guard !assignments.isEmpty else {
-            throw IncidentError.usage("incident set needs at least one KEY=VALUE, with KEY one of \(Self.keys.joined(separator: ", ")).")
+            throw IncidentError.usage(
+                "incident set needs at least one KEY=VALUE, with KEY one of \(Self.keys.joined(separator: ", ")).")
         }
         var changes: [(String, Value)] = []
         var counts = OrderedDictionary<String, Int>()
         let redactor = try Redactor(config: workspace.config)
         for assignment in assignments {
             guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
-                throw IncidentError.usage("'\(assignment)' is not KEY=VALUE; KEY is one of \(Self.keys.joined(separator: ", ")).")
+                throw IncidentError.usage(
+                    "'\(assignment)' is not KEY=VALUE; KEY is one of \(Self.keys.joined(separator: ", ")).")
             }
             let key = String(assignment[..<equals])
             let text = redactor.redact(String(assignment[assignment.index(after: equals)...]), counts: &counts)
@@ -80,7 +83,14 @@ public struct SetFieldsWorkflow {
                 changes.append((key, .string(text)))
             case "owner", "environment": changes.append((key, text.isEmpty ? .null : .string(text)))
             case "services":
-                changes.append((key, .strings(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })))
+                changes.append(
+                    (
+                        key,
+                        .strings(
+                            text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                                !$0.isEmpty
+                            })
+                    ))
             default:
                 throw IncidentError.usage("'\(key)' cannot be set; use one of \(Self.keys.joined(separator: ", ")).")
             }

@@ -24,7 +24,9 @@ struct AdvanceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Answers as YAML or JSON keyed by field id; - for stdin.", valueName: "file"))
     var answers: String?
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Set one field; repeated, appends to lists.", valueName: "id=value"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Set one field; repeated, appends to lists.", valueName: "id=value"))
     var sets: [String] = []
 
     @Flag(help: "Edit the answers as YAML in $EDITOR.")
@@ -33,7 +35,9 @@ struct AdvanceCommand: ParsableCommand {
     @Flag(name: [.short, .long], help: "Write without asking for confirmation.")
     var yes = false
 
-    @Option(name: .customLong("check"), help: ArgumentHelp("verify: run this command instead of the configured checks (repeatable).", valueName: "cmd"))
+    @Option(
+        name: .customLong("check"),
+        help: ArgumentHelp("verify: run this command instead of the configured checks (repeatable).", valueName: "cmd"))
     var checks: [String] = []
 
     @Flag(help: "Skip the current stage, on the record (needs --reason).")

@@ -17,13 +17,16 @@ struct AnalyzeCommand: ParsableCommand {
 
     @Argument(help: "A log file, or - for standard input.") var source: String
     @Flag(help: "Print the analysis as JSON.") var json = false
-    @Option(name: .customLong("events-out"), help: ArgumentHelp("Write LINE<TAB>EVENT_ID for every input line.", valueName: "file"))
+    @Option(
+        name: .customLong("events-out"),
+        help: ArgumentHelp("Write LINE<TAB>EVENT_ID for every input line.", valueName: "file"))
     var eventsOut: String?
     @OptionGroup var globals: GlobalOptions
 
     func run() throws {
         try Live.perform(globals) { live in
-            let analysis = try AnalyzeWorkflow(workspace: try live.workspace()).run(source: source, eventsOut: eventsOut)
+            let analysis = try AnalyzeWorkflow(workspace: try live.workspace()).run(
+                source: source, eventsOut: eventsOut)
             if json {
                 live.json(analysis.toValue())
                 return
@@ -39,7 +42,9 @@ enum AnalysisReport {
         func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
         var lines: [String] = []
         lines.append(bold(analysis.title))
-        lines.append("\(analysis.lines) lines, \(analysis.bytes) bytes, \(analysis.format); \(analysis.events.count) distinct events")
+        lines.append(
+            "\(analysis.lines) lines, \(analysis.bytes) bytes, \(analysis.format); \(analysis.events.count) distinct events"
+        )
         guard let primary = analysis.primary else { return lines.joined(separator: "\n") }
         lines.append("")
         lines.append("\(bold("Primary error")) (\(primary.severity.rawValue), \(primary.count)×)")
@@ -52,14 +57,19 @@ enum AnalysisReport {
         let spark = Sparkline.render(primary.times, width: 40)
         if !spark.isEmpty { lines.append("  \(spark)") }
         if let environment = analysis.environment { lines.append("\(bold("Environment")): \(environment)") }
-        if !analysis.services.isEmpty { lines.append("\(bold("Services")): \(analysis.services.joined(separator: ", "))") }
-        if !analysis.sourceLocations.isEmpty { lines.append("\(bold("Sources")): \(analysis.sourceLocations.joined(separator: ", "))") }
+        if !analysis.services.isEmpty {
+            lines.append("\(bold("Services")): \(analysis.services.joined(separator: ", "))")
+        }
+        if !analysis.sourceLocations.isEmpty {
+            lines.append("\(bold("Sources")): \(analysis.sourceLocations.joined(separator: ", "))")
+        }
         if !analysis.warnings.isEmpty {
             lines.append(bold("Config warnings") + ":")
             for warning in analysis.warnings { lines.append("  - \(warning)") }
         }
         if !analysis.redactions.isEmpty {
-            lines.append("\(bold("Redacted")): " + analysis.redactions.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+            lines.append(
+                "\(bold("Redacted")): " + analysis.redactions.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
         }
         lines.append("")
         lines.append(bold("Top events"))

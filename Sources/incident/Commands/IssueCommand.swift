@@ -35,7 +35,9 @@ struct IssueCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The milestone's number.", valueName: "number"))
     var milestone: String?
 
-    @Flag(name: [.short, .long], help: "File without asking; needed off a terminal when a log excerpt goes to a public repo.")
+    @Flag(
+        name: [.short, .long],
+        help: "File without asking; needed off a terminal when a log excerpt goes to a public repo.")
     var yes = false
 
     @Flag(name: .customLong("dry-run"), help: "Print the exact request (token masked) and send nothing.")
@@ -61,13 +63,18 @@ struct IssueCommand: ParsableCommand {
                 return
             }
             if json {
-                live.json(["number": result.number.map(Value.int) ?? .null, "url": .optional(result.url), "created": .bool(result.created)])
+                live.json([
+                    "number": result.number.map(Value.int) ?? .null, "url": .optional(result.url),
+                    "created": .bool(result.created),
+                ])
                 return
             }
             let verb = result.created ? "Filed" : "Already filed:"
             live.out("\(verb) \(result.repo)#\(result.number ?? 0)  \(result.url ?? "")")
             if let stage = result.completedStage {
-                live.out("Completed \(stage) for \(result.incident.document.id); next: incident advance \(result.incident.document.id)   (stage \(result.incident.document.stage))")
+                live.out(
+                    "Completed \(stage) for \(result.incident.document.id); next: incident advance \(result.incident.document.id)   (stage \(result.incident.document.stage))"
+                )
             }
         }
     }

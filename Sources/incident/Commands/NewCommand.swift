@@ -16,7 +16,8 @@ struct NewCommand: ParsableCommand {
               incident new --title "Checkout latency over SLO" --severity medium
             """)
 
-    @Option(name: .customLong("from-log"), help: ArgumentHelp("A log file, or - for standard input.", valueName: "file"))
+    @Option(
+        name: .customLong("from-log"), help: ArgumentHelp("A log file, or - for standard input.", valueName: "file"))
     var fromLog: String?
 
     @Option(help: "The title; default: suggested from the log.")
@@ -31,10 +32,13 @@ struct NewCommand: ParsableCommand {
     @Option(name: .customLong("service"), help: ArgumentHelp("An affected service (repeatable).", valueName: "name"))
     var services: [String] = []
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Answer an identify field, such as impact=TEXT (repeatable).", valueName: "id=value"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Answer an identify field, such as impact=TEXT (repeatable).", valueName: "id=value"))
     var sets: [String] = []
 
-    @Flag(name: .customLong("no-dedupe"), help: "Always start a new incident, even when an open one has the same error.")
+    @Flag(
+        name: .customLong("no-dedupe"), help: "Always start a new incident, even when an open one has the same error.")
     var noDedupe = false
 
     @Flag(help: "Print the result as JSON.")
@@ -55,7 +59,9 @@ struct NewCommand: ParsableCommand {
             let result = try NewIncidentWorkflow(workspace: try live.workspace()).run(request)
             let document = result.incident.document
             if let previous = result.regressionOf {
-                live.warn("this error was resolved before in \(previous): the fix regressed. Recorded as recurrence_of: \(previous).")
+                live.warn(
+                    "this error was resolved before in \(previous): the fix regressed. Recorded as recurrence_of: \(previous)."
+                )
             }
             if json {
                 live.json(result.toValue())
@@ -63,7 +69,9 @@ struct NewCommand: ParsableCommand {
             }
             if result.deduplicated {
                 live.out("Added to open incident \(document.id)  \(result.incident.relativePath)")
-                live.out("  same error as before; \(document.fields["occurrences"]?.int ?? 0) occurrences, last seen \(document.fields["last_seen"]?.string ?? "?")")
+                live.out(
+                    "  same error as before; \(document.fields["occurrences"]?.int ?? 0) occurrences, last seen \(document.fields["last_seen"]?.string ?? "?")"
+                )
             } else {
                 live.out("Created \(live.paint(document.id, 1))  \(result.incident.relativePath)")
                 live.out("  \(document.title)")

@@ -78,7 +78,9 @@ struct ListCommand: ParsableCommand {
                 return
             }
             if incidents.isEmpty {
-                live.out("No incidents\(request.stage == nil && request.status == nil && request.severity == nil && request.service == nil && request.since == nil ? " yet; start one with `incident new`" : " match")." )
+                live.out(
+                    "No incidents\(request.stage == nil && request.status == nil && request.severity == nil && request.service == nil && request.since == nil ? " yet; start one with `incident new`" : " match")."
+                )
                 return
             }
             let rows = incidents.map { incident -> [String] in
@@ -119,7 +121,8 @@ struct SetCommand: ParsableCommand {
 
     func run() throws {
         try Live.perform(globals) { live in
-            let incident = try SetFieldsWorkflow(workspace: try live.workspace()).run(ref: ref, assignments: assignments)
+            let incident = try SetFieldsWorkflow(workspace: try live.workspace()).run(
+                ref: ref, assignments: assignments)
             live.out("Updated \(incident.document.id)  \(incident.relativePath)")
         }
     }
@@ -143,18 +146,23 @@ struct TemplatesCommand: ParsableCommand {
             try Live.perform(globals) { live in
                 let entries = try TemplatesWorkflow(workspace: try live.workspace()).list()
                 if json {
-                    live.json(.array(entries.map { entry in
-                        [
-                            "name": .string(entry.name), "origin": .string(entry.origin), "title": .string(entry.title),
-                            "action": .optional(entry.action), "fields": .strings(entry.fields),
-                            "in_stages": .bool(entry.inStages), "problem": .optional(entry.problem),
-                        ]
-                    }))
+                    live.json(
+                        .array(
+                            entries.map { entry in
+                                [
+                                    "name": .string(entry.name), "origin": .string(entry.origin),
+                                    "title": .string(entry.title),
+                                    "action": .optional(entry.action), "fields": .strings(entry.fields),
+                                    "in_stages": .bool(entry.inStages), "problem": .optional(entry.problem),
+                                ]
+                            }))
                     return
                 }
                 for entry in entries {
                     let role = entry.name == "github-issue" ? "issue body" : entry.inStages ? "stage" : "unused"
-                    var line = entry.name.padding(toLength: 14, withPad: " ", startingAt: 0) + role.padding(toLength: 12, withPad: " ", startingAt: 0)
+                    var line =
+                        entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)
+                        + role.padding(toLength: 12, withPad: " ", startingAt: 0)
                         + entry.origin.padding(toLength: 28, withPad: " ", startingAt: 0)
                     if let problem = entry.problem {
                         line += live.paint("broken: \(problem)", 31)
@@ -180,7 +188,8 @@ struct TemplatesCommand: ParsableCommand {
     }
 
     struct Eject: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Copy the built-in templates into templates/ to edit them.")
+        static let configuration = CommandConfiguration(
+            abstract: "Copy the built-in templates into templates/ to edit them.")
         @Flag(help: "Overwrite templates that exist.") var force = false
         @OptionGroup var globals: GlobalOptions
 
