@@ -22,6 +22,8 @@ struct Incident: ParsableCommand {
         subcommands: [
             InitCommand.self, NewCommand.self, AdvanceCommand.self, ShowCommand.self, ListCommand.self,
             SetCommand.self, TemplatesCommand.self, IssueCommand.self, SyncCommand.self, AnalyzeCommand.self,
+            CloseCommand.self,
+            ReopenCommand.self, DoctorCommand.self, StatsCommand.self,
         ]
     )
 

@@ -33,7 +33,7 @@ struct GitHubConnection {
 
 extension Value {
     /// An int or a double, as a Double.
-    var numeric: Double? {
+    public var numeric: Double? {
         switch self {
         case .int(let number): return Double(number)
         case .double(let number): return number

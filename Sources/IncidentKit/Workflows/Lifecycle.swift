@@ -1,0 +1,192 @@
+import Foundation
+import OrderedCollections
+
+/// `incident close` and `incident reopen`: ending an incident outside the pipeline, and undoing that.
+public struct LifecycleWorkflow: Sendable {
+    let workspace: Workspace
+
+    public init(workspace: Workspace) { self.workspace = workspace }
+
+    public static let reasons = ["false-alarm", "duplicate", "wont-fix"]
+
+    public func close(_ ref: String, reason: String, duplicateOf: String?) throws -> LoadedIncident {
+        guard Self.reasons.contains(reason) else {
+            throw IncidentError.usage("--reason '\(reason)' is not one of \(Self.reasons.joined(separator: ", ")).")
+        }
+        if reason == "duplicate" && duplicateOf == nil {
+            throw IncidentError.usage("--reason duplicate needs --duplicate-of REF naming the incident it duplicates.")
+        }
+        let incident = try workspace.store.resolve(ref)
+        var original: String?
+        if let duplicateOf {
+            let other = try workspace.store.resolve(duplicateOf)
+            guard other.document.id != incident.document.id else {
+                throw IncidentError.usage("an incident cannot duplicate itself (\(incident.document.id)).")
+            }
+            original = other.document.id
+        }
+        var document = incident.document
+        guard document.status == Status.open.rawValue else {
+            throw IncidentError.failure(
+                "\(document.id) is already \(document.status); `incident reopen \(document.id)` reopens it.")
+        }
+        document.fields["status"] = "closed"
+        document.fields["stage"] = "closed"
+        var closed: OrderedDictionary<String, Value> = [
+            "at": .string(Time.format(workspace.env.now)), "reason": .string(reason),
+        ]
+        if let original { closed["duplicate_of"] = .string(original) }
+        document.fields["closed"] = .object(closed)
+        return try workspace.store.save(incident, document: document)
+    }
+
+    /// Reopens at the first stage in the order that is neither completed nor skipped.
+    public func reopen(_ ref: String) throws -> LoadedIncident {
+        let incident = try workspace.store.resolve(ref)
+        var document = incident.document
+        guard document.status != Status.open.rawValue else {
+            throw IncidentError.failure("\(document.id) is already open (stage \(document.stage)).")
+        }
+        let done = document.stages
+        let next = try workspace.stageOrder().first { done[$0] == nil } ?? workspace.stageOrder().last!
+        if done[next] != nil {
+            // Every stage is done: reopening starts the last one again.
+            var stages = done
+            stages.removeValue(forKey: next)
+            document.fields["stages"] = .object(stages)
+        }
+        document.fields["status"] = "open"
+        document.fields["stage"] = .string(next)
+        document.fields["reopened"] = .string(Time.format(workspace.env.now))
+        return try workspace.store.save(incident, document: document)
+    }
+}
+
+/// `incident doctor`: every incident file, template and the config, checked; nothing is changed.
+public struct DoctorWorkflow: Sendable {
+    let workspace: Workspace
+
+    public init(workspace: Workspace) { self.workspace = workspace }
+
+    public struct Problem: Sendable {
+        public var file: String
+        public var message: String
+    }
+
+    public func run() throws -> (checked: Int, problems: [Problem]) {
+        var problems: [Problem] = []
+        var checked = 0
+        var order: [String] = []
+        do {
+            order = try workspace.stageOrder()
+        } catch {
+            problems.append(Problem(file: Config.fileName, message: "\(error)"))
+        }
+        for name in try workspace.templates.names() {
+            checked += 1
+            do {
+                if name == "github-issue" {
+                    if let source = try workspace.templates.source(named: name) {
+                        let (header, body) = try TemplateFile.split(source.text, origin: source.origin)
+                        _ = try Renderer.render(
+                            body + (header["title"]?.string ?? ""), context: [:], origin: source.origin)
+                    }
+                } else {
+                    let template = try workspace.templates.stage(name)
+                    _ = try Renderer.render(template.body, context: [:], origin: template.origin)
+                }
+            } catch {
+                problems.append(Problem(file: "templates/\(name).md", message: "\(error)"))
+            }
+        }
+        var ids: [String: String] = [:]
+        let names = try workspace.store.fileNames()
+        for name in names {
+            checked += 1
+            let path = workspace.store.folder + "/" + name
+            let relative = workspace.store.relative(path)
+            let incident: LoadedIncident
+            do {
+                incident = try workspace.store.load(path: path)
+            } catch {
+                problems.append(Problem(file: relative, message: "\(error)"))
+                continue
+            }
+            let document = incident.document
+            func problem(_ message: String) { problems.append(Problem(file: relative, message: message)) }
+            if document.id.range(of: "^inc-[0-9a-z]{6}$", options: .regularExpression) == nil {
+                problem("id '\(document.id)' is not inc- and 6 characters of [0-9a-z].")
+            } else if let other = ids[document.id] {
+                problem("id \(document.id) is also used by \(other); give one of them a new id.")
+            }
+            ids[document.id] = relative
+            if document.title.isEmpty { problem("has no title.") }
+            if Severity(rawValue: document.severity) == nil {
+                problem("severity '\(document.severity)' is not one of critical, high, medium, low.")
+            }
+            if Status(rawValue: document.status) == nil {
+                problem("status '\(document.status)' is not one of open, resolved, closed.")
+            }
+            if !order.isEmpty, !(order + ["resolved", "closed"]).contains(document.stage) {
+                problem("stage '\(document.stage)' is not in the stages of \(Config.fileName).")
+            }
+            if document.created == nil { problem("created is missing or not an RFC 3339 time.") }
+            if let github = document.fields["github"] {
+                if github["pending"] != nil, github["number"] == nil {
+                    problem(
+                        "a GitHub issue creation did not finish; run `incident issue \(document.id)` (it looks for the issue first)."
+                    )
+                }
+                if let pending = github["pending_sync"]?.array, !pending.isEmpty {
+                    problem("\(pending.count) GitHub update(s) failed earlier; run `incident sync \(document.id)`.")
+                }
+            }
+        }
+        return (checked, problems)
+    }
+}
+
+/// `incident stats`: counts, time to resolve and time per stage, by severity and service.
+public struct StatsWorkflow: Sendable {
+    let workspace: Workspace
+
+    public init(workspace: Workspace) { self.workspace = workspace }
+
+    public func run(since: Date?) throws -> Value {
+        let incidents = try workspace.store.loadAll().filter {
+            since == nil || ($0.document.created ?? .distantPast) >= since!
+        }
+        var byStatus = OrderedDictionary<String, Value>()
+        var bySeverity = OrderedDictionary<String, Value>()
+        var byService = OrderedDictionary<String, Value>()
+        var resolveHours: [Double] = []
+        var stageHours: OrderedDictionary<String, [Double]> = [:]
+        for incident in incidents {
+            let document = incident.document
+            byStatus[document.status] = .int((byStatus[document.status]?.int ?? 0) + 1)
+            bySeverity[document.severity] = .int((bySeverity[document.severity]?.int ?? 0) + 1)
+            for service in document.services { byService[service] = .int((byService[service]?.int ?? 0) + 1) }
+            guard var previous = document.created else { continue }
+            for (stage, record) in document.stages {
+                guard let when = (record["completed"] ?? record["skipped"])?.string.flatMap(Time.parse) else {
+                    continue
+                }
+                stageHours[stage, default: []].append(max(0, when.timeIntervalSince(previous)) / 3600)
+                previous = when
+            }
+            if document.status == Status.resolved.rawValue, let created = document.created {
+                resolveHours.append(max(0, previous.timeIntervalSince(created)) / 3600)
+            }
+        }
+        func median(_ values: [Double]) -> Value {
+            guard !values.isEmpty else { return .null }
+            let sorted = values.sorted()
+            return .double((sorted[sorted.count / 2] * 100).rounded() / 100)
+        }
+        return [
+            "incidents": .int(incidents.count), "by_status": .object(byStatus), "by_severity": .object(bySeverity),
+            "by_service": .object(byService), "median_hours_to_resolve": median(resolveHours),
+            "median_hours_per_stage": .object(stageHours.mapValues(median)),
+        ]
+    }
+}
