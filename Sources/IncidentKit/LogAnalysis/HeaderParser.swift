@@ -236,6 +236,20 @@ enum HeaderParser {
             header.time = time
             sawSyslogTime = month(line, p) != nil
             p = end
+        } else {
+            // One token before the timestamp: a file name ("nova-api.log.1.2017-05-16_13:53:08 2017-05-16 …").
+            var next = p
+            while next < n, !isSpace(line[next]) { next += 1 }
+            let tokenEnd = next
+            while next < n, isSpace(line[next]) { next += 1 }
+            if next < n, next - p < 80, tokenEnd > p, isDigit(line[next]),
+                let (time, end) = timestamp(line, next, year: year),
+                end - next >= 10
+            {
+                header.time = time
+                header.source = p..<tokenEnd
+                p = end
+            }
         }
         if header.time == nil, let open = indexOf(0x5B, in: line, from: p, limit: 80),
             let (time, end) = timestamp(line, open + 1, year: year),
