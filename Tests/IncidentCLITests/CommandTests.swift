@@ -22,6 +22,14 @@ func startedRepo() throws -> (TestRepo, String) {
     return (repo, id)
 }
 
+/// Completes five-whys with the fewest answers its gate takes.
+func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:]) throws {
+    let result = try CLI.run(
+        ["advance", id, "--set", "whys=a", "--set", "whys=b", "--set", "whys=c", "--set", "root_cause=r"],
+        in: repo.root, env: env)
+    #expect(result.status == 0, "\(result.stderr)")
+}
+
 @Suite struct CommandTests {
     @Test func initIsSafeToRunTwice() throws {
         let repo = try TestRepo()

@@ -78,11 +78,7 @@ import Testing
     @Test func syncRetriesWhatFailed() throws {
         let (repo, fake, id, env) = try setUp()
         #expect(try CLI.run(["issue", id], in: repo.root, env: env).status == 0)
-        #expect(
-            try CLI.run(
-                ["advance", id, "--set", "whys=a", "--set", "whys=b", "--set", "whys=c", "--set", "root_cause=r"],
-                in: repo.root, env: env
-            ).status == 0)
+        try completeFiveWhys(repo, id, env: env)
         fake.inject(.badToken, on: "POST /repos/acme/netra/issues/1/comments")
         let advanced = try CLI.run(["advance", id, "--set", "tests={name: t}"], in: repo.root, env: env)
         #expect(advanced.status == 0)

@@ -43,11 +43,7 @@ import Testing
 
     @Test func statsCountsAndTimesStages() throws {
         let (repo, id) = try startedRepo()
-        #expect(
-            try CLI.run(
-                ["advance", id, "--set", "whys=a", "--set", "whys=b", "--set", "whys=c", "--set", "root_cause=r"],
-                in: repo.root
-            ).status == 0)
+        try completeFiveWhys(repo, id)
         let stats = try YAML.parse(try CLI.run(["stats", "--json"], in: repo.root).stdout)
         #expect(stats["incidents"] == 1)
         #expect(stats["by_severity"]?["critical"] == 1)

@@ -53,11 +53,7 @@ import Testing
 
     @Test func aDropdownTakesANumberOrAName() throws {
         let (repo, id) = try startedRepo()
-        #expect(
-            try CLI.run(
-                ["advance", id, "--set", "whys=a", "--set", "whys=b", "--set", "whys=c", "--set", "root_cause=r"],
-                in: repo.root
-            ).status == 0)
+        try completeFiveWhys(repo, id)
         let session = try PTYSession(["advance", id], in: repo.root)
         try session.expect("Test name")
         session.sendLine("reconnects after failover")

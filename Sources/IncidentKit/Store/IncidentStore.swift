@@ -176,9 +176,10 @@ public struct IncidentStore: Sendable {
         throw IncidentError.failure("could not find a free file name for \(document.id) in \(relative(folder)).")
     }
 
-    /// A fresh id: "inc-" and 6 random characters of [0-9a-z], drawn again while taken.
-    public func newID() throws -> String {
-        let taken = Set(try loadAll().map(\.document.id))
+    /// A fresh id: "inc-" and 6 random characters of [0-9a-z], drawn again while taken. Pass the ids
+    /// when the incidents are already loaded.
+    public func newID(taken known: Set<String>? = nil) throws -> String {
+        let taken = try known ?? Set(loadAll().map(\.document.id))
         let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz")
         while true {
             var bits = env.random()

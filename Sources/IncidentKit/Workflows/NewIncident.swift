@@ -91,7 +91,7 @@ public struct NewIncidentWorkflow: Sendable {
         let stamp = Time.format(now)
         let title = request.title ?? analysis?.title ?? "Untitled incident"
         var fields = OrderedDictionary<String, Value>()
-        fields["id"] = .string(try workspace.store.newID())
+        fields["id"] = .string(try workspace.store.newID(taken: Set(existing.map(\.document.id))))
         fields["title"] = .string(redactor.redact(title, counts: &redactions))
         fields["severity"] = .string((request.severity ?? analysis?.severity ?? .medium).rawValue)
         fields["status"] = "open"
