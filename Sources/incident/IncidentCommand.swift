@@ -13,7 +13,8 @@ struct Incident: ParsableCommand {
 
             Start:     kubectl logs api-7f9 | incident new --from-log - --env staging
             Work:      incident advance latest
-            Look:      incident list · incident show latest
+            File:      incident issue latest       (GitHub, over libcurl; safe to re-run)
+            Look:      incident list · incident show latest · incident analyze app.log
 
             Exit codes: 0 done, 1 failure, 2 cancelled, 3 stage gate not met,
             4 GitHub auth, 5 network, 64 usage.
