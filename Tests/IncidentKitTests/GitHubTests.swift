@@ -70,6 +70,14 @@ final class GitHubFixture {
         #expect(issue.body.contains("<!-- incident-id: \(f.id) -->"))
         #expect(issue.body.contains("### Five whys"))
         #expect(issue.labels == ["incident", "sev1", "redis"])
+        let file = try f.repo.incidentFiles()[0]
+        #expect(issue.body.contains("](\(f.fake.baseURL)/acme/netra/blob/HEAD/\(file))"))
+        #expect(
+            FileIssueWorkflow.webURL(apiURL: "https://api.github.com", repo: "acme/netra")
+                == "https://github.com/acme/netra")
+        #expect(
+            FileIssueWorkflow.webURL(apiURL: "https://ghe.corp.example/api/v3", repo: "acme/netra")
+                == "https://ghe.corp.example/acme/netra")
         #expect(f.text.contains("github: {repo: acme/netra, number: 1, url: https://github.com/acme/netra/issues/1}"))
         #expect(f.text.contains("stage: fix"))
         #expect(f.text.contains("<!-- incident:stage issue -->"))

@@ -44,7 +44,9 @@ public struct FileIssueWorkflow: Sendable {
                 completedStage: nil, incident: incident)
         }
         let (repo, apiURL) = try GitHubDiscovery(workspace: workspace).repository(flag: request.repo)
-        let fields = try issueFields(document, request: request, file: incident.relativePath)
+        let fields = try issueFields(
+            document, request: request, file: incident.relativePath,
+            fileURL: Self.webURL(apiURL: apiURL, repo: repo) + "/blob/HEAD/" + incident.relativePath)
 
         if request.dryRun {
             let token =
@@ -110,7 +112,19 @@ public struct FileIssueWorkflow: Sendable {
     }
 
     /// The title, body (with the hidden marker), labels, assignees and milestone, rendered and redacted.
-    func issueFields(_ document: IncidentDocument, request: FileIssueRequest, file: String) throws -> Value {
+    /// The repository's web address: github.com for api.github.com, `https://HOST` for Enterprise's `/api/v3`.
+    static func webURL(apiURL: String, repo: String) -> String {
+        guard let components = URLComponents(string: apiURL), let host = components.host else {
+            return "https://github.com/\(repo)"
+        }
+        if host == "api.github.com" { return "https://github.com/\(repo)" }
+        let port = components.port.map { ":\($0)" } ?? ""
+        return "\(components.scheme ?? "https")://\(host)\(port)/\(repo)"
+    }
+
+    func issueFields(
+        _ document: IncidentDocument, request: FileIssueRequest, file: String, fileURL: String
+    ) throws -> Value {
         guard let source = try workspace.templates.source(named: "github-issue") else {
             throw IncidentError.failure("templates/github-issue.md is missing and there is no built-in one.")
         }
@@ -118,7 +132,7 @@ public struct FileIssueWorkflow: Sendable {
         var context: OrderedDictionary<String, Value> = [
             "incident": .object(document.fields),
             "stages": .object(document.stageAnswers.mapValues { ["answers": $0] }),
-            "file": .string(file), "excerpt": .optional(Self.excerpt(document)),
+            "file": .string(file), "file_url": .string(fileURL), "excerpt": .optional(Self.excerpt(document)),
         ]
         context["sections"] = .object(document.sections.mapValues { .string($0) })
         let render = { (text: String) in try Renderer.render(text, context: .object(context), origin: source.origin) }
