@@ -82,14 +82,23 @@ public final class TestRepo: @unchecked Sendable {
     }
 }
 
-/// Collects diagnostics a workflow reports.
-public final class Diagnostics: @unchecked Sendable {
+/// Records what a workflow hands to the environment (diagnostics, waits), safe across threads.
+public final class Recorder<Element: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var items: [String] = []
+    private var items: [Element] = []
     public init() {}
-    public func append(_ line: String) { lock.withLock { items.append(line) } }
-    public var lines: [String] { lock.withLock { items } }
+    public func append(_ item: Element) { lock.withLock { items.append(item) } }
+    public var all: [Element] { lock.withLock { items } }
 }
+
+extension Recorder where Element == String {
+    public var lines: [String] { all }
+}
+
+/// The diagnostics a workflow reported.
+public typealias Diagnostics = Recorder<String>
+/// The waits a workflow asked for, recorded instead of waited.
+public typealias Sleeps = Recorder<TimeInterval>
 
 /// A deterministic id source.
 public final class SeededGenerator: @unchecked Sendable {
@@ -115,13 +124,4 @@ public final class MovingClock: @unchecked Sendable {
             return current
         }
     }
-}
-
-/// Records the waits a workflow asked for, instead of waiting.
-public final class Sleeps: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [TimeInterval] = []
-    public init() {}
-    public func append(_ seconds: TimeInterval) { lock.withLock { items.append(seconds) } }
-    public var all: [TimeInterval] { lock.withLock { items } }
 }

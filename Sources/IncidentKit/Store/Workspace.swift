@@ -76,11 +76,7 @@ public struct Workspace: Sendable {
             do {
                 descriptor = try env.fileSystem.openForReading(path)
             } catch let error as FileSystemError {
-                switch error {
-                case .notFound: throw IncidentError.usage("log file '\(source)' does not exist; check the path.")
-                case .isDirectory: throw IncidentError.usage("log file '\(source)' is a folder; give a file.")
-                default: throw IncidentError.usage("log file '\(source)' cannot be read: \(error).")
-                }
+                throw Self.userFileError(error, path: source, what: "log file")
             }
         }
         let analyzer = LogAnalyzer(
@@ -113,11 +109,16 @@ public struct Workspace: Sendable {
         do {
             return try env.fileSystem.read(full)
         } catch let error as FileSystemError {
-            switch error {
-            case .notFound: throw IncidentError.usage("\(what) '\(path)' does not exist; check the path.")
-            case .isDirectory: throw IncidentError.usage("\(what) '\(path)' is a folder; give a file.")
-            default: throw IncidentError.usage("\(what) '\(path)' cannot be read: \(error).")
-            }
+            throw Self.userFileError(error, path: path, what: what)
+        }
+    }
+
+    /// One sentence for a file named on the command line that cannot be read.
+    static func userFileError(_ error: FileSystemError, path: String, what: String) -> IncidentError {
+        switch error {
+        case .notFound: return .usage("\(what) '\(path)' does not exist; check the path.")
+        case .isDirectory: return .usage("\(what) '\(path)' is a folder; give a file.")
+        default: return .usage("\(what) '\(path)' cannot be read: \(error).")
         }
     }
 }
