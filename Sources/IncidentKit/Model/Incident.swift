@@ -27,6 +27,9 @@ public enum Status: String, CaseIterable, Sendable {
 public struct IncidentDocument: Equatable, Sendable {
     public var fields: OrderedDictionary<String, Value>
     public var body: String
+    /// The front-matter text as read, so that a rewrite keeps every entry it did not change
+    /// exactly as written (comments, tags, number spellings, complex keys, line endings).
+    var sourceYAML: String?
 
     public init(fields: OrderedDictionary<String, Value>, body: String) {
         self.fields = fields
@@ -75,12 +78,19 @@ public struct IncidentDocument: Equatable, Sendable {
             throw IncidentError.failure(
                 "\(name):\(split.firstLine): front-matter must be a mapping of keys to values.")
         }
-        return IncidentDocument(fields: fields, body: split.body)
+        var document = IncidentDocument(fields: fields, body: split.body)
+        document.sourceYAML = split.yaml
+        return document
     }
 
     public func serialized() -> String {
-        "---\n" + YAML.emit(fields) + "---\n" + body
+        let crlf = sourceYAML?.contains("\r\n") ?? body.contains("\r\n")
+        let eol = crlf ? "\r\n" : "\n"
+        return "---" + eol + FrontMatter.emit(fields, keeping: sourceYAML, crlf: crlf) + "---" + eol + body
     }
+
+    /// The line ending this file uses, for text the tool adds to it.
+    var lineEnding: String { (sourceYAML ?? body).contains("\r\n") ? "\r\n" : "\n" }
 
     /// The sections by stage name, each from its marker line to the next marker (or the end).
     public var sections: OrderedDictionary<String, String> {
@@ -135,11 +145,17 @@ public struct IncidentDocument: Equatable, Sendable {
     }
 
     private mutating func appendBlock(marker: String, markdown: String) {
-        if !body.isEmpty && !body.hasSuffix("\n") { body += "\n" }
-        if !body.isEmpty && !body.hasSuffix("\n\n") { body += "\n" }
+        let eol = lineEnding
+        if !body.isEmpty && !body.hasSuffix("\n") { body += eol }
+        if !body.isEmpty && !body.hasSuffix("\n" + eol) { body += eol }
         var content = markdown
         while content.hasSuffix("\n") { content.removeLast() }
-        body += marker + "\n" + content + "\n"
+        body += Self.ending(marker + "\n" + content + "\n", eol)
+    }
+
+    /// Text the tool writes, in the file's own line ending.
+    static func ending(_ text: String, _ eol: String) -> String {
+        eol == "\n" ? text : text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: eol)
     }
 
     /// Replaces a stage section's content (only for `advance --rerender`). Returns false when absent.
@@ -150,7 +166,7 @@ public struct IncidentDocument: Equatable, Sendable {
         var content = markdown
         while content.hasSuffix("\n") { content.removeLast() }
         let isLast = section.contentRange.upperBound == body.endIndex
-        body.replaceSubrange(section.contentRange, with: content + (isLast ? "\n" : "\n\n"))
+        body.replaceSubrange(section.contentRange, with: Self.ending(content + (isLast ? "\n" : "\n\n"), lineEnding))
         return true
     }
 }
@@ -185,5 +201,91 @@ enum FrontMatter {
             lineStart = lineEnd < utf8.endIndex ? utf8.index(after: lineEnd) : lineEnd
         }
         return nil
+    }
+}
+
+extension FrontMatter {
+    /// Writes the fields as YAML, copying the text of each top-level entry that is unchanged since
+    /// `source` was read (and entries the model cannot hold, such as complex keys) byte for byte.
+    static func emit(_ fields: OrderedDictionary<String, Value>, keeping source: String?, crlf: Bool) -> String {
+        let eol = crlf ? "\r\n" : "\n"
+        func fresh(_ key: String, _ value: Value) -> String {
+            IncidentDocument.ending(YAML.emit([key: value]), eol)
+        }
+        guard let source, let chunks = entries(of: source) else {
+            return fields.map { fresh($0.key, $0.value) }.joined()
+        }
+        var kept: [String: String] = [:]
+        var opaqueAfter: [String?: [String]] = [:]
+        var previous: String? = nil
+        for chunk in chunks {
+            if let key = chunk.key {
+                kept[key] = chunk.leading + (fields[key] == chunk.value ? chunk.text : fresh(key, fields[key] ?? .null))
+                if fields[key] == nil { opaqueAfter[previous, default: []].append(chunk.leading) }
+                previous = key
+            } else {
+                opaqueAfter[previous, default: []].append(chunk.leading + chunk.text)
+            }
+        }
+        var out = opaqueAfter[nil]?.joined() ?? ""
+        for (key, value) in fields {
+            out += kept[key] ?? fresh(key, value)
+            out += opaqueAfter[key]?.joined() ?? ""
+        }
+        return out
+    }
+
+    struct Entry {
+        var key: String?
+        var value: Value
+        /// Comment and blank lines above the entry, kept even when the entry itself changes.
+        var leading: String
+        var text: String
+    }
+
+    /// The top-level entries of a block mapping, each with the lines it spans; comment lines at
+    /// the left margin go with the entry below them. Nil when the text does not split cleanly.
+    static func entries(of yaml: String) -> [Entry]? {
+        var result: [Entry] = []
+        var leading = ""
+        var current = ""
+        func flush() -> Bool {
+            guard !current.isEmpty else { return true }
+            defer { current = "" }
+            if current.hasPrefix("?") || current.hasPrefix(" ") || current.hasPrefix("\t") {
+                result.append(Entry(key: nil, value: .null, leading: leading, text: current))
+            } else {
+                guard let parsed = try? YAML.parse(current), case .object(let fields) = parsed, fields.count == 1,
+                    let entry = fields.elements.first
+                else { return false }
+                result.append(Entry(key: entry.key, value: entry.value, leading: leading, text: current))
+            }
+            leading = ""
+            return true
+        }
+        var lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        if yaml.hasSuffix("\n") { lines.removeLast() }
+        for line in lines {
+            let first = line.utf8.first
+            let blank = line.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" }
+            if first == UInt8(ascii: "#") || (blank && current.isEmpty) {
+                if !current.isEmpty, current.utf8.first != UInt8(ascii: "?") {
+                    guard flush() else { return nil }
+                }
+                if current.isEmpty {
+                    leading += line + "\n"
+                    continue
+                }
+            }
+            let continues =
+                blank || first == 0x20 || first == 0x09 || first == UInt8(ascii: "#") || first == UInt8(ascii: "-")
+                || first == UInt8(ascii: ":") || first == UInt8(ascii: "]") || first == UInt8(ascii: "}")
+                || (first == UInt8(ascii: "?") && current.hasPrefix("?"))
+            if !continues { guard flush() else { return nil } }
+            current += line + "\n"
+        }
+        guard flush() else { return nil }
+        if !leading.isEmpty { result.append(Entry(key: nil, value: .null, leading: leading, text: "")) }
+        return result
     }
 }

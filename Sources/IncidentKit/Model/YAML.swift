@@ -11,6 +11,12 @@ public enum YAML {
     }
 
     public static func parse(_ text: String) throws(SyntaxError) -> Value {
+        // Aliases expand exponentially (a few hundred bytes can stand for millions of nodes), and
+        // nothing the tool writes uses them, so they are refused before libyaml composes anything.
+        if let line = firstAnchorOrAlias(text) {
+            throw SyntaxError(
+                line: line, problem: "YAML anchors and aliases (&name, *name) are not read here; write the values out")
+        }
         let node: Node?
         do {
             // The basic resolver skips Yams' regex tag resolution (plain scalars are resolved here), and
@@ -48,7 +54,10 @@ public enum YAML {
         case .mapping(let mapping):
             var fields = OrderedDictionary<String, Value>()
             for (key, item) in mapping {
-                fields[key.string ?? value(of: key).string ?? ""] = value(of: item)
+                // A complex key (a list or map as a key) has no place in the model; a rewrite keeps
+                // its text as it was (FrontMatter.emit).
+                guard let name = key.scalar?.string else { continue }
+                fields[name] = value(of: item)
             }
             return .object(fields)
         case .alias:
@@ -62,11 +71,18 @@ public enum YAML {
         case "", "~", "null", "Null", "NULL": return .null
         case "true", "True", "TRUE": return .bool(true)
         case "false", "False", "FALSE": return .bool(false)
+        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .double(.infinity)
+        case "-.inf", "-.Inf", "-.INF": return .double(-.infinity)
+        case ".nan", ".NaN", ".NAN": return .double(.nan)
         default: break
         }
         if looksNumeric(text) {
             if let number = Int(text) { return .int(number) }
-            if let number = Double(text) { return .double(number) }
+            // An integer too big for Int stays the text it was, rather than becoming an inexact float.
+            if text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2B || $0 == 0x2D }) {
+                return .string(text)
+            }
+            if let number = Double(text), number.isFinite { return .double(number) }
         }
         return .string(text)
     }
@@ -182,13 +198,26 @@ public enum YAML {
         isSafePlain(text, flow: flow) ? text : quoted(text)
     }
 
+    /// The text as YAML can carry it through libyaml and Yams: NUL (which ends a C string there)
+    /// becomes U+FFFD and a leading byte-order mark is dropped (the reader strips it). Everything
+    /// else reads back exactly.
+    public static func storable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value == 0 || $0.value == 0xFEFF }) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for character in text.unicodeScalars {
+            if character.value == 0xFEFF && scalars.isEmpty { continue }
+            scalars.append(character.value == 0 ? "\u{FFFD}" : character)
+        }
+        return String(scalars)
+    }
+
     private static func isSafePlain(_ text: String, flow: Bool) -> Bool {
         guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return false }
         if first == " " || last == " " || last == ":" { return false }
         if "-?:,[]{}#&*!|>'\"%@`".unicodeScalars.contains(first) { return false }
         if text.contains(": ") || text.contains(" #") { return false }
         for character in text.unicodeScalars {
-            if character.value < 0x20 || character.value == 0x7F || character == "\u{FEFF}" { return false }
+            if needsEscape(character) || character == "\t" { return false }
             if flow && ",[]{}".unicodeScalars.contains(character) { return false }
         }
         if resolvePlain(text) != .string(text) { return false }
@@ -199,7 +228,7 @@ public enum YAML {
 
     static func quoted(_ text: String) -> String {
         var out = "\""
-        for character in text.unicodeScalars {
+        for character in storable(text).unicodeScalars {
             switch character {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
@@ -207,16 +236,27 @@ public enum YAML {
             case "\t": out += "\\t"
             case "\r": out += "\\r"
             default:
-                if character.value < 0x20 || character.value == 0x7F {
-                    out += String(format: "\\x%02X", character.value)
-                } else if character == "\u{FEFF}" || character == "\u{2028}" || character == "\u{2029}" {
-                    out += String(format: "\\u%04X", character.value)
+                if needsEscape(character) {
+                    out += character.value <= 0xFF
+                        ? String(format: "\\x%02X", character.value) : String(format: "\\u%04X", character.value)
                 } else {
                     out.unicodeScalars.append(character)
                 }
             }
         }
         return out + "\""
+    }
+
+    /// Whether a character must be written as an escape: YAML's non-printable characters, the
+    /// line breaks libyaml honours besides LF (NEL, LS, PS), and the byte-order mark.
+    static func needsEscape(_ character: Unicode.Scalar) -> Bool {
+        switch character.value {
+        case 0x09, 0x0A: return false
+        case 0x00...0x1F, 0x7F...0x9F: return true
+        case 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF: return true
+        case 0xD800...0xDFFF: return true
+        default: return false
+        }
     }
 
     /// A `|` block for multi-line text that a literal block carries exactly; nil when it cannot.
@@ -232,11 +272,97 @@ public enum YAML {
         let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
         for line in lines {
             if line.last == " " || line.last == "\t" { return nil }
-            if line.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F }) {
-                return nil
-            }
+            if line.unicodeScalars.contains(where: needsEscape) { return nil }
         }
         let pad = String(repeating: " ", count: indent)
         return "|" + chomp + lines.map { $0.isEmpty ? "\n" : "\n" + pad + $0 }.joined()
+    }
+}
+
+extension YAML {
+    /// The line (from 1) of the first anchor (`&name`) or alias (`*name`) in a YAML text, or nil.
+    /// A lexical scan: it knows quotes, comments, flow punctuation and block scalars, which is
+    /// enough to tell `*bold*` in a literal block (text) from `[*a, *a]` (aliases).
+    static func firstAnchorOrAlias(_ text: String) -> Int? {
+        let bytes = Array(text.utf8)
+        guard bytes.contains(UInt8(ascii: "&")) || bytes.contains(UInt8(ascii: "*")) else { return nil }
+        var line = 1
+        var index = 0
+        var blockParentIndent: Int? = nil  // inside a block scalar opened on a line of this indent
+        var quote: UInt8? = nil  // an open quoted scalar, which may span lines
+        var flowDepth = 0  // open [ or { (a flow collection may span lines)
+        while index < bytes.count {
+            var end = index
+            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+            var indent = 0
+            while index + indent < end, bytes[index + indent] == 0x20 { indent += 1 }
+            let blank = index + indent == end || bytes[index + indent] == 0x0D
+            if let parent = blockParentIndent, quote == nil {
+                if blank || indent > parent {
+                    index = end + 1
+                    line += 1
+                    continue
+                }
+                blockParentIndent = nil
+            }
+            var tokenStart = quote == nil
+            var position = index + indent
+            var opensBlock = false
+            while position < end {
+                let byte = bytes[position]
+                if let open = quote {
+                    if byte == open {
+                        if open == 0x27, position + 1 < end, bytes[position + 1] == 0x27 {
+                            position += 2
+                            continue
+                        }
+                        quote = nil
+                    } else if byte == 0x5C, open == 0x22 {
+                        position += 1
+                    }
+                    position += 1
+                    continue
+                }
+                switch byte {
+                case 0x20, 0x09:
+                    break
+                case 0x23:  // '#': a comment when it starts a token or follows a space
+                    if tokenStart || (position > index && bytes[position - 1] == 0x20) { position = end }
+                case UInt8(ascii: "&"), UInt8(ascii: "*"):
+                    if tokenStart { return line }
+                case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                    if tokenStart { quote = byte }
+                    tokenStart = false
+                case UInt8(ascii: "|"), UInt8(ascii: ">"):
+                    if tokenStart { opensBlock = true }
+                    tokenStart = false
+                case UInt8(ascii: "["), UInt8(ascii: "{"):
+                    // Flow punctuation only where a node starts; inside a plain scalar it is text.
+                    if tokenStart { flowDepth += 1 }
+                case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                    if flowDepth > 0 { flowDepth -= 1 }
+                    tokenStart = false
+                case UInt8(ascii: ","):
+                    tokenStart = flowDepth > 0
+                case UInt8(ascii: "-"), UInt8(ascii: "?"), UInt8(ascii: ":"):
+                    let next = position + 1 < end ? bytes[position + 1] : 0x20
+                    let separated = next == 0x20 || next == 0x0D || next == 0x09 || (flowDepth > 0 && next == 0x2C)
+                    // "- " and "? " open a node only where one may start; ": " anywhere ends a key.
+                    tokenStart = separated && (tokenStart || byte == UInt8(ascii: ":"))
+                case UInt8(ascii: "!"):
+                    // A tag: the node after it may still carry an anchor.
+                    while position < end, bytes[position] != 0x20 { position += 1 }
+                    tokenStart = true
+                    continue
+                default:
+                    tokenStart = false
+                }
+                position += 1
+            }
+            if opensBlock { blockParentIndent = indent }
+            index = end + 1
+            line += 1
+        }
+        return nil
     }
 }

@@ -1,0 +1,162 @@
+import Foundation
+import OrderedCollections
+import Testing
+
+@testable import IncidentKit
+
+/// Regression tests for issue 13's file-format findings: what the tool writes it can always read
+/// back unchanged, hostile YAML costs nothing, and a rewrite keeps what it did not change.
+@Suite struct YAMLRoundTripTests {
+    /// A small deterministic generator, so a failure names a seed that reproduces it.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let awkward: [Unicode.Scalar] = [
+        "\u{2028}", "\u{2029}", "\u{85}", "\u{FFFE}", "\u{FFFF}", "\u{FEFF}", "\u{0}", "\u{1B}", "\u{7}", "\u{7F}",
+        "\u{9B}", "\u{9F}", "\u{A0}", "\t", "\n", "\r", " ", "\"", "'", "\\", ":", "#", "-", "|", ">", "&", "*",
+        "!", "%", "@", "`", "[", "]", "{", "}", ",", "?", "a", "Z", "0", "9", ".", "é", "🚨", "\u{10FFFF}",
+    ]
+
+    static func randomString(_ generator: inout SplitMix) -> String {
+        var text = String.UnicodeScalarView()
+        for _ in 0..<Int.random(in: 0...12, using: &generator) {
+            text.append(awkward.randomElement(using: &generator)!)
+        }
+        return String(text)
+    }
+
+    @Test func everyEmittedStringReadsBackAsItself() throws {
+        var generator = SplitMix(state: 0x5EED)
+        var failures: [String] = []
+        for _ in 0..<2000 {
+            let text = Self.randomString(&generator)
+            // NUL and a leading byte-order mark are the two things libyaml cannot carry; the emitter
+            // normalises them (YAML.storable) and everything else must come back as it went in.
+            let stored = YAML.storable(text)
+            #expect(stored == text || text.unicodeScalars.contains { $0.value == 0 || $0.value == 0xFEFF })
+            for (value, expected): (Value, Value) in [
+                (.string(text), .string(stored)), ([.string(text), "x"], [.string(stored), "x"]),
+                (["k": .string(text)], ["k": .string(stored)]),
+            ] {
+                let emitted = YAML.emit(["title": value, "after": "kept"])
+                do {
+                    let back = try YAML.parse(emitted)
+                    if back["title"] != expected || back["after"] != "kept" {
+                        failures.append("changed: \(text.unicodeScalars.map { String($0.value, radix: 16) })")
+                    }
+                } catch {
+                    failures.append("unreadable: \(text.unicodeScalars.map { String($0.value, radix: 16) })")
+                }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
+    }
+
+    @Test func lineSeparatorsInATitleLeaveTheFileReadable() throws {
+        for separator in ["\u{2028}", "\u{2029}", "\u{85}", "\u{FFFE}", "\u{FFFF}"] {
+            let document = IncidentDocument(
+                fields: ["id": "inc-abc123", "title": .string("a\(separator)b")], body: "# a\n")
+            let back = try IncidentDocument.parse(document.serialized(), name: "x.md")
+            #expect(back.title == "a\(separator)b")
+        }
+    }
+
+    @Test func aliasesAreRefusedBeforeTheyExpand() {
+        var text = "a: &a [x, x, x, x, x, x, x, x, x]\n"
+        for (index, name) in ["b", "c", "d", "e", "f", "g", "h", "i"].enumerated() {
+            let previous = index == 0 ? "a" : ["b", "c", "d", "e", "f", "g", "h", "i"][index - 1]
+            text += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "]\n"
+        }
+        let started = Date()
+        #expect(throws: YAML.SyntaxError.self) { try YAML.parse(text) }
+        #expect(Date().timeIntervalSince(started) < 1, "the refusal must not compose the document first")
+        #expect(YAML.firstAnchorOrAlias(text) == 1)
+    }
+
+    @Test func asterisksAndAmpersandsInTextAreNotAliases() throws {
+        let text = """
+            title: Fish & chips *today*
+            note: 'it''s *fine*'
+            quote: "a *b* & c"
+            root_cause: |
+              * first bullet
+              & not an anchor
+            list:
+            - a & b
+            - "*quoted*"
+            """
+        #expect(YAML.firstAnchorOrAlias(text) == nil)
+        let value = try YAML.parse(text)
+        #expect(value["root_cause"] == "* first bullet\n& not an anchor\n")
+        #expect(YAML.firstAnchorOrAlias("list: [a, *b]\n") == 1)
+        #expect(YAML.firstAnchorOrAlias("x: 1\nkey: !!str &anchor value\n") == 2)
+        #expect(YAML.firstAnchorOrAlias("- *alias\n") == 1)
+    }
+
+    @Test func specialFloatsAndBigIntegersReadBackAsWritten() throws {
+        #expect(try YAML.parse("a: -.inf")["a"] == .double(-.infinity))
+        #expect(try YAML.parse("a: .inf")["a"] == .double(.infinity))
+        #expect(try YAML.parse("a: 100000000000000000000000000")["a"] == .string("100000000000000000000000000"))
+        let emitted = YAML.emit(["a": .double(-.infinity)])
+        #expect(try YAML.parse(emitted)["a"] == .double(-.infinity))
+    }
+}
+
+@Suite struct FrontMatterPreservationTests {
+    static let original = """
+        ---
+        id: inc-abc123
+        title: Old title
+        # a comment the team keeps
+        custom_big: 100000000000000000000000000
+        custom_inf: -1e999
+        custom_bin: !!binary R0lGODlhDAAMAIQAAP
+        ? [complex, key]
+        : 2
+        custom_map:
+          nested: {a: 1}   # trailing comment
+        severity: low
+        ---
+        # Old title
+
+        """
+
+    @Test func aRewriteKeepsUntouchedEntriesByteForByte() throws {
+        var document = try IncidentDocument.parse(Self.original, name: "x.md")
+        document.fields["title"] = "New title"
+        document.fields["severity"] = "high"
+        let text = document.serialized()
+        #expect(text.contains("title: New title\n"))
+        #expect(text.contains("severity: high\n"))
+        for kept in [
+            "# a comment the team keeps\n", "custom_big: 100000000000000000000000000\n", "custom_inf: -1e999\n",
+            "custom_bin: !!binary R0lGODlhDAAMAIQAAP\n", "? [complex, key]\n: 2\n",
+            "custom_map:\n  nested: {a: 1}   # trailing comment\n",
+        ] {
+            #expect(text.contains(kept), "lost: \(kept)")
+        }
+        // And it reads back, still with the complex key's text in place on the next rewrite.
+        let again = try IncidentDocument.parse(text, name: "x.md")
+        #expect(again.serialized() == text)
+    }
+
+    @Test func aCRLFFileStaysCRLF() throws {
+        let crlf = Self.original.replacingOccurrences(of: "\n", with: "\r\n")
+        var document = try IncidentDocument.parse(crlf, name: "x.md")
+        document.fields["title"] = "New"
+        document.fields["owner"] = "dana"
+        document.appendSection(stage: "five-whys", markdown: "## Five Whys\n\ntext\n")
+        let text = document.serialized()
+        let bare = text.replacingOccurrences(of: "\r\n", with: "")
+        #expect(!bare.contains("\n"), "a bare LF in a CRLF file")
+        #expect(try IncidentDocument.parse(text, name: "x.md").fields["owner"] == "dana")
+    }
+}
