@@ -34,7 +34,14 @@ struct Incident: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
-            exit(withError: error)
+            // argument-parser's messages echo what was typed; they reach the terminal sanitised too.
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                let text = Terminal.sanitized(message) + "\n"
+                if code == .success { print(text, terminator: "") } else { FileHandle.standardError.write(Data(text.utf8)) }
+            }
+            Foundation.exit(code.rawValue)
         }
     }
 }

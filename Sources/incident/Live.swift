@@ -10,19 +10,29 @@ import IncidentKit
 struct Live {
     let globals: GlobalOptions
     var env: Environment
+    /// Colour on stdout and on stderr, each only when that stream is a terminal.
     let color: Bool
+    let colorErr: Bool
 
     init(_ globals: GlobalOptions) {
         self.globals = globals
         let variables = ProcessInfo.processInfo.environment
         let interactive = isatty(0) == 1 && isatty(1) == 1
-        let color = isatty(2) == 1 && variables["NO_COLOR"] == nil && !globals.noColor && variables["TERM"] != "dumb"
+        // NO_COLOR and --no-color win; CLICOLOR_FORCE colours a pipe; otherwise each stream by itself.
+        func colour(_ descriptor: Int32) -> Bool {
+            if variables["NO_COLOR"].map({ !$0.isEmpty }) == true || globals.noColor { return false }
+            if let force = variables["CLICOLOR_FORCE"], !force.isEmpty, force != "0" { return true }
+            return isatty(descriptor) == 1 && variables["TERM"] != "dumb"
+        }
+        let color = colour(1)
+        let colorErr = colour(2)
         self.color = color
+        self.colorErr = colorErr
         let processes = LocalProcessRunner(variables: variables)
         let cwd = FileManager.default.currentDirectoryPath
         let prompter: (any Prompter)? =
             interactive
-            ? TerminalPrompter(color: color) { initial in
+            ? TerminalPrompter(color: colorErr) { initial in
                 let editor = variables["VISUAL"] ?? variables["EDITOR"] ?? "vi"
                 let path = (variables["TMPDIR"] ?? "/tmp") + "/incident-answer-\(getpid()).md"
                 try Data(initial.utf8).write(to: URL(fileURLWithPath: path))
@@ -40,7 +50,9 @@ struct Live {
             workingDirectory: cwd,
             processes: processes,
             prompter: prompter,
-            diagnostics: { message in FileHandle.standardError.write(Data((message + "\n").utf8)) },
+            diagnostics: { message in
+                FileHandle.standardError.write(Data((Terminal.render(message, color: colorErr) + "\n").utf8))
+            },
             stdinIsTerminal: isatty(0) == 1,
             readStandardInput: { FileHandle.standardInput.readDataToEndOfFile() },
             http: CurlHTTPClient(variables: variables, cacert: globals.cacert),
@@ -48,21 +60,27 @@ struct Live {
         )
         if isatty(2) == 1 {
             env.progress = { message in
-                FileHandle.standardError.write(Data(("\r\u{1B}[K" + message).utf8))
+                FileHandle.standardError.write(Data(("\r\u{1B}[K" + Terminal.render(message, color: colorErr)).utf8))
             }
         }
         if globals.verbose {
-            env.trace = { line in FileHandle.standardError.write(Data(("[github] " + line + "\n").utf8)) }
+            env.trace = { line in
+                FileHandle.standardError.write(Data(("[github] " + Terminal.sanitized(line) + "\n").utf8))
+            }
         }
     }
 
     func workspace() throws -> Workspace { try Workspace.open(env, directory: globals.dir) }
 
-    func out(_ text: String) { print(text) }
+    /// A result line for a person: data's control characters made visible, colour only on a terminal.
+    func out(_ text: String, terminator: String = "\n") { print(Terminal.render(text, color: color), terminator: terminator) }
 
-    func warn(_ text: String) { FileHandle.standardError.write(Data((paint("warning:", 33) + " " + text + "\n").utf8)) }
+    func warn(_ text: String) { err(paint("warning:", 33) + " " + text) }
 
-    func paint(_ text: String, _ code: Int) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    func err(_ text: String) { FileHandle.standardError.write(Data((Terminal.render(text, color: colorErr) + "\n").utf8)) }
+
+    /// Marks text for a colour; `out` and `err` decide per stream whether it shows.
+    func paint(_ text: String, _ code: Int) -> String { Terminal.styled(text, code) }
 
     func json(_ value: Value) { print(JSON.encode(value)) }
 
@@ -78,10 +96,10 @@ struct Live {
             case .gate: label = "not done:"
             default: label = "error:"
             }
-            FileHandle.standardError.write(Data((live.paint(label, 31) + " \(error)\n").utf8))
+            live.err(live.paint(label, 31) + " \(error)")
             throw ExitCode(error.exitCode)
         } catch let error as FileSystemError {
-            FileHandle.standardError.write(Data((live.paint("error:", 31) + " \(error).\n").utf8))
+            live.err(live.paint("error:", 31) + " \(error).")
             throw ExitCode(1)
         }
     }

@@ -16,11 +16,11 @@ public struct TerminalPrompter: Prompter {
     }
 
     private func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        FileHandle.standardError.write(Data(Terminal.render(text, color: color).utf8))
     }
 
-    private func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
-    private func dim(_ text: String) -> String { color ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
+    private func bold(_ text: String) -> String { Terminal.styled(text, 1) }
+    private func dim(_ text: String) -> String { Terminal.styled(text, 2) }
 
     private func readAnswer() throws -> String {
         guard let line = readLine(strippingNewline: true) else {

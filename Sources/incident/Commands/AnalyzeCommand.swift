@@ -39,7 +39,7 @@ struct AnalyzeCommand: ParsableCommand {
 /// The short human report of `incident analyze`.
 enum AnalysisReport {
     static func render(_ analysis: LogAnalysis, color: Bool) -> String {
-        func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+        func bold(_ text: String) -> String { Terminal.styled(text, 1) }
         var lines: [String] = []
         lines.append(bold(analysis.title))
         lines.append(

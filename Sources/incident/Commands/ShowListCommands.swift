@@ -182,7 +182,7 @@ struct TemplatesCommand: ParsableCommand {
 
         func run() throws {
             try Live.perform(globals) { live in
-                print(try TemplatesWorkflow(workspace: try live.workspace()).show(name), terminator: "")
+                live.out(try TemplatesWorkflow(workspace: try live.workspace()).show(name), terminator: "")
             }
         }
     }

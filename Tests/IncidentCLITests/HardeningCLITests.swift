@@ -1,0 +1,76 @@
+import Foundation
+import IncidentKit
+import IncidentTestSupport
+import Testing
+
+/// Issue 13's repros on the built binary: each ran in a scratch repo after `git init && incident init`.
+@Suite struct HardeningCLITests {
+    func initialised() throws -> TestRepo {
+        let repo = try TestRepo()
+        #expect(try CLI.run(["init"], in: repo.root).status == 0)
+        return repo
+    }
+
+    static func controlBytes(_ text: String) -> [UInt32] {
+        text.unicodeScalars.map(\.value).filter { ($0 < 0x20 && $0 != 0x0A && $0 != 0x09) || (0x7F...0x9F).contains($0) }
+    }
+
+    @Test func aTitleWithALineSeparatorStaysListedAndDedupable() throws {
+        let repo = try initialised()
+        for separator in ["\u{2028}", "\u{2029}", "\u{85}", "\u{FFFE}", "\u{FFFF}"] {
+            let made = try CLI.run(["new", "--title", "a\(separator)b", "--json"], in: repo.root)
+            #expect(made.status == 0, "\(made.stderr)")
+        }
+        let listed = try CLI.run(["list", "--json"], in: repo.root)
+        #expect(listed.status == 0)
+        #expect(try YAML.parse(listed.stdout).array?.count == 5, "\(listed.stderr)")
+        #expect(try CLI.run(["doctor"], in: repo.root).status == 0)
+    }
+
+    @Test func aLogLineWithALineSeparatorMakesOneIncidentNotTwo() throws {
+        let repo = try initialised()
+        try repo.write(
+            "app.log", "2025-09-09 02:25:04 ERROR payment failed for user\u{2028}bob\n"
+                + "2025-09-09 02:25:05 ERROR payment failed for user\u{2028}bob\n")
+        let first = try CLI.run(["new", "--from-log", "app.log", "--json"], in: repo.root)
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try CLI.run(["new", "--from-log", "app.log", "--json"], in: repo.root)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(try YAML.parse(second.stdout)["deduplicated"] == .bool(true))
+        #expect(try repo.incidentFiles().count == 1)
+    }
+
+    @Test func nothingFromDataReachesTheTerminalAsAControlSequence() throws {
+        let repo = try initialised()
+        let hostile = "boom \u{1B}[2J\u{1B}]52;c;aGVsbG8=\u{07}\u{1B}]8;;http://evil.example\u{1B}\\link\u{9B}31m end"
+        let made = try CLI.run(["new", "--title", hostile, "--json"], in: repo.root)
+        #expect(made.status == 0, "\(made.stderr)")
+        let id = try YAML.parse(made.stdout)["id"]?.string ?? ""
+        // JSON escapes them; everything for a person shows them as visible stand-ins.
+        for arguments in [["list"], ["show", id], ["stats"], ["doctor"]] {
+            for env in [["NO_COLOR": "1"], ["CLICOLOR_FORCE": "1", "NO_COLOR": ""]] {
+                let result = try CLI.run(arguments, in: repo.root, env: env)
+                #expect(!result.stdout.unicodeScalars.contains("\u{07}"), "\(arguments) \(env)")
+                #expect(!result.stdout.contains("\u{1B}]"), "\(arguments) \(env): OSC from data")
+                #expect(!result.stdout.contains("\u{1B}[2J"), "\(arguments) \(env): CSI from data")
+                #expect(!result.stdout.unicodeScalars.contains("\u{9B}"), "\(arguments) \(env): C1 from data")
+            }
+        }
+        // A ref echoed in an error, and a flag value echoed by the argument parser.
+        let badRef = try CLI.run(["show", "\u{1B}[2Jnope"], in: repo.root)
+        #expect(badRef.status == 1)
+        #expect(Self.controlBytes(badRef.stderr).isEmpty, "\(badRef.stderr.debugDescription)")
+        let badFlag = try CLI.run(["list", "--since", "\u{1B}]52;c;eA==\u{07}"], in: repo.root)
+        #expect(badFlag.status == 64)
+        #expect(Self.controlBytes(badFlag.stderr).isEmpty, "\(badFlag.stderr.debugDescription)")
+    }
+
+    @Test func colourFollowsEachStreamAndTheUsualVariables() throws {
+        let repo = try initialised()
+        #expect(try CLI.run(["new", "--title", "t"], in: repo.root).status == 0)
+        // stdout is a pipe here: no colour unless forced.
+        #expect(!(try CLI.run(["list"], in: repo.root, env: ["NO_COLOR": ""]).stdout.contains("\u{1B}[")))
+        #expect(try CLI.run(["list"], in: repo.root, env: ["NO_COLOR": "", "CLICOLOR_FORCE": "1"]).stdout.contains("\u{1B}[1m"))
+        #expect(!(try CLI.run(["list", "--no-color"], in: repo.root, env: ["NO_COLOR": "", "CLICOLOR_FORCE": "1"]).stdout.contains("\u{1B}[")))
+    }
+}
