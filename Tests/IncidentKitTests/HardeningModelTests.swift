@@ -1,5 +1,6 @@
 import Foundation
 import OrderedCollections
+import IncidentTestSupport
 import Testing
 
 @testable import IncidentKit
@@ -158,5 +159,76 @@ import Testing
         let bare = text.replacingOccurrences(of: "\r\n", with: "")
         #expect(!bare.contains("\n"), "a bare LF in a CRLF file")
         #expect(try IncidentDocument.parse(text, name: "x.md").fields["owner"] == "dana")
+    }
+}
+
+@Suite struct TerminalSanitiserTests {
+    @Test func controlSequencesFromDataBecomeVisibleStandIns() {
+        let text = "a\u{1B}[2Jb\u{1B}]52;c;aGk=\u{07}c\u{9B}d\u{7F}e\u{202E}f\tg\nh\r"
+        let shown = Terminal.render(text, color: true)
+        #expect(shown == "a^[[2Jb^[]52;c;aGk=^Gc\u{FFFD}d^?e\u{FFFD}f\tg\nh^M")
+        #expect(Terminal.sanitized("plain text") == "plain text")
+    }
+
+    @Test func onlyTheToolsOwnStyleMarksBecomeColour() {
+        let styled = Terminal.styled("bold", 1) + " and data \u{E000}2;31\u{E001}"
+        #expect(Terminal.render(styled, color: true) == "\u{1B}[1mbold\u{1B}[0m and data \u{FFFD}2;31\u{FFFD}")
+        #expect(Terminal.render(styled, color: false) == "bold and data \u{FFFD}2;31\u{FFFD}")
+    }
+}
+
+@Suite struct TokenTransportTests {
+    @Test func onlyParsedLoopbackAddressesAreLoopback() {
+        for host in ["127.0.0.1", "127.1.2.3", "localhost", "LOCALHOST", "::1", "[::1]"] {
+            #expect(GitHubClient.isLoopback(host), "\(host)")
+        }
+        for host in [
+            "127.evil.example", "127.0.0.1.evil.example", "localhost.evil.example", "128.0.0.1", "0.0.0.0", "::2",
+            "127.0.0.1:8080", "evil.example", "",
+        ] {
+            #expect(!GitHubClient.isLoopback(host), "\(host)")
+        }
+        #expect(throws: IncidentError.self) { try GitHubClient.checkTransport("http://127.evil.example/api") }
+        #expect(throws: IncidentError.self) { try GitHubClient.checkTransport("http://127.0.0.1.evil.example:8080") }
+        #expect(throws: Never.self) { try GitHubClient.checkTransport("http://127.0.0.1:8080") }
+    }
+}
+
+extension TokenTransportTests {
+    /// Answers every request with one page and a `Link` to the next page somewhere else.
+    final class CrossOriginPager: HTTPClient, @unchecked Sendable {
+        let next: String
+        let urls = Recorder<String>()
+        init(next: String) { self.next = next }
+        func send(_ request: HTTPRequest) throws -> HTTPResponse {
+            urls.append(request.url)
+            return HTTPResponse(
+                status: 200, headers: ["link": "<\(next)>; rel=\"next\""], body: Data("[]".utf8))
+        }
+    }
+
+    @Test func aNextPageOnAnotherOriginIsNotFollowedWithTheToken() throws {
+        let repo = try TestRepo()
+        for next in [
+            "https://evil.example/repos/acme/netra/issues?page=2",
+            "https://api.github.com.evil.example/repos/acme/netra/issues?page=2",
+            "http://api.github.com/repos/acme/netra/issues?page=2",
+        ] {
+            let pager = CrossOriginPager(next: next)
+            let client = try GitHubClient(
+                http: pager, settings: GitHubSettings(apiURL: "https://api.github.com", token: "t0ken"),
+                env: repo.environment(http: pager), trace: nil)
+            _ = try client.recentIssues("acme/netra")
+            #expect(pager.urls.all.count == 1, "followed \(next)")
+        }
+        let sameOrigin = CrossOriginPager(next: "https://api.github.com/repos/acme/netra/issues?page=2")
+        let client = try GitHubClient(
+            http: sameOrigin, settings: GitHubSettings(apiURL: "https://api.github.com", token: "t0ken"),
+            env: repo.environment(http: sameOrigin), trace: nil)
+        _ = try client.recentIssues("acme/netra", pages: 2)
+        #expect(sameOrigin.urls.all == [
+            "https://api.github.com/repos/acme/netra/issues?state=all&sort=created&direction=desc&per_page=100",
+            "https://api.github.com/repos/acme/netra/issues?page=2",
+        ])
     }
 }

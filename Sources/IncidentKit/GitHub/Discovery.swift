@@ -81,7 +81,7 @@ public struct GitHubDiscovery: Sendable {
     public func token(apiURL: String) throws -> String {
         let host = Self.host(ofAPI: apiURL)
         let names =
-            host == "github.com" || host.hasPrefix("127.") || host == "localhost"
+            host == "github.com" || GitHubClient.isLoopback(host)
             ? ["GH_TOKEN", "GITHUB_TOKEN"] : ["GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GH_TOKEN"]
         for name in names {
             if let value = env.variables[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty {

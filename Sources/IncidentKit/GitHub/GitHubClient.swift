@@ -58,8 +58,7 @@ public struct GitHubClient: Sendable {
         else {
             throw IncidentError.usage("github.api_url '\(apiURL)' is not a URL such as https://api.github.com.")
         }
-        let loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
-        if scheme == "http" && !loopback {
+        if scheme == "http" && !isLoopback(host) {
             throw IncidentError.usage(
                 "github.api_url '\(apiURL)' is plain http; the token is sent only over https (plain http only to 127.0.0.1 or localhost)."
             )
@@ -67,6 +66,21 @@ public struct GitHubClient: Sendable {
         if scheme != "http" && scheme != "https" {
             throw IncidentError.usage("github.api_url '\(apiURL)' must be an https URL.")
         }
+    }
+
+    /// Only a parsed 127.0.0.0/8 address, `::1` or `localhost` is this machine; `127.evil.example`
+    /// and `127.0.0.1.evil.example` are names anybody can point anywhere.
+    static func isLoopback(_ rawHost: String) -> Bool {
+        var host = rawHost.lowercased()
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host == "localhost" || host == "localhost." { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { bytes in bytes.dropLast().allSatisfy { $0 == 0 } && bytes.last == 1 }
+        }
+        return false
     }
 
     // MARK: - Endpoints
@@ -107,7 +121,8 @@ public struct GitHubClient: Sendable {
         while let current = path, page < pages {
             let result = try call("GET", current, repo: repo)
             issues += try (result.value.array ?? []).map(issue(from:))
-            path = Self.nextLink(result.headers["link"]).map { relativePath($0) }
+            // A next page on another origin is not followed: the token goes only to the API it is for.
+            path = Self.nextLink(result.headers["link"]).flatMap { sameOriginPath($0) }
             page += 1
         }
         return issues
@@ -156,8 +171,13 @@ public struct GitHubClient: Sendable {
         return nil
     }
 
-    private func relativePath(_ url: String) -> String {
-        url.hasPrefix(base) ? String(url.dropFirst(base.count)) : url
+    /// The path of a URL on the API's own origin (scheme, host and port, and under its base path), else nil.
+    func sameOriginPath(_ url: String) -> String? {
+        guard url.hasPrefix(base + "/") || url.hasPrefix(base + "?") else {
+            trace?("not following a next-page link to another origin: \(Terminal.sanitized(url))")
+            return nil
+        }
+        return String(url.dropFirst(base.count))
     }
 
     private var base: String { settings.apiURL.hasSuffix("/") ? String(settings.apiURL.dropLast()) : settings.apiURL }
