@@ -73,4 +73,70 @@ import Testing
         #expect(try CLI.run(["list"], in: repo.root, env: ["NO_COLOR": "", "CLICOLOR_FORCE": "1"]).stdout.contains("\u{1B}[1m"))
         #expect(!(try CLI.run(["list", "--no-color"], in: repo.root, env: ["NO_COLOR": "", "CLICOLOR_FORCE": "1"]).stdout.contains("\u{1B}[")))
     }
+
+    /// Runs a command with a deadline: a hang is a failure, not a stuck suite.
+    func runBounded(_ arguments: [String], in repo: TestRepo, stdin: String? = nil) throws -> CLI.Result {
+        let started = Date()
+        let result = try CLI.run(arguments + ["--no-color"], in: repo.root, stdin: stdin)
+        #expect(Date().timeIntervalSince(started) < 10, "\(arguments) took too long")
+        return result
+    }
+
+    @Test func aFIFOOrADeviceWhereAFileBelongsIsRefusedNotWaitedOn() throws {
+        let repo = try initialised()
+        #expect(try CLI.run(["new", "--title", "fine"], in: repo.root).status == 0)
+        #expect(mkfifo(repo.path("incidents/2025-01-01-fifo.md"), 0o644) == 0)
+        try FileManager.default.createDirectory(atPath: repo.path("templates"), withIntermediateDirectories: true)
+        unlink(repo.path("templates/five-whys.md"))
+        #expect(mkfifo(repo.path("templates/five-whys.md"), 0o644) == 0)
+        #expect(symlink("/dev/zero", repo.path("incidents/2025-01-02-zero.md")) == 0)
+        try repo.write("answers.yml", "")
+        unlink(repo.path("answers.yml"))
+        #expect(mkfifo(repo.path("answers.yml"), 0o644) == 0)
+
+        let listed = try runBounded(["list"], in: repo)
+        #expect(listed.status == 0)
+        #expect(listed.stdout.contains("fine"))
+        #expect(listed.stderr.contains("FIFO") && listed.stderr.contains("character device"), "\(listed.stderr)")
+        let doctor = try runBounded(["doctor"], in: repo)
+        #expect(doctor.status == 1)
+        #expect(doctor.stdout.contains("five-whys.md") || doctor.stderr.contains("five-whys.md"))
+        let advance = try runBounded(["advance", "latest", "--answers", "answers.yml"], in: repo)
+        #expect(advance.status != 0)
+        #expect(advance.stderr.contains("not a regular file"), "\(advance.stderr)")
+    }
+
+    @Test func pathsOutsideTheRepoAreNeitherReadNorWritten() throws {
+        let repo = try initialised()
+        let elsewhere = try TestRepo()
+        #expect(try CLI.run(["init"], in: elsewhere.root).status == 0)
+        #expect(try CLI.run(["new", "--title", "victim"], in: elsewhere.root).status == 0)
+        let victim = try elsewhere.incidentFiles()[0]
+        let before = try elsewhere.read(victim)
+        let set = try runBounded(["set", elsewhere.path(victim), "title=owned"], in: repo)
+        #expect(set.status == 1, "\(set.stderr)")
+        #expect(set.stderr.contains("not in this repo"))
+        #expect(try elsewhere.read(victim) == before)
+        // A link inside incidents/ that leads outside is refused the same way.
+        #expect(symlink(elsewhere.path(victim), repo.path("incidents/2025-01-01-link.md")) == 0)
+        #expect(try runBounded(["set", "incidents/2025-01-01-link.md", "title=owned"], in: repo).status == 1)
+        #expect(try elsewhere.read(victim) == before)
+
+        try elsewhere.write("secret.md", "top secret\n")
+        let template = try runBounded(["templates", "show", "../../../../" + elsewhere.path("secret")], in: repo)
+        #expect(template.status == 64)
+        #expect(!template.stdout.contains("top secret"))
+        let issue = try runBounded(["issue", "latest", "--repo", "../..", "--dry-run"], in: repo)
+        #expect(issue.status == 64, "\(issue.stderr)")
+    }
+
+    @Test func showOfAMalformedFileNamesTheFile() throws {
+        let repo = try initialised()
+        try repo.write("incidents/2025-01-01-broken.md", "---\nid: inc-abc123\ntitle: [unclosed\n---\n")
+        let shown = try runBounded(["show", "inc-abc123"], in: repo)
+        #expect(shown.status == 1)
+        #expect(shown.stderr.contains("incidents/2025-01-01-broken.md"), "\(shown.stderr)")
+        let other = try runBounded(["show", "nothing-like-it"], in: repo)
+        #expect(other.stderr.contains("1 incident file could not be read"), "\(other.stderr)")
+    }
 }

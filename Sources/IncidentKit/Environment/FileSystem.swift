@@ -36,6 +36,8 @@ public enum FileSystemError: Error, Equatable, CustomStringConvertible {
     case exists(String)
     case locked(String)
     case io(String, String)
+    /// A FIFO, device or socket where a file was expected: reading it could wait for ever.
+    case notRegular(String, String)
 
     public var description: String {
         switch self {
@@ -44,6 +46,7 @@ public enum FileSystemError: Error, Equatable, CustomStringConvertible {
         case .exists(let path): return "\(path) already exists"
         case .locked(let path): return "\(path) is being written by another incident process"
         case .io(let path, let problem): return "\(path): \(problem)"
+        case .notRegular(let path, let kind): return "\(path) is \(kind), not a regular file; incident reads only regular files"
         }
     }
 }
@@ -52,21 +55,52 @@ public enum FileSystemError: Error, Equatable, CustomStringConvertible {
 public struct LocalFileSystem: FileSystem {
     public init() {}
 
+    /// The largest file `read` takes: incident files, templates, config and answers are text a
+    /// person wrote, and a larger one is a mistake (or `/dev/zero` behind a link).
+    public static let maxReadSize = 256 << 20
+
     public func read(_ path: String) throws -> Data {
+        // O_NONBLOCK so that opening a FIFO never waits for a writer; only regular files are read.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else {
+            if errno == ENOENT { throw FileSystemError.notFound(path) }
+            if errno == EISDIR { throw FileSystemError.isDirectory(path) }
+            throw FileSystemError.io(path, Self.errorText())
+        }
+        defer { close(descriptor) }
         var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw errno == ENOENT ? FileSystemError.notFound(path) : FileSystemError.io(path, Self.errorText())
+        guard fstat(descriptor, &info) == 0 else { throw FileSystemError.io(path, Self.errorText()) }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw FileSystemError.isDirectory(path)
+        case S_IFIFO: throw FileSystemError.notRegular(path, "a FIFO")
+        case S_IFCHR: throw FileSystemError.notRegular(path, "a character device")
+        case S_IFBLK: throw FileSystemError.notRegular(path, "a block device")
+        case S_IFSOCK: throw FileSystemError.notRegular(path, "a socket")
+        default: throw FileSystemError.notRegular(path, "an unusual file")
         }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw FileSystemError.isDirectory(path) }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw FileSystemError.io(path, "cannot be opened for reading")
+        guard info.st_size <= Self.maxReadSize else {
+            throw FileSystemError.io(path, "is \(info.st_size >> 20) MiB, more than the \(Self.maxReadSize >> 20) MiB read here")
         }
-        defer { try? handle.close() }
-        do {
-            return try handle.readToEnd() ?? Data()
-        } catch {
-            throw FileSystemError.io(path, "\(error.localizedDescription)")
+        var data = Data(count: Int(info.st_size))
+        var total = 0
+        var failure: String?
+        data.withUnsafeMutableBytes { buffer in
+            while total < buffer.count {
+                let got = systemRead(descriptor, buffer.baseAddress! + total, buffer.count - total)
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    failure = Self.errorText()
+                    return
+                }
+                if got == 0 { break }
+                total += got
+            }
         }
+        if let failure { throw FileSystemError.io(path, failure) }
+        // A file that shrank while being read is read as it now is.
+        if total < data.count { data.removeSubrange(total...) }
+        return data
     }
 
     public func writeAtomically(_ data: Data, to path: String) throws {
@@ -197,3 +231,9 @@ final class DescriptorLock: FileLock, @unchecked Sendable {
 
     deinit { release() }
 }
+
+#if canImport(Glibc)
+    private let systemRead = Glibc.read
+#else
+    private let systemRead = Darwin.read
+#endif

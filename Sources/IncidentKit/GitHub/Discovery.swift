@@ -45,8 +45,11 @@ public struct GitHubDiscovery: Sendable {
 
     static func checkRepo(_ text: String, source: String) throws -> String {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        // ASCII letters, digits, '-', '_' and '.', as GitHub allows; never "." or ".." (a path, not a name).
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.".utf8)
         guard parts.count == 2,
-            parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } })
+            parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && $0.utf8.allSatisfy(allowed.contains) }),
+            !parts[0].hasPrefix(".")
         else {
             throw IncidentError.usage("\(source) '\(text)' is not OWNER/NAME, such as acme/netra.")
         }

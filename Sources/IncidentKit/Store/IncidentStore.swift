@@ -79,12 +79,22 @@ public struct IncidentStore: Sendable {
         guard !ref.isEmpty else {
             throw IncidentError.usage("the incident ref is empty; give an id, a path or 'latest'.")
         }
-        let all = try loadAll()
+        var unreadable: [String] = []
+        let all = try loadAll { unreadable.append($0) }
         if let match = all.first(where: { $0.document.id == ref }) { return match }
 
         for candidate in [ref.hasPrefix("/") ? ref : env.workingDirectory + "/" + ref, root + "/" + ref]
         where candidate.hasSuffix(".md") && fileSystem.fileExists(candidate) && !fileSystem.isDirectory(candidate) {
-            return try load(path: standardize(candidate))
+            // A path names an incident only inside this repo's incidents/ folder, links resolved:
+            // `set /tmp/elsewhere/x.md title=…` must not rewrite a file outside the repo.
+            let resolved = Self.realPath(candidate) ?? standardize(candidate)
+            let inside = (Self.realPath(folder) ?? folder) + "/"
+            guard resolved.hasPrefix(inside), !resolved.dropFirst(inside.count).contains("/") else {
+                throw IncidentError.failure(
+                    "'\(ref)' is not in this repo's \(relative(folder))/ folder; incident works only on its own incident files."
+                )
+            }
+            return try load(path: folder + "/" + (resolved as NSString).lastPathComponent)
         }
         for name in [ref, ref + ".md"] where !ref.contains("/") {
             if fileSystem.fileExists(folder + "/" + name) && !fileSystem.isDirectory(folder + "/" + name) {
@@ -106,9 +116,28 @@ public struct IncidentStore: Sendable {
             throw IncidentError.failure(
                 "there are no incidents in \(relative(folder)) yet; start one with `incident new`.")
         }
+        // A file that could not be read may be the one meant: name it rather than say "no match".
+        for problem in unreadable {
+            let name = problem.split(separator: ":", maxSplits: 1).first.map(String.init) ?? problem
+            let text = (try? fileSystem.read(name.hasPrefix("/") ? name : root + "/" + name)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            if name.lowercased().contains(lowered) || text.contains("id: \(ref)") {
+                throw IncidentError.failure("'\(ref)' may be \(name), which cannot be read: \(problem)")
+            }
+        }
+        let note =
+            unreadable.isEmpty
+            ? "" : " \(unreadable.count) incident file\(unreadable.count == 1 ? "" : "s") could not be read (`incident doctor` lists them)."
         throw IncidentError.failure(
             "no incident matches '\(ref)'; give an id (inc-…), a path, part of a file name, or 'latest' (`incident list` shows them)."
+                + note
         )
+    }
+
+    /// The path with every link resolved, or nil when it does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     private func unique(_ matches: [LoadedIncident], ref: String) throws -> LoadedIncident? {

@@ -19,7 +19,14 @@ public struct TemplateLibrary: Sendable {
     public var folder: String { root + "/templates" }
 
     /// A template's text and where it came from; nil when neither the repo nor the defaults have it.
+    static let nameBytes = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.".utf8)
+
     public func source(named name: String) throws -> (text: String, origin: String)? {
+        // A template name is a file name in templates/, never a path: `../../x` reads nothing.
+        guard !name.isEmpty, name.utf8.allSatisfy({ Self.nameBytes.contains($0) }), !name.hasPrefix(".") else {
+            throw IncidentError.usage(
+                "'\(name)' is not a template name; names are letters, digits, '-', '_' and '.' (`incident templates list`).")
+        }
         let path = folder + "/" + name + ".md"
         if fileSystem.fileExists(path) {
             let data = try fileSystem.read(path)
