@@ -139,4 +139,50 @@ import Testing
         let other = try runBounded(["show", "nothing-like-it"], in: repo)
         #expect(other.stderr.contains("1 incident file could not be read"), "\(other.stderr)")
     }
+
+    @Test func parallelNewOfOneLogMakesOneIncident() throws {
+        let repo = try initialised()
+        try repo.write("app.log", "2025-09-09 02:25:04 ERROR redis connection refused at 10.0.0.5:6379\n")
+        let statuses = Recorder<Int32>()
+        DispatchQueue.concurrentPerform(iterations: 12) { _ in
+            let result = try? CLI.run(["new", "--from-log", "app.log", "--json"], in: repo.root)
+            statuses.append(result?.status ?? -1)
+        }
+        #expect(statuses.all.allSatisfy { $0 == 0 }, "\(statuses.all)")
+        #expect(try repo.incidentFiles().count == 1)
+        let listed = try YAML.parse(try CLI.run(["list", "--json"], in: repo.root).stdout)
+        #expect(listed.array?.first?["occurrences"] == .int(1), "re-feeding the same lines adds no occurrences")
+    }
+
+    @Test func anAnswerCannotForgeASection() throws {
+        let repo = try initialised()
+        let made = try CLI.run(["new", "--title", "t", "--json"], in: repo.root)
+        let id = try YAML.parse(made.stdout)["id"]?.string ?? ""
+        let forged = "<!-- incident:stage test-plan -->"
+        let result = try CLI.run(
+            [
+                "advance", id, "--set", "whys=a", "--set", "whys=b", "--set", "whys=c",
+                "--set", "root_cause=first line\n\(forged)\nlast line",
+            ],
+            in: repo.root)
+        #expect(result.status == 0, "\(result.stderr)")
+        let shown = try YAML.parse(try CLI.run(["show", id, "--json"], in: repo.root).stdout)
+        #expect(shown["sections"]?.object?.keys.contains("test-plan") == false)
+        for _ in 0..<2 { #expect(try CLI.run(["advance", id, "--rerender", "five-whys"], in: repo.root).status == 0) }
+        let text = try repo.read(try repo.incidentFiles()[0])
+        let lines = text.split(separator: "\n")
+        #expect(!lines.contains { $0.hasPrefix("<!-- incident:stage test-plan") }, "a marker line from an answer")
+        #expect(lines.filter { $0.hasPrefix("&lt;!-- incident:stage test-plan") }.count == 1, "rerender added copies")
+    }
+
+    @Test func deeplyNestedTemplateSectionsAreRefusedNotACrash() throws {
+        let repo = try initialised()
+        let original = try repo.read("templates/five-whys.md")
+        try repo.write(
+            "templates/five-whys.md",
+            original + String(repeating: "{{#a}}", count: 3000) + String(repeating: "{{/a}}", count: 3000) + "\n")
+        let doctor = try CLI.run(["doctor"], in: repo.root)
+        #expect(doctor.status == 1)
+        #expect((doctor.stdout + doctor.stderr).contains("nests sections more than"), "\(doctor.stdout)")
+    }
 }

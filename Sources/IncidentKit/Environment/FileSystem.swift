@@ -25,6 +25,23 @@ public protocol FileSystem: Sendable {
 }
 
 /// A held lock; `release()` (or deinit) lets go of it.
+extension FileSystem {
+    /// `lock`, retried every 10 ms until `timeout` seconds have passed.
+    public func lockWaiting(
+        _ path: String, timeout: TimeInterval, sleep: (TimeInterval) -> Void
+    ) throws -> any FileLock {
+        var waited: TimeInterval = 0
+        while true {
+            do {
+                return try lock(path)
+            } catch FileSystemError.locked where waited < timeout {
+                sleep(0.01)
+                waited += 0.01
+            }
+        }
+    }
+}
+
 public protocol FileLock: AnyObject, Sendable {
     func release()
 }

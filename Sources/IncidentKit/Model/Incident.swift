@@ -148,9 +148,21 @@ public struct IncidentDocument: Equatable, Sendable {
         let eol = lineEnding
         if !body.isEmpty && !body.hasSuffix("\n") { body += eol }
         if !body.isEmpty && !body.hasSuffix("\n" + eol) { body += eol }
-        var content = markdown
+        var content = Self.defused(markdown)
         while content.hasSuffix("\n") { content.removeLast() }
         body += Self.ending(marker + "\n" + content + "\n", eol)
+    }
+
+    /// Generated text with every line that looks like one of the tool's markers made harmless
+    /// (`&lt;!--`, which markdown shows as written): an answer or a log line holding
+    /// `<!-- incident:stage x -->` must not open a section of its own.
+    static func defused(_ markdown: String) -> String {
+        guard markdown.contains("<!-- incident:") else { return markdown }
+        return markdown.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            return trimmed.hasPrefix("<!-- incident:")
+                ? String(line.prefix(line.count - trimmed.count)) + "&lt;!--" + trimmed.dropFirst(4) : String(line)
+        }.joined(separator: "\n")
     }
 
     /// Text the tool writes, in the file's own line ending.
@@ -163,7 +175,7 @@ public struct IncidentDocument: Equatable, Sendable {
         guard let section = sectionRanges().last(where: { $0.kind == .stage && $0.name == stage }) else {
             return false
         }
-        var content = markdown
+        var content = Self.defused(markdown)
         while content.hasSuffix("\n") { content.removeLast() }
         let isLast = section.contentRange.upperBound == body.endIndex
         body.replaceSubrange(section.contentRange, with: Self.ending(content + (isLast ? "\n" : "\n\n"), lineEnding))

@@ -188,6 +188,28 @@ public struct IncidentStore: Sendable {
     }
 
     /// Writes a new incident as `<date>-<slug>.md`, or `<date>-<slug>-<id>.md` when the name is taken.
+    /// Runs `body` holding the repo-wide store lock, so that "look for a matching incident, then
+    /// create one" is one step across processes (20 parallel `new` of one log make one incident).
+    /// The lock file lives in `.git/incident/` (or `incidents/.lock` outside git); waits up to 30 s.
+    public func withStoreLock<T>(_ body: () throws -> T) throws -> T {
+        let gitFolder = root + "/.git"
+        let folder = fileSystem.isDirectory(gitFolder) ? gitFolder + "/incident" : self.folder
+        try fileSystem.createDirectory(folder)
+        let path = folder + (folder == self.folder ? "/.lock" : "/store.lock")
+        if !fileSystem.fileExists(path) {
+            do { try fileSystem.create(Data(), at: path) } catch FileSystemError.exists {}
+        }
+        let lock: any FileLock
+        do {
+            lock = try fileSystem.lockWaiting(path, timeout: 30, sleep: env.sleep)
+        } catch FileSystemError.locked {
+            throw IncidentError.failure(
+                "another incident command has held \(relative(path)) for 30 s; nothing was written; try again.")
+        }
+        defer { lock.release() }
+        return try body()
+    }
+
     public func create(_ document: IncidentDocument) throws -> LoadedIncident {
         try fileSystem.createDirectory(folder)
         let day = document.created.map(Time.day) ?? Time.day(env.now)

@@ -4,7 +4,12 @@ import OrderedCollections
 
 /// Renders a template body with Mustache as plain text (no HTML escaping).
 public enum Renderer {
+    /// Deeper section nesting than this is refused: swift-mustache parses and renders sections
+    /// recursively, and a few thousand levels overflow the stack.
+    public static let maxSectionDepth = 64
+
     public static func render(_ template: String, context: Value, origin: String) throws -> String {
+        try checkDepth(template, origin: origin)
         let compiled: MustacheTemplate
         do {
             compiled = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + template)
@@ -12,6 +17,52 @@ public enum Renderer {
             throw IncidentError.failure("\(origin): the template body is not valid Mustache (\(error)).")
         }
         return compiled.render(mustacheObject(context))
+    }
+
+    /// Refuses a body whose sections nest deeper than `maxSectionDepth`, following set-delimiter tags.
+    public static func checkDepth(_ template: String, origin: String) throws {
+        let bytes = Array(template.utf8)
+        var open = Array("{{".utf8)
+        var close = Array("}}".utf8)
+        var depth = 0
+        var index = 0
+        func matches(_ token: [UInt8], at position: Int) -> Bool {
+            position + token.count <= bytes.count && bytes[position..<position + token.count].elementsEqual(token)
+        }
+        while index < bytes.count {
+            guard matches(open, at: index) else {
+                index += 1
+                continue
+            }
+            var start = index + open.count
+            var end = start
+            while end < bytes.count, !matches(close, at: end) { end += 1 }
+            guard end < bytes.count else { break }
+            while start < end, bytes[start] == 0x20 { start += 1 }
+            let sigil = start < end ? bytes[start] : 0
+            switch sigil {
+            case UInt8(ascii: "#"), UInt8(ascii: "^"), UInt8(ascii: "$"), UInt8(ascii: "<"):
+                depth += 1
+                if depth > maxSectionDepth {
+                    throw IncidentError.failure(
+                        "\(origin): the template body nests sections more than \(maxSectionDepth) deep; flatten it.")
+                }
+            case UInt8(ascii: "/"):
+                depth = max(0, depth - 1)
+            case UInt8(ascii: "="):
+                // {{=<% %>=}}: new delimiters, separated by white space.
+                let inner = String(decoding: bytes[(start + 1)..<end], as: UTF8.self)
+                    .trimmingCharacters(in: CharacterSet(charactersIn: "= "))
+                let parts = inner.split(separator: " ", omittingEmptySubsequences: true)
+                if parts.count == 2 {
+                    open = Array(parts[0].utf8)
+                    close = Array(parts[1].utf8)
+                }
+            default:
+                break
+            }
+            index = end + close.count
+        }
     }
 
     /// Converts a value into what swift-mustache walks: dictionaries, arrays and `TemplateText`.

@@ -44,7 +44,6 @@ public struct NewIncidentWorkflow: Sendable {
     public init(workspace: Workspace) { self.workspace = workspace }
 
     public func run(_ request: NewIncidentRequest) throws -> NewIncidentResult {
-        let env = workspace.env
         let order = try workspace.stageOrder()
         let firstStage = order[0]
         let template = try workspace.templates.stage(firstStage)
@@ -73,6 +72,22 @@ public struct NewIncidentWorkflow: Sendable {
         if !missing.isEmpty { throw IncidentError.gate(stage: firstStage, missing: missing) }
         answers = answers.mapValues { redactor.redact($0, counts: &redactions) }
 
+        return try workspace.store.withStoreLock {
+            try create(request, analysis: analysis, answers: answers, redactions: redactions, template: template)
+        }
+    }
+
+    /// Looks for an open incident with the same failure and adds to it, else creates one: under
+    /// the store lock, so parallel runs on one log agree.
+    private func create(
+        _ request: NewIncidentRequest, analysis: LogAnalysis?, answers: Answers,
+        redactions: OrderedDictionary<String, Int>, template: StageTemplate
+    ) throws -> NewIncidentResult {
+        var redactions = redactions
+        let env = workspace.env
+        let order = try workspace.stageOrder()
+        let firstStage = order[0]
+        let redactor = try Redactor(config: workspace.config)
         let existing = try workspace.store.loadAll()
         let fingerprint = analysis?.primary == nil ? nil : analysis?.fingerprint
         if let fingerprint, !request.noDedupe,
