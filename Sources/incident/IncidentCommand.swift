@@ -61,7 +61,7 @@ struct GlobalOptions: ParsableArguments {
     var cacert: String?
 }
 
-/// Maps SIGINT to exit 2 with nothing written: every write happens after the last prompt.
+/// Maps SIGINT to exit 2; the message says whether anything was written (see `Interrupts`).
 enum Cancellation {
     static func install() {
         // A parent may hand us SIGINT blocked (signal masks survive exec); Ctrl-C must still work.
@@ -69,10 +69,7 @@ enum Cancellation {
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
-        signal(SIGINT) { _ in
-            let message = "\ncancelled; nothing was written.\n"
-            message.withCString { pointer in _ = write(2, pointer, strlen(pointer)) }
-            _exit(2)
-        }
+        Interrupts.prepare()
+        signal(SIGINT) { _ in Interrupts.interrupt() }
     }
 }

@@ -22,6 +22,8 @@ public protocol FileSystem: Sendable {
     func lock(_ path: String) throws -> any FileLock
     /// Opens a file for streaming reads; the caller owns the descriptor.
     func openForReading(_ path: String) throws -> Int32
+    /// Temp files an interrupted write left behind in `folder` (absolute paths).
+    func staleTemporaryFiles(in folder: String) -> [String]
 }
 
 /// A held lock; `release()` (or deinit) lets go of it.
@@ -122,7 +124,7 @@ public struct LocalFileSystem: FileSystem {
 
     public func writeAtomically(_ data: Data, to path: String) throws {
         let temp = try writeTemp(data, beside: path)
-        guard rename(temp, path) == 0 else {
+        guard Interrupts.commit({ rename(temp, path) }) == 0 else {
             let problem = Self.errorText()
             unlink(temp)
             throw FileSystemError.io(path, problem)
@@ -134,7 +136,7 @@ public struct LocalFileSystem: FileSystem {
         let temp = try writeTemp(data, beside: path)
         defer { unlink(temp) }
         // link() fails when the name is taken, so two processes can never both claim a file name.
-        guard link(temp, path) == 0 else {
+        guard Interrupts.commit({ link(temp, path) }) == 0 else {
             throw errno == EEXIST ? FileSystemError.exists(path) : FileSystemError.io(path, Self.errorText())
         }
         syncDirectory(of: path)
@@ -143,6 +145,7 @@ public struct LocalFileSystem: FileSystem {
     private func writeTemp(_ data: Data, beside path: String) throws -> String {
         let folder = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
+        removeStaleTemporaryFiles(in: folder)
         let temp = folder + "/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         var mode: mode_t = 0o644
         var info = stat()
@@ -228,6 +231,27 @@ public struct LocalFileSystem: FileSystem {
     }
 
     static func errorText() -> String { String(cString: strerror(errno)) }
+
+    /// Temp files (`.NAME.PID.RAND.tmp`) that a killed write left: their process is gone and they
+    /// are more than a minute old.
+    public func staleTemporaryFiles(in folder: String) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        let now = time(nil)
+        return names.filter { name in
+            guard name.hasPrefix("."), name.hasSuffix(".tmp") else { return false }
+            let parts = name.dropLast(4).split(separator: ".")
+            guard parts.count >= 3, let pid = pid_t(parts[parts.count - 2]), UInt32(parts[parts.count - 1]) != nil
+            else { return false }
+            if kill(pid, 0) == 0 || errno != ESRCH { return false }
+            var info = stat()
+            return lstat(folder + "/" + name, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+                && now - info.st_mtim.tv_sec > 60
+        }.sorted().map { folder + "/" + $0 }
+    }
+
+    private func removeStaleTemporaryFiles(in folder: String) {
+        for path in staleTemporaryFiles(in: folder) { unlink(path) }
+    }
 }
 
 final class DescriptorLock: FileLock, @unchecked Sendable {

@@ -142,6 +142,14 @@ public struct DoctorWorkflow: Sendable {
                 }
             }
         }
+        for folder in [workspace.store.folder, workspace.templates.folder] {
+            for path in workspace.env.fileSystem.staleTemporaryFiles(in: folder) {
+                problems.append(
+                    Problem(
+                        file: workspace.store.relative(path),
+                        message: "a temp file left by an interrupted write; the next write removes it, or delete it."))
+            }
+        }
         return (checked, problems)
     }
 }
