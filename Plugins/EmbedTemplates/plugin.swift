@@ -1,8 +1,8 @@
 import Foundation
 import PackagePlugin
 
-/// Compiles the package's top-level `templates/*.md` into Swift source, so an installed binary
-/// carries its default templates and needs no resource folder.
+/// Compiles the package's top-level `templates/*.md` and `signatures.yml` into Swift source, so an
+/// installed binary carries its default templates and failure signatures and needs no resource folder.
 @main
 struct EmbedTemplates: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
@@ -10,7 +10,8 @@ struct EmbedTemplates: BuildToolPlugin {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
             .filter { $0.hasSuffix(".md") }
             .sorted()
-        let inputs = names.map { folder.appending(path: $0) }
+        let signatures = context.package.directoryURL.appending(path: "signatures.yml")
+        let inputs = names.map { folder.appending(path: $0) } + [signatures]
         let output = context.pluginWorkDirectoryURL.appending(path: "DefaultTemplates.generated.swift")
         return [
             .buildCommand(

@@ -24,7 +24,7 @@ struct Incident: ParsableCommand {
             InitCommand.self, NewCommand.self, AdvanceCommand.self, ShowCommand.self, ListCommand.self,
             SetCommand.self, TemplatesCommand.self, IssueCommand.self, SyncCommand.self, AnalyzeCommand.self,
             CloseCommand.self,
-            ReopenCommand.self, DoctorCommand.self, StatsCommand.self,
+            ReopenCommand.self, DoctorCommand.self, StatsCommand.self, SignaturesCommand.self,
         ]
     )
 

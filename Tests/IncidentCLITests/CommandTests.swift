@@ -209,7 +209,7 @@ func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:
             try CLI.run(["analyze", "app.log", "--json", "--events-out", "rows.tsv"], in: repo.root).stdout)
         let keys = [
             "input", "title", "severity", "environment", "services", "source_locations", "warnings", "fingerprint",
-            "primary", "events", "redactions",
+            "primary", "runners_up", "events", "redactions",
         ]
         #expect(Array(json.object!.keys) == keys)
         #expect(json["input"]?["lines"] == 7 && json["input"]?["format"] == "plain")

@@ -80,12 +80,16 @@ import Testing
             .deletingLastPathComponent().appendingPathComponent("examples/redis-staging.log")
         let analysis = LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(try Data(contentsOf: url))
         let primary = try #require(analysis.primary)
+        // The cause, not the loudest symptom (issue 7): the Redis connection failures come first and
+        // the critical readiness failure names redis; the incident is as severe as that symptom.
         #expect(primary.severity == .critical)
-        #expect(primary.template.contains("GCP WebSocket readiness validation failed"))
+        #expect(primary.template.contains("Redis connection failed"))
+        #expect(primary.category == "connectivity")
+        #expect(primary.hint?.isEmpty == false)
         #expect(primary.count == 7)
         #expect(analysis.intervalSeconds == 60)
         #expect(analysis.services == ["redis"])
-        #expect(analysis.sourceLocations.first == "netra_backend.app.smd._validate_gcp_websocket_readiness")
+        #expect(analysis.sourceLocations.first == "netra_backend.app.redis_manager.connect")
         #expect(analysis.environment == "staging")
         #expect(analysis.title == "Redis connection failure in GCP staging")
         #expect(

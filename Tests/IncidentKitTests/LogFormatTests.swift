@@ -21,7 +21,8 @@ func analyze(_ text: String) -> LogAnalysis {
                 "disk at <*>", nil
             ),
             (
-                "syslog", "Sep  9 02:25:11 web-1 nginx[1234]: upstream timed out (110: Connection timed out)", .low,
+                // No level word, but SPEC's signature floor: an upstream timeout is high.
+                "syslog", "Sep  9 02:25:11 web-1 nginx[1234]: upstream timed out (110: Connection timed out)", .high,
                 "2025-09-09T02:25:11Z", "upstream timed out (<*>: Connection timed out)", "nginx[1234]"
             ),
             (
@@ -50,7 +51,8 @@ func analyze(_ text: String) -> LogAnalysis {
                 "2005-12-04T04:47:44Z", "mod_jk child workerEnv in error state <*>", nil
             ),
             (
-                "nginx access", "10.0.0.1 - - [09/Sep/2025:02:25:11 +0000] \"GET /api HTTP/1.1\" 502 157", .low,
+                // A 502 answered to a client is an upstream 5xx: SPEC's floor is high.
+                "nginx access", "10.0.0.1 - - [09/Sep/2025:02:25:11 +0000] \"GET /api HTTP/1.1\" 502 157", .high,
                 "2025-09-09T02:25:11Z", "<*> - - <*> \"GET /api <*>\" <*> <*>", nil
             ),
             (

@@ -6,15 +6,19 @@ public struct LogAnalyzer: Sendable {
     let redactor: Redactor
     let now: Date
     let recordLineEvents: Bool
+    let signatures: SignatureCatalog
 
-    public init(redactor: Redactor, now: Date, recordLineEvents: Bool = true) {
+    public init(
+        redactor: Redactor, now: Date, recordLineEvents: Bool = true, signatures: SignatureCatalog = .builtIn
+    ) {
         self.redactor = redactor
         self.now = now
         self.recordLineEvents = recordLineEvents
+        self.signatures = signatures
     }
 
     public func analyze(_ data: Data) -> LogAnalysis {
-        let engine = AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents)
+        let engine = AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures)
         data.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
             var start = 0
@@ -50,7 +54,7 @@ public struct LogAnalyzer: Sendable {
             try LineReader(descriptor: first, limit: split), try LineReader(descriptor: second),
         ]
         nonisolated(unsafe) let engines = halves.map { _ in
-            AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents)
+            AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures)
         }
         nonisolated(unsafe) let progress = progress
         let errors = ErrorBox()
@@ -77,7 +81,7 @@ public struct LogAnalyzer: Sendable {
     /// Streams a file descriptor (plain or gzip); `progress` gets the bytes read so far.
     public func analyze(descriptor: Int32, progress: ((Int) -> Void)? = nil) throws -> LogAnalysis {
         let reader = try LineReader(descriptor: descriptor)
-        let engine = AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents)
+        let engine = AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures)
         var next = 64 << 20
         try reader.forEachLine { line in
             engine.consume(line)
@@ -123,6 +127,8 @@ final class AnalysisEngine {
         var times: [Int64] = []
         var seen = 0
         var lastLine = 0
+        /// The line of the first occurrence (the first failure usually causes the rest).
+        var firstLine = 0
         var example = ""
         var source: String?
         var frame: String?
@@ -140,8 +146,11 @@ final class AnalysisEngine {
     /// A deterministic generator for reservoir sampling: same input, same sample, no syscalls.
     var sampler: UInt64 = 0x9E37_79B9_7F4A_7C15
 
-    init(redactor: Redactor, now: Date, recordLineEvents: Bool) {
+    let signatures: SignatureCatalog
+
+    init(redactor: Redactor, now: Date, recordLineEvents: Bool, signatures: SignatureCatalog = .builtIn) {
         self.redactor = redactor
+        self.signatures = signatures
         year = Int(Time.format(now).prefix(4)) ?? 2025
         self.recordLineEvents = recordLineEvents
     }
@@ -265,9 +274,8 @@ final class AnalysisEngine {
         if cluster == stats.count { stats.append(ClusterStats()) }
         let text = String(decoding: UnsafeBufferPointer(rebasing: message[start...]), as: UTF8.self)
         var severity = header.level ?? .low
-        let lowered = text.lowercased()
-        if Self.criticalWords.contains(where: { lowered.contains($0) }) { severity = .critical }
-        if text.hasPrefix("panic:") || text.hasPrefix("Fatal error:") { severity = .critical }
+        // Severity here is the level's (SPEC "Severity"); signature floors are applied per event in
+        // `finish`. A stack trace's head line without a level is an error.
         if header.level == nil, StackTrace.exceptionLine(text) || text.hasPrefix("Traceback") {
             severity = max(severity, .high)
         }
@@ -291,6 +299,7 @@ final class AnalysisEngine {
         current = shape
         inTrace = shapes[shape].opensTrace
         record(cluster)
+        if stats[cluster].count == 0 { stats[cluster].firstLine = lines }
         stats[cluster].count += 1
         stats[cluster].severity = max(stats[cluster].severity, shapes[shape].severity)
         stats[cluster].lastLine = lines
@@ -328,6 +337,7 @@ final class AnalysisEngine {
         }
         for (index, theirs) in other.stats.enumerated() where index < map.count && theirs.count > 0 {
             var mine = stats[map[index]]
+            if mine.count == 0 { mine.firstLine = theirs.firstLine + lines }
             mine.count += theirs.count
             mine.severity = max(mine.severity, theirs.severity)
             mine.first = [mine.first, theirs.first].compactMap { $0 }.min()
@@ -353,10 +363,6 @@ final class AnalysisEngine {
         lines += other.lines
         if recordLineEvents { lineClusters += other.lineClusters.map { $0 >= 0 ? Int32(map[Int($0)]) : $0 } }
     }
-
-    static let criticalWords = [
-        "is broken", "oomkilled", "quorum lost", "out of memory", "kernel panic", "fatal error",
-    ]
 
     func finish(bytes: Int) -> LogAnalysis {
         var analysis = LogAnalysis()
@@ -394,6 +400,7 @@ final class AnalysisEngine {
                 event.lastSeen = [event.lastSeen, stat.last.map { Date(timeIntervalSince1970: TimeInterval($0)) }]
                     .compactMap { $0 }.max()
                 event.lastLine = max(event.lastLine, stat.lastLine)
+                event.firstLine = min(event.firstLine, stat.firstLine)
                 events[id] = event
             } else {
                 events[id] = LogAnalysis.Event(
@@ -401,15 +408,10 @@ final class AnalysisEngine {
                     severity: stat.severity,
                     firstSeen: stat.first.map { Date(timeIntervalSince1970: TimeInterval($0)) },
                     lastSeen: stat.last.map { Date(timeIntervalSince1970: TimeInterval($0)) }, lastLine: stat.lastLine,
-                    times: times, source: source)
+                    firstLine: stat.firstLine, times: times, source: source)
             }
         }
-        analysis.events = events.values.sorted { a, b in
-            if a.severity != b.severity { return a.severity > b.severity }
-            if a.count != b.count { return a.count > b.count }
-            if a.lastLine != b.lastLine { return a.lastLine > b.lastLine }
-            return a.id < b.id
-        }
+        analysis.events = Ranking.rank(Array(events.values), signatures: signatures)
         if recordLineEvents { analysis.lineEvents = lineClusters.map { $0 >= 0 ? ids[Int($0)] : (ids.first ?? "") } }
         Facts.fill(&analysis, shapes: shapes, clusterIDs: ids, extraServices: services)
         return analysis

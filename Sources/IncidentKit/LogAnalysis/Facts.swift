@@ -53,6 +53,12 @@ enum Facts {
             let pb = clusterIDs[b.element.cluster] == primaryID
             return pa != pb ? pa : a.offset < b.offset
         }.map(\.element)
+        // Services the ranked events name (signatures, ports, URL schemes, client libraries): the
+        // primary's first, then those of other severe or recognised events.
+        for event in analysis.events.prefix(1) { event.services.forEach(addService) }
+        for event in analysis.events.dropFirst().prefix(200) where event.severity >= .high || event.signature != nil {
+            event.services.forEach(addService)
+        }
         for shape in ordered {
             // Environment words may sit anywhere in the line (a revision or host name); services and
             // warnings are read from the message, not from the logger's name.
@@ -130,11 +136,36 @@ enum Facts {
         return nil
     }
 
+    static let categoryPhrases = [
+        "connectivity": "connection failure", "timeout": "timeouts", "dns": "DNS resolution failure",
+        "tls": "TLS failure", "oom": "out of memory", "crash-loop": "crash loop", "auth": "authentication failure",
+        "permission": "permission failure", "disk": "disk failure", "quorum": "quorum loss",
+        "resource-exhaustion": "resource exhaustion", "probe": "failing health probes", "upstream": "upstream errors",
+        "dependency-down": "unavailable", "rate-limit": "rate limiting", "config": "configuration error",
+        "scheduling": "scheduling failure", "image": "image pull failure", "deadlock": "deadlocks",
+        "crash": "crash", "data": "data error",
+    ]
+
+    static func displayName(_ service: String) -> String {
+        let names = [
+            "redis": "Redis", "postgres": "Postgres", "mysql": "MySQL", "mongodb": "MongoDB", "kafka": "Kafka",
+            "rabbitmq": "RabbitMQ", "elasticsearch": "Elasticsearch", "s3": "S3", "dynamodb": "DynamoDB",
+            "etcd": "etcd", "dns": "DNS", "mssql": "SQL Server", "nginx": "nginx",
+        ]
+        return names[service] ?? service.prefix(1).uppercased() + service.dropFirst()
+    }
+
     static func title(_ analysis: LogAnalysis, shapes: [AnalysisEngine.Shape]) -> String {
         guard let primary = analysis.primary else { return "Log excerpt with no events" }
         let lowered = shapes.map { $0.message.lowercased() }.joined(separator: "\n")
         var title: String
-        if let service = analysis.services.first {
+        if let category = primary.category, let phrase = categoryPhrases[category] {
+            if let service = primary.services.first ?? analysis.services.first {
+                title = displayName(service) + " " + phrase
+            } else {
+                title = phrase.prefix(1).uppercased() + phrase.dropFirst()
+            }
+        } else if let service = analysis.services.first {
             let names = [
                 "redis": "Redis", "postgres": "Postgres", "mysql": "MySQL", "mongodb": "MongoDB", "kafka": "Kafka",
                 "rabbitmq": "RabbitMQ", "elasticsearch": "Elasticsearch", "s3": "S3", "dynamodb": "DynamoDB",

@@ -12,9 +12,19 @@ public struct LogAnalysis: Sendable {
         public var firstSeen: Date?
         public var lastSeen: Date?
         public var lastLine: Int
+        /// The input line of its first occurrence.
+        public var firstLine: Int
         /// Occurrence times (all of them up to a bound, then a sample).
         public var times: [Date]
         var source: String?
+        /// The failure signature it matched (SPEC "Failure signatures"), if any.
+        public var signature: String?
+        public var category: String?
+        public var hint: String?
+        /// Services this event names: its signature's, then ports, URL schemes and client libraries.
+        public var services: [String] = []
+        /// Why it ranks where it does (for `analyze --json`'s runners-up).
+        public var why: String = ""
     }
 
     public var lines = 0
@@ -52,6 +62,8 @@ public struct LogAnalysis: Sendable {
                     "example": .string(event.example), "severity": .string(event.severity.rawValue),
                     "count": .int(event.count), "first_seen": time(event.firstSeen),
                     "last_seen": time(event.lastSeen), "interval_seconds": intervalSeconds.map(Value.int) ?? .null,
+                    "signature": .optional(event.signature), "category": .optional(event.category),
+                    "hint": .optional(event.hint), "why": .string(event.why),
                 ]
             } ?? .null
         return [
@@ -66,12 +78,21 @@ public struct LogAnalysis: Sendable {
             "warnings": .strings(warnings),
             "fingerprint": .optional(fingerprint),
             "primary": primaryValue,
+            "runners_up": .array(
+                events.dropFirst().prefix(3).map { event in
+                    [
+                        "event_id": .string(event.id), "template": .string(event.template),
+                        "severity": .string(event.severity.rawValue), "count": .int(event.count),
+                        "signature": .optional(event.signature), "why": .string(event.why),
+                    ]
+                }),
             "events": .array(
                 events.map { event in
                     [
                         "event_id": .string(event.id), "template": .string(event.template), "count": .int(event.count),
                         "severity": .string(event.severity.rawValue), "first_seen": time(event.firstSeen),
-                        "last_seen": time(event.lastSeen),
+                        "last_seen": time(event.lastSeen), "category": .optional(event.category),
+                        "hint": .optional(event.hint),
                     ]
                 }),
             "redactions": .object(redactions.mapValues(Value.int)),

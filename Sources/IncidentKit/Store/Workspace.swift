@@ -80,7 +80,8 @@ public struct Workspace: Sendable {
             }
         }
         let analyzer = LogAnalyzer(
-            redactor: try Redactor(config: config), now: env.now, recordLineEvents: recordLineEvents)
+            redactor: try Redactor(config: config), now: env.now, recordLineEvents: recordLineEvents,
+            signatures: try SignatureCatalog.load(root: root, fileSystem: env.fileSystem))
         let progress = env.progress
         let report: (Int) -> Void = { bytes in
             progress?("analysing \(source == "-" ? "standard input" : source): \(bytes >> 20) MiB read…")

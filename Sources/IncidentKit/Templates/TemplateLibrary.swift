@@ -18,9 +18,9 @@ public struct TemplateLibrary: Sendable {
 
     public var folder: String { root + "/templates" }
 
-    /// A template's text and where it came from; nil when neither the repo nor the defaults have it.
     static let nameBytes = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.".utf8)
 
+    /// A template's text and where it came from; nil when neither the repo nor the defaults have it.
     public func source(named name: String) throws -> (text: String, origin: String)? {
         // A template name is a file name in templates/, never a path: `../../x` reads nothing.
         guard !name.isEmpty, name.utf8.allSatisfy({ Self.nameBytes.contains($0) }), !name.hasPrefix(".") else {

@@ -1,0 +1,72 @@
+/// Which event is the primary error (SPEC "The primary error is the cause, not the loudest
+/// symptom"): signatures raise severities to their floors, then among the most severe events one
+/// that names a dependency wins, then the one seen first, then the most frequent.
+enum Ranking {
+    /// How many events are matched against the signatures: every event at medium or above, and
+    /// the most frequent others up to this bound (regexes cost; a log can hold thousands of events).
+    static let matchBudget = 400
+
+    static func rank(_ events: [LogAnalysis.Event], signatures: SignatureCatalog) -> [LogAnalysis.Event] {
+        var events = events
+        let byWeight = events.indices.sorted { a, b in
+            (events[a].severity, events[a].count, events[b].id) > (events[b].severity, events[b].count, events[a].id)
+        }
+        for (rank, index) in byWeight.enumerated() where rank < matchBudget || events[index].severity >= .medium {
+            var event = events[index]
+            if let found = signatures.match(event.example) ?? signatures.match(event.template) {
+                event.signature = found.signature.id
+                event.category = found.signature.category
+                event.hint = found.hint
+                if let floor = found.signature.severity { event.severity = max(event.severity, floor) }
+                if let service = found.service { event.services.append(service) }
+            }
+            for service in signatures.services(in: event.example + " " + (event.source ?? ""))
+            where !event.services.contains(service) {
+                event.services.append(service)
+            }
+            events[index] = event
+        }
+        func namesDependency(_ event: LogAnalysis.Event) -> Bool { event.signature != nil && !event.services.isEmpty }
+        events.sort { a, b in
+            if a.severity != b.severity { return a.severity > b.severity }
+            if namesDependency(a) != namesDependency(b) { return namesDependency(a) }
+            if a.firstLine != b.firstLine { return a.firstLine < b.firstLine }
+            if a.count != b.count { return a.count > b.count }
+            return a.id < b.id
+        }
+        promoteCause(&events, namesDependency: namesDependency)
+        for index in events.indices where events[index].why.isEmpty {
+            var reasons = ["\(events[index].severity.rawValue)"]
+            if let signature = events[index].signature { reasons.append("signature \(signature)") }
+            if namesDependency(events[index]) { reasons.append("names \(events[index].services.joined(separator: ", "))") }
+            reasons.append("first at line \(events[index].firstLine)")
+            reasons.append("\(events[index].count)×")
+            events[index].why = reasons.joined(separator: "; ")
+        }
+        return events
+    }
+
+    /// The loudest event is often a symptom that names what failed ("readiness failed; failed
+    /// services: [redis]") while the cause is logged one level lower, earlier ("Redis connection
+    /// failed: … timed out"). When the top event names no dependency through a signature, an
+    /// earlier event that does, and whose service the top event mentions, is the primary: it takes
+    /// the top event's severity (the incident is as bad as its worst symptom).
+    static func promoteCause(_ events: inout [LogAnalysis.Event], namesDependency: (LogAnalysis.Event) -> Bool) {
+        guard let top = events.first, !namesDependency(top), top.severity >= .high else { return }
+        let mentioned = Set(
+            (top.example + " " + top.template).lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber })
+                .map(String.init))
+        let cause = events.indices.dropFirst().filter { index in
+            let event = events[index]
+            return namesDependency(event) && event.severity >= .high && event.firstLine <= top.firstLine
+                && event.services.contains(where: mentioned.contains)
+        }.min { events[$0].firstLine < events[$1].firstLine }
+        guard let index = cause else { return }
+        var promoted = events.remove(at: index)
+        promoted.why =
+            "\(promoted.severity.rawValue), raised to \(top.severity.rawValue): the cause of '\(String(top.template.prefix(60)))'"
+            + " (names \(promoted.services.joined(separator: ", ")), seen first at line \(promoted.firstLine)); signature \(promoted.signature ?? "")"
+        promoted.severity = top.severity
+        events.insert(promoted, at: 0)
+    }
+}

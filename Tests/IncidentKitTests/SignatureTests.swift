@@ -1,0 +1,115 @@
+import Foundation
+import IncidentTestSupport
+import Testing
+
+@testable import IncidentKit
+
+/// The failure-signature catalog (SPEC "Failure signatures") and how analysis uses it.
+@Suite struct SignatureTests {
+    @Test func everyBuiltInSignatureMatchesItsExamplesFirstAndNoneOfItsCounterexamples() {
+        let catalog = SignatureCatalog.builtIn
+        #expect(catalog.signatures.count >= 60)
+        for signature in catalog.signatures {
+            #expect(!signature.examples.isEmpty, "\(signature.id) has no test line")
+            #expect(!signature.hint.isEmpty, "\(signature.id) has no hint")
+            for example in signature.examples {
+                // The first match in catalog order must be this signature: no other shadows it.
+                #expect(catalog.match(example)?.signature.id == signature.id, "\(signature.id): \(example)")
+            }
+            for counter in signature.counterexamples {
+                #expect(signature.match(counter) == nil, "\(signature.id) matched its counterexample: \(counter)")
+            }
+        }
+    }
+
+    @Test func theCatalogSpansTheStacksItShould() {
+        let categories = Set(SignatureCatalog.builtIn.signatures.map(\.category))
+        for category in ["connectivity", "dns", "tls", "timeout", "oom", "crash-loop", "auth", "disk", "quorum"] {
+            #expect(categories.contains(category), "no \(category) signature")
+        }
+    }
+
+    @Test func aRepoFileAddsSignaturesFirstAndReplacesByID() throws {
+        let repo = try TestRepo()
+        try repo.write(
+            "signatures.yml",
+            """
+            services:
+              ports: {"7777": ledger}
+            signatures:
+              - id: ledger-down
+                match: '(?i)ledger service unavailable'
+                category: dependency-down
+                service: ledger
+                severity: critical
+                hint: "the ledger is down: page the payments team"
+                examples: ["ERROR ledger service unavailable"]
+              - id: \(SignatureCatalog.builtIn.signatures[0].id)
+                match: 'never matches anything 12345'
+                category: other
+                hint: replaced
+            """)
+        let catalog = try SignatureCatalog.load(root: repo.root, fileSystem: LocalFileSystem())
+        #expect(catalog.signatures.first?.id == "ledger-down")
+        #expect(catalog.signatures.count == SignatureCatalog.builtIn.signatures.count + 1)
+        #expect(catalog.signatures.first { $0.id == SignatureCatalog.builtIn.signatures[0].id }?.hint == "replaced")
+        #expect(catalog.services(in: "dial tcp 10.0.0.9:7777: i/o timeout") == ["ledger"])
+
+        let analysis = LogAnalyzer(redactor: try Redactor(), now: Date(), signatures: catalog).analyze(
+            Data("2025-09-09 02:25:04 INFO ledger service unavailable for tx 42\n".utf8))
+        #expect(analysis.primary?.signature == "ledger-down")
+        #expect(analysis.severity == .critical, "a signature's floor raises an INFO line")
+        #expect(analysis.services == ["ledger"])
+    }
+
+    @Test func aBrokenRepoFileIsOneSentence() throws {
+        let repo = try TestRepo()
+        try repo.write("signatures.yml", "signatures:\n  - id: x\n    match: '(unclosed'\n")
+        #expect {
+            try SignatureCatalog.load(root: repo.root, fileSystem: LocalFileSystem())
+        } throws: { error in
+            "\(error)".contains("signature 'x'") && "\(error)".contains("not a valid regex")
+        }
+    }
+
+    @Test func servicesComeFromSchemesPortsAndClientLibrariesNotFromClocks() {
+        let catalog = SignatureCatalog.builtIn
+        #expect(catalog.services(in: "could not connect to postgres://svc@db.internal/app") == ["postgres"])
+        #expect(catalog.services(in: "dial tcp 10.0.0.5:6379: connect: connection refused") == ["redis"])
+        #expect(catalog.services(in: "connecting to [::1]:5432 failed") == ["postgres"])
+        #expect(catalog.services(in: "at io.lettuce.core.RedisClient.connect(RedisClient.java:216)") == ["redis"])
+        #expect(catalog.services(in: "psycopg2.OperationalError: server closed the connection") == ["postgres"])
+        // 02:25:53 is a time, 1.5432 a number, 16379 another port: none of them is a service.
+        #expect(catalog.services(in: "retry at 02:25:53 after 1.5432 s on port 16379").isEmpty)
+    }
+
+    @Test func theCauseOutranksTheLouderSymptomItNames() throws {
+        let log = """
+            2025-09-09 02:25:01 INFO app starting
+            2025-09-09 02:25:09 ERROR db pool: dial tcp 10.0.0.7:5432: connect: connection refused
+            2025-09-09 02:25:11 CRITICAL startup failed: dependency postgres is not ready
+            2025-09-09 02:26:09 ERROR db pool: dial tcp 10.0.0.7:5432: connect: connection refused
+            2025-09-09 02:26:11 CRITICAL startup failed: dependency postgres is not ready
+
+            """
+        let analysis = LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(Data(log.utf8))
+        let primary = try #require(analysis.primary)
+        #expect(primary.template.contains("connection refused"), "\(primary.template)")
+        #expect(primary.severity == .critical)
+        #expect(primary.category == "connectivity")
+        #expect(analysis.services.first == "postgres")
+        #expect(primary.why.contains("the cause of"))
+        // Without a named dependency, the loudest event stays primary.
+        let other = LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(
+            Data("2025-09-09 02:25:09 ERROR cache warmup slow\n2025-09-09 02:25:11 CRITICAL disk array degraded\n".utf8))
+        #expect(other.primary?.template.contains("disk array degraded") == true)
+    }
+
+    @Test func amongEquallySevereEventsTheFirstSeenWinsOverTheMostFrequent() throws {
+        var log = "2025-09-09 02:25:01 ERROR job 7 failed: upstream returned garbage\n"
+        for index in 0..<20 { log += "2025-09-09 02:25:\(10 + index) ERROR request \(index) rejected by the filter\n" }
+        let analysis = LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(Data(log.utf8))
+        #expect(analysis.primary?.template.contains("failed: upstream returned garbage") == true)
+        #expect(analysis.primary?.firstLine == 1)
+    }
+}
