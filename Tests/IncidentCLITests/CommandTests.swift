@@ -51,7 +51,7 @@ func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:
         let keys = [
             "id", "path", "title", "severity", "stage", "status", "fingerprint", "services", "occurrences",
             "first_seen",
-            "last_seen", "recurrence_of", "deduplicated", "redactions",
+            "last_seen", "recurrence_of", "deduplicated", "new_occurrences", "redactions",
         ]
         #expect(Array(json.object!.keys) == keys)
         #expect(json["severity"] == "critical" && json["stage"] == "five-whys" && json["deduplicated"] == false)

@@ -152,6 +152,9 @@ import Testing
         #expect(try repo.incidentFiles().count == 1)
         let listed = try YAML.parse(try CLI.run(["list", "--json"], in: repo.root).stdout)
         #expect(listed.array?.first?["occurrences"] == .int(1), "re-feeding the same lines adds no occurrences")
+        #expect(!(try repo.read(try repo.incidentFiles()[0])).contains("Seen again"), "nor an empty note")
+        let again = try CLI.run(["new", "--from-log", "app.log"], in: repo.root)
+        #expect(again.stdout.contains("No new occurrences"), "\(again.stdout)")
     }
 
     @Test func anAnswerCannotForgeASection() throws {

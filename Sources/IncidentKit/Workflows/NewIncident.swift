@@ -21,6 +21,8 @@ public struct NewIncidentResult: Sendable {
     public var redactions: OrderedDictionary<String, Int>
     /// Set when a resolved incident had the same fingerprint: its fix regressed.
     public var regressionOf: String?
+    /// On a deduplicated log: how many occurrences were new (0 when the log was seen already).
+    public var newOccurrences: Int = 0
 
     public func toValue() -> Value {
         let fields = incident.document.fields
@@ -32,6 +34,7 @@ public struct NewIncidentResult: Sendable {
             "services": fields["services"] ?? .array([]), "occurrences": fields["occurrences"] ?? .null,
             "first_seen": fields["first_seen"] ?? .null, "last_seen": fields["last_seen"] ?? .null,
             "recurrence_of": fields["recurrence_of"] ?? .null, "deduplicated": .bool(deduplicated),
+            "new_occurrences": deduplicated ? .int(newOccurrences) : .null,
             "redactions": .object(redactions.mapValues(Value.int)),
         ]
     }
@@ -153,6 +156,11 @@ public struct NewIncidentWorkflow: Sendable {
         let times = analysis.primary?.times ?? []
         let fresh = lastSeen.map { cutoff in times.filter { $0 > cutoff } } ?? times
         let added = times.isEmpty ? (analysis.primary?.count ?? 0) : fresh.count
+        // The same lines fed again: nothing to count and nothing to note.
+        if added == 0 {
+            return NewIncidentResult(
+                incident: incident, deduplicated: true, redactions: redactions, regressionOf: nil, newOccurrences: 0)
+        }
         document.fields["occurrences"] = .int((document.fields["occurrences"]?.int ?? 0) + added)
         if let newest = fresh.max() { document.fields["last_seen"] = .string(Time.format(newest)) }
         let when = fresh.max().map(Time.format) ?? Time.format(workspace.env.now)
@@ -163,6 +171,7 @@ public struct NewIncidentWorkflow: Sendable {
         note += " (added \(Time.format(workspace.env.now)))."
         document.appendOccurrence(at: when, markdown: note)
         let saved = try workspace.store.save(incident, document: document)
-        return NewIncidentResult(incident: saved, deduplicated: true, redactions: redactions, regressionOf: nil)
+        return NewIncidentResult(
+            incident: saved, deduplicated: true, redactions: redactions, regressionOf: nil, newOccurrences: added)
     }
 }

@@ -67,8 +67,10 @@ struct NewCommand: ParsableCommand {
                 live.json(result.toValue())
                 return
             }
-            if result.deduplicated {
-                live.out("Added to open incident \(document.id)  \(result.incident.relativePath)")
+            if result.deduplicated && result.newOccurrences == 0 {
+                live.out("No new occurrences: \(document.id) already has this log up to \(document.fields["last_seen"]?.string ?? "its last entry")  \(result.incident.relativePath)")
+            } else if result.deduplicated {
+                live.out("Added \(result.newOccurrences) occurrence\(result.newOccurrences == 1 ? "" : "s") to open incident \(document.id)  \(result.incident.relativePath)")
                 live.out(
                     "  same error as before; \(document.fields["occurrences"]?.int ?? 0) occurrences, last seen \(document.fields["last_seen"]?.string ?? "?")"
                 )
