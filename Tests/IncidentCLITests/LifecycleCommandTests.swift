@@ -50,6 +50,20 @@ import Testing
         #expect(stats["by_service"]?["redis"] == 1)
         #expect(stats["median_hours_per_stage"]?["five-whys"]?.numeric != nil)
         #expect(stats["median_hours_to_resolve"] == .null)
-        #expect(try CLI.run(["stats"], in: repo.root).stdout.hasPrefix("1 incidents: open 1"))
+        #expect(try CLI.run(["stats"], in: repo.root).stdout.hasPrefix("1 incident: open 1"))
+    }
+
+    @Test func statsListsSeveritiesWorstFirstAndSkippedStagesTakeNoTime() throws {
+        let repo = try TestRepo()
+        #expect(try CLI.run(["init"], in: repo.root).status == 0)
+        for severity in ["low", "critical", "medium", "low"] {
+            #expect(try CLI.run(["new", "--title", "t \(severity)", "--severity", severity], in: repo.root).status == 0)
+        }
+        let skipped = try CLI.run(["advance", "latest", "--skip", "--reason", "not needed"], in: repo.root)
+        #expect(skipped.status == 0, "\(skipped.stderr)")
+        let stats = try YAML.parse(try CLI.run(["stats", "--json"], in: repo.root).stdout)
+        #expect(stats["by_severity"]?.object.map { Array($0.keys) } == ["critical", "medium", "low"])
+        #expect(stats["median_hours_per_stage"]?["five-whys"] == nil, "a skipped stage is not a 0 h sample")
+        #expect(try CLI.run(["stats"], in: repo.root).stdout.hasPrefix("4 incidents: open 4"))
     }
 }

@@ -179,7 +179,10 @@ public struct StatsWorkflow: Sendable {
                 guard let when = (record["completed"] ?? record["skipped"])?.string.flatMap(Time.parse) else {
                     continue
                 }
-                stageHours[stage, default: []].append(max(0, when.timeIntervalSince(previous)) / 3600)
+                // A skipped stage took no work: it is not a 0 h sample of that stage.
+                if record["completed"] != nil {
+                    stageHours[stage, default: []].append(max(0, when.timeIntervalSince(previous)) / 3600)
+                }
                 previous = when
             }
             if document.status == Status.resolved.rawValue, let created = document.created {
@@ -191,9 +194,18 @@ public struct StatsWorkflow: Sendable {
             let sorted = values.sorted()
             return .double((sorted[sorted.count / 2] * 100).rounded() / 100)
         }
+        // Severities from worst to least, statuses in life order, services by count: how people read them.
+        func ordered(_ counts: OrderedDictionary<String, Value>, _ order: [String]) -> OrderedDictionary<String, Value> {
+            var result = OrderedDictionary<String, Value>()
+            for key in order where counts[key] != nil { result[key] = counts[key] }
+            for (key, value) in counts where result[key] == nil { result[key] = value }
+            return result
+        }
+        let services = byService.elements.sorted { ($0.value.int ?? 0, $1.key) > ($1.value.int ?? 0, $0.key) }
         return [
-            "incidents": .int(incidents.count), "by_status": .object(byStatus), "by_severity": .object(bySeverity),
-            "by_service": .object(byService), "median_hours_to_resolve": median(resolveHours),
+            "incidents": .int(incidents.count), "by_status": .object(ordered(byStatus, Status.allCases.map(\.rawValue))),
+            "by_severity": .object(ordered(bySeverity, Severity.allCases.reversed().map(\.rawValue))),
+            "by_service": .object(OrderedDictionary(uniqueKeysWithValues: services.map { ($0.key, $0.value) })), "median_hours_to_resolve": median(resolveHours),
             "median_hours_per_stage": .object(stageHours.mapValues(median)),
         ]
     }

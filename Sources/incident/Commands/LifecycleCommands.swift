@@ -90,7 +90,8 @@ struct StatsCommand: ParsableCommand {
             func list(_ value: Value?) -> String {
                 (value?.object ?? [:]).map { "\($0.key) \($0.value.int ?? 0)" }.joined(separator: ", ")
             }
-            live.out("\(stats["incidents"]?.int ?? 0) incidents: \(list(stats["by_status"]))")
+            let count = stats["incidents"]?.int ?? 0
+            live.out("\(count) incident\(count == 1 ? "" : "s"): \(list(stats["by_status"]))")
             live.out("By severity: \(list(stats["by_severity"]))")
             if !(stats["by_service"]?.object ?? [:]).isEmpty { live.out("By service: \(list(stats["by_service"]))") }
             if let hours = stats["median_hours_to_resolve"]?.numeric { live.out("Median time to resolve: \(hours) h") }
