@@ -58,7 +58,6 @@ step "incident advance latest --check 'test -f .incident.yml'   # verify: commen
 step incident list
 "$incident" list
 
-file=$(ls incidents/*.md)
-step "cat $file"
-cat "$file"
+step "incident show latest   # the incident as a person reads it (--raw prints the file)"
+"$incident" show latest
 printf '\nThe demo repo is %s\n' "$repo"

@@ -4,14 +4,25 @@ import IncidentKit
 
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Show one incident.",
-        discussion: "Example: incident show latest --json | jq .sections")
+        commandName: "show", abstract: "Show one incident, rendered for reading.",
+        discussion: """
+            Headings, tables and the identify facts are laid out for a terminal, without the
+            file's markers. --raw prints the file as it is; --json the front-matter and sections.
+
+            Examples:
+              incident show latest
+              incident show inc-7f3a2c --raw > copy.md
+              incident show latest --json | jq .sections
+            """)
 
     @Argument(help: "The incident: an id, id prefix, path, part of its file name, or 'latest'.")
     var ref: String
 
     @Flag(help: "Print the front-matter, path and sections as JSON.")
     var json = false
+
+    @Flag(help: "Print the file as it is (front-matter and markdown).")
+    var raw = false
 
     @OptionGroup var globals: GlobalOptions
 
@@ -23,6 +34,10 @@ struct ShowCommand: ParsableCommand {
                 return
             }
             let document = incident.document
+            if raw {
+                live.out(String(decoding: try live.env.fileSystem.read(incident.path), as: UTF8.self), terminator: "")
+                return
+            }
             live.out("\(live.paint(document.id, 1))  \(document.title)")
             var facts = [document.severity, document.status, "stage \(document.stage)"]
             if let environment = document.fields["environment"]?.string { facts.append(environment) }
@@ -31,7 +46,7 @@ struct ShowCommand: ParsableCommand {
             live.out(incident.relativePath)
             if let github = document.fields["github"]?["url"]?.string { live.out(github) }
             live.out("")
-            live.out(document.body.trimmingCharacters(in: .newlines))
+            live.out(MarkdownView.render(document.body))
         }
     }
 }
