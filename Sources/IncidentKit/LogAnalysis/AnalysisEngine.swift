@@ -94,7 +94,8 @@ public struct LogAnalyzer: Sendable {
 /// The state of one analysis while lines stream through it.
 final class AnalysisEngine {
     let redactor: Redactor
-    let year: Int
+    /// Gives year-less dates their year, relative to the analysis' `now`.
+    let year: YearlessDates
     let recordLineEvents: Bool
     var miner = TemplateMiner()
     var redactions = OrderedDictionary<String, Int>()
@@ -142,7 +143,7 @@ final class AnalysisEngine {
 
     init(redactor: Redactor, now: Date, recordLineEvents: Bool) {
         self.redactor = redactor
-        year = Int(Time.format(now).prefix(4)) ?? 2025
+        year = YearlessDates(now: now)
         self.recordLineEvents = recordLineEvents
     }
 
