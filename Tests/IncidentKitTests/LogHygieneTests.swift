@@ -33,4 +33,20 @@ import Testing
             Data(line.utf8))
         #expect(later.primary?.firstSeen.map(Time.format) == "2026-12-31T23:59:59Z")
     }
+
+    /// `python3 -c "print('{\"a\":' + '['*100000)" | incident analyze -` crashed with SIGSEGV.
+    @Test func deeplyNestedJSONIsReadAsPlainText() throws {
+        let deep = "{\"a\":" + String(repeating: "[", count: 100_000) + "\n"
+        let analysis = analyze(deep)
+        #expect(analysis.lines == 1)
+        #expect(analysis.format == "plain")
+        let closed = "{\"a\":" + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}\n"
+        #expect(analyze(closed).format == "plain")
+        // Nesting as real entries have it is still JSON.
+        let nested =
+            "{\"level\":\"error\",\"msg\":\"disk full\",\"ctx\":" + String(repeating: "{\"a\":", count: 40) + "1"
+            + String(repeating: "}", count: 40) + "}\n"
+        #expect(analyze(nested).format == "json")
+        #expect(analyze(nested).primary?.severity == .high)
+    }
 }
