@@ -147,13 +147,31 @@ final class AnalysisEngine {
         self.recordLineEvents = recordLineEvents
     }
 
+    /// A line's bytes once its control sequences are gone (reused from line to line).
+    private var cleaned: [UInt8] = []
+
     func consume(_ raw: UnsafeBufferPointer<UInt8>) {
         lines += 1
-        if inPrivateKey || Triggers.mayHoldSecret(raw) {
-            var text = String(decoding: raw, as: UTF8.self)
+        var finding = Triggers.scan(raw)
+        if finding == .plain && !inPrivateKey {
+            consumeClean(raw)
+            return
+        }
+        // Colour and control sequences go before anything else looks at the line.
+        var line: [UInt8]? = nil
+        if finding == .control || (finding == .secret && ControlSequences.present(raw)) {
+            cleaned.removeAll(keepingCapacity: true)
+            ControlSequences.strip(raw, into: &cleaned)
+            finding = cleaned.withUnsafeBufferPointer { Triggers.scan($0) }
+            line = cleaned
+        }
+        if finding == .secret || inPrivateKey {
+            var text = line.map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: raw, as: UTF8.self)
             text = redactLine(text)
             var bytes = Array(text.utf8)
             bytes.withUnsafeMutableBufferPointer { consumeClean(UnsafeBufferPointer($0)) }
+        } else if let line {
+            line.withUnsafeBufferPointer { consumeClean($0) }
         } else {
             consumeClean(raw)
         }
@@ -419,15 +437,27 @@ final class AnalysisEngine {
 
 /// Byte-level pre-checks that keep the slow paths off ordinary lines.
 enum Triggers {
-    /// Could the line hold a secret? Only such lines go through the regex redactor. Keywords such
-    /// as "password" count only when a `=` or `:` follows them, as the redaction rules require.
-    /// Bytes that can start a trigger (letters case-folded): everything else is skipped at once.
+    /// What one look at a line's bytes found first.
+    enum Finding: Equatable {
+        /// Nothing: the line goes straight to parsing.
+        case plain
+        /// Something that may start a built-in secret kind: the line goes through the redactor.
+        case secret
+        /// A terminal control sequence or control byte: the line is cleaned first.
+        case control
+    }
+
+    /// Bytes that can start a trigger (letters case-folded), plus the control bytes (not TAB) and
+    /// 0xC2, the lead byte of the C1 controls U+0080–U+009F: everything else is skipped at once.
     static let starts: [Bool] = {
         var table = [Bool](repeating: false, count: 256)
         for byte in Array("ghaxebpstk-:".utf8) {
             table[Int(byte)] = true
             if byte >= 0x61 && byte <= 0x7A { table[Int(byte - 0x20)] = true }
         }
+        for byte in 0..<0x20 where byte != 0x09 { table[byte] = true }
+        table[0x7F] = true
+        table[0xC2] = true
         return table
     }()
 
@@ -438,14 +468,26 @@ enum Triggers {
         return (words[0], words[1], words[2], words[3])
     }()
 
-    static func mayHoldSecret(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// One pass over the line: control bytes, or something that may start a secret. Keywords such
+    /// as "password" count only when a `=` or `:` follows them, as the redaction rules require.
+    static func scan(_ line: UnsafeBufferPointer<UInt8>) -> Finding {
         let n = line.count
         let (m0, m1, m2, m3) = startMask
         var i = 0
-        while i + 3 < n {
+        while i < n {
             let byte = line[i]
             let word = byte < 64 ? m0 : byte < 128 ? m1 : byte < 192 ? m2 : m3
             if (word >> UInt64(byte & 63)) & 1 == 0 {
+                i += 1
+                continue
+            }
+            if byte < 0x20 || byte == 0x7F { return .control }
+            if byte == 0xC2 {
+                if i + 1 < n, line[i + 1] &- 0x80 < 0x20 { return .control }
+                i += 1
+                continue
+            }
+            if i + 3 >= n {
                 i += 1
                 continue
             }
@@ -454,35 +496,35 @@ enum Triggers {
             let c = line[i + 2] | 0x20
             switch a {
             case 0x67 where b == 0x68 && (line[i + 3] == 0x5F || (c == 0x69 && line[i + 3] | 0x20 == 0x74)):
-                return true  // gh?_, github_pat_
+                return .secret  // gh?_, github_pat_
             case 0x61 where line[i] == 0x41 && (line[i + 1] == 0x4B || line[i + 1] == 0x53 || line[i + 1] == 0x49):
                 if (line[i + 1] == 0x49 && line[i + 2] == 0x7A && line[i + 3] == 0x61)
                     || (line[i + 2] == 0x49 && line[i + 3] == 0x41)
                 {
-                    return true  // AIza, AKIA, ASIA
+                    return .secret  // AIza, AKIA, ASIA
                 }
-            case 0x78 where b == 0x6F && c == 0x78 && line[i + 3] == 0x2D: return true  // xox?-
-            case 0x68 where b == 0x6F && c == 0x6F && line[i + 3] | 0x20 == 0x6B: return true  // hooks.slack
-            case 0x65 where b == 0x79 && line[i + 2] == 0x4A: return true  // eyJ
-            case 0x62 where b == 0x65 && c == 0x61 && line[i + 3] | 0x20 == 0x72: return true  // bearer
+            case 0x78 where b == 0x6F && c == 0x78 && line[i + 3] == 0x2D: return .secret  // xox?-
+            case 0x68 where b == 0x6F && c == 0x6F && line[i + 3] | 0x20 == 0x6B: return .secret  // hooks.slack
+            case 0x65 where b == 0x79 && line[i + 2] == 0x4A: return .secret  // eyJ
+            case 0x62 where b == 0x65 && c == 0x61 && line[i + 3] | 0x20 == 0x72: return .secret  // bearer
             // -----BEGIN
-            case 0x2D where line[i + 1] == 0x2D && line[i + 2] == 0x2D && line[i + 3] == 0x2D: return true
+            case 0x2D where line[i + 1] == 0x2D && line[i + 2] == 0x2D && line[i + 3] == 0x2D: return .secret
             case 0x3A where line[i + 1] == 0x2F && line[i + 2] == 0x2F:
                 var j = i + 3
                 while j < n, line[j] != 0x20, line[j] != 0x2F {
-                    if line[j] == 0x40 { return true }  // scheme://user:pass@
+                    if line[j] == 0x40 { return .secret }  // scheme://user:pass@
                     j += 1
                 }
             case 0x70 where (b == 0x61 && c == 0x73) || (b == 0x77 && c == 0x64) || (b == 0x72 && c == 0x69):
-                if keyed(line, i) { return true }  // pass…, pwd, private_key
-            case 0x73 where b == 0x65 && c == 0x63: if keyed(line, i) { return true }  // secret
-            case 0x74 where b == 0x6F && c == 0x6B: if keyed(line, i) { return true }  // token
-            case 0x6B where b == 0x65 && c == 0x79: if keyed(line, i) { return true }  // api_key, access_key
+                if keyed(line, i) { return .secret }  // pass…, pwd, private_key
+            case 0x73 where b == 0x65 && c == 0x63: if keyed(line, i) { return .secret }  // secret
+            case 0x74 where b == 0x6F && c == 0x6B: if keyed(line, i) { return .secret }  // token
+            case 0x6B where b == 0x65 && c == 0x79: if keyed(line, i) { return .secret }  // api_key, access_key
             default: break
             }
             i += 1
         }
-        return false
+        return .plain
     }
 
     /// Whether the word at `start` is followed, within a few bytes, by `=` or `:`.
