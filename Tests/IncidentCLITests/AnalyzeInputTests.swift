@@ -5,6 +5,29 @@ import Testing
 
 /// The built binary on input that is not a clean text log, and on output it cannot write.
 @Suite struct AnalyzeInputTests {
+    @Test func binaryInputIsRefusedByAnalyzeAndNewWithNothingWritten() throws {
+        let repo = try TestRepo()
+        #expect(try CLI.run(["init"], in: repo.root).status == 0)
+        var bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        for _ in 0..<100_000 {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            bytes.append(UInt8(truncatingIfNeeded: state))
+        }
+        try repo.writeBytes("x.png", bytes)
+        let sentence = "x.png does not look like a text log (binary data); nothing was written."
+        let analyzed = try CLI.run(["analyze", "x.png", "--events-out", "rows.tsv"], in: repo.root)
+        #expect(analyzed.status == 1 && analyzed.stderr == "error: \(sentence)\n" && analyzed.stdout.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: repo.path("rows.tsv")))
+        let created = try CLI.run(["new", "--from-log", "x.png"], in: repo.root)
+        #expect(created.status == 1 && created.stderr == "error: \(sentence)\n")
+        let piped = try CLI.run(["new", "--from-log", "-"], in: repo.root, stdin: "")
+        #expect(piped.status == 1 && piped.stderr == "error: standard input is empty; nothing was written.\n")
+        #expect(try repo.incidentFiles().isEmpty)
+    }
+
     @Test func aDeeplyNestedJSONLineDoesNotCrash() throws {
         let repo = try TestRepo(git: false)
         let result = try CLI.run(

@@ -78,6 +78,69 @@ import Testing
         #expect(!JSON.encode(analysis.toValue()).contains(token))
     }
 
+    /// An image, random bytes, a core dump's NUL padding.
+    static let binaries: [(String, [UInt8])] = {
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        let text = Array(repeating: Array("x=1\n".utf8), count: 100).flatMap { $0 }
+        let core: [UInt8] = [0x7F] + Array("ELF".utf8) + [UInt8](repeating: 0, count: 5000) + text
+        return [
+            ("nul", [UInt8](repeating: 0, count: 70_000)), ("png", png + noise(70_000, seed: 1)),
+            ("random", noise(70_000, seed: 2)), ("core", core),
+        ]
+    }()
+
+    @Test(arguments: binaries)
+    func binaryInputIsRefusedFromItsFirstBytes(name: String, bytes: [UInt8]) throws {
+        let repo = try TestRepo(git: false)
+        try repo.writeBytes(name, bytes)
+        #expect(throws: LogInputError.binary) {
+            try LogAnalyzer(redactor: try Redactor(), now: Self.now).analyze(
+                descriptor: open(repo.path(name), O_RDONLY))
+        }
+    }
+
+    @Test func textInOtherEncodingsAndColourIsNotBinary() throws {
+        let latin1: [UInt8] = Array("2026-11-30T10:00:01Z ERROR caf".utf8) + [0xE9] + Array(" ferm\n".utf8)
+        let colour = Array("2026-11-30T10:00:01Z \u{1B}[31mERROR\u{1B}[0m x\n".utf8)
+        for bytes in [latin1, colour, Array(repeating: latin1, count: 100).flatMap { $0 }] {
+            #expect(!bytes.withUnsafeBufferPointer(BinaryData.isBinary))
+        }
+    }
+
+    /// Issue 13: one 1 MiB line of NUL bytes took 15 s; 50 MB of random bytes never finished.
+    @Test func binaryDataAmidALogIsSkippedFast() throws {
+        var bytes: [UInt8] = []
+        for index in 0..<1500 { bytes += Array("2026-11-30T10:00:01Z INFO request \(index) served in 12ms\n".utf8) }
+        bytes += Array("2026-11-30T10:00:02Z ERROR disk full on /var\n".utf8)
+        bytes += [UInt8](repeating: 0, count: 1 << 20) + [0x0A]
+        bytes += Self.noise(4 << 20, seed: 3)
+        bytes += Array("\n2026-11-30T10:00:03Z ERROR disk full on /data\n".utf8)
+        let repo = try TestRepo(git: false)
+        try repo.writeBytes("mixed.log", bytes)
+        let clock = ContinuousClock()
+        var analysis = LogAnalysis()
+        let elapsed = try clock.measure {
+            analysis = try LogAnalyzer(redactor: try Redactor(), now: Self.now).analyze(
+                descriptor: open(repo.path("mixed.log"), O_RDONLY))
+        }
+        #expect(elapsed < .seconds(20), "\(elapsed)")
+        #expect(analysis.binaryLines > 10_000)
+        #expect(analysis.primary?.template == "disk full on <*>")
+        #expect(analysis.primary?.count == 2)
+    }
+
+    @Test func binaryDataAmidALogIsSaidOnStderr() throws {
+        let repo = try TestRepo()
+        var bytes = Array(String(repeating: "2026-11-30T10:00:01Z ERROR disk full on /var\n", count: 2000).utf8)
+        bytes += [UInt8](repeating: 0, count: 1000) + [0x0A]
+        try repo.writeBytes("app.log", bytes)
+        let diagnostics = Diagnostics()
+        let workspace = try Workspace.open(repo.environment(diagnostics: diagnostics), directory: nil)
+        let analysis = try AnalyzeWorkflow(workspace: workspace).run(source: "app.log", eventsOut: nil)
+        #expect(analysis.inputWarnings == ["app.log has binary data amid the log; skipped 1 line of it."])
+        #expect(diagnostics.lines == ["warning: app.log has binary data amid the log; skipped 1 line of it."])
+    }
+
     @Test(arguments: [
         ("Dec 31 23:59:59 web-1 app[12]: ERROR late", "2025-12-31T23:59:59Z"),  // after now: last year
         ("Nov 30 10:00:00 web-1 app[12]: ERROR recent", "2026-11-30T10:00:00Z"),
@@ -113,5 +176,47 @@ import Testing
             + String(repeating: "}", count: 40) + "}\n"
         #expect(analyze(nested).format == "json")
         #expect(analyze(nested).primary?.severity == .high)
+    }
+
+    static let notLogs: [(String, [UInt8], String)] = [
+        ("empty.log", [], "empty.log is empty; nothing was written."),
+        (
+            "blank.log", Array("\n   \n\t\n".utf8),
+            "blank.log holds no log lines (only blank lines or binary data); nothing was written."
+        ),
+        (
+            "x.png", [0x89, 0x50, 0x4E, 0x47] + noise(100_000, seed: 4),
+            "x.png does not look like a text log (binary data); nothing was written."
+        ),
+    ]
+
+    @Test(arguments: notLogs)
+    func analyzeAndNewRefuseInputThatIsNotATextLogAndWriteNothing(
+        name: String, bytes: [UInt8], message: String
+    )
+        throws
+    {
+        let repo = try TestRepo()
+        try repo.writeBytes(name, bytes)
+        let workspace = try Workspace.open(repo.environment(), directory: nil)
+        #expect(throws: IncidentError.failure(message)) {
+            try AnalyzeWorkflow(workspace: workspace).run(source: name, eventsOut: "rows.tsv")
+        }
+        #expect(!FileManager.default.fileExists(atPath: repo.path("rows.tsv")))
+        var request = NewIncidentRequest()
+        request.fromLog = name
+        #expect(throws: IncidentError.failure(message)) { try NewIncidentWorkflow(workspace: workspace).run(request) }
+        #expect(try repo.incidentFiles().isEmpty)
+    }
+
+    /// Deterministic noise (xorshift), so a failure can be replayed.
+    static func noise(_ count: Int, seed: UInt64) -> [UInt8] {
+        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        return (0..<count).map { _ in
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return UInt8(truncatingIfNeeded: state >> 24)
+        }
     }
 }

@@ -49,6 +49,7 @@ public struct LogAnalyzer: Sendable {
         nonisolated(unsafe) let halves = [
             try LineReader(descriptor: first, limit: split), try LineReader(descriptor: second),
         ]
+        try Self.refuseBinary(halves[0])
         nonisolated(unsafe) let engines = halves.map { _ in
             AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents)
         }
@@ -77,6 +78,7 @@ public struct LogAnalyzer: Sendable {
     /// Streams a file descriptor (plain or gzip); `progress` gets the bytes read so far.
     public func analyze(descriptor: Int32, progress: ((Int) -> Void)? = nil) throws -> LogAnalysis {
         let reader = try LineReader(descriptor: descriptor)
+        try Self.refuseBinary(reader)
         let engine = AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents)
         var next = 64 << 20
         try reader.forEachLine { line in
@@ -89,6 +91,18 @@ public struct LogAnalyzer: Sendable {
         engine.cutLines += reader.cutLines
         return engine.finish(bytes: reader.bytesRead)
     }
+
+    /// An image or a core dump is not a log: its first 64 KiB say so before anything is read.
+    static func refuseBinary(_ reader: LineReader) throws {
+        let head = try reader.head(1 << 16)
+        if head.withUnsafeBufferPointer(BinaryData.isBinary) { throw LogInputError.binary }
+    }
+}
+
+/// Why an input was not analysed at all.
+public enum LogInputError: Error, Equatable {
+    /// Mostly NUL, control bytes or invalid UTF-8 in its first 64 KiB.
+    case binary
 }
 
 /// The state of one analysis while lines stream through it.
@@ -100,6 +114,8 @@ final class AnalysisEngine {
     var miner = TemplateMiner()
     var redactions = OrderedDictionary<String, Int>()
     var cutLines = 0
+    /// Lines of binary data, skipped.
+    var binaryLines = 0
     var lines = 0
     var formats: Set<String> = []
 
@@ -155,6 +171,15 @@ final class AnalysisEngine {
         var finding = Triggers.scan(raw)
         if finding == .plain && !inPrivateKey {
             consumeClean(raw)
+            return
+        }
+        // Binary data amid a log (a core dump pasted in, NUL padding) is skipped, not mined: each
+        // such line would be a template of its own.
+        if finding == .control, BinaryData.isBinary(raw) {
+            binaryLines += 1
+            current = nil
+            inTrace = false
+            record(-1)
             return
         }
         // Colour and control sequences go before anything else looks at the line.
@@ -369,6 +394,7 @@ final class AnalysisEngine {
         for name in other.services where !services.contains(name) { services.append(name) }
         formats.formUnion(other.formats)
         cutLines += other.cutLines
+        binaryLines += other.binaryLines
         lines += other.lines
         if recordLineEvents { lineClusters += other.lineClusters.map { $0 >= 0 ? Int32(map[Int($0)]) : $0 } }
     }
@@ -382,6 +408,7 @@ final class AnalysisEngine {
         analysis.lines = lines
         analysis.bytes = bytes
         analysis.cutLines = cutLines
+        analysis.binaryLines = binaryLines
         analysis.redactions = redactions
         analysis.format = formats.count > 1 ? "mixed" : formats.first ?? "plain"
         // Clusters with the same fixed tokens are one event; its template is the most frequent one's.

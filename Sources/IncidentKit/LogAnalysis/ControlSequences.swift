@@ -91,3 +91,43 @@ enum ControlSequences {
         return i
     }
 }
+
+/// Input that is not text: an image, a core dump, random bytes (SPEC "Log analysis").
+enum BinaryData {
+    /// Whether more than 10% of `bytes` are NUL, or more than 30% are control bytes (not TAB, LF,
+    /// CR, FF or ESC) or bytes of no valid UTF-8 sequence. Latin-1 text and coloured logs pass.
+    static func isBinary(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = bytes.count
+        guard n > 0 else { return false }
+        var nul = 0
+        var odd = 0
+        var i = 0
+        while i < n {
+            let byte = bytes[i]
+            if byte < 0x80 {
+                if byte == 0 {
+                    nul += 1
+                    odd += 1
+                } else if (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D && byte != 0x0C && byte != 0x1B)
+                    || byte == 0x7F
+                {
+                    odd += 1
+                }
+                i += 1
+                continue
+            }
+            let need = byte >= 0xF5 ? 0 : byte >= 0xF0 ? 3 : byte >= 0xE0 ? 2 : byte >= 0xC2 ? 1 : 0
+            var valid = need > 0 && i + need < n
+            if valid {
+                for offset in 1...need where bytes[i + offset] &- 0x80 >= 0x40 { valid = false }
+            }
+            if valid {
+                i += need + 1
+            } else {
+                odd += 1
+                i += 1
+            }
+        }
+        return nul * 10 > n || odd * 10 > n * 3
+    }
+}

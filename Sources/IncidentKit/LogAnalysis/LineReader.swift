@@ -58,6 +58,12 @@ public final class LineReader {
         bytesRead += Int(count)
     }
 
+    /// The first `count` bytes of the input (fewer when it is shorter), read ahead, not consumed.
+    public func head(_ count: Int) throws -> [UInt8] {
+        while end - start < count, !eof, end < buffer.count { try fill() }
+        return Array(buffer[start..<min(end, start + count)])
+    }
+
     /// Calls `body` with each line (without its `\n` or `\r\n`); the buffer is valid only during the call.
     public func forEachLine(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         var skippingRest = false
