@@ -35,4 +35,21 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try YAML.parse(result.stdout)["input"]?["format"] == "plain")
     }
+
+    @Test func aTruncatedGzipIsAnalysedWithAWarningOnStderr() throws {
+        let repo = try TestRepo(git: false)
+        var text = ""
+        for index in 0..<4000 { text += "2026-11-30T10:00:01Z ERROR request \(index) failed: connection refused\n" }
+        try repo.write("app.log", text)
+        try TestRepo.run(["gzip", "app.log"], in: repo.root)
+        let whole = try repo.bytes("app.log.gz")
+        try repo.writeBytes("input.gz", Array(whole.prefix(whole.count / 2)))
+        let result = try CLI.run(["analyze", "input.gz", "--json"], in: repo.root)
+        #expect(result.status == 0)
+        let lines = try YAML.parse(result.stdout)["input"]?["lines"]?.int ?? 0
+        #expect(lines > 0 && lines < 4000)
+        #expect(
+            result.stderr
+                == "warning: input.gz ends early (truncated gzip stream); analysed the \(lines) lines before that.\n")
+    }
 }

@@ -178,6 +178,28 @@ import Testing
         #expect(analyze(nested).primary?.severity == .high)
     }
 
+    @Test func aTruncatedGzipIsAnalysedAsFarAsItGoesWithAWarning() throws {
+        let repo = try TestRepo()
+        var text = ""
+        for index in 0..<4000 { text += "2026-11-30T10:00:01Z ERROR request \(index) failed: connection refused\n" }
+        try repo.write("app.log", text)
+        try TestRepo.run(["gzip", "app.log"], in: repo.root)
+        let whole = try repo.bytes("app.log.gz")
+        try repo.writeBytes("cut.log.gz", Array(whole.prefix(whole.count / 2)))
+        let diagnostics = Diagnostics()
+        let workspace = try Workspace.open(repo.environment(diagnostics: diagnostics), directory: nil)
+        let analysis = try AnalyzeWorkflow(workspace: workspace).run(source: "cut.log.gz", eventsOut: nil)
+        #expect(analysis.truncated)
+        #expect(analysis.lines > 100 && analysis.lines < 4000)
+        let warning = "cut.log.gz ends early (truncated gzip stream); analysed the \(analysis.lines) lines before that."
+        #expect(analysis.inputWarnings == [warning])
+        #expect(analysis.toValue()["input"]?["warnings"] == .strings([warning]))
+        #expect(diagnostics.lines == ["warning: " + warning])
+        // The whole file says nothing.
+        let complete = try AnalyzeWorkflow(workspace: workspace).run(source: "app.log.gz", eventsOut: nil)
+        #expect(!complete.truncated && complete.lines == 4000 && complete.inputWarnings.isEmpty)
+    }
+
     static let notLogs: [(String, [UInt8], String)] = [
         ("empty.log", [], "empty.log is empty; nothing was written."),
         (

@@ -89,7 +89,9 @@ public struct LogAnalyzer: Sendable {
             }
         }
         engine.cutLines += reader.cutLines
-        return engine.finish(bytes: reader.bytesRead)
+        var analysis = engine.finish(bytes: reader.bytesRead)
+        analysis.truncated = reader.truncated
+        return analysis
     }
 
     /// An image or a core dump is not a log: its first 64 KiB say so before anything is read.

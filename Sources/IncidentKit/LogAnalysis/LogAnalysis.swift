@@ -31,7 +31,9 @@ public struct LogAnalysis: Sendable {
     public var cutLines = 0
     /// Lines of binary data amid the log, skipped.
     public var binaryLines = 0
-    /// What was odd about the input itself (binary data, a truncated stream), one sentence each.
+    /// Whether a gzip input ended before its stream did: the lines before the break were read.
+    public var truncated = false
+    /// What was odd about the input itself (a truncated stream, binary data), one sentence each.
     public var inputWarnings: [String] = []
     /// For `--events-out`: the event id of each input line, in order.
     public var lineEvents: [String] = []

@@ -40,6 +40,11 @@ extension Workspace {
             throw IncidentError.failure(
                 "\(name) holds no log lines (only blank lines or binary data); nothing was written.")
         }
+        // A partial log is normal (a copy cut short, a rotated file): say so, and analyse what is there.
+        if analysis.truncated {
+            analysis.inputWarnings.append(
+                "\(name) ends early (truncated gzip stream); analysed the \(analysis.lines) lines before that.")
+        }
         if analysis.binaryLines > 0 {
             let lines = analysis.binaryLines == 1 ? "1 line" : "\(analysis.binaryLines) lines"
             analysis.inputWarnings.append("\(name) has binary data amid the log; skipped \(lines) of it.")
