@@ -5,6 +5,39 @@ import Testing
 
 /// The built binary on input that is not a clean text log, and on output it cannot write.
 @Suite struct AnalyzeInputTests {
+    /// Runs the binary through a shell, for redirections the test runner cannot make itself.
+    func shell(_ command: String, in directory: String) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command, "sh", CLI.binary]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = CLI.environment([:])
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func aWriteErrorOnStandardOutputFailsWithOneSentence() throws {
+        let repo = try TestRepo()
+        try repo.write("app.log", exampleLog)
+        for flags in ["--json", ""] {
+            let result = try shell("\"$1\" analyze app.log \(flags) > /dev/full", in: repo.root)
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(
+                result.stderr
+                    == "error: standard output could not be written (No space left on device); the analysis was not printed in full.\n"
+            )
+        }
+        #expect(try CLI.run(["init"], in: repo.root).status == 0)
+        let created = try shell("\"$1\" new --from-log app.log --json > /dev/full", in: repo.root)
+        #expect(created.status == 1)
+        #expect(created.stderr.contains("but what was printed about it is incomplete"), "\(created.stderr)")
+    }
+
     @Test func binaryInputIsRefusedByAnalyzeAndNewWithNothingWritten() throws {
         let repo = try TestRepo()
         #expect(try CLI.run(["init"], in: repo.root).status == 0)

@@ -65,28 +65,33 @@ struct NewCommand: ParsableCommand {
             }
             if json {
                 live.json(result.toValue())
-                return
-            }
-            if result.deduplicated {
-                live.out("Added to open incident \(document.id)  \(result.incident.relativePath)")
-                live.out(
-                    "  same error as before; \(document.fields["occurrences"]?.int ?? 0) occurrences, last seen \(document.fields["last_seen"]?.string ?? "?")"
-                )
             } else {
-                live.out("Created \(live.paint(document.id, 1))  \(result.incident.relativePath)")
-                live.out("  \(document.title)")
-                var facts = ["severity \(document.severity)"]
-                if let count = document.fields["occurrences"]?.int { facts.append("\(count) occurrences") }
-                if !document.services.isEmpty { facts.append("services \(document.services.joined(separator: ", "))") }
-                if let environment = document.fields["environment"]?.string { facts.append(environment) }
-                live.out("  " + facts.joined(separator: " · "))
+                if result.deduplicated {
+                    live.out("Added to open incident \(document.id)  \(result.incident.relativePath)")
+                    live.out(
+                        "  same error as before; \(document.fields["occurrences"]?.int ?? 0) occurrences, last seen \(document.fields["last_seen"]?.string ?? "?")"
+                    )
+                } else {
+                    live.out("Created \(live.paint(document.id, 1))  \(result.incident.relativePath)")
+                    live.out("  \(document.title)")
+                    var facts = ["severity \(document.severity)"]
+                    if let count = document.fields["occurrences"]?.int { facts.append("\(count) occurrences") }
+                    if !document.services.isEmpty {
+                        facts.append("services \(document.services.joined(separator: ", "))")
+                    }
+                    if let environment = document.fields["environment"]?.string { facts.append(environment) }
+                    live.out("  " + facts.joined(separator: " · "))
+                }
+                if !result.redactions.isEmpty {
+                    live.out("  redacted: " + result.redactions.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+                }
+                if document.status == "open" {
+                    live.out("Next: incident advance \(document.id)   (stage \(document.stage))")
+                }
             }
-            if !result.redactions.isEmpty {
-                live.out("  redacted: " + result.redactions.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
-            }
-            if document.status == "open" {
-                live.out("Next: incident advance \(document.id)   (stage \(document.stage))")
-            }
+            try live.finishOutput(
+                "\(document.id) was saved in \(result.incident.relativePath), but what was printed about it is incomplete"
+            )
         }
     }
 }
