@@ -53,6 +53,7 @@ public struct LogAnalyzer: Sendable {
         nonisolated(unsafe) let halves = [
             try LineReader(descriptor: first, limit: split), try LineReader(descriptor: second),
         ]
+        try Self.refuseBinary(halves[0])
         nonisolated(unsafe) let engines = halves.map { _ in
             AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures)
         }
@@ -81,6 +82,7 @@ public struct LogAnalyzer: Sendable {
     /// Streams a file descriptor (plain or gzip); `progress` gets the bytes read so far.
     public func analyze(descriptor: Int32, progress: ((Int) -> Void)? = nil) throws -> LogAnalysis {
         let reader = try LineReader(descriptor: descriptor)
+        try Self.refuseBinary(reader)
         let engine = AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures)
         var next = 64 << 20
         try reader.forEachLine { line in
@@ -91,18 +93,35 @@ public struct LogAnalyzer: Sendable {
             }
         }
         engine.cutLines += reader.cutLines
-        return engine.finish(bytes: reader.bytesRead)
+        var analysis = engine.finish(bytes: reader.bytesRead)
+        analysis.truncated = reader.truncated
+        return analysis
     }
+
+    /// An image or a core dump is not a log: its first 64 KiB say so before anything is read.
+    static func refuseBinary(_ reader: LineReader) throws {
+        let head = try reader.head(1 << 16)
+        if head.withUnsafeBufferPointer(BinaryData.isBinary) { throw LogInputError.binary }
+    }
+}
+
+/// Why an input was not analysed at all.
+public enum LogInputError: Error, Equatable {
+    /// Mostly NUL, control bytes or invalid UTF-8 in its first 64 KiB.
+    case binary
 }
 
 /// The state of one analysis while lines stream through it.
 final class AnalysisEngine {
     let redactor: Redactor
-    let year: Int
+    /// Gives year-less dates their year, relative to the analysis' `now`.
+    let year: YearlessDates
     let recordLineEvents: Bool
     var miner = TemplateMiner()
     var redactions = OrderedDictionary<String, Int>()
     var cutLines = 0
+    /// Lines of binary data, skipped.
+    var binaryLines = 0
     var lines = 0
     var formats: Set<String> = []
 
@@ -151,24 +170,53 @@ final class AnalysisEngine {
     init(redactor: Redactor, now: Date, recordLineEvents: Bool, signatures: SignatureCatalog = .builtIn) {
         self.redactor = redactor
         self.signatures = signatures
-        year = Int(Time.format(now).prefix(4)) ?? 2025
+        year = YearlessDates(now: now)
         self.recordLineEvents = recordLineEvents
     }
 
+    /// A line's bytes once its control sequences are gone (reused from line to line).
+    private var cleaned: [UInt8] = []
+
     func consume(_ raw: UnsafeBufferPointer<UInt8>) {
         lines += 1
-        if inPrivateKey || Triggers.mayHoldSecret(raw) {
-            var text = String(decoding: raw, as: UTF8.self)
-            text = redactLine(text)
+        var finding = Triggers.scan(raw)
+        if finding == .plain && !inPrivateKey && !redactor.checksEveryLine {
+            consumeClean(raw)
+            return
+        }
+        // Binary data amid a log (a core dump pasted in, NUL padding) is skipped, not mined: each
+        // such line would be a template of its own.
+        if finding == .control, BinaryData.isBinary(raw) {
+            binaryLines += 1
+            current = nil
+            inTrace = false
+            record(-1)
+            return
+        }
+        // Colour and control sequences go before anything else looks at the line.
+        var line: [UInt8]? = nil
+        if finding == .control || (finding == .secret && ControlSequences.present(raw)) {
+            cleaned.removeAll(keepingCapacity: true)
+            ControlSequences.strip(raw, into: &cleaned)
+            finding = cleaned.withUnsafeBufferPointer { Triggers.scan($0) }
+            line = cleaned
+        }
+        if finding == .secret || inPrivateKey || redactor.checksEveryLine {
+            var text = line.map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: raw, as: UTF8.self)
+            text = redactLine(text, builtIn: finding == .secret || inPrivateKey)
             var bytes = Array(text.utf8)
             bytes.withUnsafeMutableBufferPointer { consumeClean(UnsafeBufferPointer($0)) }
+        } else if let line {
+            line.withUnsafeBufferPointer { consumeClean($0) }
         } else {
             consumeClean(raw)
         }
     }
 
-    /// PEM blocks span lines: everything from BEGIN to END is one secret.
-    private func redactLine(_ text: String) -> String {
+    /// PEM blocks span lines: everything from BEGIN to END is one secret. `builtIn` is false when
+    /// the prefilter found no built-in kind: only `redact.patterns` and `redact.pii` then apply.
+    private func redactLine(_ text: String, builtIn: Bool) -> String {
+        guard builtIn else { return redactor.redactAlways(text, counts: &redactions) }
         if inPrivateKey {
             if text.contains("-----END") && text.contains("PRIVATE KEY-----") { inPrivateKey = false }
             return "[REDACTED:private-key]"
@@ -177,7 +225,7 @@ final class AnalysisEngine {
             inPrivateKey = true
             redactions["private-key", default: 0] += 1
             let prefix = text.components(separatedBy: "-----BEGIN").first ?? ""
-            return prefix + "[REDACTED:private-key]"
+            return redactor.redact(prefix, counts: &redactions) + "[REDACTED:private-key]"
         }
         return redactor.redact(text, counts: &redactions)
     }
@@ -360,6 +408,7 @@ final class AnalysisEngine {
         for name in other.services where !services.contains(name) { services.append(name) }
         formats.formUnion(other.formats)
         cutLines += other.cutLines
+        binaryLines += other.binaryLines
         lines += other.lines
         if recordLineEvents { lineClusters += other.lineClusters.map { $0 >= 0 ? Int32(map[Int($0)]) : $0 } }
     }
@@ -369,6 +418,7 @@ final class AnalysisEngine {
         analysis.lines = lines
         analysis.bytes = bytes
         analysis.cutLines = cutLines
+        analysis.binaryLines = binaryLines
         analysis.redactions = redactions
         analysis.format = formats.count > 1 ? "mixed" : formats.first ?? "plain"
         // Clusters with the same fixed tokens are one event; its template is the most frequent one's.
@@ -420,15 +470,27 @@ final class AnalysisEngine {
 
 /// Byte-level pre-checks that keep the slow paths off ordinary lines.
 enum Triggers {
-    /// Could the line hold a secret? Only such lines go through the regex redactor. Keywords such
-    /// as "password" count only when a `=` or `:` follows them, as the redaction rules require.
-    /// Bytes that can start a trigger (letters case-folded): everything else is skipped at once.
+    /// What one look at a line's bytes found first.
+    enum Finding: Equatable {
+        /// Nothing: the line goes straight to parsing.
+        case plain
+        /// Something that may start a built-in secret kind: the line goes through the redactor.
+        case secret
+        /// A terminal control sequence or control byte: the line is cleaned first.
+        case control
+    }
+
+    /// Bytes that can start a trigger (letters case-folded), plus the control bytes (not TAB) and
+    /// 0xC2, the lead byte of the C1 controls U+0080–U+009F: everything else is skipped at once.
     static let starts: [Bool] = {
         var table = [Bool](repeating: false, count: 256)
         for byte in Array("ghaxebpstk-:".utf8) {
             table[Int(byte)] = true
             if byte >= 0x61 && byte <= 0x7A { table[Int(byte - 0x20)] = true }
         }
+        for byte in 0..<0x20 where byte != 0x09 { table[byte] = true }
+        table[0x7F] = true
+        table[0xC2] = true
         return table
     }()
 
@@ -439,61 +501,136 @@ enum Triggers {
         return (words[0], words[1], words[2], words[3])
     }()
 
-    static func mayHoldSecret(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// One pass over the line: control bytes, or something that may start a secret. Key words
+    /// count only where a key ends with them and a `=` or `:` follows (`DB_PASSWORD=`, `api-key:`,
+    /// `"client_secret": `), as the redaction rules require: `keyguardActive=` and `auth_request:`
+    /// do not call the redactor.
+    static func scan(_ line: UnsafeBufferPointer<UInt8>) -> Finding {
         let n = line.count
         let (m0, m1, m2, m3) = startMask
         var i = 0
-        while i + 3 < n {
+        while i < n {
             let byte = line[i]
             let word = byte < 64 ? m0 : byte < 128 ? m1 : byte < 192 ? m2 : m3
             if (word >> UInt64(byte & 63)) & 1 == 0 {
                 i += 1
                 continue
             }
-            let a = line[i] | 0x20
+            if byte < 0x20 || byte == 0x7F { return .control }
+            if byte == 0xC2 {
+                if i + 1 < n, line[i + 1] &- 0x80 < 0x20 { return .control }
+                i += 1
+                continue
+            }
+            if i + 3 >= n {
+                i += 1
+                continue
+            }
+            let a = byte | 0x20
             let b = line[i + 1] | 0x20
             let c = line[i + 2] | 0x20
+            let d = line[i + 3]
             switch a {
-            case 0x67 where b == 0x68 && (line[i + 3] == 0x5F || (c == 0x69 && line[i + 3] | 0x20 == 0x74)):
-                return true  // gh?_, github_pat_
-            case 0x61 where line[i] == 0x41 && (line[i + 1] == 0x4B || line[i + 1] == 0x53 || line[i + 1] == 0x49):
-                if (line[i + 1] == 0x49 && line[i + 2] == 0x7A && line[i + 3] == 0x61)
-                    || (line[i + 2] == 0x49 && line[i + 3] == 0x41)
+            case 0x67:
+                if b == 0x68 && d == 0x5F { return .secret }  // gh?_
+                if b == 0x69 && c == 0x74 && matches(line, i, "github_pat_") { return .secret }
+            case 0x61:
+                if byte == 0x41 {
+                    let (b1, c1) = (line[i + 1], line[i + 2])
+                    if b1 == 0x49 && c1 == 0x7A && d == 0x61 { return .secret }  // AIza
+                    // AKIA, ASIA, ABIA, ACCA
+                    if (b1 == 0x4B || b1 == 0x53 || b1 == 0x42) && c1 == 0x49 && d == 0x41 { return .secret }
+                    if b1 == 0x43 && c1 == 0x43 && d == 0x41 { return .secret }
+                }
+                // ya29. (Google OAuth)
+                if i > 0, line[i - 1] == 0x79, line[i + 1] == 0x32, line[i + 2] == 0x39, d == 0x2E { return .secret }
+                if b == 0x75 && c == 0x74 && matches(line, i, "authoriz", caseless: true), keyed(line, i, run: 16) {
+                    return .secret  // authorization
+                }
+            case 0x78:
+                if b == 0x6F && c == 0x78 { return .secret }  // xox?-
+                if b == 0x61 && c == 0x70 && d | 0x20 == 0x70 { return .secret }  // xapp-
+            case 0x68: if b == 0x6F && c == 0x6F && d | 0x20 == 0x6B { return .secret }  // hooks.slack
+            case 0x65: if b == 0x79 && line[i + 2] == 0x4A { return .secret }  // eyJ
+            case 0x62: if b == 0x65 && c == 0x61 && d | 0x20 == 0x72 { return .secret }  // bearer
+            case 0x2D: if line[i + 1] == 0x2D && line[i + 2] == 0x2D && d == 0x2D { return .secret }  // -----BEGIN
+            case 0x3A:
+                // scheme://user:pass@ and its JSON-escaped form scheme:\/\/
+                let slashes =
+                    (line[i + 1] == 0x2F && line[i + 2] == 0x2F)
+                    || (line[i + 1] == 0x5C && line[i + 2] == 0x2F && d == 0x5C)
+                if slashes {
+                    var j = i + 3
+                    while j < n, j < i + 512, line[j] != 0x20, line[j] != 0x22 {
+                        if line[j] == 0x40 { return .secret }
+                        j += 1
+                    }
+                }
+            case 0x70:
+                if b == 0x61 && c == 0x73, keyed(line, i, run: 10) { return .secret }  // pass, passwd, password…
+                if b == 0x77 && c == 0x64, keyed(line, i + 3) { return .secret }  // pwd
+                // npm_
+                if i > 0, line[i - 1] == 0x6E, line[i + 1] == 0x6D, line[i + 2] == 0x5F,
+                    i < 2 || !continuesWord(line[i - 2])
                 {
-                    return true  // AIza, AKIA, ASIA
+                    return .secret
                 }
-            case 0x78 where b == 0x6F && c == 0x78 && line[i + 3] == 0x2D: return true  // xox?-
-            case 0x68 where b == 0x6F && c == 0x6F && line[i + 3] | 0x20 == 0x6B: return true  // hooks.slack
-            case 0x65 where b == 0x79 && line[i + 2] == 0x4A: return true  // eyJ
-            case 0x62 where b == 0x65 && c == 0x61 && line[i + 3] | 0x20 == 0x72: return true  // bearer
-            // -----BEGIN
-            case 0x2D where line[i + 1] == 0x2D && line[i + 2] == 0x2D && line[i + 3] == 0x2D: return true
-            case 0x3A where line[i + 1] == 0x2F && line[i + 2] == 0x2F:
-                var j = i + 3
-                while j < n, line[j] != 0x20, line[j] != 0x2F {
-                    if line[j] == 0x40 { return true }  // scheme://user:pass@
-                    j += 1
+            case 0x73:
+                if b == 0x65 && c == 0x63 {
+                    if matches(line, i, "secret", caseless: true), keyed(line, i + 6) { return .secret }
+                    if d == 0x5F, i >= 2, line[i - 2] == 0x77, line[i - 1] == 0x68 { return .secret }  // whsec_
                 }
-            case 0x70 where (b == 0x61 && c == 0x73) || (b == 0x77 && c == 0x64) || (b == 0x72 && c == 0x69):
-                if keyed(line, i) { return true }  // pass…, pwd, private_key
-            case 0x73 where b == 0x65 && c == 0x63: if keyed(line, i) { return true }  // secret
-            case 0x74 where b == 0x6F && c == 0x6B: if keyed(line, i) { return true }  // token
-            case 0x6B where b == 0x65 && c == 0x79: if keyed(line, i) { return true }  // api_key, access_key
+                if byte == 0x53 && line[i + 1] == 0x47 && line[i + 2] == 0x2E { return .secret }  // SG.
+                if b == 0x69 && c == 0x67 && d == 0x3D { return .secret }  // sig=
+            case 0x74:
+                if b == 0x6F && c == 0x6B && matches(line, i, "token", caseless: true), keyed(line, i + 5) {
+                    return .secret
+                }
+            case 0x6B:
+                if b == 0x65 && c == 0x79, keyed(line, i + 3) { return .secret }  // api_key, AccountKey
+                // sk- (OpenAI), sk_ and rk_ (Stripe)
+                if i > 0, line[i + 1] == 0x5F || (line[i + 1] == 0x2D && line[i - 1] == 0x73),
+                    line[i - 1] == 0x73 || line[i - 1] == 0x72, i < 2 || !continuesWord(line[i - 2])
+                {
+                    return .secret
+                }
             default: break
             }
             i += 1
         }
-        return false
+        return .plain
     }
 
-    /// Whether the word at `start` is followed, within a few bytes, by `=` or `:`.
-    @inline(__always) static func keyed(_ line: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
-        var j = start
-        while j < line.count, j < start + 16, (line[j] | 0x20) &- 0x61 < 26 || line[j] == 0x5F { j += 1 }
+    /// Letters, digits, `_`: what continues a word.
+    @inline(__always) static func continuesWord(_ byte: UInt8) -> Bool {
+        (byte | 0x20) &- 0x61 < 26 || byte &- 0x30 < 10 || byte == 0x5F
+    }
+
+    /// Whether `text` (ASCII; lower case when `caseless`) stands at `start`.
+    @inline(__always) static func matches(
+        _ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ text: StaticString, caseless: Bool = false
+    ) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard start + count <= line.count else { return false }
+        let bytes = text.utf8Start
+        for offset in 0..<count {
+            let byte = caseless ? line[start + offset] | 0x20 : line[start + offset]
+            if byte != bytes[offset] { return false }
+        }
+        return true
+    }
+
+    /// Whether a key ends at `end` (after at most `run` more letters) and a `=` or `:` follows
+    /// within a few bytes, past a closing quote, escaped or not (`"password": `, `\"token\": `).
+    @inline(__always) static func keyed(_ line: UnsafeBufferPointer<UInt8>, _ end: Int, run: Int = 0) -> Bool {
+        var j = end
+        while j < line.count, j < end + run, (line[j] | 0x20) &- 0x61 < 26 { j += 1 }
+        // The key goes on ("token_count", "password.length"): it does not end with the word.
+        if j < line.count, continuesWord(line[j]) || line[j] == 0x2D || line[j] == 0x2E { return false }
         var gap = 0
-        while j < line.count, gap < 3 {
+        while j < line.count, gap < 4 {
             if line[j] == 0x3D || line[j] == 0x3A { return true }
-            if line[j] != 0x20 && line[j] != 0x22 && line[j] != 0x27 { return false }
+            if line[j] != 0x20 && line[j] != 0x22 && line[j] != 0x27 && line[j] != 0x5C { return false }
             j += 1
             gap += 1
         }

@@ -88,7 +88,7 @@ enum HeaderParser {
     }
 
     /// A timestamp at `at` in any known layout: (epoch seconds, end).
-    static func timestamp(_ line: Bytes, _ at: Int, year: Int) -> (Int64, Int)? {
+    static func timestamp(_ line: Bytes, _ at: Int, year: YearlessDates) -> (Int64, Int)? {
         let n = line.count
         guard at < n else { return nil }
         // 2025-09-09[T ]02:25:04[.fff][Z|±hh:mm] · 2025/09/09 02:25:04 · 2005-06-03-15.42.50.675872
@@ -132,7 +132,7 @@ enum HeaderParser {
             let d = number(line, at + 3, 2),
             line[at + 5] == 0x20, let (seconds, end) = clock(line, at + 6)
         {
-            return epoch(year, m, d, 0, 0, 0).map { ($0 + Int64(seconds), end) }
+            return year.epoch(month: m, day: d, seconds: seconds).map { ($0, end) }
         }
         // Jun 14 15:16:01 (syslog) · Sun Dec 04 04:47:44 2005 (Apache)
         var index = at
@@ -149,15 +149,12 @@ enum HeaderParser {
                 clockAt += 1
             }
             if clockAt > dayAt, clockAt < n, line[clockAt] == 0x20, let (seconds, end) = clock(line, clockAt + 1) {
-                var y = year
-                var stop = end
                 if end + 5 <= n, line[end] == 0x20, let explicit = number(line, end + 1, 4),
                     end + 5 == n || !isDigit(line[end + 5])
                 {
-                    y = explicit
-                    stop = end + 5
+                    return epoch(explicit, m, d, 0, 0, 0).map { ($0 + Int64(seconds), end + 5) }
                 }
-                return epoch(y, m, d, 0, 0, 0).map { ($0 + Int64(seconds), stop) }
+                return year.epoch(month: m, day: d, seconds: seconds).map { ($0, end) }
             }
         }
         // 09/Sep/2025:02:25:04 +0000 (access logs, inside brackets)
@@ -219,7 +216,7 @@ enum HeaderParser {
         }
     }
 
-    static func parse(_ line: Bytes, year: Int) -> LineHeader {
+    static func parse(_ line: Bytes, year: YearlessDates) -> LineHeader {
         let n = line.count
         var header = LineHeader(time: nil, level: nil, source: nil, messageStart: 0)
         var p = 0

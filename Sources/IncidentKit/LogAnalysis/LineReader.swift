@@ -16,6 +16,8 @@ public final class LineReader {
     public private(set) var cutLines = 0
     /// Bytes read from the (possibly decompressed) input.
     public private(set) var bytesRead = 0
+    /// Whether a gzip stream ended early (a truncated file): the lines before the break were read.
+    public private(set) var truncated = false
 
     /// Stop after this many bytes (the first half of a file read in two halves).
     private let limit: Int
@@ -53,9 +55,21 @@ public final class LineReader {
             let message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
             throw IncidentError.failure("the log could not be read: \(message).")
         }
-        if count == 0 { eof = true }
+        if count == 0 {
+            eof = true
+            // zlib reads a gzip stream cut short as far as it goes, then reports Z_BUF_ERROR.
+            var code: Int32 = 0
+            _ = gzerror(file, &code)
+            if code == Z_BUF_ERROR { truncated = true }
+        }
         end += Int(count)
         bytesRead += Int(count)
+    }
+
+    /// The first `count` bytes of the input (fewer when it is shorter), read ahead, not consumed.
+    public func head(_ count: Int) throws -> [UInt8] {
+        while end - start < count, !eof, end < buffer.count { try fill() }
+        return Array(buffer[start..<min(end, start + count)])
     }
 
     /// Calls `body` with each line (without its `\n` or `\r\n`); the buffer is valid only during the call.

@@ -39,6 +39,12 @@ public struct LogAnalysis: Sendable {
     public var redactions = OrderedDictionary<String, Int>()
     /// Lines longer than 1 MiB, cut to it.
     public var cutLines = 0
+    /// Lines of binary data amid the log, skipped.
+    public var binaryLines = 0
+    /// Whether a gzip input ended before its stream did: the lines before the break were read.
+    public var truncated = false
+    /// What was odd about the input itself (a truncated stream, binary data), one sentence each.
+    public var inputWarnings: [String] = []
     /// For `--events-out`: the event id of each input line, in order.
     public var lineEvents: [String] = []
 
@@ -69,6 +75,7 @@ public struct LogAnalysis: Sendable {
         return [
             "input": [
                 "lines": .int(lines), "bytes": .int(bytes), "format": .string(format), "cut_lines": .int(cutLines),
+                "binary_lines": .int(binaryLines), "warnings": .strings(inputWarnings),
             ],
             "title": .string(title),
             "severity": .string(severity.rawValue),

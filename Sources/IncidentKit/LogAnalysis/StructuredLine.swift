@@ -34,9 +34,13 @@ enum MiniJSON {
         }
     }
 
+    /// Deeper nesting is not a log entry: such a line is read as plain text, and the recursive
+    /// descent stays far from the end of the stack (`{"a":[[[[…` 40 KB deep crashed it).
+    static let maxDepth = 64
+
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Node? {
         var index = 0
-        guard let node = value(bytes, &index) else { return nil }
+        guard let node = value(bytes, &index, depth: 0) else { return nil }
         skip(bytes, &index)
         return index == bytes.count ? node : nil
     }
@@ -45,9 +49,9 @@ enum MiniJSON {
         while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0D || b[i] == 0x0A { i += 1 }
     }
 
-    private static func value(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> Node? {
+    private static func value(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, depth: Int) -> Node? {
         skip(b, &i)
-        guard i < b.count else { return nil }
+        guard i < b.count, depth < maxDepth || (b[i] != 0x7B && b[i] != 0x5B) else { return nil }
         switch b[i] {
         case 0x7B:
             i += 1
@@ -63,7 +67,7 @@ enum MiniJSON {
                 skip(b, &i)
                 guard i < b.count, b[i] == 0x3A else { return nil }
                 i += 1
-                guard let item = value(b, &i) else { return nil }
+                guard let item = value(b, &i, depth: depth + 1) else { return nil }
                 fields.append((key, item))
                 skip(b, &i)
                 guard i < b.count else { return nil }
@@ -84,7 +88,7 @@ enum MiniJSON {
                 return .array(items)
             }
             while true {
-                guard let item = value(b, &i) else { return nil }
+                guard let item = value(b, &i, depth: depth + 1) else { return nil }
                 items.append(item)
                 skip(b, &i)
                 guard i < b.count else { return nil }

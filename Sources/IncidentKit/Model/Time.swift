@@ -100,3 +100,44 @@ public enum Time {
         return Date(timeIntervalSince1970: TimeInterval(total))
     }
 }
+
+/// Gives a year to dates written without one (syslog `Dec 31 23:59:59`, logcat `03-17 16:13:38`):
+/// the most recent such date that is not in the future (SPEC "Log analysis").
+struct YearlessDates: Sendable, ExpressibleByIntegerLiteral {
+    /// The latest time a date may fall on, in epoch seconds.
+    let latest: Int64
+    /// The year of `latest`, the first one tried.
+    let year: Int
+
+    /// A day of grace past `now`: a line written in a zone east of UTC reads up to 14 hours ahead.
+    init(now: Date) {
+        latest = Int64(now.timeIntervalSince1970.rounded(.down)) + 86400
+        year = Time.civil(fromDays: Int(latest >= 0 ? latest / 86400 : (latest - 86399) / 86400)).0
+    }
+
+    /// Every year-less date falls in `year` (used where only the shape of a timestamp matters).
+    init(integerLiteral year: Int) {
+        self.year = year
+        latest = Int64(Time.days(year: year + 1, month: 1, day: 1)) * 86400 - 1
+    }
+
+    /// Epoch seconds of `month`/`day` plus `seconds` into the day, in the latest year that puts it
+    /// at or before `latest` (29 February: the latest leap year that does). The day and the time
+    /// are checked no further than the layouts always did.
+    func epoch(month: Int, day: Int, seconds: Int) -> Int64? {
+        guard (1...12).contains(month), (1...31).contains(day) else { return nil }
+        func fits(_ year: Int) -> Bool {
+            month != 2 || day != 29 || (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))
+        }
+        func time(_ year: Int) -> Int64 {
+            Int64(Time.days(year: year, month: month, day: day)) * 86400 + Int64(seconds)
+        }
+        var candidate = year
+        while !fits(candidate) { candidate -= 1 }
+        if time(candidate) > latest {
+            candidate -= 1
+            while !fits(candidate) { candidate -= 1 }
+        }
+        return time(candidate)
+    }
+}

@@ -29,9 +29,10 @@ struct AnalyzeCommand: ParsableCommand {
                 source: source, eventsOut: eventsOut)
             if json {
                 live.json(analysis.toValue())
-                return
+            } else {
+                live.out(AnalysisReport.render(analysis, color: live.color))
             }
-            live.out(AnalysisReport.render(analysis, color: live.color))
+            try live.finishOutput("the analysis was not printed in full")
         }
     }
 }

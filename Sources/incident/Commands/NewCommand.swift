@@ -65,30 +65,39 @@ struct NewCommand: ParsableCommand {
             }
             if json {
                 live.json(result.toValue())
-                return
-            }
-            if result.deduplicated && result.newOccurrences == 0 {
-                live.out("No new occurrences: \(document.id) already has this log up to \(document.fields["last_seen"]?.string ?? "its last entry")  \(result.incident.relativePath)")
-            } else if result.deduplicated {
-                live.out("Added \(result.newOccurrences) occurrence\(result.newOccurrences == 1 ? "" : "s") to open incident \(document.id)  \(result.incident.relativePath)")
-                live.out(
-                    "  same error as before; \(document.fields["occurrences"]?.int ?? 0) occurrences, last seen \(document.fields["last_seen"]?.string ?? "?")"
-                )
             } else {
-                live.out("Created \(live.paint(document.id, 1))  \(result.incident.relativePath)")
-                live.out("  \(document.title)")
-                var facts = ["severity \(document.severity)"]
-                if let count = document.fields["occurrences"]?.int { facts.append("\(count) occurrences") }
-                if !document.services.isEmpty { facts.append("services \(document.services.joined(separator: ", "))") }
-                if let environment = document.fields["environment"]?.string { facts.append(environment) }
-                live.out("  " + facts.joined(separator: " · "))
+                if result.deduplicated && result.newOccurrences == 0 {
+                    live.out(
+                        "No new occurrences: \(document.id) already has this log up to \(document.fields["last_seen"]?.string ?? "its last entry")  \(result.incident.relativePath)"
+                    )
+                } else if result.deduplicated {
+                    live.out(
+                        "Added \(result.newOccurrences) occurrence\(result.newOccurrences == 1 ? "" : "s") to open incident \(document.id)  \(result.incident.relativePath)"
+                    )
+                    live.out(
+                        "  same error as before; \(document.fields["occurrences"]?.int ?? 0) occurrences, last seen \(document.fields["last_seen"]?.string ?? "?")"
+                    )
+                } else {
+                    live.out("Created \(live.paint(document.id, 1))  \(result.incident.relativePath)")
+                    live.out("  \(document.title)")
+                    var facts = ["severity \(document.severity)"]
+                    if let count = document.fields["occurrences"]?.int { facts.append("\(count) occurrences") }
+                    if !document.services.isEmpty {
+                        facts.append("services \(document.services.joined(separator: ", "))")
+                    }
+                    if let environment = document.fields["environment"]?.string { facts.append(environment) }
+                    live.out("  " + facts.joined(separator: " · "))
+                }
+                if !result.redactions.isEmpty {
+                    live.out("  redacted: " + result.redactions.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+                }
+                if document.status == "open" {
+                    live.out("Next: incident advance \(document.id)   (stage \(document.stage))")
+                }
             }
-            if !result.redactions.isEmpty {
-                live.out("  redacted: " + result.redactions.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
-            }
-            if document.status == "open" {
-                live.out("Next: incident advance \(document.id)   (stage \(document.stage))")
-            }
+            try live.finishOutput(
+                "\(document.id) was saved in \(result.incident.relativePath), but what was printed about it is incomplete"
+            )
         }
     }
 }
