@@ -50,13 +50,25 @@ enum HeaderParser {
         return Int64(Time.days(year: year, month: month, day: day) * 86400 + hour * 3600 + minute * 60 + second)
     }
 
+    /// One or two digits at `at`, not followed by a third: (value, end).
+    static func shortNumber(_ line: Bytes, _ at: Int) -> (Int, Int)? {
+        guard at < line.count, isDigit(line[at]) else { return nil }
+        if at + 1 < line.count, isDigit(line[at + 1]) {
+            if at + 2 < line.count, isDigit(line[at + 2]) { return nil }
+            return (Int(line[at] &- 0x30) * 10 + Int(line[at + 1] &- 0x30), at + 2)
+        }
+        return (Int(line[at] &- 0x30), at + 1)
+    }
+
     /// `HH:MM:SS` at `at`, returning seconds into the day and the end, fractions (`.123`, `,123`, `:123`) skipped.
+    /// Fields may lack their leading zero (`0:5:9`): some loggers print them so, on some lines only.
     static func clock(_ line: Bytes, _ at: Int, separator: UInt8 = 0x3A) -> (Int, Int)? {
-        guard let hour = number(line, at, 2), at + 2 < line.count, line[at + 2] == separator,
-            let minute = number(line, at + 3, 2), at + 5 < line.count, line[at + 5] == separator,
-            let second = number(line, at + 6, 2)
+        guard let (hour, hourEnd) = shortNumber(line, at), hourEnd < line.count, line[hourEnd] == separator,
+            let (minute, minuteEnd) = shortNumber(line, hourEnd + 1), minuteEnd < line.count,
+            line[minuteEnd] == separator,
+            let (second, secondEnd) = shortNumber(line, minuteEnd + 1)
         else { return nil }
-        var end = at + 8
+        var end = secondEnd
         if end + 1 < line.count, line[end] == 0x2E || line[end] == 0x2C || line[end] == 0x3A, isDigit(line[end + 1]) {
             end += 1
             while end < line.count, isDigit(line[end]) { end += 1 }
@@ -227,6 +239,7 @@ enum HeaderParser {
         // The BGL/Thunderbird alert flag before an epoch: "- 1117838570 …".
         if p + 2 < n, line[p] == 0x2D, line[p + 1] == 0x20, isDigit(line[p + 2]) { p += 2 }
         var sawSyslogTime = false
+        var fileName: Range<Int>?
         if p < n, line[p] == 0x5B, let close = indexOf(0x5D, in: line, from: p + 1, limit: 48),
             let (time, end) = timestamp(line, p + 1, year: year), end <= close
         {
@@ -247,9 +260,15 @@ enum HeaderParser {
                 end - next >= 10
             {
                 header.time = time
-                header.source = p..<tokenEnd
+                fileName = p..<tokenEnd
                 p = end
             }
+        }
+        // A second timestamp a few fields on, the fields between naming the date and host
+        // ("- 1117838570 2005.06.03 R02-M1-N0 2005-06-03-15.42.50.675872 …", "… dn228 Nov 9 12:01:01 …").
+        if header.time != nil, let (end, syslog) = secondTimestamp(line, from: p, year: year) {
+            p = end
+            sawSyslogTime = sawSyslogTime || syslog
         }
         if header.time == nil, let open = indexOf(0x5B, in: line, from: p, limit: 80),
             let (time, end) = timestamp(line, open + 1, year: year),
@@ -271,6 +290,17 @@ enum HeaderParser {
                 break
             }
             var end = start
+            if line[start] == 0x7C, header.time != nil, let last = pipeFields(line, start) {
+                // "|component|1234|message": fields closed by a pipe, no spaces inside.
+                if header.source == nil, let close = indexOf(0x7C, in: line, from: start + 1, limit: 128),
+                    close > start + 1
+                {
+                    header.source = start + 1..<close
+                }
+                p = last + 1
+                tokens += 1
+                break
+            }
             if line[start] == 0x5B || line[start] == 0x3C {
                 // [thread] or <level>: one balanced bracket group.
                 guard let close = matching(line, start) else { break }
@@ -281,7 +311,8 @@ enum HeaderParser {
                 {
                     header.level = found
                 } else if header.time != nil || header.level != nil {
-                    header.source = sourceInBrackets(line, start + 1, close)
+                    // A thread, request context or code location in brackets.
+                    if header.source == nil { header.source = sourceInBrackets(line, start + 1, close) }
                 } else {
                     break
                 }
@@ -312,15 +343,15 @@ enum HeaderParser {
                     break
                 } else if hostAllowed, tokens == 0 {
                     hostAllowed = false  // the syslog host
+                } else if header.level != nil, header.source == nil, isSourceToken(line, start, core), core - start > 2,
+                    line[start..<core].contains(0x2E) || line[start..<core].contains(0x3A)
+                {
+                    header.source = start..<core  // "module.name" or "module:func:line" after a level
                 } else if header.source == nil, let dash = dashAfter(line, start, maxTokens: 2),
                     isSourceToken(line, start, end)
                 {
                     header.source = start..<end  // "name - message", "name *64 - message"
                     end = dash + 1
-                } else if header.level != nil, header.source == nil, isSourceToken(line, start, core), core - start > 2,
-                    line[start..<core].contains(0x2E) || line[start..<core].contains(0x3A)
-                {
-                    header.source = start..<core  // "module.name" or "module:func:line" after a level
                 } else {
                     break
                 }
@@ -329,6 +360,7 @@ enum HeaderParser {
             tokens += 1
             pidsAllowed = pidsAllowed && header.level == nil
         }
+        if header.source == nil { header.source = fileName }
         if header.time == nil && header.level == nil && header.source == nil { p = afterTime }
         while p < n, isSpace(line[p]) || ((line[p] == 0x2D || line[p] == 0x7C) && p + 1 < n && isSpace(line[p + 1])) {
             p += 1
@@ -337,13 +369,54 @@ enum HeaderParser {
         return header
     }
 
+    /// After `|` at `start`, the run of pipe-closed fields that name something (letters, digits
+    /// and `._$@:/()[]-`, as `|Svc_Main|4242|`): the index of the last closing pipe, if any.
+    static func pipeFields(_ line: Bytes, _ start: Int) -> Int? {
+        var last: Int?
+        var index = start + 1
+        var fieldStart = index
+        var fields = 0
+        while index < line.count, fields < 6, index - fieldStart <= 128 {
+            let byte = line[index]
+            if byte != 0x7C, !isFieldByte(byte) { break }
+            if byte == 0x7C {
+                guard index > fieldStart else { break }
+                last = index
+                fields += 1
+                fieldStart = index + 1
+            }
+            index += 1
+        }
+        return last
+    }
+
+    /// A timestamp within the three fields after `from`, the fields before it holding a digit or
+    /// naming a host: the end of that timestamp, and whether it was a syslog one (a host follows).
+    static func secondTimestamp(_ line: Bytes, from: Int, year: Int) -> (Int, Bool)? {
+        var index = from
+        for field in 0..<3 {
+            while index < line.count, isSpace(line[index]) { index += 1 }
+            guard index < line.count else { return nil }
+            if field > 0, let (_, end) = timestamp(line, index, year: year), end - index >= 8 {
+                return (end, month(line, index) != nil)
+            }
+            let start = index
+            while index < line.count, !isSpace(line[index]) { index += 1 }
+            guard isSourceToken(line, start, index) || line[start..<index].allSatisfy({ isDigit($0) || $0 == 0x2E }),
+                line[start..<index].contains(where: isDigit) || isUpperWord(line, start, index)
+                    || line[start..<index].contains(0x5F)
+            else { return nil }
+        }
+        return nil
+    }
+
     /// The index of a standalone "-" within the next `maxTokens` tokens from `start`.
     static func dashAfter(_ line: Bytes, _ start: Int, maxTokens: Int) -> Int? {
         var index = start
         for _ in 0..<maxTokens {
             while index < line.count, !isSpace(line[index]) { index += 1 }
             while index < line.count, isSpace(line[index]) { index += 1 }
-            guard index + 1 < line.count else { return nil }
+            guard index + 1 < line.count, line[index] != 0x5B else { return nil }
             if line[index] == 0x2D, isSpace(line[index + 1]) { return index }
         }
         return nil
@@ -408,17 +481,24 @@ enum HeaderParser {
         return false
     }
 
+    /// Letters, digits and `._$@:/()[]-<>`: the bytes of a name, number or code location.
+    @inline(__always) static func isFieldByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x41...0x5A, 0x61...0x7A, 0x30...0x39, 0x2E, 0x5F, 0x24, 0x40, 0x3A, 0x2F, 0x28, 0x29, 0x5B, 0x5D, 0x2D,
+            0x3C, 0x3E:
+            return true
+        default: return false
+        }
+    }
+
     /// Letters, digits and `._$@:/()[]-` only: a logger, program or code location.
     static func isSourceToken(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
         guard end > start else { return false }
         var letters = 0
         for index in start..<end {
             let byte = line[index]
-            switch byte {
-            case 0x41...0x5A, 0x61...0x7A: letters += 1
-            case 0x30...0x39, 0x2E, 0x5F, 0x24, 0x40, 0x3A, 0x2F, 0x28, 0x29, 0x5B, 0x5D, 0x2D, 0x3C, 0x3E: break
-            default: return false
-            }
+            guard isFieldByte(byte) else { return false }
+            if (byte | 0x20) &- 0x61 < 26 { letters += 1 }
         }
         return letters > 0
     }

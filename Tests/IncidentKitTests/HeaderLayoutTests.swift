@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+@testable import IncidentKit
+
+/// The header of one line as the parser reads it: time, level, source and the message after it.
+struct ParsedHeader {
+    var time: Int64?
+    var level: Severity?
+    var source: String?
+    var message: String
+}
+
+func parseHeader(_ text: String, year: Int = 2025) -> ParsedHeader {
+    let bytes = Array(text.utf8)
+    return bytes.withUnsafeBufferPointer { line in
+        let header = HeaderParser.parse(line, year: year)
+        return ParsedHeader(
+            time: header.time, level: header.level,
+            source: header.source.map { String(decoding: UnsafeBufferPointer(rebasing: line[$0]), as: UTF8.self) },
+            message: String(decoding: UnsafeBufferPointer(rebasing: line[header.messageStart...]), as: UTF8.self))
+    }
+}
+
+/// Class A of issue 7: header text left in the message splits one event. Each test is one layout
+/// rule, with lines written for it.
+@Suite struct HeaderLayoutTests {
+    @Test func clockFieldsWithoutLeadingZerosAreStillATime() throws {
+        let padded = parseHeader("20240102-10:15:27:120|Comp_A|4242|tick 2")
+        let unpadded = parseHeader("20240102-9:5:7:12|Comp_A|4242|tick 1")
+        let later = try #require(padded.time)
+        let earlier = try #require(unpadded.time)
+        #expect(later - earlier == 3600 + 600 + 20)
+        #expect(padded.message == "tick 2" && unpadded.message == "tick 1")
+        #expect(parseHeader("2024-01-02 9:05:07 INFO ready").time != nil)
+    }
+
+    @Test func pipeClosedFieldsAfterTheTimeAreHeader() {
+        let line = parseHeader("20240102-10:15:27:120|Svc_Main|77| startup complete")
+        #expect(line.source == "Svc_Main")
+        #expect(line.message == "startup complete")
+        // A pipe inside the message is left alone.
+        let later = parseHeader("20240102-10:15:27:120|Svc_Main|77|key=a|b|c")
+        #expect(later.message == "key=a|b|c")
+    }
+
+    @Test func aLoggerAndItsRequestContextAfterTheLevelAreHeader() {
+        let line = parseHeader(
+            #"api.log.3 2024-03-01 10:00:00.123 311 INFO app.web.server [req-1a2b 99aa - - -] 10.0.0.7 "GET /v1/items HTTP/1.1" status: 200"#
+        )
+        #expect(line.level == .low)
+        #expect(line.source == "app.web.server")
+        #expect(line.message.hasPrefix("10.0.0.7 "))
+        let bare = parseHeader("api.log.3 2024-03-01 10:00:00.123 311 WARNING app.virt.driver [-] Instance gone.")
+        #expect(bare.source == "app.virt.driver" && bare.message == "Instance gone.")
+        // A dash inside the brackets does not make "name - message".
+        let log4j = parseHeader("2025-09-09 02:25:11,531 ERROR [main] com.acme.OrderService - order 42 rejected")
+        #expect(log4j.source == "com.acme.OrderService" && log4j.message == "order 42 rejected")
+    }
+
+    @Test func fieldsUpToASecondTimestampAreHeader() {
+        let machine = parseHeader(
+            "- 1710000000 2024.03.09 rk7-n12 2024-03-09-16.00.00.123456 rk7-n12 SYS CORE INFO cache refilled")
+        #expect(machine.time == 1_710_000_000 && machine.level == .low)
+        #expect(machine.message == "cache refilled")
+        let unknownNode = parseHeader(
+            "- 1710000000 2024.03.09 NO_NODE 2024-03-09-16.00.00.123456 NO_NODE SYS CORE FATAL cache lost")
+        #expect(unknownNode.level == .critical && unknownNode.message == "cache lost")
+        let syslog = parseHeader("- 1710000000 2024.03.09 rack7 Mar 9 16:00:00 rack7/rack7 cron[12]: job ran")
+        #expect(syslog.source == "cron[12]" && syslog.message == "job ran")
+        // Words before a later date are the message.
+        #expect(parseHeader("2024-03-09T16:00:00Z backup of 2024-03-08 12:00:00 done").message.hasPrefix("backup"))
+    }
+}
