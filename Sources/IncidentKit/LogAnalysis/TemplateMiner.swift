@@ -150,7 +150,7 @@ struct TemplateMiner {
                 index = tokenEnd
                 continue
             }
-            let whole = isHostPort(line, index, tokenEnd)
+            let whole = isHostPort(line, index, tokenEnd) || isPathOrURL(line, index, tokenEnd)
             body(index, tokenEnd, whole)
             previousVariable = whole || isVariable(line, index, tokenEnd)
             index = tokenEnd
@@ -190,6 +190,27 @@ struct TemplateMiner {
             }
         }
         return dots >= 1 || line[start] == 0x2F
+    }
+
+    /// A path (`/v2/servers/detail?all=True&since=2017-05-16`, two slashes at least) or a URL
+    /// (`hdfs://host/x`): one variable, whatever its query or port holds.
+    @inline(__always) static func isPathOrURL(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
+        var first = start
+        if first < end, line[first] == 0x22 || line[first] == 0x27 || line[first] == 0x28 { first += 1 }
+        guard first + 2 < end else { return false }
+        var slashes = 0
+        var schemeSlashes = false
+        for index in first..<end {
+            let byte = line[index]
+            if byte == 0x2F {
+                slashes += 1
+            } else if byte == 0x3A, index + 2 < end, line[index + 1] == 0x2F, line[index + 2] == 0x2F, index > first {
+                schemeSlashes = true
+            } else if isSpace(byte) {
+                return false
+            }
+        }
+        return (line[first] == 0x2F && slashes >= 2) || schemeSlashes
     }
 
     /// FNV-1a step.
