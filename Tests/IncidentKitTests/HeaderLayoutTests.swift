@@ -11,10 +11,10 @@ struct ParsedHeader {
     var message: String
 }
 
-func parseHeader(_ text: String, year: Int = 2025) -> ParsedHeader {
+func parseHeader(_ text: String, year: Int = 2025, layout: HeaderLayout = .none) -> ParsedHeader {
     let bytes = Array(text.utf8)
     return bytes.withUnsafeBufferPointer { line in
-        let header = HeaderParser.parse(line, year: year)
+        let header = HeaderParser.parse(line, year: year, layout: layout)
         return ParsedHeader(
             time: header.time, level: header.level,
             source: header.source.map { String(decoding: UnsafeBufferPointer(rebasing: line[$0]), as: UTF8.self) },
@@ -70,5 +70,51 @@ func parseHeader(_ text: String, year: Int = 2025) -> ParsedHeader {
         #expect(syslog.source == "cron[12]" && syslog.message == "job ran")
         // Words before a later date are the message.
         #expect(parseHeader("2024-03-09T16:00:00Z backup of 2024-03-08 12:00:00 done").message.hasPrefix("backup"))
+    }
+
+    @Test func afterASyslogHostAnyProgramNameClosedByAColonIsTheSource() {
+        let bare = parseHeader("Mar  9 16:00:00 box7 kernel: eth0: link up")
+        #expect(bare.source == "kernel" && bare.message == "eth0: link up")
+        let detail = parseHeader("Mar  9 16:00:00 box7 agentd[215] (com.example.agent): probe done")
+        #expect(detail.source == "agentd[215]" && detail.message == "probe done")
+        // Without a syslog host a bare word and colon stay in the message.
+        #expect(parseHeader("2025-09-09T02:25:11Z note: disk at 91%").message == "note: disk at 91%")
+    }
+
+    static let hostFirst = [
+        "7001 node-3 unix.hw state_change.up 1710000000 1 Component State Change: fan0 is up",
+        "7002 node-9 action start 1710000005 1 clusterAddMember (command 12)",
+        "7003 node-3 unix.hw state_change.down 1710000010 1 Component State Change: fan0 is down",
+        "7004 gw2 boot_cmd new 1710000012 1 Targeting domains:node-3 child of command 12",
+    ]
+
+    @Test func aTimestampAtTheSameFieldOfMostLinesMakesTheFieldsBeforeItHeader() {
+        let lines = (Self.hostFirst + Self.hostFirst).map { Array($0.utf8) }
+        let layout = HeaderLayout.learn(lines, year: 2025)
+        #expect(layout.timeField == 4)
+        let line = parseHeader(Self.hostFirst[1], layout: layout)
+        #expect(line.time == 1_710_000_005 && line.message == "clusterAddMember (command 12)")
+        // Without the layout one line alone says nothing of its header.
+        #expect(parseHeader(Self.hostFirst[1]).message == Self.hostFirst[1])
+        // Too few lines teach nothing.
+        #expect(HeaderLayout.learn(Array(lines.prefix(3)), year: 2025) == .none)
+    }
+
+    @Test func theLevelWhereMostLinesHaveItEndsTheHeaderOfALineNoRuleReads() {
+        let usual = "- 1710000000 2024.03.09 rk7-n12 2024-03-09-16.00.00.123456 rk7-n12 SYS CORE INFO cache refilled"
+        let odd = "- 1710000000 2024.03.09 headnode 2024-03-09-16.00.00.123456 headnode SYS CORE INFO cache refilled"
+        let layout = HeaderLayout.learn(Array(repeating: Array(usual.utf8), count: 9) + [Array(odd.utf8)], year: 2025)
+        #expect(layout.levelField == 8)
+        #expect(parseHeader(odd).message != "cache refilled")
+        let read = parseHeader(odd, layout: layout)
+        #expect(read.level == .low && read.message == "cache refilled")
+    }
+
+    @Test func theAnalysisLearnsTheLayoutFromAFilesFirstLines() throws {
+        let analysis = analyze((Self.hostFirst + Self.hostFirst).joined(separator: "\n") + "\n")
+        let templates = Set(analysis.events.map(\.template))
+        #expect(!templates.contains { $0.contains("unix.hw") || $0.contains("state_change") }, "\(templates)")
+        #expect(analysis.lineEvents.count == 8)
+        #expect(try #require(analysis.events.first).firstSeen != nil)
     }
 }
