@@ -1,4 +1,5 @@
 import Foundation
+import IncidentTestSupport
 import Testing
 
 @testable import IncidentKit
@@ -29,5 +30,89 @@ func templates(_ lines: [String]) -> [String: Int] {
             "2025-09-09T02:25:12Z INFO 10.0.0.1 GET /v2/t1/servers/detail?all=True&since=2025-09-09 HTTP/1.1 status: 200",
         ])
         #expect(found == ["<*> GET <*> <*> status: <*>": 2])
+    }
+
+    /// Lines of an sshd-like log: `count` lines of `method` with varying users and addresses.
+    static func failures(_ method: String, _ count: Int, from: Int = 0) -> [String] {
+        (0..<count).map { i in
+            "2025-09-09T02:25:\(10 + (from + i) % 40)Z INFO Failed \(method) for invalid user u\(from + i) from 10.0.0.\(from + i) port \(4000 + i) ssh2"
+        }
+    }
+
+    @Test func eventsThatDifferInOneWordOfAFewAreKeptApart() {
+        // Class B: "password" and "none" are two events, not a variable.
+        let found = templates(Self.failures("password", 30) + Self.failures("none", 2, from: 30))
+        #expect(
+            found == [
+                "Failed password for invalid user <*> from <*> port <*> ssh2": 30,
+                "Failed none for invalid user <*> from <*> port <*> ssh2": 2,
+            ])
+        let phases = templates(
+            (0..<6).flatMap { i in
+                [
+                    "2025-09-09T02:25:0\(i)Z INFO layout pass \(i) begin",
+                    "2025-09-09T02:25:0\(i)Z INFO layout pass \(i) end",
+                ]
+            })
+        #expect(phases == ["layout pass <*> begin": 6, "layout pass <*> end": 6])
+    }
+
+    @Test func aWordInsideATokenCanTellEventsApart() {
+        let found = templates(
+            (0..<5).map { "2025-09-09T02:25:0\($0)Z INFO session opened for user u\($0) by (uid=\($0))" }
+                + ["2025-09-09T02:25:09Z INFO session opened for user root by LOGIN(uid=0)"])
+        #expect(
+            found == [
+                "session opened for user <*> by (uid=<*>)": 5, "session opened for user <*> by LOGIN(uid=<*>)": 1,
+            ])
+    }
+
+    @Test func aPositionWithManyRareWordsIsVariable() {
+        // Class D: words without digits, each rare, are values.
+        let names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace"]
+        let closed = templates(names.map { "2025-09-09T02:25:11Z INFO session closed for user \($0)" })
+        #expect(closed == ["session closed for user <*>": 7])
+        // More words than are kept per position: variable as soon as they overflow.
+        let many = templates(
+            (0..<40).map {
+                "2025-09-09T02:25:11Z INFO lock held by worker\(String(repeating: "x", count: $0 % 20 + 1)) now"
+            })
+        #expect(many.count == 1 && many.values.first == 40, "\(many)")
+    }
+
+    @Test(arguments: [
+        ([10, 10, 10], true),  // three words, none dominant: values
+        ([95, 3, 2], false),  // one word is the norm, two rare others: three events
+        ([1, 1], false),  // two words: two events
+        ([50, 50], false),
+        ([96, 1, 1, 1, 1], true),  // five words or more: values
+    ])
+    func whetherAPositionIsVariableWeighsItsWordsAgainstTheirCounts(counts: [Int], variable: Bool) {
+        #expect(TemplateMiner.isVariable(counts: counts) == variable)
+    }
+
+    @Test func variantsReadInTwoHalvesGiveTheSameEvents() throws {
+        var lines: [String] = []
+        for round in 0..<400 {
+            lines += Self.failures("password", 3, from: round * 3)
+            if round % 50 == 0 { lines += Self.failures("none", 1, from: round) }
+            lines.append(
+                "2025-09-09T02:25:0\(round % 10)Z INFO layout pass \(round) \(round % 2 == 0 ? "begin" : "end")")
+            lines.append(
+                "2025-09-09T02:25:0\(round % 10)Z INFO session closed for user \(["ann", "ben", "cy", "dee"][round % 4])"
+            )
+        }
+        let text = lines.joined(separator: "\n") + "\n"
+        let repo = try TestRepo(git: false)
+        try repo.write("variants.log", text)
+        let analyzer = LogAnalyzer(redactor: try Redactor(), now: Date())
+        let inOrder = try analyzer.analyze(descriptor: open(repo.path("variants.log"), O_RDONLY))
+        let halves = try analyzer.analyze(
+            first: open(repo.path("variants.log"), O_RDONLY), second: open(repo.path("variants.log"), O_RDONLY),
+            size: text.utf8.count)
+        #expect(Set(inOrder.events.map(\.template)).count == 5, "\(inOrder.events.map(\.template))")
+        #expect(halves.events.map(\.id) == inOrder.events.map(\.id))
+        #expect(halves.events.map(\.count) == inOrder.events.map(\.count))
+        #expect(halves.lineEvents == inOrder.lineEvents)
     }
 }

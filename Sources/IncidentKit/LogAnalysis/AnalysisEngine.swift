@@ -347,14 +347,15 @@ final class AnalysisEngine {
         releaseHeldLines()
         other.releaseHeldLines()
         var map = [Int](repeating: 0, count: other.miner.clusters.count)
-        for (index, cluster) in other.miner.clusters.enumerated() {
+        for index in other.miner.clusters.indices {
+            let tokens = other.miner.tokens(index)
             var signature: UInt64 = 0x6A09_E667_F3BC_C908
-            for token in cluster.tokens {
+            for token in tokens {
                 for byte in token.utf8 { TemplateMiner.mix(&signature, byte) }
                 TemplateMiner.mix(&signature, 0x20)
             }
             let target =
-                miner.cluster(forSignature: signature) ?? miner.add(signature: signature, tokens: cluster.tokens)
+                miner.cluster(forSignature: signature) ?? miner.add(signature: signature, tokens: tokens)
             while stats.count <= target { stats.append(ClusterStats()) }
             map[index] = target
         }
@@ -398,19 +399,9 @@ final class AnalysisEngine {
         analysis.cutLines = cutLines
         analysis.redactions = redactions
         analysis.format = formats.count > 1 ? "mixed" : formats.first ?? "plain"
-        // Clusters with the same fixed tokens are one event; its template is the most frequent one's.
-        var groups: [String: [Int]] = [:]
-        for index in miner.clusters.indices where index < stats.count {
-            let key = miner.constantKey(index)
-            groups[key.isEmpty ? "#\(index)" : key, default: []].append(index)
-        }
-        var representative = Array(miner.clusters.indices)
-        for members in groups.values where members.count > 1 {
-            let best = members.max { a, b in
-                (stats[a].count, miner.template(b)) < (stats[b].count, miner.template(a))
-            }!
-            for member in members { representative[member] = best }
-        }
+        // Variants that differ only where words proved variable, and templates with the same
+        // fixed tokens, are one event (TemplateMiner.settle).
+        let representative = miner.settle(counts: stats.map(\.count))
         let ids = miner.clusters.indices.map { LogAnalyzer.hash(miner.template(representative[$0])) }
         // Clusters whose templates came out the same are one event.
         var events = OrderedDictionary<String, LogAnalysis.Event>()
