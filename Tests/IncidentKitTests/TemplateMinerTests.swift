@@ -32,6 +32,21 @@ func templates(_ lines: [String]) -> [String: Int] {
         #expect(found == ["<*> GET <*> <*> status: <*>": 2])
     }
 
+    @Test func aSignedNumberAfterANameHasTheUnsignedOnesShape() {
+        #expect(maskedTokens("offset.top:180, i:0") == maskedTokens("offset.top:-1, i:0"))
+        #expect(maskedTokens("at app.Main$Handler.run:88") == ["at", "<*>"])
+    }
+
+    @Test func hexGroupsAreOneVariableEvenWithoutADigit() {
+        #expect(maskedTokens("chip FF:F2:9F:AB:E2:CD changed") == ["chip", "<*>", "changed"])
+        #expect(maskedTokens("chip FF:F2:9F:16:E2:23:00:0D changed") == ["chip", "<*>", "changed"])
+        #expect(maskedTokens("mac aa-bb-cc-dd-ee-ff,") == ["mac", "<*>"])
+        // Fewer groups, longer groups or mixed separators are words.
+        #expect(maskedTokens("state ab:cd") == ["state", "ab:cd"])
+        #expect(maskedTokens("go fade-face-bead-feed") == ["go", "fade-face-bead-feed"])
+        #expect(maskedTokens("ab:cd-ef:ab") == ["ab:cd-ef:ab"])
+    }
+
     /// Lines of an sshd-like log: `count` lines of `method` with varying users and addresses.
     static func failures(_ method: String, _ count: Int, from: Int = 0) -> [String] {
         (0..<count).map { i in

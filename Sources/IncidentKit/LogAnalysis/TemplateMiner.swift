@@ -176,7 +176,9 @@ struct TemplateMiner {
                 index = tokenEnd
                 continue
             }
-            let whole = isHostPort(line, index, tokenEnd) || isPathOrURL(line, index, tokenEnd)
+            let whole =
+                isHostPort(line, index, tokenEnd) || isPathOrURL(line, index, tokenEnd)
+                || isHexGroups(line, index, tokenEnd)
             body(index, tokenEnd, whole)
             previousVariable = whole || isVariable(line, index, tokenEnd)
             index = tokenEnd
@@ -204,18 +206,46 @@ struct TemplateMiner {
         }
         var colon = stop - 1
         while colon > start, line[colon] &- 0x30 < 10 { colon -= 1 }
-        guard colon > start, colon < stop - 1, line[colon] == 0x3A else { return false }
+        guard colon > start, colon < stop - 1 else { return false }
+        // A sign does not change a number's shape: `offset:-1` is `offset:180`'s kind.
+        if line[colon] == 0x2D, colon - 1 > start { colon -= 1 }
+        guard line[colon] == 0x3A else { return false }
         var dots = 0
         for index in start..<colon {
             let byte = line[index]
             if byte == 0x2E {
                 dots += 1
-            } else if !(byte &- 0x30 < 10 || (byte | 0x20) &- 0x61 < 26 || byte == 0x2D || byte == 0x5F || byte == 0x2F)
+            } else if !(byte &- 0x30 < 10 || (byte | 0x20) &- 0x61 < 26 || byte == 0x2D || byte == 0x5F || byte == 0x2F
+                || byte == 0x24)
             {
                 return false
             }
         }
         return dots >= 1 || line[start] == 0x2F
+    }
+
+    /// Four or more pairs of hex digits joined by `:` or `-` (a MAC or EUI address,
+    /// `FF:F2:9F:AB:E2:CD`): one variable even where no pair holds a digit.
+    @inline(__always) static func isHexGroups(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
+        var groups = 1
+        var run = 0
+        var separator: UInt8 = 0
+        var stop = end
+        while stop > start, line[stop - 1] == 0x2C || line[stop - 1] == 0x2E || line[stop - 1] == 0x29 { stop -= 1 }
+        for index in start..<stop {
+            let byte = line[index]
+            if byte &- 0x30 < 10 || (byte | 0x20) &- 0x61 < 6 {
+                run += 1
+                if run > 2 { return false }
+            } else if (byte == 0x3A || byte == 0x2D) && run > 0 && (separator == 0 || separator == byte) {
+                separator = byte
+                groups += 1
+                run = 0
+            } else {
+                return false
+            }
+        }
+        return groups >= 4 && run > 0
     }
 
     /// A path (`/v2/servers/detail?all=True&since=2017-05-16`, two slashes at least) or a URL
