@@ -117,4 +117,19 @@ func parseHeader(_ text: String, year: Int = 2025, layout: HeaderLayout = .none)
         #expect(analysis.lineEvents.count == 8)
         #expect(try #require(analysis.events.first).firstSeen != nil)
     }
+
+    @Test func klogLinesHaveTheirLevelLetterTimeAndSource() {
+        let error = parseHeader("E0102 15:04:05.000000   12345 reflector.go:138] failed to list pods")
+        #expect(error.level == .high && error.source == "reflector.go:138" && error.message == "failed to list pods")
+        #expect(error.time == Time.parse("2025-01-02T15:04:05Z").map { Int64($0.timeIntervalSince1970) })
+        let info = parseHeader("I0102 15:04:06.5 1 server.go:42] Starting server")
+        #expect(info.level == .low && info.message == "Starting server")
+        // A word that starts like one is not klog.
+        #expect(parseHeader("I0102 was the code").time == nil)
+    }
+
+    @Test func aZoneNameAfterTheTimeIsHeader() {
+        let line = parseHeader("2025-09-09 02:25:11.531 UTC [1234] ERROR:  relation \"users\" does not exist")
+        #expect(line.level == .high && line.message == "relation \"users\" does not exist")
+    }
 }

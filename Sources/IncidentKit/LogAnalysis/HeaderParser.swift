@@ -238,14 +238,36 @@ enum HeaderParser {
         var end: Int
         var syslog = false
         var name: Range<Int>? = nil
+        var level: Severity? = nil
     }
 
     /// The leading-timestamp matchers, tried in order on a line (after an alert flag).
     static let leadingTimeMatchers: [(name: String, match: @Sendable (Bytes, Int, Int, HeaderLayout) -> LeadingTime?)] =
         [
-            ("bracketed time", bracketedTime), ("time first", timeFirst),
+            ("klog", klog), ("bracketed time", bracketedTime), ("time first", timeFirst),
             ("fields before the file's time field", learnedTimeField), ("a name before the time", nameBeforeTime),
         ]
+
+    /// klog, as Kubernetes components write: `E0102 15:04:05.000000   12345 reflector.go:138] …`
+    /// (level letter, month and day, time, thread id, then the source closed by `]`).
+    static func klog(_ line: Bytes, _ p: Int, _ year: Int, _ layout: HeaderLayout) -> LeadingTime? {
+        let n = line.count
+        guard p + 14 < n, let found = letterLevel(line[p]), let month = number(line, p + 1, 2),
+            let day = number(line, p + 3, 2), line[p + 5] == 0x20, let (seconds, clockEnd) = clock(line, p + 6),
+            let midnight = epoch(year, month, day, 0, 0, 0)
+        else { return nil }
+        var index = clockEnd
+        while index < n, isSpace(line[index]) { index += 1 }
+        let thread = index
+        while index < n, isDigit(line[index]) { index += 1 }
+        guard index > thread, index < n, isSpace(line[index]) else { return nil }
+        while index < n, isSpace(line[index]) { index += 1 }
+        let source = index
+        while index < n, !isSpace(line[index]), line[index] != 0x5D { index += 1 }
+        guard index < n, line[index] == 0x5D, index > source else { return nil }
+        return LeadingTime(
+            time: midnight + Int64(seconds), end: index + 1, name: source..<index, level: found)
+    }
 
     /// `[Sun Dec 04 04:47:44 2005] …`, `[10.30 16:49:06] …`.
     static func bracketedTime(_ line: Bytes, _ p: Int, _ year: Int, _ layout: HeaderLayout) -> LeadingTime? {
@@ -301,6 +323,7 @@ enum HeaderParser {
         var fields = FieldState(pidsAllowed: false, hostAllowed: false)
         if let leading {
             header.time = leading.time
+            header.level = leading.level
             fields.hostAllowed = leading.syslog
             fields.pidsAllowed = true
             p = leading.end
@@ -404,6 +427,9 @@ enum HeaderParser {
             return .header(end: end)
         }
         if state.pidsAllowed, line[start..<end].allSatisfy(isDigit) { return .header(end: end) }  // a pid or thread id
+        if state.tokens == 0, header.time != nil, end - start == 3, isZoneName(line, start) {
+            return .header(end: end)  // "… 02:25:11.531 UTC [1234] ERROR: …"
+        }
         if header.level == nil, header.time != nil, state.tokens < 6, levelAhead(line, from: start, within: 4),
             line[start..<end].contains(where: isDigit) || isUpperWord(line, start, end)
         {
@@ -576,6 +602,12 @@ enum HeaderParser {
         line[start..<end].contains { $0 == 0x2E || $0 == 0x24 || $0 == 0x5B || $0 == 0x28 || $0 == 0x2F || $0 == 0x5F }
     }
 
+    /// `UTC` or `GMT` written after a time.
+    static func isZoneName(_ line: Bytes, _ start: Int) -> Bool {
+        (line[start] == 0x55 && line[start + 1] == 0x54 && line[start + 2] == 0x43)
+            || (line[start] == 0x47 && line[start + 1] == 0x4D && line[start + 2] == 0x54)
+    }
+
     static func isUpperWord(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
         end - start <= 24 && line[start..<end].allSatisfy { $0 &- 0x41 < 26 || $0 == 0x5F }
     }
@@ -587,7 +619,8 @@ enum HeaderParser {
             while index < line.count, isSpace(line[index]) { index += 1 }
             let start = index
             while index < line.count, !isSpace(line[index]) { index += 1 }
-            if index > start, level(line, start, index) != nil { return true }
+            let end = index > start && line[index - 1] == 0x3A ? index - 1 : index
+            if end > start, level(line, start, end) != nil { return true }
         }
         return false
     }
