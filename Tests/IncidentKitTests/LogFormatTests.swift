@@ -53,7 +53,8 @@ func analyze(_ text: String) -> LogAnalysis {
             (
                 // A 502 answered to a client is an upstream 5xx: SPEC's floor is high.
                 "nginx access", "10.0.0.1 - - [09/Sep/2025:02:25:11 +0000] \"GET /api HTTP/1.1\" 502 157", .high,
-                "2025-09-09T02:25:11Z", "<*> - - <*> \"GET /api <*>\" <*> <*>", nil
+                // A request path is a variable like any path (one segment or many), so requests group by method.
+                "2025-09-09T02:25:11Z", "<*> - - <*> \"GET <*> <*>\" <*> <*>", nil
             ),
             (
                 "Windows CBS",

@@ -234,7 +234,37 @@ final class AnalysisEngine {
         if recordLineEvents { lineClusters.append(Int32(cluster)) }
     }
 
+    /// The file's header layout, learned from its first lines; until then they are held here.
+    var layout: HeaderLayout?
+    var held: [(line: [UInt8], number: Int)] = []
+    var heldBytes = 0
+
     private func consumeClean(_ line: UnsafeBufferPointer<UInt8>) {
+        if layout == nil {
+            held.append((Array(line), lines))
+            heldBytes += line.count
+            if held.count >= HeaderLayout.sampleLines || heldBytes >= HeaderLayout.sampleBytes { releaseHeldLines() }
+            return
+        }
+        consumeWithLayout(line)
+    }
+
+    /// Learns the layout from the held lines, then reads them as if they had just arrived.
+    func releaseHeldLines() {
+        guard layout == nil else { return }
+        layout = HeaderLayout.learn(held.map(\.line), year: year)
+        let total = lines
+        for (line, number) in held {
+            lines = number
+            line.withUnsafeBufferPointer { consumeWithLayout($0) }
+        }
+        lines = total
+        held = []
+        heldBytes = 0
+    }
+
+    private func consumeWithLayout(_ line: UnsafeBufferPointer<UInt8>) {
+        let layout = layout ?? .none
         var first = 0
         while first < line.count, line[first] == 0x20 || line[first] == 0x09 { first += 1 }
         if first == line.count {
@@ -243,7 +273,7 @@ final class AnalysisEngine {
         }
         // A plain line's header is parsed once: it decides both "continuation?" and the message.
         let isJSON = line[first] == 0x7B
-        let plainHeader: LineHeader? = isJSON ? nil : HeaderParser.parse(line, year: year)
+        let plainHeader: LineHeader? = isJSON ? nil : HeaderParser.parse(line, year: year, layout: layout)
         if let shape = current, first > 0 || (plainHeader.map { $0.time == nil } ?? false),
             StackTrace.mayContinue(line, inTrace: inTrace)
         {
@@ -284,7 +314,7 @@ final class AnalysisEngine {
             messageBytes = bytes
             for name in entry.services where !services.contains(name) { services.append(name) }
         } else {
-            header = plainHeader ?? HeaderParser.parse(line, year: year)
+            header = plainHeader ?? HeaderParser.parse(line, year: year, layout: layout)
         }
         let process = { (message: UnsafeBufferPointer<UInt8>, start: Int) in
             var seed: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -371,15 +401,18 @@ final class AnalysisEngine {
     /// Adds the lines another engine read after this one's: its templates are filed into this
     /// miner as if they were messages, and its counts, times and shapes follow them.
     func absorb(_ other: AnalysisEngine) {
+        releaseHeldLines()
+        other.releaseHeldLines()
         var map = [Int](repeating: 0, count: other.miner.clusters.count)
-        for (index, cluster) in other.miner.clusters.enumerated() {
+        for index in other.miner.clusters.indices {
+            let tokens = other.miner.tokens(index)
             var signature: UInt64 = 0x6A09_E667_F3BC_C908
-            for token in cluster.tokens {
+            for token in tokens {
                 for byte in token.utf8 { TemplateMiner.mix(&signature, byte) }
                 TemplateMiner.mix(&signature, 0x20)
             }
             let target =
-                miner.cluster(forSignature: signature) ?? miner.add(signature: signature, tokens: cluster.tokens)
+                miner.cluster(forSignature: signature) ?? miner.add(signature: signature, tokens: tokens)
             while stats.count <= target { stats.append(ClusterStats()) }
             map[index] = target
         }
@@ -414,6 +447,7 @@ final class AnalysisEngine {
     }
 
     func finish(bytes: Int) -> LogAnalysis {
+        releaseHeldLines()
         var analysis = LogAnalysis()
         analysis.lines = lines
         analysis.bytes = bytes
@@ -421,19 +455,9 @@ final class AnalysisEngine {
         analysis.binaryLines = binaryLines
         analysis.redactions = redactions
         analysis.format = formats.count > 1 ? "mixed" : formats.first ?? "plain"
-        // Clusters with the same fixed tokens are one event; its template is the most frequent one's.
-        var groups: [String: [Int]] = [:]
-        for index in miner.clusters.indices where index < stats.count {
-            let key = miner.constantKey(index)
-            groups[key.isEmpty ? "#\(index)" : key, default: []].append(index)
-        }
-        var representative = Array(miner.clusters.indices)
-        for members in groups.values where members.count > 1 {
-            let best = members.max { a, b in
-                (stats[a].count, miner.template(b)) < (stats[b].count, miner.template(a))
-            }!
-            for member in members { representative[member] = best }
-        }
+        // Variants that differ only where words proved variable, and templates with the same
+        // fixed tokens, are one event (TemplateMiner.settle).
+        let representative = miner.settle(counts: stats.map(\.count))
         let ids = miner.clusters.indices.map { LogAnalyzer.hash(miner.template(representative[$0])) }
         // Clusters whose templates came out the same are one event.
         var events = OrderedDictionary<String, LogAnalysis.Event>()

@@ -50,13 +50,25 @@ enum HeaderParser {
         return Int64(Time.days(year: year, month: month, day: day) * 86400 + hour * 3600 + minute * 60 + second)
     }
 
+    /// One or two digits at `at`, not followed by a third: (value, end).
+    static func shortNumber(_ line: Bytes, _ at: Int) -> (Int, Int)? {
+        guard at < line.count, isDigit(line[at]) else { return nil }
+        if at + 1 < line.count, isDigit(line[at + 1]) {
+            if at + 2 < line.count, isDigit(line[at + 2]) { return nil }
+            return (Int(line[at] &- 0x30) * 10 + Int(line[at + 1] &- 0x30), at + 2)
+        }
+        return (Int(line[at] &- 0x30), at + 1)
+    }
+
     /// `HH:MM:SS` at `at`, returning seconds into the day and the end, fractions (`.123`, `,123`, `:123`) skipped.
+    /// Fields may lack their leading zero (`0:5:9`): some loggers print them so, on some lines only.
     static func clock(_ line: Bytes, _ at: Int, separator: UInt8 = 0x3A) -> (Int, Int)? {
-        guard let hour = number(line, at, 2), at + 2 < line.count, line[at + 2] == separator,
-            let minute = number(line, at + 3, 2), at + 5 < line.count, line[at + 5] == separator,
-            let second = number(line, at + 6, 2)
+        guard let (hour, hourEnd) = shortNumber(line, at), hourEnd < line.count, line[hourEnd] == separator,
+            let (minute, minuteEnd) = shortNumber(line, hourEnd + 1), minuteEnd < line.count,
+            line[minuteEnd] == separator,
+            let (second, secondEnd) = shortNumber(line, minuteEnd + 1)
         else { return nil }
-        var end = at + 8
+        var end = secondEnd
         if end + 1 < line.count, line[end] == 0x2E || line[end] == 0x2C || line[end] == 0x3A, isDigit(line[end + 1]) {
             end += 1
             while end < line.count, isDigit(line[end]) { end += 1 }
@@ -216,39 +228,109 @@ enum HeaderParser {
         }
     }
 
-    static func parse(_ line: Bytes, year: YearlessDates) -> LineHeader {
+    /// Where a line's leading timestamp is: its time, the end of the fields read so far, whether
+    /// it was a syslog stamp (a host follows), and a name before it (a file name).
+    struct LeadingTime {
+        var time: Int64
+        var end: Int
+        var syslog = false
+        var name: Range<Int>? = nil
+        var level: Severity? = nil
+    }
+
+    /// The leading-timestamp matchers, tried in order on a line (after an alert flag).
+    static let leadingTimeMatchers: [(name: String, match: @Sendable (Bytes, Int, YearlessDates, HeaderLayout) -> LeadingTime?)] =
+        [
+            ("klog", klog), ("bracketed time", bracketedTime), ("time first", timeFirst),
+            ("fields before the file's time field", learnedTimeField), ("a name before the time", nameBeforeTime),
+        ]
+
+    /// klog, as Kubernetes components write: `E0102 15:04:05.000000   12345 reflector.go:138] …`
+    /// (level letter, month and day, time, thread id, then the source closed by `]`).
+    static func klog(_ line: Bytes, _ p: Int, _ year: YearlessDates, _ layout: HeaderLayout) -> LeadingTime? {
+        let n = line.count
+        guard p + 14 < n, let found = letterLevel(line[p]), let month = number(line, p + 1, 2),
+            let day = number(line, p + 3, 2), line[p + 5] == 0x20, let (seconds, clockEnd) = clock(line, p + 6),
+            let time = year.epoch(month: month, day: day, seconds: seconds)
+        else { return nil }
+        var index = clockEnd
+        while index < n, isSpace(line[index]) { index += 1 }
+        let thread = index
+        while index < n, isDigit(line[index]) { index += 1 }
+        guard index > thread, index < n, isSpace(line[index]) else { return nil }
+        while index < n, isSpace(line[index]) { index += 1 }
+        let source = index
+        while index < n, !isSpace(line[index]), line[index] != 0x5D { index += 1 }
+        guard index < n, line[index] == 0x5D, index > source else { return nil }
+        return LeadingTime(
+            time: time, end: index + 1, name: source..<index, level: found)
+    }
+
+    /// `[Sun Dec 04 04:47:44 2005] …`, `[10.30 16:49:06] …`.
+    static func bracketedTime(_ line: Bytes, _ p: Int, _ year: YearlessDates, _ layout: HeaderLayout) -> LeadingTime? {
+        guard p < line.count, line[p] == 0x5B, let close = indexOf(0x5D, in: line, from: p + 1, limit: 48),
+            let (time, end) = timestamp(line, p + 1, year: year), end <= close
+        else { return nil }
+        return LeadingTime(time: time, end: close + 1)
+    }
+
+    /// `2025-09-09T02:25:11Z …`, `Jun 14 15:16:01 …`, `081109 203615 …`, `1117838570 …`.
+    static func timeFirst(_ line: Bytes, _ p: Int, _ year: YearlessDates, _ layout: HeaderLayout) -> LeadingTime? {
+        guard let (time, end) = timestamp(line, p, year: year) else { return nil }
+        return LeadingTime(time: time, end: end, syslog: month(line, p) != nil)
+    }
+
+    /// Fields before the field where most of the file's lines carry their time
+    /// (`134681 node-7 unix.hw state_change 1077804742 1 …`): learned per file.
+    static func learnedTimeField(_ line: Bytes, _ p: Int, _ year: YearlessDates, _ layout: HeaderLayout) -> LeadingTime? {
+        guard layout.timeField > 0, let start = HeaderLayout.fieldStart(line, layout.timeField), start > p,
+            let (time, end) = timestamp(line, start, year: year), end - start >= 8
+        else { return nil }
+        return LeadingTime(time: time, end: end, syslog: month(line, start) != nil)
+    }
+
+    /// One token before the timestamp, a file name or alert tag: `nova-api.log.1 2017-05-16 00:00:00.008 …`.
+    static func nameBeforeTime(_ line: Bytes, _ p: Int, _ year: YearlessDates, _ layout: HeaderLayout) -> LeadingTime? {
+        let n = line.count
+        var next = p
+        while next < n, !isSpace(line[next]) { next += 1 }
+        let tokenEnd = next
+        while next < n, isSpace(line[next]) { next += 1 }
+        guard next < n, next - p < 80, tokenEnd > p, isDigit(line[next]),
+            let (time, end) = timestamp(line, next, year: year), end - next >= 10
+        else { return nil }
+        return LeadingTime(time: time, end: end, name: p..<tokenEnd)
+    }
+
+    /// The header of a line: a leading timestamp (one of `leadingTimeMatchers`), fields up to a
+    /// second timestamp, then header fields in any order (`fieldRule`), then the level where
+    /// the file's other lines have it (`layout`).
+    static func parse(_ line: Bytes, year: YearlessDates, layout: HeaderLayout = .none) -> LineHeader {
         let n = line.count
         var header = LineHeader(time: nil, level: nil, source: nil, messageStart: 0)
         var p = 0
         while p < n, isSpace(line[p]) { p += 1 }
         // The BGL/Thunderbird alert flag before an epoch: "- 1117838570 …".
         if p + 2 < n, line[p] == 0x2D, line[p + 1] == 0x20, isDigit(line[p + 2]) { p += 2 }
-        var sawSyslogTime = false
-        if p < n, line[p] == 0x5B, let close = indexOf(0x5D, in: line, from: p + 1, limit: 48),
-            let (time, end) = timestamp(line, p + 1, year: year), end <= close
-        {
-            header.time = time
-            p = close + 1
-        } else if let (time, end) = timestamp(line, p, year: year) {
-            header.time = time
-            sawSyslogTime = month(line, p) != nil
-            p = end
-        } else {
-            // One token before the timestamp: a file name ("nova-api.log.1.2017-05-16_13:53:08 2017-05-16 …").
-            var next = p
-            while next < n, !isSpace(line[next]) { next += 1 }
-            let tokenEnd = next
-            while next < n, isSpace(line[next]) { next += 1 }
-            if next < n, next - p < 80, tokenEnd > p, isDigit(line[next]),
-                let (time, end) = timestamp(line, next, year: year),
-                end - next >= 10
-            {
-                header.time = time
-                header.source = p..<tokenEnd
-                p = end
-            }
+        var leading: LeadingTime?
+        for matcher in leadingTimeMatchers {
+            leading = matcher.match(line, p, year, layout)
+            if leading != nil { break }
         }
-        if header.time == nil, let open = indexOf(0x5B, in: line, from: p, limit: 80),
+        var fields = FieldState(pidsAllowed: false, hostAllowed: false)
+        if let leading {
+            header.time = leading.time
+            header.level = leading.level
+            fields.hostAllowed = leading.syslog
+            fields.pidsAllowed = true
+            p = leading.end
+            // A second timestamp a few fields on, the fields between naming the date and host
+            // ("- 1117838570 2005.06.03 R02-M1-N0 2005-06-03-15.42.50.675872 …", "… dn228 Nov 9 12:01:01 …").
+            if let (end, syslog) = secondTimestamp(line, from: p, year: year) {
+                p = end
+                fields.hostAllowed = fields.hostAllowed || syslog
+            }
+        } else if let open = indexOf(0x5B, in: line, from: p, limit: 80),
             let (time, end) = timestamp(line, open + 1, year: year),
             end < n, line[end] == 0x5D
         {
@@ -256,76 +338,18 @@ enum HeaderParser {
             return header
         }
         let afterTime = p
-        var tokens = 0
-        var pidsAllowed = header.time != nil
-        var hostAllowed = sawSyslogTime
-        // Header tokens, in any order, until one that belongs to the message.
-        while tokens < 8 {
-            var start = p
-            while start < n, isSpace(line[start]) || line[start] == 0x2C { start += 1 }
-            guard start < n else {
-                p = start
-                break
-            }
-            var end = start
-            if line[start] == 0x5B || line[start] == 0x3C {
-                // [thread] or <level>: one balanced bracket group.
-                guard let close = matching(line, start) else { break }
-                end = close + 1
-                if header.level == nil,
-                    let found = level(line, start + 1, close)
-                        ?? (close - start == 2 ? letterLevel(line[start + 1]) : nil)
-                {
-                    header.level = found
-                } else if header.time != nil || header.level != nil {
-                    header.source = sourceInBrackets(line, start + 1, close)
-                } else {
-                    break
-                }
-            } else {
-                while end < n, !isSpace(line[end]) { end += 1 }
-                let last = line[end - 1]
-                let core = last == 0x3A || last == 0x7C ? end - 1 : end
-                if end - start == 1, line[start] == 0x2D || line[start] == 0x7C || line[start] == 0x3A {
-                    // A separator: "-", "|", ":".
-                } else if header.level == nil, let found = level(line, start, core) {
-                    header.level = found
-                } else if header.level == nil, end - start == 1, header.time != nil,
-                    let found = letterLevel(line[start])
-                {
-                    header.level = found  // logcat "D"
-                } else if pidsAllowed, line[start..<end].allSatisfy(isDigit) {
-                    // A pid or thread id.
-                } else if header.level == nil, header.time != nil, tokens < 6, levelAhead(line, from: start, within: 4),
-                    line[start..<end].contains(where: isDigit) || isUpperWord(line, start, end)
-                {
-                    // Fields before a level further on: "2005.06.03 R02-M1-N0 RAS KERNEL FATAL …".
-                } else if last == 0x3A, end - start > 1, header.source == nil, level(line, start, end - 1) == nil,
-                    isSourceToken(line, start, end - 1), header.level != nil || looksLikeCode(line, start, end - 1)
-                {
-                    header.source = start..<end - 1
-                    p = end
-                    tokens += 1
-                    break
-                } else if hostAllowed, tokens == 0 {
-                    hostAllowed = false  // the syslog host
-                } else if header.source == nil, let dash = dashAfter(line, start, maxTokens: 2),
-                    isSourceToken(line, start, end)
-                {
-                    header.source = start..<end  // "name - message", "name *64 - message"
-                    end = dash + 1
-                } else if header.level != nil, header.source == nil, isSourceToken(line, start, core), core - start > 2,
-                    line[start..<core].contains(0x2E) || line[start..<core].contains(0x3A)
-                {
-                    header.source = start..<core  // "module.name" or "module:func:line" after a level
-                } else {
-                    break
-                }
-            }
-            p = end
-            tokens += 1
-            pidsAllowed = pidsAllowed && header.level == nil
+        p = headerFields(line, from: p, &header, &fields)
+        // The level where the file's other lines have it, the fields before it being header
+        // (a node name or a field no rule knows): then a logger may follow it.
+        if header.level == nil, let field = layout.levelField, let start = HeaderLayout.fieldStart(line, field),
+            start >= p, let (level, end) = HeaderLayout.levelField(line, start)
+        {
+            header.level = level
+            fields.pidsAllowed = false
+            fields.hostAllowed = false
+            p = headerFields(line, from: end, &header, &fields)
         }
+        if header.source == nil { header.source = leading?.name }
         if header.time == nil && header.level == nil && header.source == nil { p = afterTime }
         while p < n, isSpace(line[p]) || ((line[p] == 0x2D || line[p] == 0x7C) && p + 1 < n && isSpace(line[p + 1])) {
             p += 1
@@ -334,13 +358,199 @@ enum HeaderParser {
         return header
     }
 
+    /// What the header-field rules know of the fields read so far.
+    struct FieldState {
+        var pidsAllowed: Bool
+        var hostAllowed: Bool
+        var tokens = 0
+        /// The previous field was the syslog host: a program name follows.
+        var afterHost = false
+    }
+
+    /// What a rule makes of one field: header (read on from `end`), the last header field, or
+    /// not its kind.
+    enum FieldOutcome {
+        case header(end: Int)
+        case last(end: Int)
+        case notMine
+    }
+
+    /// Reads header fields from `from` until one belongs to the message; returns where that is.
+    static func headerFields(_ line: Bytes, from: Int, _ header: inout LineHeader, _ state: inout FieldState) -> Int {
+        let n = line.count
+        var p = from
+        while state.tokens < 8 {
+            var start = p
+            while start < n, isSpace(line[start]) || line[start] == 0x2C { start += 1 }
+            guard start < n else { return start }
+            switch fieldRule(line, start, &header, &state) {
+            case .header(let end):
+                p = end
+                state.tokens += 1
+                state.pidsAllowed = state.pidsAllowed && header.level == nil
+            case .last(let end):
+                state.tokens += 1
+                return end
+            case .notMine:
+                return p
+            }
+        }
+        return p
+    }
+
+    /// The header-field rules, in order, for the field at `start`.
+    static func fieldRule(
+        _ line: Bytes, _ start: Int, _ header: inout LineHeader, _ state: inout FieldState
+    )
+        -> FieldOutcome
+    {
+        let afterHost = state.afterHost
+        state.afterHost = false
+        if line[start] == 0x7C, case .last(let end) = pipeClosedFields(line, start, &header) { return .last(end: end) }
+        if line[start] == 0x5B || line[start] == 0x3C { return bracketGroup(line, start, &header) }
+        var end = start
+        while end < line.count, !isSpace(line[end]) { end += 1 }
+        let last = line[end - 1]
+        let core = last == 0x3A || last == 0x7C ? end - 1 : end
+        if end - start == 1, line[start] == 0x2D || line[start] == 0x7C || line[start] == 0x3A {
+            return .header(end: end)  // a separator: "-", "|", ":"
+        }
+        if header.level == nil, let found = level(line, start, core) {
+            header.level = found
+            return .header(end: end)
+        }
+        if header.level == nil, end - start == 1, header.time != nil, let found = letterLevel(line[start]) {
+            header.level = found  // logcat "D"
+            return .header(end: end)
+        }
+        if state.pidsAllowed, line[start..<end].allSatisfy(isDigit) { return .header(end: end) }  // a pid or thread id
+        if state.tokens == 0, header.time != nil, end - start == 3, isZoneName(line, start) {
+            return .header(end: end)  // "… 02:25:11.531 UTC [1234] ERROR: …"
+        }
+        if header.level == nil, header.time != nil, state.tokens < 6, levelAhead(line, from: start, within: 4),
+            line[start..<end].contains(where: isDigit) || isUpperWord(line, start, end)
+        {
+            return .header(end: end)  // fields before a level further on: "2005.06.03 R02-M1-N0 RAS KERNEL FATAL …"
+        }
+        if let outcome = sourceWithColon(line, start, end, afterHost: afterHost, &header) { return outcome }
+        if state.hostAllowed, state.tokens == 0 {
+            state.hostAllowed = false  // the syslog host
+            state.afterHost = true
+            return .header(end: end)
+        }
+        if header.level != nil, header.source == nil, isSourceToken(line, start, core), core - start > 2,
+            line[start..<core].contains(0x2E) || line[start..<core].contains(0x3A)
+        {
+            header.source = start..<core  // "module.name" or "module:func:line" after a level
+            return .header(end: end)
+        }
+        if header.source == nil, let dash = dashAfter(line, start, maxTokens: 2), isSourceToken(line, start, end) {
+            header.source = start..<end  // "name - message", "name *64 - message"
+            return .header(end: dash + 1)
+        }
+        return .notMine
+    }
+
+    /// `|component|1234|message` after the time: fields closed by a pipe, each naming something.
+    static func pipeClosedFields(_ line: Bytes, _ start: Int, _ header: inout LineHeader) -> FieldOutcome {
+        guard header.time != nil, let last = pipeFields(line, start) else { return .notMine }
+        if header.source == nil, let close = indexOf(0x7C, in: line, from: start + 1, limit: 128), close > start + 1 {
+            header.source = start + 1..<close
+        }
+        return .last(end: last + 1)
+    }
+
+    /// `[thread]`, `<level>`, `[req-1 - -]`: one balanced bracket group holding a level, a
+    /// thread, a request context or a code location.
+    static func bracketGroup(_ line: Bytes, _ start: Int, _ header: inout LineHeader) -> FieldOutcome {
+        guard let close = matching(line, start) else { return .notMine }
+        if header.level == nil,
+            let found = level(line, start + 1, close) ?? (close - start == 2 ? letterLevel(line[start + 1]) : nil)
+        {
+            header.level = found
+        } else if header.time != nil || header.level != nil {
+            if header.source == nil { header.source = sourceInBrackets(line, start + 1, close) }
+        } else {
+            return .notMine
+        }
+        return .header(end: close + 1)
+    }
+
+    /// `dfs.DataNode$PacketResponder:`, `sshd[24200]:`, or after a syslog host any program name
+    /// (`kernel:`, `symptomsd[215] (com.apple.symptoms):`): the source, and the header ends.
+    static func sourceWithColon(
+        _ line: Bytes, _ start: Int, _ end: Int, afterHost: Bool, _ header: inout LineHeader
+    )
+        -> FieldOutcome?
+    {
+        guard header.source == nil else { return nil }
+        if line[end - 1] == 0x3A, end - start > 1, level(line, start, end - 1) == nil,
+            isSourceToken(line, start, end - 1),
+            header.level != nil || afterHost || looksLikeCode(line, start, end - 1)
+        {
+            header.source = start..<end - 1
+            return .last(end: end)
+        }
+        // A program and a parenthesised detail closed by a colon, after the host.
+        if afterHost, isSourceToken(line, start, end), end + 1 < line.count, line[end + 1] == 0x28 {
+            var close = end + 1
+            while close < line.count, !isSpace(line[close]) { close += 1 }
+            if close - end > 3, line[close - 1] == 0x3A, line[close - 2] == 0x29 {
+                header.source = start..<end
+                return .last(end: close)
+            }
+        }
+        return nil
+    }
+
+    /// After `|` at `start`, the run of pipe-closed fields that name something (letters, digits
+    /// and `._$@:/()[]-`, as `|Svc_Main|4242|`): the index of the last closing pipe, if any.
+    static func pipeFields(_ line: Bytes, _ start: Int) -> Int? {
+        var last: Int?
+        var index = start + 1
+        var fieldStart = index
+        var fields = 0
+        while index < line.count, fields < 6, index - fieldStart <= 128 {
+            let byte = line[index]
+            if byte != 0x7C, !isFieldByte(byte) { break }
+            if byte == 0x7C {
+                guard index > fieldStart else { break }
+                last = index
+                fields += 1
+                fieldStart = index + 1
+            }
+            index += 1
+        }
+        return last
+    }
+
+    /// A timestamp within the three fields after `from`, the fields before it holding a digit or
+    /// naming a host: the end of that timestamp, and whether it was a syslog one (a host follows).
+    static func secondTimestamp(_ line: Bytes, from: Int, year: YearlessDates) -> (Int, Bool)? {
+        var index = from
+        for field in 0..<3 {
+            while index < line.count, isSpace(line[index]) { index += 1 }
+            guard index < line.count else { return nil }
+            if field > 0, let (_, end) = timestamp(line, index, year: year), end - index >= 8 {
+                return (end, month(line, index) != nil)
+            }
+            let start = index
+            while index < line.count, !isSpace(line[index]) { index += 1 }
+            guard isSourceToken(line, start, index) || line[start..<index].allSatisfy({ isDigit($0) || $0 == 0x2E }),
+                line[start..<index].contains(where: isDigit) || isUpperWord(line, start, index)
+                    || line[start..<index].contains(0x5F)
+            else { return nil }
+        }
+        return nil
+    }
+
     /// The index of a standalone "-" within the next `maxTokens` tokens from `start`.
     static func dashAfter(_ line: Bytes, _ start: Int, maxTokens: Int) -> Int? {
         var index = start
         for _ in 0..<maxTokens {
             while index < line.count, !isSpace(line[index]) { index += 1 }
             while index < line.count, isSpace(line[index]) { index += 1 }
-            guard index + 1 < line.count else { return nil }
+            guard index + 1 < line.count, line[index] != 0x5B else { return nil }
             if line[index] == 0x2D, isSpace(line[index + 1]) { return index }
         }
         return nil
@@ -389,8 +599,14 @@ enum HeaderParser {
         line[start..<end].contains { $0 == 0x2E || $0 == 0x24 || $0 == 0x5B || $0 == 0x28 || $0 == 0x2F || $0 == 0x5F }
     }
 
+    /// `UTC` or `GMT` written after a time.
+    static func isZoneName(_ line: Bytes, _ start: Int) -> Bool {
+        (line[start] == 0x55 && line[start + 1] == 0x54 && line[start + 2] == 0x43)
+            || (line[start] == 0x47 && line[start + 1] == 0x4D && line[start + 2] == 0x54)
+    }
+
     static func isUpperWord(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
-        end - start <= 10 && line[start..<end].allSatisfy { $0 &- 0x41 < 26 || $0 == 0x5F }
+        end - start <= 24 && line[start..<end].allSatisfy { $0 &- 0x41 < 26 || $0 == 0x5F }
     }
 
     /// Whether a level word stands among the next `within` tokens after the one at `from`.
@@ -400,9 +616,20 @@ enum HeaderParser {
             while index < line.count, isSpace(line[index]) { index += 1 }
             let start = index
             while index < line.count, !isSpace(line[index]) { index += 1 }
-            if index > start, level(line, start, index) != nil { return true }
+            let end = index > start && line[index - 1] == 0x3A ? index - 1 : index
+            if end > start, level(line, start, end) != nil { return true }
         }
         return false
+    }
+
+    /// Letters, digits and `._$@:/()[]-<>`: the bytes of a name, number or code location.
+    @inline(__always) static func isFieldByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x41...0x5A, 0x61...0x7A, 0x30...0x39, 0x2E, 0x5F, 0x24, 0x40, 0x3A, 0x2F, 0x28, 0x29, 0x5B, 0x5D, 0x2D,
+            0x3C, 0x3E:
+            return true
+        default: return false
+        }
     }
 
     /// Letters, digits and `._$@:/()[]-` only: a logger, program or code location.
@@ -411,11 +638,8 @@ enum HeaderParser {
         var letters = 0
         for index in start..<end {
             let byte = line[index]
-            switch byte {
-            case 0x41...0x5A, 0x61...0x7A: letters += 1
-            case 0x30...0x39, 0x2E, 0x5F, 0x24, 0x40, 0x3A, 0x2F, 0x28, 0x29, 0x5B, 0x5D, 0x2D, 0x3C, 0x3E: break
-            default: return false
-            }
+            guard isFieldByte(byte) else { return false }
+            if (byte | 0x20) &- 0x61 < 26 { letters += 1 }
         }
         return letters > 0
     }

@@ -4,18 +4,35 @@ import Foundation
 /// a tree by token count and first token, then the most similar template at the leaf, merged
 /// position by position into `<*>`. One configuration for every input.
 ///
+/// Whether a word position is variable is decided at the end, from how many distinct words it
+/// took and how often each occurred (the signal the Brain parser uses): until then, messages
+/// that differ in such a word are kept apart as variants of one group (`Failed password` and
+/// `Failed none`), and a position whose words prove variable joins them (`tag="View Lock"`).
+///
 /// Hot path: a message whose masked token sequence was seen before is matched by its hash alone.
 struct TemplateMiner {
     static let wildcard = "<*>"
     /// Drain's similarity threshold: the share of a template's fixed tokens a message must match.
     static let threshold = 0.6
+    /// Distinct words kept per open position; one more and the position is variable.
+    static let maxWords = 16
 
-    struct Cluster {
+    /// A Drain cluster: the template, with `<*>` wherever messages differed.
+    struct Group {
         var tokens: [String] {
             didSet { variable = tokens.map { $0.contains(TemplateMiner.wildcard) } }
         }
         /// Which positions hold a variable (kept beside the tokens: the similarity loop is hot).
         var variable: [Bool]
+        /// Positions where messages differed in words only, with the words seen there: each
+        /// combination of words is a variant until `settle` decides.
+        var open: [Int: Set<String>] = [:]
+        /// The group's variants by their words at the open positions.
+        var variants: [[Int: String]: Int] = [:]
+        /// Whether an open position was decided variable (set by `settle`).
+        var decidedVariable: Set<Int> = []
+        /// Positions where messages differed in a variable: variable for good.
+        var generalized: Set<Int> = []
 
         init(tokens: [String]) {
             self.tokens = tokens
@@ -23,6 +40,15 @@ struct TemplateMiner {
         }
     }
 
+    /// A variant: one group and one word at each of its open positions. Lines are counted by variant.
+    struct Cluster {
+        var group: Int
+        var words: [Int: String]
+        /// The variant this one was merged into when a position proved variable (itself if none).
+        var parent: Int
+    }
+
+    private(set) var groups: [Group] = []
     private(set) var clusters: [Cluster] = []
     private var tree: [Int: [String: [Int]]] = [:]
     private var bySignature: [UInt64: Int] = [:]
@@ -150,7 +176,9 @@ struct TemplateMiner {
                 index = tokenEnd
                 continue
             }
-            let whole = isHostPort(line, index, tokenEnd)
+            let whole =
+                isHostPort(line, index, tokenEnd) || isPathOrURL(line, index, tokenEnd)
+                || isHexGroups(line, index, tokenEnd)
             body(index, tokenEnd, whole)
             previousVariable = whole || isVariable(line, index, tokenEnd)
             index = tokenEnd
@@ -178,18 +206,68 @@ struct TemplateMiner {
         }
         var colon = stop - 1
         while colon > start, line[colon] &- 0x30 < 10 { colon -= 1 }
-        guard colon > start, colon < stop - 1, line[colon] == 0x3A else { return false }
+        guard colon > start, colon < stop - 1 else { return false }
+        // A sign does not change a number's shape: `offset:-1` is `offset:180`'s kind.
+        if line[colon] == 0x2D, colon - 1 > start { colon -= 1 }
+        guard line[colon] == 0x3A else { return false }
         var dots = 0
         for index in start..<colon {
             let byte = line[index]
             if byte == 0x2E {
                 dots += 1
-            } else if !(byte &- 0x30 < 10 || (byte | 0x20) &- 0x61 < 26 || byte == 0x2D || byte == 0x5F || byte == 0x2F)
+            } else if !(byte &- 0x30 < 10 || (byte | 0x20) &- 0x61 < 26 || byte == 0x2D || byte == 0x5F || byte == 0x2F
+                || byte == 0x24)
             {
                 return false
             }
         }
         return dots >= 1 || line[start] == 0x2F
+    }
+
+    /// Four or more pairs of hex digits joined by `:` or `-` (a MAC or EUI address,
+    /// `FF:F2:9F:AB:E2:CD`): one variable even where no pair holds a digit.
+    @inline(__always) static func isHexGroups(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
+        var groups = 1
+        var run = 0
+        var separator: UInt8 = 0
+        var stop = end
+        while stop > start, line[stop - 1] == 0x2C || line[stop - 1] == 0x2E || line[stop - 1] == 0x29 { stop -= 1 }
+        for index in start..<stop {
+            let byte = line[index]
+            if byte &- 0x30 < 10 || (byte | 0x20) &- 0x61 < 6 {
+                run += 1
+                if run > 2 { return false }
+            } else if (byte == 0x3A || byte == 0x2D) && run > 0 && (separator == 0 || separator == byte) {
+                separator = byte
+                groups += 1
+                run = 0
+            } else {
+                return false
+            }
+        }
+        return groups >= 4 && run > 0
+    }
+
+    /// A path (`/v2/servers/detail?all=True&since=2017-05-16`, or one segment such as `/var`) or a URL
+    /// (`hdfs://host/x`): one variable, whatever its query or port holds.
+    @inline(__always) static func isPathOrURL(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
+        var first = start
+        if first < end, line[first] == 0x22 || line[first] == 0x27 || line[first] == 0x28 { first += 1 }
+        guard first + 2 < end else { return false }
+        var slashes = 0
+        var schemeSlashes = false
+        for index in first..<end {
+            let byte = line[index]
+            if byte == 0x2F {
+                slashes += 1
+            } else if byte == 0x3A, index + 2 < end, line[index + 1] == 0x2F, line[index + 2] == 0x2F, index > first {
+                schemeSlashes = true
+            } else if isSpace(byte) {
+                return false
+            }
+        }
+        // "/var" is as much a path as "/var/log": a lone absolute segment counts too.
+        return (line[first] == 0x2F && (slashes >= 2 || end - first >= 3)) || schemeSlashes
     }
 
     /// FNV-1a step.
@@ -259,10 +337,46 @@ struct TemplateMiner {
 
     // MARK: - Grouping
 
-    /// The cluster of a message already seen in this masked shape, if any.
-    func cluster(forSignature signature: UInt64) -> Int? { bySignature[signature] }
+    /// The variant a message already seen in this masked shape went to, if any.
+    func cluster(forSignature signature: UInt64) -> Int? { bySignature[signature].map(root) }
 
-    /// Files a new masked shape under the most similar cluster, or a new one.
+    func root(_ index: Int) -> Int {
+        var index = index
+        while clusters[index].parent != index { index = clusters[index].parent }
+        return index
+    }
+
+    /// Whether a token is only literal text: no variable in it.
+    static func isLiteral(_ token: String) -> Bool { !token.contains(wildcard) }
+
+    /// The literal segments of a token and the delimiters between them (`user=<*>,` gives
+    /// `user`, `<*>`, `` and `=`, `,`).
+    static func segments(_ token: String) -> ([Substring], [Character]) {
+        var parts: [Substring] = []
+        var delimiters: [Character] = []
+        var start = token.startIndex
+        for index in token.indices where "=:,()[]{}\"';|".contains(token[index]) {
+            parts.append(token[start..<index])
+            delimiters.append(token[index])
+            start = token.index(after: index)
+        }
+        parts.append(token[start...])
+        return (parts, delimiters)
+    }
+
+    /// Whether two differing tokens differ in a word rather than only in a variable:
+    /// `(uid=<*>)` and `LOGIN(uid=<*>)` do, `user=<*>` and `user=root` do not.
+    static func differInWords(_ a: String, _ b: String) -> Bool {
+        if isLiteral(a) && isLiteral(b) { return a != b }
+        let (partsA, delimitersA) = segments(a)
+        let (partsB, delimitersB) = segments(b)
+        guard delimitersA == delimitersB else { return false }
+        return partsA.indices.contains { index in
+            partsA[index] != partsB[index] && isLiteral(String(partsA[index])) && isLiteral(String(partsB[index]))
+        }
+    }
+
+    /// Files a new masked shape under the most similar group (or a new one) and returns its variant.
     mutating func add(signature: UInt64, tokens: [String]) -> Int {
         let length = tokens.count
         let first = tokens.first.map { $0.utf8.contains(0x3C) && $0.contains(Self.wildcard) ? Self.wildcard : $0 } ?? ""
@@ -270,39 +384,93 @@ struct TemplateMiner {
         var bestScore = -1.0
         var bestParams = -1
         for candidate in tree[length]?[first] ?? [] {
-            let (score, params) = similarity(clusters[candidate], tokens)
+            let (score, params) = similarity(groups[candidate], tokens)
             if score > bestScore || (score == bestScore && params > bestParams) {
                 best = candidate
                 bestScore = score
                 bestParams = params
             }
         }
-        let index: Int
+        let group: Int
         if let best, bestScore >= Self.threshold {
-            index = best
-            var template = clusters[best].tokens
-            for position in template.indices where template[position] != tokens[position] {
-                template[position] = Self.generalize(template[position], tokens[position])
-            }
-            clusters[best].tokens = template
+            group = best
+            merge(tokens, into: best)
+        } else {
+            group = groups.count
+            groups.append(Group(tokens: tokens))
+            tree[length, default: [:]][first, default: []].append(group)
+        }
+        var words: [Int: String] = [:]
+        for position in groups[group].open.keys { words[position] = tokens[position] }
+        let index: Int
+        if let known = groups[group].variants[words] {
+            index = known
         } else {
             index = clusters.count
-            clusters.append(Cluster(tokens: tokens))
-            tree[length, default: [:]][first, default: []].append(index)
+            clusters.append(Cluster(group: group, words: words, parent: index))
+            groups[group].variants[words] = index
         }
         bySignature[signature] = index
         return index
     }
 
+    /// Generalises a group's template with a message: a position where both hold words only
+    /// opens (its words tell variants apart); one where either holds a variable is variable.
+    private mutating func merge(_ tokens: [String], into index: Int) {
+        var template = groups[index].tokens
+        var opened: [Int: String] = [:]
+        var closed: [Int] = []
+        for position in template.indices {
+            let open = groups[index].open[position]
+            if let open {
+                let word = tokens[position]
+                if open.contains(word) { continue }
+                if open.count >= Self.maxWords || !open.allSatisfy({ Self.differInWords($0, word) }) {
+                    closed.append(position)
+                    groups[index].generalized.insert(position)
+                    template[position] = Self.generalize(template[position], word)
+                } else {
+                    groups[index].open[position]!.insert(word)
+                }
+            } else if template[position] != tokens[position] {
+                if !groups[index].generalized.contains(position)
+                    && Self.differInWords(template[position], tokens[position])
+                {
+                    opened[position] = template[position]
+                    groups[index].open[position] = [template[position], tokens[position]]
+                } else {
+                    groups[index].generalized.insert(position)
+                }
+                template[position] = Self.generalize(template[position], tokens[position])
+            }
+        }
+        groups[index].tokens = template
+        guard !opened.isEmpty || !closed.isEmpty else { return }
+        for position in closed { groups[index].open[position] = nil }
+        // Every variant so far held the template's word at a newly opened position; a closed
+        // position no longer tells variants apart, so those that then agree become one.
+        var variants: [[Int: String]: Int] = [:]
+        for variant in groups[index].variants.values.sorted() {
+            for (position, word) in opened { clusters[variant].words[position] = word }
+            for position in closed { clusters[variant].words[position] = nil }
+            if let earlier = variants[clusters[variant].words] {
+                clusters[variant].parent = earlier
+            } else {
+                variants[clusters[variant].words] = variant
+            }
+        }
+        groups[index].variants = variants
+    }
+
     /// Drain's similarity: matching fixed tokens over length; tokens holding a variable count as
     /// parameters (for ties), not as evidence that two messages are the same event.
-    private func similarity(_ cluster: Cluster, _ tokens: [String]) -> (Double, Int) {
-        let template = cluster.tokens
+    private func similarity(_ group: Group, _ tokens: [String]) -> (Double, Int) {
+        let template = group.tokens
         guard !template.isEmpty else { return (1, 0) }
         var same = 0
         var params = 0
         for index in template.indices {
-            if cluster.variable[index] {
+            if group.variable[index] {
                 params += 1
             } else if template[index] == tokens[index] {
                 same += 1
@@ -314,20 +482,8 @@ struct TemplateMiner {
     /// Two differing tokens with the same delimiter shape keep their fixed segments
     /// (`user=root` and `user=admin` give `user=<*>`); otherwise the token becomes `<*>`.
     static func generalize(_ a: String, _ b: String) -> String {
-        let split = { (text: String) -> ([Substring], [Character]) in
-            var parts: [Substring] = []
-            var delimiters: [Character] = []
-            var start = text.startIndex
-            for index in text.indices where "=:,()[]{}\"';|".contains(text[index]) {
-                parts.append(text[start..<index])
-                delimiters.append(text[index])
-                start = text.index(after: index)
-            }
-            parts.append(text[start...])
-            return (parts, delimiters)
-        }
-        let (partsA, delimitersA) = split(a)
-        let (partsB, delimitersB) = split(b)
+        let (partsA, delimitersA) = segments(a)
+        let (partsB, delimitersB) = segments(b)
         guard !delimitersA.isEmpty, delimitersA == delimitersB else { return wildcard }
         var out = ""
         for index in partsA.indices {
@@ -337,12 +493,81 @@ struct TemplateMiner {
         return out
     }
 
-    func template(_ index: Int) -> String { clusters[index].tokens.joined(separator: " ") }
+    /// Whether an open position is variable, from the lines that took each word there: many
+    /// distinct words, or several of which none dominates, are values; a few words one of which
+    /// dominates, or two, are different events (`Failed password` / `Failed none`, start / end).
+    static func isVariable(counts: [Int]) -> Bool {
+        let sorted = counts.sorted(by: >)
+        let total = sorted.reduce(0, +)
+        guard sorted.count >= 3, total > 0 else { return false }
+        if sorted.count >= 5 { return true }
+        return Double(sorted[0]) < 0.9 * Double(total)
+    }
+
+    /// Decides each open position from the lines counted per variant (`counts[variant]`) and
+    /// returns, for every variant, the variant that stands for its event: variants that differ
+    /// only at variable positions are one event, and so are templates with the same fixed tokens.
+    mutating func settle(counts: [Int]) -> [Int] {
+        var total = [Int](repeating: 0, count: clusters.count)
+        for index in clusters.indices where index < counts.count { total[root(index)] += counts[index] }
+        var representative = Array(clusters.indices)
+        for index in groups.indices {
+            let variants = groups[index].variants.values.sorted()
+            var decided: Set<Int> = []
+            for position in groups[index].open.keys {
+                var byWord: [String: Int] = [:]
+                for variant in variants {
+                    byWord[clusters[variant].words[position] ?? "", default: 0] += total[variant]
+                }
+                if Self.isVariable(counts: Array(byWord.values)) { decided.insert(position) }
+            }
+            groups[index].decidedVariable = decided
+            var events: [[Int: String]: Int] = [:]
+            for variant in variants {
+                let key = clusters[variant].words.filter { !decided.contains($0.key) }
+                if let event = events[key] {
+                    representative[variant] = event
+                    total[event] += total[variant]
+                } else {
+                    events[key] = variant
+                }
+            }
+        }
+        for index in clusters.indices { representative[index] = representative[root(index)] }
+        // Templates with the same fixed tokens are one event whose variable parts differ in
+        // length (`lifetime <*>` for `00:01` and `<1 sec`); the most frequent one's stands.
+        var byKey: [String: [Int]] = [:]
+        for index in clusters.indices where representative[index] == index {
+            let key = constantKey(index)
+            byKey[key.isEmpty ? "#\(index)" : key, default: []].append(index)
+        }
+        for members in byKey.values where members.count > 1 {
+            let best = members.max { a, b in (total[a], template(b)) < (total[b], template(a)) }!
+            for index in clusters.indices where members.contains(representative[index]) {
+                representative[index] = best
+            }
+        }
+        return representative
+    }
+
+    /// A variant's tokens: the group's template with the variant's word at each open position
+    /// not decided variable.
+    func tokens(_ index: Int) -> [String] {
+        let cluster = clusters[root(index)]
+        let group = groups[cluster.group]
+        var tokens = group.tokens
+        for (position, word) in cluster.words where !group.decidedVariable.contains(position) {
+            tokens[position] = word
+        }
+        return tokens
+    }
+
+    func template(_ index: Int) -> String { tokens(index).joined(separator: " ") }
 
     /// The fixed tokens of a template, in order: clusters that share them are one event whose
     /// variable parts differ in length (`lifetime <*>` for `00:01` and `<1 sec`).
     func constantKey(_ index: Int) -> String {
-        clusters[index].tokens.compactMap { token -> String? in
+        tokens(index).compactMap { token -> String? in
             let fixed = token.replacingOccurrences(of: Self.wildcard, with: "")
             return fixed.contains(where: \.isLetter) ? fixed : nil
         }.joined(separator: " ")
