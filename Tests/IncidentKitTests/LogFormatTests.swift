@@ -173,7 +173,7 @@ func analyze(_ text: String) -> LogAnalysis {
                     raise PaymentError(reason)
                 billing.errors.PaymentError: card declined
                 2025-09-09 02:25:12,001 INFO app.worker: next job
-                """, "billing.charge.charge_card"
+                """, "billing/charge.py:88"
             ),
             (
                 "Java",

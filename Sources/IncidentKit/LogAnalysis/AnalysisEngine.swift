@@ -281,7 +281,12 @@ final class AnalysisEngine {
             if StackTrace.continues(text, inTrace: inTrace) {
                 inTrace = inTrace || StackTrace.opens(text)
                 let cluster = shapes[shape].cluster
-                if stats[cluster].frame == nil, let frame = StackTrace.frame(text) { stats[cluster].frame = frame }
+                // The innermost application frame: the first listed, or for Python the last.
+                if stats[cluster].frame == nil || (stats[cluster].count == 1 && StackTrace.outermostFirst(text)),
+                    let frame = StackTrace.frame(text)
+                {
+                    stats[cluster].frame = frame
+                }
                 if text.hasPrefix("Traceback") || text.hasPrefix("Caused by") || StackTrace.exceptionLine(text) {
                     stats[cluster].severity = max(stats[cluster].severity, .high)
                 }

@@ -309,7 +309,12 @@ enum StackTrace {
         if line.hasPrefix("...") && line.hasSuffix("more") { return true }
         guard inTrace else { return exceptionLine(line) }
         // Go frames ("main.main()", "net/http.(*conn).serve(0xc000…)") and Swift crash frames ("3  libswiftCore.so 0x…").
-        if line.hasSuffix(")"), line.contains("("), !line.contains(" ") || line.hasPrefix("created by ") { return true }
+        // Go frames: the call before its arguments has no space ("os/exec.(*Cmd).Wait(0x0, 0x5bc683)").
+        if line.hasSuffix(")"), let open = line.lastIndex(of: "("), open > line.startIndex,
+            !line[..<open].contains(" ") || line.hasPrefix("created by ")
+        {
+            return true
+        }
         if let space = line.firstIndex(of: " "), line[..<space].allSatisfy(\.isNumber), line.contains(" 0x") {
             return true
         }
@@ -336,25 +341,33 @@ enum StackTrace {
         "site-packages", "dist-packages", "/lib/python", "<frozen", "node_modules", "node:internal", "internal/",
         "/usr/lib/", "runtime/", "java.", "javax.", "jdk.", "sun.", "kotlin.", "scala.", "org.springframework.",
         "org.apache.", "io.netty.", "/gems/", "/ruby/", "libswift", "libc.so", "Foundation",
+        // Go's own sources and the module cache (GOPATH/src of the application is not a library).
+        "/usr/local/go/src/", "/usr/lib/go", "/go/pkg/mod/", "GOROOT/",
     ]
 
     static func isLibrary(_ text: String) -> Bool { libraryMarkers.contains { text.contains($0) } }
 
-    /// An application frame named the way people search code: `pkg.module.function` or `file:line`.
+    /// Whether frames of this trace are listed outermost first (Python): then the deepest
+    /// application frame, the last one, is the one to name.
+    static func outermostFirst(_ line: String) -> Bool {
+        line.trimmingCharacters(in: .whitespaces).hasPrefix("File \"")
+    }
+
+    /// An application frame named the way people search code: `file:line` or `pkg.Class.method`.
     static func frame(_ line: String) -> String? {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
-        // Python: File "/app/netra_backend/app/smd.py", line 412, in _validate
+        // Python: File "/app/netra_backend/app/smd.py", line 412, in _validate → netra_backend/app/smd.py:412
         if trimmed.hasPrefix("File \""), let close = trimmed.dropFirst(6).firstIndex(of: "\"") {
-            let path = String(trimmed[trimmed.index(trimmed.startIndex, offsetBy: 6)..<close])
+            var path = String(trimmed[trimmed.index(trimmed.startIndex, offsetBy: 6)..<close])
             guard !isLibrary(path) else { return nil }
-            let function = trimmed.range(of: ", in ").map { String(trimmed[$0.upperBound...]) }
-            var module = path.hasSuffix(".py") ? String(path.dropLast(3)) : path
-            for root in ["/app/", "/src/", "/code/", "/srv/", "/opt/", "/home/"] {
-                if let range = module.range(of: root) { module = String(module[range.upperBound...]) }
+            for root in ["/app/", "/src/", "/code/", "/srv/", "/opt/", "/home/", "/usr/src/app/"] where path.hasPrefix(root) {
+                path = String(path.dropFirst(root.count))
+                break
             }
-            module = module.trimmingCharacters(in: CharacterSet(charactersIn: "/")).replacingOccurrences(
-                of: "/", with: ".")
-            return function.map { "\(module).\($0)" } ?? module
+            let rest = trimmed[trimmed.index(after: close)...]
+            guard let lineRange = rest.range(of: ", line ") else { return path }
+            let number = rest[lineRange.upperBound...].prefix { $0.isNumber }
+            return number.isEmpty ? path : "\(path):\(number)"
         }
         // Java / Node: at com.acme.Service.run(Service.java:42) · at handler (/app/src/x.js:10:5)
         if trimmed.hasPrefix("at ") {
