@@ -171,7 +171,7 @@ final class AnalysisEngine {
     func consume(_ raw: UnsafeBufferPointer<UInt8>) {
         lines += 1
         var finding = Triggers.scan(raw)
-        if finding == .plain && !inPrivateKey {
+        if finding == .plain && !inPrivateKey && !redactor.checksEveryLine {
             consumeClean(raw)
             return
         }
@@ -192,9 +192,9 @@ final class AnalysisEngine {
             finding = cleaned.withUnsafeBufferPointer { Triggers.scan($0) }
             line = cleaned
         }
-        if finding == .secret || inPrivateKey {
+        if finding == .secret || inPrivateKey || redactor.checksEveryLine {
             var text = line.map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: raw, as: UTF8.self)
-            text = redactLine(text)
+            text = redactLine(text, builtIn: finding == .secret || inPrivateKey)
             var bytes = Array(text.utf8)
             bytes.withUnsafeMutableBufferPointer { consumeClean(UnsafeBufferPointer($0)) }
         } else if let line {
@@ -204,8 +204,10 @@ final class AnalysisEngine {
         }
     }
 
-    /// PEM blocks span lines: everything from BEGIN to END is one secret.
-    private func redactLine(_ text: String) -> String {
+    /// PEM blocks span lines: everything from BEGIN to END is one secret. `builtIn` is false when
+    /// the prefilter found no built-in kind: only `redact.patterns` and `redact.pii` then apply.
+    private func redactLine(_ text: String, builtIn: Bool) -> String {
+        guard builtIn else { return redactor.redactAlways(text, counts: &redactions) }
         if inPrivateKey {
             if text.contains("-----END") && text.contains("PRIVATE KEY-----") { inPrivateKey = false }
             return "[REDACTED:private-key]"
@@ -214,7 +216,7 @@ final class AnalysisEngine {
             inPrivateKey = true
             redactions["private-key", default: 0] += 1
             let prefix = text.components(separatedBy: "-----BEGIN").first ?? ""
-            return prefix + "[REDACTED:private-key]"
+            return redactor.redact(prefix, counts: &redactions) + "[REDACTED:private-key]"
         }
         return redactor.redact(text, counts: &redactions)
     }
@@ -497,8 +499,10 @@ enum Triggers {
         return (words[0], words[1], words[2], words[3])
     }()
 
-    /// One pass over the line: control bytes, or something that may start a secret. Keywords such
-    /// as "password" count only when a `=` or `:` follows them, as the redaction rules require.
+    /// One pass over the line: control bytes, or something that may start a secret. Key words
+    /// count only where a key ends with them and a `=` or `:` follows (`DB_PASSWORD=`, `api-key:`,
+    /// `"client_secret": `), as the redaction rules require: `keyguardActive=` and `auth_request:`
+    /// do not call the redactor.
     static func scan(_ line: UnsafeBufferPointer<UInt8>) -> Finding {
         let n = line.count
         let (m0, m1, m2, m3) = startMask
@@ -520,35 +524,74 @@ enum Triggers {
                 i += 1
                 continue
             }
-            let a = line[i] | 0x20
+            let a = byte | 0x20
             let b = line[i + 1] | 0x20
             let c = line[i + 2] | 0x20
+            let d = line[i + 3]
             switch a {
-            case 0x67 where b == 0x68 && (line[i + 3] == 0x5F || (c == 0x69 && line[i + 3] | 0x20 == 0x74)):
-                return .secret  // gh?_, github_pat_
-            case 0x61 where line[i] == 0x41 && (line[i + 1] == 0x4B || line[i + 1] == 0x53 || line[i + 1] == 0x49):
-                if (line[i + 1] == 0x49 && line[i + 2] == 0x7A && line[i + 3] == 0x61)
-                    || (line[i + 2] == 0x49 && line[i + 3] == 0x41)
+            case 0x67:
+                if b == 0x68 && d == 0x5F { return .secret }  // gh?_
+                if b == 0x69 && c == 0x74 && matches(line, i, "github_pat_") { return .secret }
+            case 0x61:
+                if byte == 0x41 {
+                    let (b1, c1) = (line[i + 1], line[i + 2])
+                    if b1 == 0x49 && c1 == 0x7A && d == 0x61 { return .secret }  // AIza
+                    // AKIA, ASIA, ABIA, ACCA
+                    if (b1 == 0x4B || b1 == 0x53 || b1 == 0x42) && c1 == 0x49 && d == 0x41 { return .secret }
+                    if b1 == 0x43 && c1 == 0x43 && d == 0x41 { return .secret }
+                }
+                // ya29. (Google OAuth)
+                if i > 0, line[i - 1] == 0x79, line[i + 1] == 0x32, line[i + 2] == 0x39, d == 0x2E { return .secret }
+                if b == 0x75 && c == 0x74 && matches(line, i, "authoriz", caseless: true), keyed(line, i, run: 16) {
+                    return .secret  // authorization
+                }
+            case 0x78:
+                if b == 0x6F && c == 0x78 { return .secret }  // xox?-
+                if b == 0x61 && c == 0x70 && d | 0x20 == 0x70 { return .secret }  // xapp-
+            case 0x68: if b == 0x6F && c == 0x6F && d | 0x20 == 0x6B { return .secret }  // hooks.slack
+            case 0x65: if b == 0x79 && line[i + 2] == 0x4A { return .secret }  // eyJ
+            case 0x62: if b == 0x65 && c == 0x61 && d | 0x20 == 0x72 { return .secret }  // bearer
+            case 0x2D: if line[i + 1] == 0x2D && line[i + 2] == 0x2D && d == 0x2D { return .secret }  // -----BEGIN
+            case 0x3A:
+                // scheme://user:pass@ and its JSON-escaped form scheme:\/\/
+                let slashes =
+                    (line[i + 1] == 0x2F && line[i + 2] == 0x2F)
+                    || (line[i + 1] == 0x5C && line[i + 2] == 0x2F && d == 0x5C)
+                if slashes {
+                    var j = i + 3
+                    while j < n, j < i + 512, line[j] != 0x20, line[j] != 0x22 {
+                        if line[j] == 0x40 { return .secret }
+                        j += 1
+                    }
+                }
+            case 0x70:
+                if b == 0x61 && c == 0x73, keyed(line, i, run: 10) { return .secret }  // pass, passwd, password…
+                if b == 0x77 && c == 0x64, keyed(line, i + 3) { return .secret }  // pwd
+                // npm_
+                if i > 0, line[i - 1] == 0x6E, line[i + 1] == 0x6D, line[i + 2] == 0x5F,
+                    i < 2 || !continuesWord(line[i - 2])
                 {
-                    return .secret  // AIza, AKIA, ASIA
+                    return .secret
                 }
-            case 0x78 where b == 0x6F && c == 0x78 && line[i + 3] == 0x2D: return .secret  // xox?-
-            case 0x68 where b == 0x6F && c == 0x6F && line[i + 3] | 0x20 == 0x6B: return .secret  // hooks.slack
-            case 0x65 where b == 0x79 && line[i + 2] == 0x4A: return .secret  // eyJ
-            case 0x62 where b == 0x65 && c == 0x61 && line[i + 3] | 0x20 == 0x72: return .secret  // bearer
-            // -----BEGIN
-            case 0x2D where line[i + 1] == 0x2D && line[i + 2] == 0x2D && line[i + 3] == 0x2D: return .secret
-            case 0x3A where line[i + 1] == 0x2F && line[i + 2] == 0x2F:
-                var j = i + 3
-                while j < n, line[j] != 0x20, line[j] != 0x2F {
-                    if line[j] == 0x40 { return .secret }  // scheme://user:pass@
-                    j += 1
+            case 0x73:
+                if b == 0x65 && c == 0x63 {
+                    if matches(line, i, "secret", caseless: true), keyed(line, i + 6) { return .secret }
+                    if d == 0x5F, i >= 2, line[i - 2] == 0x77, line[i - 1] == 0x68 { return .secret }  // whsec_
                 }
-            case 0x70 where (b == 0x61 && c == 0x73) || (b == 0x77 && c == 0x64) || (b == 0x72 && c == 0x69):
-                if keyed(line, i) { return .secret }  // pass…, pwd, private_key
-            case 0x73 where b == 0x65 && c == 0x63: if keyed(line, i) { return .secret }  // secret
-            case 0x74 where b == 0x6F && c == 0x6B: if keyed(line, i) { return .secret }  // token
-            case 0x6B where b == 0x65 && c == 0x79: if keyed(line, i) { return .secret }  // api_key, access_key
+                if byte == 0x53 && line[i + 1] == 0x47 && line[i + 2] == 0x2E { return .secret }  // SG.
+                if b == 0x69 && c == 0x67 && d == 0x3D { return .secret }  // sig=
+            case 0x74:
+                if b == 0x6F && c == 0x6B && matches(line, i, "token", caseless: true), keyed(line, i + 5) {
+                    return .secret
+                }
+            case 0x6B:
+                if b == 0x65 && c == 0x79, keyed(line, i + 3) { return .secret }  // api_key, AccountKey
+                // sk- (OpenAI), sk_ and rk_ (Stripe)
+                if i > 0, line[i + 1] == 0x5F || (line[i + 1] == 0x2D && line[i - 1] == 0x73),
+                    line[i - 1] == 0x73 || line[i - 1] == 0x72, i < 2 || !continuesWord(line[i - 2])
+                {
+                    return .secret
+                }
             default: break
             }
             i += 1
@@ -556,14 +599,36 @@ enum Triggers {
         return .plain
     }
 
-    /// Whether the word at `start` is followed, within a few bytes, by `=` or `:`.
-    @inline(__always) static func keyed(_ line: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
-        var j = start
-        while j < line.count, j < start + 16, (line[j] | 0x20) &- 0x61 < 26 || line[j] == 0x5F { j += 1 }
+    /// Letters, digits, `_`: what continues a word.
+    @inline(__always) static func continuesWord(_ byte: UInt8) -> Bool {
+        (byte | 0x20) &- 0x61 < 26 || byte &- 0x30 < 10 || byte == 0x5F
+    }
+
+    /// Whether `text` (ASCII; lower case when `caseless`) stands at `start`.
+    @inline(__always) static func matches(
+        _ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ text: StaticString, caseless: Bool = false
+    ) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard start + count <= line.count else { return false }
+        let bytes = text.utf8Start
+        for offset in 0..<count {
+            let byte = caseless ? line[start + offset] | 0x20 : line[start + offset]
+            if byte != bytes[offset] { return false }
+        }
+        return true
+    }
+
+    /// Whether a key ends at `end` (after at most `run` more letters) and a `=` or `:` follows
+    /// within a few bytes, past a closing quote, escaped or not (`"password": `, `\"token\": `).
+    @inline(__always) static func keyed(_ line: UnsafeBufferPointer<UInt8>, _ end: Int, run: Int = 0) -> Bool {
+        var j = end
+        while j < line.count, j < end + run, (line[j] | 0x20) &- 0x61 < 26 { j += 1 }
+        // The key goes on ("token_count", "password.length"): it does not end with the word.
+        if j < line.count, continuesWord(line[j]) || line[j] == 0x2D || line[j] == 0x2E { return false }
         var gap = 0
-        while j < line.count, gap < 3 {
+        while j < line.count, gap < 4 {
             if line[j] == 0x3D || line[j] == 0x3A { return true }
-            if line[j] != 0x20 && line[j] != 0x22 && line[j] != 0x27 { return false }
+            if line[j] != 0x20 && line[j] != 0x22 && line[j] != 0x27 && line[j] != 0x5C { return false }
             j += 1
             gap += 1
         }

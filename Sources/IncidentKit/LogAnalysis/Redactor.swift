@@ -1,87 +1,330 @@
 import Foundation
 import OrderedCollections
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Replaces secrets with `[REDACTED:<kind>]` and counts them by kind (SPEC "Secrets").
 public struct Redactor: Sendable {
     struct Rule: @unchecked Sendable {
         var kind: String
         var regex: NSRegularExpression
-        /// The capture group holding the secret; 0 is the whole match.
-        var group: Int
+        /// The capture groups that may hold the secret; the first one that took part in the match
+        /// is replaced. `[0]` is the whole match.
+        var groups: [Int]
+        /// Lower-case ASCII literals one of which every match contains: without any, the regex is not run.
+        var hints: [[UInt8]]
+        var check: Check
     }
 
-    let rules: [Rule]
-    let allow: Set<String>
+    /// What a match must also pass to be a secret, beyond its regex.
+    enum Check {
+        case none
+        /// `KEY = VALUE` where group 1 is the key: only keys that name a secret (see `secretKey`).
+        case keyValue
+        /// The password of `scheme://user:password@host`, not a port and path.
+        case urlPassword
+        /// A candidate IPv6 address, validated by `inet_pton`.
+        case ipv6
+    }
+
+    /// The built-in kinds, which the engine's byte prefilter may skip on lines that cannot hold them.
+    let builtIn: [Rule]
+    /// `redact.patterns` and `redact.pii`: run on every line, never prefiltered.
+    let always: [Rule]
+    let allow: [String]
 
     public init(config: Config = Config()) throws {
-        var rules = Self.builtIn
+        var always: [Rule] = []
         for pattern in config.redactPatterns {
             do {
-                rules.append(Rule(kind: pattern.name, regex: try NSRegularExpression(pattern: pattern.regex), group: 0))
+                always.append(
+                    Rule(
+                        kind: pattern.name, regex: try NSRegularExpression(pattern: pattern.regex), groups: [0],
+                        hints: [], check: .none))
             } catch {
                 throw IncidentError.failure(
                     "\(Config.fileName): redact pattern '\(pattern.name)' is not a valid regular expression: \(pattern.regex)"
                 )
             }
         }
-        if config.redactPII { rules += Self.pii }
-        self.rules = rules
-        self.allow = Set(config.redactAllow)
+        if config.redactPII { always += Self.pii }
+        builtIn = Self.builtInRules
+        self.always = always
+        allow = config.redactAllow.filter { !$0.isEmpty }
     }
 
-    private static func rule(_ kind: String, _ pattern: String, group: Int = 0) -> Rule {
-        Rule(kind: kind, regex: try! NSRegularExpression(pattern: pattern), group: group)
+    /// Whether some rule must look at every line, whatever the prefilter says.
+    public var checksEveryLine: Bool { !always.isEmpty }
+
+    private static func rule(
+        _ kind: String, _ pattern: String, groups: [Int] = [0], hints: [String], check: Check = .none
+    ) -> Rule {
+        Rule(
+            kind: kind, regex: try! NSRegularExpression(pattern: pattern), groups: groups,
+            hints: hints.map { Array($0.utf8) }, check: check)
     }
 
-    static let builtIn: [Rule] = [
-        rule("private-key", "-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)"),
-        rule("github-token", "\\bgh[pousr]_[A-Za-z0-9]{36,255}\\b"),
-        rule("github-token", "\\bgithub_pat_[A-Za-z0-9_]{22,255}\\b"),
-        rule("aws-access-key-id", "\\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\\b"),
+    /// An assignment between a key and its value: `=`, `:`, `=>`, `:=`, with the key's closing
+    /// quote, escaped or not (`"password": "…"`, `\"password\": \"…\"`, `password=…`).
+    static let assign = #"\\*["']?\s*(?:=>|:=|[:=])\s*"#
+    /// A value: an escaped-quoted string inside a JSON string, a quoted one, or a bare word.
+    static let value = #"(?:\\+"((?:[^"\\]|\\+[^"\\])*)\\+"|"((?:[^"\\]|\\.)*)"|'([^'\n]*)'|(?![\[{])([^\s"',;&}\\]+))"#
+
+    static let builtInRules: [Rule] = [
+        rule(
+            "private-key", "-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)",
+            hints: ["private key-----"]),
+        rule("github-token", "\\bgh[pousr]_[A-Za-z0-9]{36,255}\\b", hints: ["gh"]),
+        rule("github-token", "\\bgithub_pat_[A-Za-z0-9_]{22,255}\\b", hints: ["github_pat_"]),
+        rule(
+            "aws-access-key-id", "\\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\\b", hints: ["akia", "asia", "abia", "acca"]),
         rule(
             "aws-secret-access-key",
-            "(?i)aws_?secret_?(?:access_?)?key[\"']?\\s*[:=]\\s*[\"']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])", group: 1),
-        rule("gcp-api-key", "\\bAIza[0-9A-Za-z_\\-]{35}(?![0-9A-Za-z_\\-])"),
-        rule("slack-webhook", "https://hooks\\.slack\\.com/(?:services|workflows)/[A-Za-z0-9/_\\-]+"),
-        rule("slack-token", "\\bxox[abposr]-[A-Za-z0-9\\-]{10,}"),
-        rule("jwt", "\\beyJ[A-Za-z0-9_\\-]{5,}\\.eyJ[A-Za-z0-9_\\-]{5,}\\.[A-Za-z0-9_\\-]{5,}"),
-        rule("bearer-token", "(?i)\\bbearer\\s+([A-Za-z0-9._~+/\\-]{8,}=*)", group: 1),
-        rule("url-credentials", "\\b[a-zA-Z][a-zA-Z0-9+.\\-]*://[^:/@\\s\"']*:([^@/\\s\"']+)@", group: 1),
+            "(?i)(?:aws[_-]?)?secret[_-]?(?:access[_-]?)?key" + assign
+                + #"\\*["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"#,
+            groups: [1], hints: ["secret"]),
+        rule("gcp-api-key", "\\bAIza[0-9A-Za-z_\\-]{35}(?![0-9A-Za-z_\\-])", hints: ["aiza"]),
+        rule("google-oauth-token", "\\bya29\\.[0-9A-Za-z_\\-]{20,}", hints: ["ya29."]),
+        rule(
+            "slack-webhook",
+            #"https:(?:\\?/){2}hooks\.slack\.com\\?/(?:services|workflows|triggers)(?:\\?/[A-Za-z0-9_\-]+)+"#,
+            hints: ["hooks.slack.com"]),
+        rule("slack-token", "\\b(?:xox[abposr]|xapp)-[A-Za-z0-9\\-]{10,}", hints: ["xox", "xapp-"]),
+        rule(
+            "stripe-key", "\\b(?:(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{10,}|whsec_[0-9A-Za-z]{20,})\\b",
+            hints: ["sk_", "rk_", "whsec_"]),
+        rule("openai-key", "\\bsk-(?=[A-Za-z0-9_\\-]*[0-9])[A-Za-z0-9_\\-]{20,}", hints: ["sk-"]),
+        rule("npm-token", "\\bnpm_[A-Za-z0-9]{36}\\b", hints: ["npm_"]),
+        rule("sendgrid-key", "\\bSG\\.[A-Za-z0-9_\\-]{16,32}\\.[A-Za-z0-9_\\-]{16,64}", hints: ["sg."]),
+        rule(
+            "azure-key", "(?i)\\b(?:AccountKey|SharedAccessKey)" + assign + #"\\*["']?([^;\s"'\\&]+)"#, groups: [1],
+            hints: ["accountkey", "sharedaccesskey"]),
+        rule("azure-key", "[?&]sig=([A-Za-z0-9%+/=]{16,})", groups: [1], hints: ["sig="]),
+        rule(
+            "jwt", "\\beyJ[A-Za-z0-9_\\-]{5,}\\.eyJ[A-Za-z0-9_\\-]{5,}\\.[A-Za-z0-9_\\-]{5,}", hints: ["eyj"]),
+        rule(
+            "basic-auth", "(?i)\\b(?:proxy-)?authorization" + assign + #"\\*["']?basic\s+([A-Za-z0-9+/._~\-]+=*)"#,
+            groups: [1], hints: ["basic"]),
+        // A bearer credential has a digit or a symbol, or is long: "Bearer authentication" is prose.
+        rule(
+            "bearer-token", "(?i)\\bbearer\\s+((?=[A-Za-z]*[0-9._~+/\\-]|[A-Za-z]{20})[A-Za-z0-9._~+/\\-]{8,}=*)",
+            groups: [1], hints: ["bearer"]),
+        rule(
+            "authorization",
+            "(?i)\\b(?:proxy-)?authorization" + assign
+                + #"\\*["']?(?!bearer\b|basic\b)(?:(?:token|digest|negotiate|ntlm|apikey|key|hmac|sso-key|aws4-hmac-sha256)\s+)?((?!\[REDACTED)[^\s"',;\\]{8,})"#,
+            groups: [1], hints: ["authorization"]),
+        // The password may hold "@" or "/" (`postgres://svc:p@ss/w0rd@db`): it runs to the last "@"
+        // before the host, but not into a query or fragment.
+        rule(
+            "url-credentials",
+            #"\b[a-zA-Z][a-zA-Z0-9+.\-]*:(?:\\?/){2}[^:/@\s"'\\]*:((?:[^\s"'?#@\\]|\\/|@(?=(?:[^\s"'?#\\]|\\/)*@))+)@"#,
+            groups: [1], hints: ["@"], check: .urlPassword),
         rule(
             "password",
-            "(?i)[\"']?\\b(?:password|passwd|pwd|pass|secret|client_secret|api_key|apikey|access_token|auth_token|private_key)\\b[\"']?\\s*[:=]\\s*[\"']?([^\\s\"',;&}]+)",
-            group: 1),
+            #"(?<![A-Za-z0-9_.\-])([A-Za-z0-9_.\-]*(?i:pass|pwd|secret|token|key)[A-Za-z0-9_.\-]*)"# + assign + value,
+            groups: [2, 3, 4, 5], hints: ["pass", "pwd", "secret", "token", "key"], check: .keyValue),
     ]
 
     static let pii: [Rule] = [
-        rule("email", "\\b[A-Za-z0-9._%+\\-]+@[A-Za-z0-9.\\-]+\\.[A-Za-z]{2,}\\b"),
+        rule("email", "\\b[A-Za-z0-9._%+\\-]+@[A-Za-z0-9.\\-]+\\.[A-Za-z]{2,}\\b", hints: ["@"]),
         rule(
-            "ip-address", "\\b(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\b"),
+            "ip-address", "\\b(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\b",
+            hints: ["."]),
+        rule(
+            "ip-address", "(?<![0-9A-Za-z:.])(?=[0-9A-Fa-f:]*[0-9])[0-9A-Fa-f:]{2,39}(?![0-9A-Za-z.])", hints: [":"],
+            check: .ipv6),
     ]
 
-    /// Redacts `text`, adding what it replaced to `counts`.
+    /// Redacts `text` with every rule, adding what it replaced to `counts`.
     public func redact(_ text: String, counts: inout OrderedDictionary<String, Int>) -> String {
+        apply(builtIn + always, to: text, counts: &counts)
+    }
+
+    /// Redacts `text` with the rules no prefilter may skip (`redact.patterns`, `redact.pii`).
+    func redactAlways(_ text: String, counts: inout OrderedDictionary<String, Int>) -> String {
+        always.isEmpty ? text : apply(always, to: text, counts: &counts)
+    }
+
+    private func apply(_ rules: [Rule], to text: String, counts: inout OrderedDictionary<String, Int>) -> String {
         var result = text
+        // The hints are ASCII: case-folding the bytes is enough.
+        let lowered = text.utf8.map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }
+        var marked = Self.contains(lowered, Array("[redacted:".utf8))
         for rule in rules {
+            if !rule.hints.isEmpty, !rule.hints.contains(where: { Self.contains(lowered, $0) }) { continue }
             let ns = result as NSString
-            let matches = rule.regex.matches(in: result, range: NSRange(location: 0, length: ns.length))
-            guard !matches.isEmpty else { continue }
+            let length = ns.length
+            // Places no match may touch: earlier redactions, and the allowed literals.
+            var kept: [NSRange] = []
+            if marked {
+                var from = 0
+                while from < length {
+                    let open = ns.range(of: "[REDACTED:", range: NSRange(location: from, length: length - from))
+                    guard open.location != NSNotFound else { break }
+                    let close = ns.range(
+                        of: "]", range: NSRange(location: open.location, length: length - open.location))
+                    let end = close.location == NSNotFound ? length : close.location + 1
+                    kept.append(NSRange(location: open.location, length: end - open.location))
+                    from = end
+                }
+            }
+            for literal in allow {
+                var from = 0
+                while from < length {
+                    let found = ns.range(of: literal, range: NSRange(location: from, length: length - from))
+                    guard found.location != NSNotFound else { break }
+                    kept.append(found)
+                    from = found.location + max(1, found.length)
+                }
+            }
             var rebuilt = ""
             var cursor = 0
-            for match in matches {
-                let range = match.range(at: rule.group)
-                guard range.location != NSNotFound else { continue }
+            var changed = false
+            /// Replaces `range` unless it is empty, a placeholder, allowed or already redacted.
+            func replace(_ range: NSRange) {
+                guard range.length > 0, range.location >= cursor else { return }
                 let secret = ns.substring(with: range)
-                if allow.contains(secret) || secret.hasPrefix("[REDACTED:") { continue }
+                if secret.hasPrefix("[REDACTED") || allow.contains(secret) { return }
+                if kept.contains(where: { NSIntersectionRange($0, range).length > 0 }) { return }
                 rebuilt += ns.substring(with: NSRange(location: cursor, length: range.location - cursor))
                 rebuilt += "[REDACTED:\(rule.kind)]"
                 cursor = range.location + range.length
                 counts[rule.kind, default: 0] += 1
+                changed = true
             }
+            var start = 0
+            while start < length,
+                let match = rule.regex.firstMatch(in: result, range: NSRange(location: start, length: length - start))
+            {
+                start = match.range.location + max(1, match.range.length)
+                guard let group = rule.groups.first(where: { match.range(at: $0).location != NSNotFound }) else {
+                    continue
+                }
+                var range = match.range(at: group)
+                let secret = ns.substring(with: range)
+                switch rule.check {
+                case .none: break
+                case .keyValue:
+                    let key = match.range(at: 1)
+                    guard Self.secretKey(ns.substring(with: key), value: secret) else {
+                        // The value may itself hold a pair ("service:password=…"): look again after the key.
+                        start = key.location + key.length
+                        continue
+                    }
+                case .urlPassword:
+                    // `http://host:8080/a@b` has a port and a path, not a password.
+                    let digits = secret.prefix { $0.isASCII && $0.isNumber }
+                    if !digits.isEmpty, digits.count <= 5, let after = secret.dropFirst(digits.count).first,
+                        after == "/" || after == "\\"
+                    {
+                        continue
+                    }
+                case .ipv6:
+                    // A trailing ":" belongs to the sentence, not the address.
+                    guard let address = Self.ipv6(secret) else { continue }
+                    range.length = address.utf16.count
+                }
+                replace(range)
+            }
+            guard changed else { continue }
             rebuilt += ns.substring(from: cursor)
             result = rebuilt
+            marked = true
         }
         return result
+    }
+
+    /// Whether `needle` occurs in `haystack`: memchr finds its first byte, memcmp the rest.
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first else { return true }
+        guard needle.count <= haystack.count else { return false }
+        return haystack.withUnsafeBufferPointer { hay in
+            needle.withUnsafeBufferPointer { pin in
+                let base = hay.baseAddress!
+                let last = hay.count - pin.count
+                var index = 0
+                while index <= last {
+                    guard let found = memchr(base + index, Int32(first), last - index + 1) else { return false }
+                    index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + index, pin.baseAddress!, pin.count) == 0 { return true }
+                    index += 1
+                }
+                return false
+            }
+        }
+    }
+
+    /// Words that name a secret when a key ends with them: `DB_PASSWORD`, `client_secret`, `GITHUB_TOKEN`.
+    static let secretWords: Set<String> = [
+        "password", "passwd", "pwd", "pass", "passphrase", "secret", "token", "apikey", "accesskey", "secretkey",
+        "privatekey", "accountkey",
+    ]
+    /// Words that make a following `key` name a secret: `api_key`, `SecretAccessKey`, `x-api-key`.
+    static let keyQualifiers: Set<String> = [
+        "api", "access", "secret", "private", "account", "client", "master", "encryption", "signing", "shared",
+        "auth",
+    ]
+    /// Values that stand for no secret.
+    static let placeholders: Set<String> = ["null", "nil", "none", "true", "false", "undefined", "[filtered]"]
+
+    /// Whether `key` (with `value`) names a secret. Keys are split into words at `_`, `-`, `.` and
+    /// lower-to-upper case changes; the last word decides, so `DB_PASSWORD`, `SECRET_KEY` and
+    /// `SecretAccessKey` count, and `password_length`, `token_count` and `keyguardActive` do not.
+    static func secretKey(_ key: String, value: String) -> Bool {
+        var words: [String] = []
+        var word = ""
+        var previousLower = false
+        for character in key {
+            if character == "_" || character == "-" || character == "." {
+                if !word.isEmpty { words.append(word) }
+                word = ""
+                previousLower = false
+                continue
+            }
+            if character.isUppercase, previousLower {
+                words.append(word)
+                word = ""
+            }
+            previousLower = character.isLowercase || character.isNumber
+            word += character.lowercased()
+        }
+        if !word.isEmpty { words.append(word) }
+        guard let last = words.last else { return false }
+        let lowered = value.lowercased()
+        if value.isEmpty || placeholders.contains(lowered) || value.allSatisfy({ $0 == "*" }) { return false }
+        let passwordLike =
+            ["password", "passwd", "pass", "passphrase", "secret"].contains(last)
+            || last.hasSuffix("password") || last.hasSuffix("secret")
+        if passwordLike { return true }
+        if last == "pwd" {
+            return !value.hasPrefix("/") && !value.hasPrefix("~")  // sudo's PWD=/home/…: a folder
+        }
+        let tokenLike =
+            secretWords.contains(last) || last.hasSuffix("token") || last.hasSuffix("apikey")
+            || (last == "key" && words.count >= 2 && keyQualifiers.contains(words[words.count - 2]))
+        guard tokenLike else { return false }
+        // A token or key looks like one: `token=Token{a64f992 …}` and `token: android.os.BinderProxy@1`
+        // are objects printed by name, not credentials.
+        return value.count >= 8
+            && value.utf8.allSatisfy { byte in
+                (byte | 0x20) &- 0x61 < 26 || byte &- 0x30 < 10 || "._~+/=:-".utf8.contains(byte) || byte == 0x5F
+            }
+    }
+
+    /// The IPv6 address `text` is (or is with one trailing ":" less), as it stands in the text.
+    static func ipv6(_ text: String) -> String? {
+        var candidate = text
+        for _ in 0..<2 {
+            guard candidate.contains("::") || candidate.filter({ $0 == ":" }).count == 7 else { return nil }
+            var address = in6_addr()
+            if inet_pton(AF_INET6, candidate, &address) == 1 { return candidate }
+            guard candidate.hasSuffix(":") else { return nil }
+            candidate.removeLast()
+        }
+        return nil
     }
 
     /// Redacts every string inside a value.

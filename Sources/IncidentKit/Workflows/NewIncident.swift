@@ -97,8 +97,12 @@ public struct NewIncidentWorkflow: Sendable {
         fields["status"] = "open"
         fields["stage"] = .string(order.count > 1 ? order[1] : "resolved")
         if order.count == 1 { fields["status"] = "resolved" }
-        fields["environment"] = .optional(request.environment ?? analysis?.environment)
-        let services = request.services.isEmpty ? analysis?.services ?? [] : request.services
+        // Flags are typed or pasted by people, and pasted text carries secrets as a log does.
+        fields["environment"] = .optional(
+            request.environment.map { redactor.redact($0, counts: &redactions) } ?? analysis?.environment)
+        let services =
+            request.services.isEmpty
+            ? analysis?.services ?? [] : request.services.map { redactor.redact($0, counts: &redactions) }
         fields["services"] = .strings(services)
         fields["source"] = .optional(analysis?.sourceLocations.first)
         fields["fingerprint"] = .optional(fingerprint)
