@@ -108,6 +108,9 @@ func parseHeader(_ text: String, year: Int = 2025, layout: HeaderLayout = .none)
         #expect(parseHeader(odd).message != "cache refilled")
         let read = parseHeader(odd, layout: layout)
         #expect(read.level == .low && read.message == "cache refilled")
+        // A line without the file's timestamp is not cut there: it is a message's own text.
+        let untimed = "the job ran at the end of day INFO banner follows"
+        #expect(parseHeader(untimed, layout: layout).message == untimed)
     }
 
     @Test func theAnalysisLearnsTheLayoutFromAFilesFirstLines() throws {

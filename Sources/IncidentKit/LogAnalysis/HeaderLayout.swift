@@ -12,6 +12,9 @@ struct HeaderLayout: Equatable, Sendable {
     /// The field holding the level in most lines: on a line with a level word there, the fields
     /// before it are header.
     var levelField: Int?
+    /// Whether most lines carry a timestamp: then a line without one (a continuation, a
+    /// message's second line) is not cut at the level field.
+    var timed = false
 
     static let none = HeaderLayout()
     /// Lines read before the layout is decided, and the least of them that must agree.
@@ -66,8 +69,8 @@ struct HeaderLayout: Equatable, Sendable {
                 var field = 0
                 var timeSeen = false
                 while position < line.count, field < maxFields {
-                    if !timeSeen, let (_, end) = HeaderParser.timestamp(line, position, year: year), end - position >= 8
-                    {
+                    let at = line[position] == 0x5B ? position + 1 : position  // "[10.30 16:49:06] …"
+                    if !timeSeen, let (_, end) = HeaderParser.timestamp(line, at, year: year), end - at >= 8 {
                         timeFields[field] += 1
                         timeSeen = true
                     }
@@ -84,6 +87,7 @@ struct HeaderLayout: Equatable, Sendable {
         var layout = HeaderLayout()
         guard sampled >= minimumLines else { return layout }
         let needed = Int((Double(sampled) * agreement).rounded(.up))
+        layout.timed = timeFields.reduce(0, +) >= needed
         if let (field, count) = timeFields.enumerated().max(by: { $0.element < $1.element }), count >= needed,
             field > 0
         {

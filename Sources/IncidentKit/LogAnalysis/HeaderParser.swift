@@ -341,7 +341,8 @@ enum HeaderParser {
         p = headerFields(line, from: p, &header, &fields)
         // The level where the file's other lines have it, the fields before it being header
         // (a node name or a field no rule knows): then a logger may follow it.
-        if header.level == nil, let field = layout.levelField, let start = HeaderLayout.fieldStart(line, field),
+        if header.level == nil, header.time != nil || !layout.timed, let field = layout.levelField,
+            let start = HeaderLayout.fieldStart(line, field),
             start >= p, let (level, end) = HeaderLayout.levelField(line, start)
         {
             header.level = level

@@ -254,20 +254,16 @@ struct TemplateMiner {
         var first = start
         if first < end, line[first] == 0x22 || line[first] == 0x27 || line[first] == 0x28 { first += 1 }
         guard first + 2 < end else { return false }
-        var slashes = 0
-        var schemeSlashes = false
-        for index in first..<end {
-            let byte = line[index]
-            if byte == 0x2F {
-                slashes += 1
-            } else if byte == 0x3A, index + 2 < end, line[index + 1] == 0x2F, line[index + 2] == 0x2F, index > first {
-                schemeSlashes = true
-            } else if isSpace(byte) {
-                return false
-            }
+        // "/var" is as much a path as "/var/log": a lone absolute segment counts too (guarded above:
+        // at least two characters after the slash).
+        if line[first] == 0x2F { return true }
+        // A token holds no space: look for "://" after a scheme.
+        var index = first + 1
+        while index + 2 < end {
+            if line[index] == 0x3A, line[index + 1] == 0x2F, line[index + 2] == 0x2F { return true }
+            index += 1
         }
-        // "/var" is as much a path as "/var/log": a lone absolute segment counts too.
-        return (line[first] == 0x2F && (slashes >= 2 || end - first >= 3)) || schemeSlashes
+        return false
     }
 
     /// FNV-1a step.
