@@ -1,9 +1,9 @@
-# incident: make demo · make test · make install · make bench · make format
+# incident: make demo · make test · make install · make bench · make format · make fuzz
 SWIFT ?= swift
 PREFIX ?= /usr/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test demo install bench format lint clean
+.PHONY: deps build test demo install bench format lint clean fuzz
 
 # libcurl's and zlib's headers are the system dependencies; install them when they are missing.
 deps:
@@ -33,6 +33,12 @@ install: deps
 bench: deps
 	bash bench/list.sh
 
+# libFuzzer targets (fuzz/README.md): each runs FUZZ_SECONDS; a crash fails the run and names its reproducer.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= frontmatter yaml-roundtrip template analyzer
+fuzz: deps
+	SWIFT="$(SWIFT)" FUZZ_SECONDS="$(FUZZ_SECONDS)" bash fuzz/run.sh $(FUZZ_TARGETS)
+
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Plugins
 
@@ -40,4 +46,4 @@ lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests Plugins
 
 clean:
-	rm -rf .build
+	rm -rf .build fuzz/.build
