@@ -1,9 +1,9 @@
-# incident: make demo · make test · make install · make bench · make format
+# incident: make demo · make test · make install · make bench · make format · make fuzz · make sanitize
 SWIFT ?= swift
 PREFIX ?= /usr/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test demo install bench format lint clean
+.PHONY: deps build test demo install bench format lint clean fuzz sanitize
 
 # libcurl's and zlib's headers are the system dependencies; install them when they are missing.
 deps:
@@ -33,6 +33,24 @@ install: deps
 bench: deps
 	bash bench/list.sh
 
+# libFuzzer targets (fuzz/README.md): each runs FUZZ_SECONDS; a crash fails the run and names its reproducer.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= frontmatter yaml-roundtrip template analyzer
+fuzz: deps
+	SWIFT="$(SWIFT)" FUZZ_SECONDS="$(FUZZ_SECONDS)" bash fuzz/run.sh $(FUZZ_TARGETS)
+
+# The whole suite under AddressSanitizer (with LeakSanitizer), then ThreadSanitizer, each in its
+# own build folder. INCIDENT_SANITIZER names the sanitizer, for a test that cannot run under one.
+# The runtime's backtracer is off: under ASan it reads the stack in a way ASan reports as an error.
+# The suppressed leaks are the toolchain's (scripts/lsan-suppressions.txt).
+sanitize: deps
+	$(SWIFT) build --build-tests --sanitize=address --build-path .build-asan
+	INCIDENT_SANITIZER=address SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt:print_suppressions=0 \
+		$(SWIFT) test --skip-build --sanitize=address --build-path .build-asan
+	$(SWIFT) build --build-tests --sanitize=thread --build-path .build-tsan
+	INCIDENT_SANITIZER=thread SWIFT_BACKTRACE=enable=no \
+		$(SWIFT) test --skip-build --sanitize=thread --build-path .build-tsan
+
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Plugins
 
@@ -40,4 +58,4 @@ lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests Plugins
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-asan .build-tsan fuzz/.build
