@@ -113,3 +113,55 @@ import Testing
         #expect(analysis.primary?.firstLine == 1)
     }
 }
+
+/// SPEC "Excerpt" and messages that sit on the line after their header.
+@Suite struct ExcerptTests {
+    @Test func theExcerptIsTheFirstOccurrenceWithItsContextAndWholeTrace() throws {
+        var log = ""
+        for index in 1...7 { log += "2025-09-09 02:25:0\(index) INFO step \(index) done\n" }
+        log += """
+            2025-09-09 02:25:08 ERROR job failed
+            Traceback (most recent call last):
+              File "/app/billing/charge.py", line 88, in charge_card
+                raise PaymentError(reason)
+            billing.errors.PaymentError: card declined for token=hunter2hunter2
+            2025-09-09 02:25:09 INFO step 8 done
+            2025-09-09 02:26:08 ERROR job failed
+            Traceback (most recent call last):
+              File "/app/billing/charge.py", line 88, in charge_card
+            billing.errors.PaymentError: second time
+
+            """
+        let analysis = LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(Data(log.utf8))
+        let excerpt = try #require(analysis.excerpt).split(separator: "\n").map(String.init)
+        #expect(excerpt.count == 5 + 1 + 4, "\(excerpt)")
+        #expect(excerpt.first == "2025-09-09 02:25:03 INFO step 3 done")
+        #expect(excerpt[5] == "2025-09-09 02:25:08 ERROR job failed")
+        #expect(excerpt.last?.hasPrefix("billing.errors.PaymentError: card declined") == true, "the first occurrence's")
+        #expect(!excerpt.joined().contains("hunter2"), "redacted")
+    }
+
+    @Test func aHeaderWithoutAMessageTakesItFromTheNextLine() throws {
+        let log = """
+            info: Microsoft.Hosting.Lifetime[0]
+                  Now listening on: http://localhost:5000
+            crit: Microsoft.AspNetCore.Hosting.Diagnostics[6]
+                  Application startup exception
+                  Npgsql.NpgsqlException (0x80004005): Failed to connect to 10.0.0.7:5432
+                     at Npgsql.Internal.NpgsqlConnector.Connect(NpgsqlTimeout timeout)
+            2024-05-28T15:19:15-0400 - celery.backends.redis - CRITICAL [redis.py:132 - reconnect_on_error()]
+            Retry limit exceeded while trying to reconnect to the Celery redis result store backend.
+
+            """
+        let analysis = LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(Data(log.utf8))
+        let templates = analysis.events.map(\.template)
+        #expect(templates.contains { $0.contains("Application startup exception") }, "\(templates)")
+        #expect(templates.contains { $0.contains("Retry limit exceeded") }, "\(templates)")
+        #expect(!templates.contains { $0.trimmingCharacters(in: .whitespaces).isEmpty }, "no event without words")
+        #expect(analysis.severity == .critical)
+        #expect(analysis.services.contains("postgres"), "the port in the continued trace")
+        // Every input line still has an event row.
+        let rows = LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(Data(log.utf8)).lineEvents
+        #expect(rows.count == 8)
+    }
+}

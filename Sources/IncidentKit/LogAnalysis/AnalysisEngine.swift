@@ -151,6 +151,9 @@ final class AnalysisEngine {
         var example = ""
         var source: String?
         var frame: String?
+        /// Up to `contextLines` lines before the first occurrence, and the lines that continued it.
+        var context: [String] = []
+        var detail: [String] = []
     }
 
     var shapes: [Shape] = []
@@ -160,6 +163,17 @@ final class AnalysisEngine {
     var services: [String] = []
     var current: Int?  // the shape of the event that continuation lines join
     var inTrace = false
+    /// A header line with no message ("crit: Category[6]"), waiting for the next line to carry it.
+    var pendingHead: (line: [UInt8], number: Int)?
+    /// The last lines read, for the context before an event's first occurrence.
+    var recent: [[UInt8]] = Array(repeating: [], count: AnalysisEngine.contextLines)
+    var recentNext = 0
+    var recentCount = 0
+    /// The cluster whose first occurrence is still being read (its continuation lines are kept).
+    var capturing: Int?
+    static let contextLines = 5
+    static let detailLines = 60
+    static let keptLineLength = 500
     var inPrivateKey = false
     static let timeSample = 16384
     /// A deterministic generator for reservoir sampling: same input, same sample, no syscalls.
@@ -188,8 +202,10 @@ final class AnalysisEngine {
         // such line would be a template of its own.
         if finding == .control, BinaryData.isBinary(raw) {
             binaryLines += 1
+            flushPendingHead()
             current = nil
             inTrace = false
+            capturing = nil
             record(-1)
             return
         }
@@ -249,6 +265,43 @@ final class AnalysisEngine {
         consumeWithLayout(line)
     }
 
+    /// Reads a held header line as it is (its next line was not its message).
+    private func flush(_ pending: (line: [UInt8], number: Int)) {
+        let number = lines
+        lines = pending.number
+        pending.line.withUnsafeBufferPointer { consumeWithLayout($0, headOnly: true) }
+        lines = number
+        pending.line.withUnsafeBufferPointer { remember($0) }
+    }
+
+    func flushPendingHead() {
+        if let pending = pendingHead {
+            pendingHead = nil
+            flush(pending)
+        }
+    }
+
+    /// Keeps a line for the context of a later first occurrence (the last `contextLines` lines).
+    private func remember(_ line: UnsafeBufferPointer<UInt8>) {
+        recent[recentNext].removeAll(keepingCapacity: true)
+        recent[recentNext].append(contentsOf: UnsafeBufferPointer(rebasing: line[..<min(line.count, Self.keptLineLength)]))
+        recentNext = (recentNext + 1) % Self.contextLines
+        recentCount = min(recentCount + 1, Self.contextLines)
+    }
+
+    private func recentLines() -> [String] {
+        (0..<recentCount).map { offset in
+            String(decoding: recent[(recentNext - recentCount + offset + Self.contextLines) % Self.contextLines], as: UTF8.self)
+        }
+    }
+
+    /// A line that continues the event whose first occurrence is being read.
+    private func appendDetail(_ line: UnsafeBufferPointer<UInt8>) {
+        guard let cluster = capturing, stats[cluster].detail.count < Self.detailLines else { return }
+        stats[cluster].detail.append(
+            String(decoding: UnsafeBufferPointer(rebasing: line[..<min(line.count, Self.keptLineLength)]), as: UTF8.self))
+    }
+
     /// Learns the layout from the held lines, then reads them as if they had just arrived.
     func releaseHeldLines() {
         guard layout == nil else { return }
@@ -263,17 +316,46 @@ final class AnalysisEngine {
         heldBytes = 0
     }
 
-    private func consumeWithLayout(_ line: UnsafeBufferPointer<UInt8>) {
+    private func consumeWithLayout(_ line: UnsafeBufferPointer<UInt8>, headOnly: Bool = false) {
+        // Raw input lines are kept for context; a joined or replayed head line is not one of them.
+        var keep = !headOnly
+        defer { if keep { remember(line) } }
         let layout = layout ?? .none
         var first = 0
         while first < line.count, line[first] == 0x20 || line[first] == 0x09 { first += 1 }
         if first == line.count {
+            flushPendingHead()
             record(current.map { shapes[$0].cluster } ?? -1)
             return
         }
         // A plain line's header is parsed once: it decides both "continuation?" and the message.
         let isJSON = line[first] == 0x7B
         let plainHeader: LineHeader? = isJSON ? nil : HeaderParser.parse(line, year: year, layout: layout)
+        if let pending = pendingHead {
+            pendingHead = nil
+            if !isJSON, first > 0 || (plainHeader?.time == nil && plainHeader?.level == nil) {
+                // The message of the header line before: read the two as one line.
+                var joined = pending.line
+                joined.append(0x20)
+                joined += UnsafeBufferPointer(rebasing: line[first...])
+                let number = lines
+                lines = pending.number
+                joined.withUnsafeBufferPointer { consumeWithLayout($0, headOnly: true) }
+                lines = number
+                pending.line.withUnsafeBufferPointer { remember($0) }
+                record(current.map { shapes[$0].cluster } ?? -1)
+                return
+            }
+            flush(pending)
+        }
+        // A header and nothing after it: the message is on the next line.
+        if !headOnly, !isJSON, let header = plainHeader, header.time != nil || header.level != nil,
+            !line[min(header.messageStart, line.count)...].contains(where: { $0 != 0x20 && $0 != 0x09 })
+        {
+            pendingHead = (Array(line), lines)
+            keep = false
+            return
+        }
         if let shape = current, first > 0 || (plainHeader.map { $0.time == nil } ?? false),
             StackTrace.mayContinue(line, inTrace: inTrace)
         {
@@ -281,6 +363,7 @@ final class AnalysisEngine {
             if StackTrace.continues(text, inTrace: inTrace) {
                 inTrace = inTrace || StackTrace.opens(text)
                 let cluster = shapes[shape].cluster
+                appendDetail(line)
                 // The innermost application frame: the first listed, or for Python the last.
                 if stats[cluster].frame == nil || (stats[cluster].count == 1 && StackTrace.outermostFirst(text)),
                     let frame = StackTrace.frame(text)
@@ -382,7 +465,12 @@ final class AnalysisEngine {
         current = shape
         inTrace = shapes[shape].opensTrace
         record(cluster)
-        if stats[cluster].count == 0 { stats[cluster].firstLine = lines }
+        capturing = nil
+        if stats[cluster].count == 0 {
+            stats[cluster].firstLine = lines
+            stats[cluster].context = recentLines()
+            capturing = cluster
+        }
         stats[cluster].count += 1
         stats[cluster].severity = max(stats[cluster].severity, shapes[shape].severity)
         stats[cluster].lastLine = lines
@@ -408,6 +496,8 @@ final class AnalysisEngine {
     func absorb(_ other: AnalysisEngine) {
         releaseHeldLines()
         other.releaseHeldLines()
+        flushPendingHead()
+        other.flushPendingHead()
         var map = [Int](repeating: 0, count: other.miner.clusters.count)
         for index in other.miner.clusters.indices {
             let tokens = other.miner.tokens(index)
@@ -436,6 +526,10 @@ final class AnalysisEngine {
                 mine.source = theirs.source
             }
             if mine.frame == nil { mine.frame = theirs.frame }
+            if mine.context.isEmpty && mine.detail.isEmpty {
+                mine.context = theirs.context
+                mine.detail = theirs.detail
+            }
             stats[map[index]] = mine
         }
         for var shape in other.shapes {
@@ -453,6 +547,7 @@ final class AnalysisEngine {
 
     func finish(bytes: Int) -> LogAnalysis {
         releaseHeldLines()
+        flushPendingHead()
         var analysis = LogAnalysis()
         analysis.lines = lines
         analysis.bytes = bytes
@@ -487,7 +582,8 @@ final class AnalysisEngine {
                     severity: stat.severity,
                     firstSeen: stat.first.map { Date(timeIntervalSince1970: TimeInterval($0)) },
                     lastSeen: stat.last.map { Date(timeIntervalSince1970: TimeInterval($0)) }, lastLine: stat.lastLine,
-                    firstLine: stat.firstLine, times: times, source: source)
+                    firstLine: stat.firstLine, times: times, source: source, context: stat.context,
+                    detail: stat.detail)
             }
         }
         analysis.events = Ranking.rank(Array(events.values), signatures: signatures)

@@ -17,6 +17,9 @@ public struct LogAnalysis: Sendable {
         /// Occurrence times (all of them up to a bound, then a sample).
         public var times: [Date]
         var source: String?
+        /// The lines before its first occurrence, and the lines that continued it (a stack trace).
+        public var context: [String] = []
+        public var detail: [String] = []
         /// The failure signature it matched (SPEC "Failure signatures"), if any.
         public var signature: String?
         public var category: String?
@@ -49,6 +52,12 @@ public struct LogAnalysis: Sendable {
     public var lineEvents: [String] = []
 
     public var primary: Event? { events.first }
+
+    /// The primary error's first occurrence with the lines before it and its whole trace, redacted.
+    public var excerpt: String? {
+        guard let primary else { return nil }
+        return (primary.context + [primary.example] + primary.detail).joined(separator: "\n")
+    }
     public var severity: Severity { primary?.severity ?? .low }
     public var fingerprint: String? { primary?.id }
 
@@ -70,6 +79,7 @@ public struct LogAnalysis: Sendable {
                     "last_seen": time(event.lastSeen), "interval_seconds": intervalSeconds.map(Value.int) ?? .null,
                     "signature": .optional(event.signature), "category": .optional(event.category),
                     "hint": .optional(event.hint), "why": .string(event.why),
+                    "excerpt": .optional(excerpt),
                 ]
             } ?? .null
         return [

@@ -13,14 +13,16 @@ enum Ranking {
         }
         for (rank, index) in byWeight.enumerated() where rank < matchBudget || events[index].severity >= .medium {
             var event = events[index]
-            if let found = signatures.match(event.example) ?? signatures.match(event.template) {
+            // The head line and what continued it: a trace's "Caused by", a message on the next line.
+            let text = ([event.example] + event.detail.prefix(20)).joined(separator: "\n")
+            if let found = signatures.match(text) ?? signatures.match(event.template) {
                 event.signature = found.signature.id
                 event.category = found.signature.category
                 event.hint = found.hint
                 if let floor = found.signature.severity { event.severity = max(event.severity, floor) }
                 if let service = found.service { event.services.append(service) }
             }
-            for service in signatures.services(in: event.example + " " + (event.source ?? ""))
+            for service in signatures.services(in: text + " " + (event.source ?? ""))
             where !event.services.contains(service) {
                 event.services.append(service)
             }
