@@ -165,3 +165,65 @@ import Testing
         #expect(rows.count == 8)
     }
 }
+
+/// Shapes of real pasted logs (issue 7's corpus, dev half): each rule general, none keyed to one system.
+@Suite struct PastedLogShapeTests {
+    func analyze(_ text: String) throws -> LogAnalysis {
+        LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(Data(text.utf8))
+    }
+
+    @Test func dockerComposePrefixesAreContainerNamesNotMessages() throws {
+        let analysis = try analyze(
+            """
+            api-1     | 2025-09-09 02:25:04 ERROR config load failed
+            api-1     | Traceback (most recent call last):
+            api-1     |   File "/app/svc/config.py", line 170, in create
+            api-1     |   File "/usr/local/lib/python3.10/site-packages/redis/connection.py", line 665, in _connect
+            api-1     | ConnectionRefusedError: [Errno 111] Connection refused
+            worker_2  | 2025-09-09 02:25:05 INFO idle
+
+            """)
+        let primary = try #require(analysis.primary)
+        #expect(primary.template == "config load failed", "\(analysis.events.map(\.template))")
+        #expect(primary.category == "connectivity", "the exception at the end of its trace")
+        #expect(primary.source == "svc/config.py:170")
+        #expect(analysis.services.first == "redis", "the package directory in the trace")
+        #expect(analysis.services.contains("api-1") && analysis.services.contains("worker_2"))
+        #expect(analysis.events.allSatisfy { !$0.template.contains("|") })
+    }
+
+    @Test func anExcerptThatStartsInsideATraceEndsWithItsException() throws {
+        let analysis = try analyze(
+            """
+                lambda: self._connect(), lambda error: self.disconnect(error)
+              File "/app/common/config.py", line 170, in create
+                sock.connect(socket_address)
+            ConnectionRefusedError: [Errno 111] Connection refused
+
+            """)
+        #expect(analysis.primary?.template.contains("Connection refused") == true)
+        #expect(analysis.primary?.severity == .high)
+    }
+
+    @Test func anIndentedLineWithItsOwnTimeIsANewEventOutsideATrace() throws {
+        let analysis = try analyze(
+            """
+            -- | --
+              | 2022-10-04T12:23:01.595-04:00 | [INFO] Create kube config file.
+              | 2022-10-04T12:23:04.626-04:00 | Task timed out after 3.03 seconds
+
+            """)
+        #expect(analysis.events.count >= 2, "\(analysis.events.map(\.template))")
+    }
+
+    @Test func aHeaderFollowedOnlyByBracketedContextTakesTheNextLineAsItsMessage() throws {
+        let analysis = try analyze(
+            """
+            2024-05-28T15:19:15-0400 - celery.backends.redis - CRITICAL {Dummy-1} [pid:2] [redis.py:132 - reconnect()]
+            Retry limit exceeded while trying to reconnect to the Celery redis result store backend.
+
+            """)
+        #expect(analysis.primary?.template.contains("Retry limit exceeded") == true, "\(analysis.events.map(\.template))")
+        #expect(analysis.severity == .critical)
+    }
+}

@@ -163,6 +163,11 @@ final class AnalysisEngine {
     var services: [String] = []
     var current: Int?  // the shape of the event that continuation lines join
     var inTrace = false
+    /// Whether this file's lines carry a `docker compose` prefix, and the containers it named.
+    var composePrefixed = false
+    /// Whether the current event began with an indented line (a trace whose head is not in the input).
+    var orphanFrames = false
+    var containerNames: [String] = []
     /// A header line with no message ("crit: Category[6]"), waiting for the next line to carry it.
     var pendingHead: (line: [UInt8], number: Int)?
     /// The last lines read, for the context before an event's first occurrence.
@@ -265,6 +270,30 @@ final class AnalysisEngine {
         consumeWithLayout(line)
     }
 
+    /// Whether what follows the header is blank or only bracketed context (`{Thread-1} [pid:42]
+    /// [redis.py:132 - reconnect()]`): a header whose message is on the next line.
+    static func onlyBracketedFields(_ line: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
+        var index = min(start, line.count)
+        while index < line.count {
+            let byte = line[index]
+            if byte == 0x20 || byte == 0x09 {
+                index += 1
+                continue
+            }
+            let close: UInt8
+            switch byte {
+            case UInt8(ascii: "["): close = UInt8(ascii: "]")
+            case UInt8(ascii: "{"): close = UInt8(ascii: "}")
+            default: return false
+            }
+            var end = index + 1
+            while end < line.count, line[end] != close { end += 1 }
+            guard end < line.count else { return false }
+            index = end + 1
+        }
+        return true
+    }
+
     /// Reads a held header line as it is (its next line was not its message).
     private func flush(_ pending: (line: [UInt8], number: Int)) {
         let number = lines
@@ -305,7 +334,13 @@ final class AnalysisEngine {
     /// Learns the layout from the held lines, then reads them as if they had just arrived.
     func releaseHeldLines() {
         guard layout == nil else { return }
-        layout = HeaderLayout.learn(held.map(\.line), year: year)
+        // `docker compose logs` puts "service-1  | " before every line: when most lines of the
+        // sample carry such a prefix, it is the container's name, not part of the message.
+        let prefixed = held.filter { Self.composePrefix($0.line) != nil }.count
+        composePrefixed = held.count >= 2 && prefixed * 5 >= held.count * 4
+        layout = HeaderLayout.learn(
+            held.map { line in composePrefixed ? Self.composePrefix(line.line).map { Array(line.line[$0.end...]) } ?? line.line : line.line },
+            year: year)
         let total = lines
         for (line, number) in held {
             lines = number
@@ -316,7 +351,38 @@ final class AnalysisEngine {
         heldBytes = 0
     }
 
+    /// "name  | " at the start of a line (docker compose): where the name ends and the line resumes.
+    static func composePrefix<C: RandomAccessCollection>(_ line: C) -> (nameEnd: Int, end: Int)?
+    where C.Element == UInt8, C.Index == Int {
+        let start = line.startIndex
+        var index = start
+        while index < line.endIndex, index - start < 64 {
+            let byte = line[index]
+            let nameByte =
+                (byte | 0x20) &- 0x61 < 26 || byte &- 0x30 < 10 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+                || byte == UInt8(ascii: ".")
+            if !nameByte { break }
+            index += 1
+        }
+        let nameEnd = index
+        guard nameEnd > start else { return nil }
+        while index < line.endIndex, line[index] == 0x20 { index += 1 }
+        guard index > nameEnd, index < line.endIndex, line[index] == UInt8(ascii: "|") else { return nil }
+        index += 1
+        if index < line.endIndex, line[index] == 0x20 { index += 1 }
+        return (nameEnd - start, index - start)
+    }
+
     private func consumeWithLayout(_ line: UnsafeBufferPointer<UInt8>, headOnly: Bool = false) {
+        if composePrefixed, !headOnly, let prefix = Self.composePrefix(line) {
+            let name = String(decoding: UnsafeBufferPointer(rebasing: line[..<prefix.nameEnd]), as: UTF8.self)
+                .lowercased()
+            if containerNames.count < 16, !containerNames.contains(name) { containerNames.append(name) }
+            composePrefixed = false
+            defer { composePrefixed = true }
+            consumeWithLayout(UnsafeBufferPointer(rebasing: line[prefix.end...]))
+            return
+        }
         // Raw input lines are kept for context; a joined or replayed head line is not one of them.
         var keep = !headOnly
         defer { if keep { remember(line) } }
@@ -350,17 +416,19 @@ final class AnalysisEngine {
         }
         // A header and nothing after it: the message is on the next line.
         if !headOnly, !isJSON, let header = plainHeader, header.time != nil || header.level != nil,
-            !line[min(header.messageStart, line.count)...].contains(where: { $0 != 0x20 && $0 != 0x09 })
+            Self.onlyBracketedFields(line, from: header.messageStart)
         {
             pendingHead = (Array(line), lines)
             keep = false
             return
         }
-        if let shape = current, first > 0 || (plainHeader.map { $0.time == nil } ?? false),
+        if let shape = current, (first > 0 && (inTrace || plainHeader?.time == nil)) || (plainHeader.map { $0.time == nil } ?? false),
             StackTrace.mayContinue(line, inTrace: inTrace)
         {
             let text = String(decoding: line, as: UTF8.self)
-            if StackTrace.continues(text, inTrace: inTrace) {
+            // An excerpt that starts inside a trace opens with a frame; the exception line that
+            // ends that trace is the event, not one more frame of it.
+            if StackTrace.continues(text, inTrace: inTrace), !(orphanFrames && StackTrace.exceptionLine(text)) {
                 inTrace = inTrace || StackTrace.opens(text)
                 let cluster = shapes[shape].cluster
                 appendDetail(line)
@@ -424,6 +492,7 @@ final class AnalysisEngine {
             }
             self.update(shape, time: header.time)
         }
+        orphanFrames = first > 0 && structured == nil
         if let bytes = messageBytes {
             bytes.withUnsafeBufferPointer { process($0, 0) }
         } else {
@@ -538,6 +607,7 @@ final class AnalysisEngine {
         }
         for (kind, count) in other.redactions { redactions[kind, default: 0] += count }
         for name in other.services where !services.contains(name) { services.append(name) }
+        for name in other.containerNames where !containerNames.contains(name) { containerNames.append(name) }
         formats.formUnion(other.formats)
         cutLines += other.cutLines
         binaryLines += other.binaryLines
@@ -588,7 +658,7 @@ final class AnalysisEngine {
         }
         analysis.events = Ranking.rank(Array(events.values), signatures: signatures)
         if recordLineEvents { analysis.lineEvents = lineClusters.map { $0 >= 0 ? ids[Int($0)] : (ids.first ?? "") } }
-        Facts.fill(&analysis, shapes: shapes, clusterIDs: ids, extraServices: services)
+        Facts.fill(&analysis, shapes: shapes, clusterIDs: ids, extraServices: services + containerNames)
         return analysis
     }
 }

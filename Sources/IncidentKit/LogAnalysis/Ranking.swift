@@ -22,7 +22,9 @@ enum Ranking {
                 if let floor = found.signature.severity { event.severity = max(event.severity, floor) }
                 if let service = found.service { event.services.append(service) }
             }
-            for service in signatures.services(in: text + " " + (event.source ?? ""))
+            // Frames just before the head line (an excerpt that starts inside a trace) name libraries too.
+            let frames = event.context.reversed().prefix { $0.first == " " || $0.first == "\t" }
+            for service in signatures.services(in: text + "\n" + frames.joined(separator: "\n") + " " + (event.source ?? ""))
             where !event.services.contains(service) {
                 event.services.append(service)
             }

@@ -216,6 +216,15 @@ public struct SignatureCatalog: Sendable {
             }
             index += 1
         }
+        // A package directory in a Python trace: ".../site-packages/redis/connection.py".
+        for marker in ["site-packages/", "dist-packages/"] {
+            var rest = lowered[...]
+            while let range = rest.range(of: marker) {
+                let name = rest[range.upperBound...].prefix { $0 != "/" && $0 != "\"" && $0 != " " }
+                add(libraries[String(name)] ?? (serviceNames.contains(String(name)) ? String(name) : nil))
+                rest = rest[range.upperBound...]
+            }
+        }
         // client libraries, as whole path or word segments
         for (library, service) in libraries.sorted(by: { $0.key < $1.key }) where lowered.contains(library) {
             if let range = lowered.range(of: library) {
@@ -226,6 +235,9 @@ public struct SignatureCatalog: Sendable {
         }
         return found
     }
+
+    /// Every service name the clues can give.
+    var serviceNames: Set<String> { Set(ports.values).union(schemes.values).union(libraries.values) }
 
     static func schemeByte(_ byte: UInt8) -> Bool {
         (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "+")
