@@ -186,7 +186,7 @@ func analyze(_ text: String) -> LogAnalysis {
                 \tat java.base/sun.nio.ch.Net.connect0(Native Method)
                 \t... 12 more
                 2025-09-09 02:25:12,001 INFO [main] com.acme.App - next
-                """, "com.acme.db.Pool.get"
+                """, "com.acme.db.Pool.get(Pool.java:42)"
             ),
             (
                 "Go",

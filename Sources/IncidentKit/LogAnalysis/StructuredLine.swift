@@ -371,13 +371,22 @@ enum StackTrace {
         }
         // Java / Node: at com.acme.Service.run(Service.java:42) · at handler (/app/src/x.js:10:5)
         if trimmed.hasPrefix("at ") {
-            let body = String(trimmed.dropFirst(3))
+            var body = String(trimmed.dropFirst(3))
+            // Logback's packaging data says where a frame's class came from: "~[classes/:na]" is
+            // the application, "~[postgresql-42.jar:42.7]" a library jar.
+            if let open = body.range(of: " ~[") ?? body.range(of: ") ["), body.hasSuffix("]") {
+                let packaging = body[open.upperBound...]
+                if packaging.contains(".jar") { return nil }
+                body = String(body[..<open.lowerBound]) + (body[open.lowerBound] == ")" ? ")" : "")
+                if packaging.hasPrefix("classes") || packaging.contains("classes/") { return body }
+            }
             guard !isLibrary(body) else { return nil }
             if let open = body.firstIndex(of: "("), body.hasSuffix(")") {
                 let name = String(body[..<open]).trimmingCharacters(in: .whitespaces)
                 let location = String(body[body.index(after: open)..<body.index(before: body.endIndex)])
+                // A JVM frame as the JVM writes it: the method and its file:line.
                 if location.hasSuffix(".java") || location.contains(".java:") || location.contains(".kt:") {
-                    return name
+                    return "\(name)(\(location))"
                 }
                 return location.isEmpty ? name : location
             }
