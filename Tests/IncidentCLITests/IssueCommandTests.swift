@@ -89,3 +89,32 @@ import Testing
         #expect(try CLI.run(["sync", id], in: repo.root, env: env).stdout.contains("no pending GitHub updates"))
     }
 }
+
+@Suite struct RefusedConnectionTests {
+    @Test func nothingListeningIsExit5WithinAFewSeconds() throws {
+        let (repo, id) = try startedRepo()
+        // A bound socket that never listens: connecting to it is refused, and no other test can take the port.
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(holder, $0, length) == 0 ? getsockname(holder, $0, &length) : -1
+            }
+        }
+        let port = UInt16(bigEndian: address.sin_port)
+        try repo.write(".incident.yml", "github:\n  repo: acme/netra\n  api_url: http://127.0.0.1:\(port)\n")
+        let started = Date()
+        let result = try CLI.run(
+            ["issue", id], in: repo.root,
+            env: ["GH_TOKEN": "t", "GH_CONFIG_DIR": repo.path("no-gh"), "HOME": repo.root])
+        #expect(result.status == 5, "\(result.stderr)")
+        #expect(result.stderr.contains("could not connect to 127.0.0.1"))
+        #expect(result.stderr.components(separatedBy: "retrying in").count == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("(try 2 of 2)"))
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+}

@@ -341,3 +341,52 @@ final class GitHubFixture {
         #expect(throws: Never.self) { try GitHubClient.checkTransport("https://ghe.corp.example/api/v3") }
     }
 }
+
+/// An HTTP client that fails every request with one transport error, counting the tries.
+final class FailingHTTP: HTTPClient, @unchecked Sendable {
+    let error: HTTPTransportError
+    let tries = Recorder<String>()
+
+    init(_ kind: HTTPTransportError.Kind, _ message: String) {
+        error = HTTPTransportError(kind: kind, message: message)
+    }
+
+    func send(_ request: HTTPRequest) throws -> HTTPResponse {
+        tries.append(request.url)
+        throw error
+    }
+}
+
+@Suite struct GitHubRetryTests {
+    func client(_ http: FailingHTTP, sleeps: Sleeps) throws -> GitHubClient {
+        let repo = try TestRepo(git: false)
+        let env = repo.environment(http: http, sleeps: sleeps)
+        return try GitHubClient(
+            http: http, settings: GitHubSettings(apiURL: "https://ghe.corp.example/api/v3", token: "t"), env: env,
+            trace: nil)
+    }
+
+    @Test(arguments: [
+        "could not connect to ghe.corp.example (Connection refused).",
+        "could not resolve ghe.corp.example (Could not resolve host: ghe.corp.example); check the network or the API URL.",
+    ])
+    func aRefusedConnectionOrAnUnknownHostIsTriedTwiceAtMost(message: String) throws {
+        let http = FailingHTTP(.connect, message)
+        let sleeps = Sleeps()
+        #expect { try client(http, sleeps: sleeps).repo("acme/netra") } throws: { error in
+            (error as? IncidentError)?.exitCode == 5 && "\(error)".hasPrefix(message)
+        }
+        #expect(http.tries.all.count == 2)
+        #expect(sleeps.all.count == 1 && sleeps.all[0] < 2)
+    }
+
+    @Test func timeoutsKeepTheWholeBackoff() throws {
+        let http = FailingHTTP(.unknownOutcome, "the request to ghe.corp.example timed out (30000 ms).")
+        let sleeps = Sleeps()
+        #expect { try client(http, sleeps: sleeps).repo("acme/netra") } throws: { error in
+            "\(error)".contains("timed out")
+        }
+        #expect(http.tries.all.count == 4)
+        #expect(sleeps.all.count == 3)
+    }
+}

@@ -9,7 +9,7 @@ public struct GitHubSettings: Sendable {
     public var timeout: TimeInterval = 30
     /// The longest single wait for a rate limit or a backoff.
     public var maxWait: TimeInterval = 60
-    /// Tries per request (the first and the retries).
+    /// Tries per request (the first and the retries); a connect failure (refused, DNS) gets at most two.
     public var attempts = 4
 
     public init(apiURL: String, token: String) {
@@ -217,10 +217,13 @@ public struct GitHubClient: Sendable {
                 response = try http.send(request)
             } catch let error as HTTPTransportError {
                 trace?("← \(error.message)")
-                // Nothing reached the server on a connect failure, so any request may be retried.
+                // Nothing reached the server on a connect failure, so any request may be retried, but
+                // only once: a refused port or an unknown host rarely heals within seconds, and the
+                // user should hear so at once, not after the whole backoff.
+                let tries = error.kind == .connect ? min(2, settings.attempts) : settings.attempts
                 let mayRetry = error.kind == .connect || retryUnknown
-                if mayRetry && attempt < settings.attempts {
-                    try backoff(attempt, because: error.message)
+                if mayRetry && attempt < tries {
+                    try backoff(attempt, of: tries, because: error.message)
                     continue
                 }
                 if error.kind == .unknownOutcome { throw UnknownOutcome(message: error.message) }
@@ -247,7 +250,7 @@ public struct GitHubClient: Sendable {
             if response.status >= 500 {
                 let message = "GitHub answered \(response.status)\(Self.detail(value, response))"
                 if retryUnknown && attempt < settings.attempts {
-                    try backoff(attempt, because: message)
+                    try backoff(attempt, of: settings.attempts, because: message)
                     continue
                 }
                 if !retryUnknown { throw UnknownOutcome(message: message) }
@@ -258,12 +261,12 @@ public struct GitHubClient: Sendable {
         }
     }
 
-    private func backoff(_ attempt: Int, because reason: String) throws {
+    private func backoff(_ attempt: Int, of tries: Int, because reason: String) throws {
         let base = min(pow(2.0, Double(attempt - 1)), settings.maxWait)
         let jitter = base * Double(env.random() % 1000) / 2000  // up to +50%
         let wait = min(base + jitter, settings.maxWait)
         env.diagnostics(
-            "\(reason); retrying in \(String(format: "%.1f", wait)) s (try \(attempt + 1) of \(settings.attempts))…")
+            "\(reason); retrying in \(String(format: "%.1f", wait)) s (try \(attempt + 1) of \(tries))…")
         env.sleep(wait)
     }
 
