@@ -24,10 +24,9 @@ else
 	step() { printf '\n$ %s\n' "$*"; }
 fi
 
-step incident init
-"$incident" init
-# Point the config at the loopback GitHub instead of api.github.com.
-sed -i "s|^  # repo: acme/netra .*|  repo: acme/netra|; s|^  api_url: https://api.github.com.*|  api_url: $api|" .incident.yml
+step "incident init --api-url $api   # the loopback GitHub instead of the repo host's API"
+"$incident" init --api-url "$api"
+sed -i "s|^  # repo: acme/netra .*|  repo: acme/netra|" .incident.yml
 printf '.fake-github\n' > .gitignore
 
 step "incident new --from-log examples/redis-staging.log --env staging --set impact=..."

@@ -118,3 +118,56 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 5)
     }
 }
+
+@Suite struct EnterpriseCommandTests {
+    @Test func anEnterpriseRemoteAfterInitTargetsItsOwnAPIWithItsOwnToken() throws {
+        let repo = try TestRepo()
+        #expect(try CLI.run(["init"], in: repo.root).status == 0)
+        #expect(!(try repo.read(".incident.yml")).contains("\n  api_url:"))
+        try TestRepo.run(["git", "remote", "add", "origin", "git@ghe.corp.example:team/svc.git"], in: repo.root)
+        #expect(try CLI.run(["new", "--title", "Queue backlog"], in: repo.root).status == 0)
+        var env = [
+            "GH_TOKEN": "ghp_githubcom", "GH_ENTERPRISE_TOKEN": "", "GITHUB_ENTERPRISE_TOKEN": "",
+            "GH_CONFIG_DIR": repo.path("no-gh"), "HOME": repo.path("home"), "PATH": "/usr/bin:/bin",
+            "GIT_CONFIG_GLOBAL": repo.path("none"), "GIT_CONFIG_NOSYSTEM": "1",
+        ]
+        let dry = try CLI.run(["issue", "latest", "--dry-run"], in: repo.root, env: env)
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.hasPrefix("POST https://ghe.corp.example/api/v3/repos/team/svc/issues\n"))
+        #expect(dry.stdout.contains("Authorization: Bearer (no token found)"))
+        #expect(dry.stdout.contains("https://ghe.corp.example/team/svc/blob/HEAD/incidents/"))
+        #expect(dry.stderr.isEmpty, "\(dry.stderr)")
+        env["GH_ENTERPRISE_TOKEN"] = "ghe-token"
+        let withToken = try CLI.run(["issue", "latest", "--dry-run"], in: repo.root, env: env)
+        #expect(withToken.stdout.contains("Authorization: Bearer ****") && !withToken.stdout.contains("ghe-token"))
+
+        // A config from an older init names api.github.com: a warning naming both, and the remote's host wins.
+        try repo.write(
+            ".incident.yml",
+            (try repo.read(".incident.yml")).replacingOccurrences(
+                of: "github:\n", with: "github:\n  api_url: https://api.github.com\n"))
+        let old = try CLI.run(["issue", "latest", "--dry-run"], in: repo.root, env: env)
+        #expect(old.stdout.hasPrefix("POST https://ghe.corp.example/api/v3/repos/team/svc/issues\n"))
+        #expect(old.stderr.contains("warning: github.api_url in .incident.yml is https://api.github.com (github.com)"))
+        #expect(old.stderr.contains("team/svc is on ghe.corp.example"))
+    }
+
+    @Test func initWritesAnAPIURLOnlyWhenAsked() throws {
+        let repo = try TestRepo()
+        let result = try CLI.run(["init", "--api-url", "https://ghe.corp.example/api/v3", "--json"], in: repo.root)
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try YAML.parse(result.stdout)
+        #expect(json["api_url"] == "https://ghe.corp.example/api/v3")
+        #expect(json["created"]?.array?.contains(".incident.yml") == true)
+        #expect(try repo.read(".incident.yml").contains("\n  api_url: https://ghe.corp.example/api/v3\n"))
+        let config = try YAML.parse(try repo.read(".incident.yml"))
+        #expect(config["github"]?["api_url"] == "https://ghe.corp.example/api/v3")
+
+        let again = try CLI.run(["init", "--api-url", "https://other.example/api/v3"], in: repo.root)
+        #expect(again.status == 0 && again.stderr.contains("--api-url was not written"))
+        #expect(try repo.read(".incident.yml").contains("https://ghe.corp.example/api/v3"))
+        let fresh = try TestRepo()
+        let plain = try CLI.run(["init", "--api-url", "http://ghe.corp.example/api/v3"], in: fresh.root)
+        #expect(plain.status == 64 && plain.stderr.contains("--api-url 'http://ghe.corp.example/api/v3' is plain http"))
+    }
+}

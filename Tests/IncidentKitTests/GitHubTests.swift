@@ -335,6 +335,67 @@ final class GitHubFixture {
         }
     }
 
+    @Test func theAPIFollowsTheRepoHostAndAConfiguredAPIElsewhereIsAWarning() throws {
+        let repo = try TestRepo()
+        try TestRepo.run(
+            ["git", "remote", "add", "origin", "https://ghe.corp.example/team/svc.git"], in: repo.root)
+        func discover(_ config: String, flag: String? = nil) throws -> (String, String, [String]) {
+            try repo.write(".incident.yml", config)
+            let diagnostics = Diagnostics()
+            let workspace = try Workspace.open(repo.environment(diagnostics: diagnostics), directory: nil)
+            let found = try GitHubDiscovery(workspace: workspace).repository(flag: flag)
+            return (found.repo, found.apiURL, diagnostics.lines)
+        }
+        // What `init` wrote before: a github.com API beside an Enterprise remote.
+        let (name, api, warnings) = try discover("github:\n  api_url: https://api.github.com\n")
+        #expect(name == "team/svc" && api == "https://ghe.corp.example/api/v3")
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("https://api.github.com (github.com)") == true)
+        #expect(warnings.first?.contains("team/svc is on ghe.corp.example (from the git remote 'origin'") == true)
+        // A repo named without a host lives where the remote of that name lives.
+        #expect(try discover("github:\n  repo: team/svc\n") == ("team/svc", "https://ghe.corp.example/api/v3", []))
+        #expect(
+            try discover("github:\n  api_url: https://ghe.corp.example/api/v3/\n")
+                == ("team/svc", "https://ghe.corp.example/api/v3/", []))
+        #expect(
+            try discover("", flag: "ghe.other.example/acme/netra")
+                == ("acme/netra", "https://ghe.other.example/api/v3", []))
+        #expect(try discover("", flag: "octo.ghe.com/acme/netra") == ("acme/netra", "https://api.octo.ghe.com", []))
+        #expect(try discover("", flag: "github.com/acme/netra") == ("acme/netra", "https://api.github.com", []))
+        #expect(
+            try discover("github:\n  repo: ghe.other.example/acme/netra\n")
+                == ("acme/netra", "https://ghe.other.example/api/v3", []))
+        // A local test server is honoured whatever the remote says.
+        #expect(
+            try discover("github:\n  api_url: http://127.0.0.1:9\n") == ("team/svc", "http://127.0.0.1:9", []))
+        #expect(throws: IncidentError.self) { try discover("", flag: "a/b/c/d") }
+    }
+
+    @Test func anEnterpriseHostNeverGetsAGitHubComToken() throws {
+        let repo = try TestRepo()
+        let empty = [
+            "GH_TOKEN": "ghp_githubcom", "GITHUB_TOKEN": "ghp_githubcom2", "GH_ENTERPRISE_TOKEN": "",
+            "GITHUB_ENTERPRISE_TOKEN": "", "GH_CONFIG_DIR": repo.path("gh"), "HOME": repo.path("home"),
+            "PATH": "/usr/bin:/bin", "GIT_CONFIG_GLOBAL": repo.path("nogit"), "GIT_CONFIG_NOSYSTEM": "1",
+        ]
+        func token(_ variables: [String: String] = [:]) throws -> String {
+            let workspace = try Workspace.open(
+                repo.environment(variables: empty.merging(variables) { $1 }), directory: nil)
+            return try GitHubDiscovery(workspace: workspace).token(apiURL: "https://ghe.corp.example/api/v3")
+        }
+        try repo.write("gh/hosts.yml", "github.com:\n  user: dana\n  oauth_token: gho_githubcom\n")
+        #expect { try token() } throws: { error in
+            (error as? IncidentError)?.exitCode == 4
+                && "\(error)".hasPrefix("no GitHub token for ghe.corp.example: looked in GH_ENTERPRISE_TOKEN")
+                && "\(error)".contains("`gh auth login --hostname ghe.corp.example`")
+        }
+        try repo.write(
+            "gh/hosts.yml",
+            "github.com:\n  oauth_token: gho_githubcom\nghe.corp.example:\n  user: dana\n  oauth_token: from-hosts\n")
+        #expect(try token() == "from-hosts")
+        #expect(try token(["GITHUB_ENTERPRISE_TOKEN": "ghe-token"]) == "ghe-token")
+    }
+
     @Test func theTokenNeverTravelsOverPlainHTTPToAnotherMachine() {
         #expect(throws: IncidentError.self) { try GitHubClient.checkTransport("http://api.example.com") }
         #expect(throws: Never.self) { try GitHubClient.checkTransport("http://127.0.0.1:8080") }

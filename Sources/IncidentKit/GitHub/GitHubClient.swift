@@ -52,19 +52,19 @@ public struct GitHubClient: Sendable {
     }
 
     /// The token goes over plain http only to this machine (a local test server).
-    static func checkTransport(_ apiURL: String) throws {
+    public static func checkTransport(_ apiURL: String, source: String = "github.api_url") throws {
         guard let components = URLComponents(string: apiURL), let scheme = components.scheme?.lowercased(),
-            let host = components.host
+            let host = components.host, !host.isEmpty
         else {
-            throw IncidentError.usage("github.api_url '\(apiURL)' is not a URL such as https://api.github.com.")
+            throw IncidentError.usage("\(source) '\(apiURL)' is not a URL such as https://api.github.com.")
         }
         if scheme == "http" && !isLoopback(host) {
             throw IncidentError.usage(
-                "github.api_url '\(apiURL)' is plain http; the token is sent only over https (plain http only to 127.0.0.1 or localhost)."
+                "\(source) '\(apiURL)' is plain http; the token is sent only over https (plain http only to 127.0.0.1 or localhost)."
             )
         }
         if scheme != "http" && scheme != "https" {
-            throw IncidentError.usage("github.api_url '\(apiURL)' must be an https URL.")
+            throw IncidentError.usage("\(source) '\(apiURL)' must be an https URL.")
         }
     }
 

@@ -11,8 +11,10 @@ struct IssueCommand: ParsableCommand {
             run twice: a filed incident prints its issue, and a lost answer is looked for (by a
             hidden marker in the body) before anything is posted again.
 
-            Token: GH_TOKEN, GITHUB_TOKEN, `gh auth token`, gh's hosts.yml, `git credential fill`.
             Repo: --repo, github.repo in .incident.yml, then git remotes (upstream > github > origin).
+            The API follows the repo's host (https://HOST/api/v3 for an Enterprise server).
+            Token: GH_TOKEN, GITHUB_TOKEN (an Enterprise host: GH_ENTERPRISE_TOKEN only), then
+            `gh auth token`, gh's hosts.yml and `git credential fill`, each for that host.
 
             Examples:
               incident issue latest --dry-run
@@ -23,7 +25,7 @@ struct IssueCommand: ParsableCommand {
     @Argument(help: "The incident: an id, id prefix, path, part of its file name, or 'latest'.")
     var ref: String
 
-    @Option(help: ArgumentHelp("The repository, as OWNER/NAME.", valueName: "owner/name"))
+    @Option(help: ArgumentHelp("The repository, as OWNER/NAME or HOST/OWNER/NAME.", valueName: "owner/name"))
     var repo: String?
 
     @Option(name: .customLong("label"), help: ArgumentHelp("An extra label (repeatable).", valueName: "label"))
