@@ -253,7 +253,7 @@ final class GitHubFixture {
         #expect(f.fake.issues("acme/netra")[0].state == "open")
 
         let retried = try GitHubSync(workspace: f.workspace()).retry(f.id)
-        #expect(retried.sent == 2 && retried.remaining == 0 && retried.error == nil)
+        #expect(retried.sent.count == 2 && retried.remaining.isEmpty && retried.error == nil)
         let issue = f.fake.issues("acme/netra")[0]
         #expect(issue.state == "closed" && issue.stateReason == "completed")
         let fetched = try GitHubConnection.open(f.workspace(), repo: "acme/netra", apiURL: f.fake.baseURL).client
@@ -274,6 +274,162 @@ final class GitHubFixture {
         #expect(try client.findIssue("acme/netra", marker: "<!-- incident-id: inc-zzzzzz -->")?.number == 3)
         // Each listing reads two pages of 100.
         #expect(f.fake.requests.filter { $0 == "GET /repos/acme/netra/issues" }.count == 4)
+    }
+}
+
+@Suite struct GitHubLifecycleTests {
+    /// A fixture whose incident has issue #1 on the fake, with every request from here on expected.
+    func filed() throws -> GitHubFixture {
+        let f = try GitHubFixture()
+        _ = try f.file()
+        return f
+    }
+
+    func expectAfterFiling(_ f: GitHubFixture, _ requests: [String]) {
+        f.fake.expect(f.fake.requests + requests)
+    }
+
+    @Test func closeAsAFalseAlarmClosesTheIssueAsNotPlannedWithAComment() throws {
+        let f = try filed()
+        expectAfterFiling(
+            f, ["POST /repos/acme/netra/issues/1/comments", "PATCH /repos/acme/netra/issues/1"])
+        let result = try LifecycleWorkflow(workspace: f.workspace()).close(
+            f.id, reason: "false-alarm", duplicateOf: nil)
+        #expect(result.synced == ["closed acme/netra#1 as not planned, with a comment"])
+        #expect(result.syncWarning == nil)
+        let issue = f.fake.issues("acme/netra")[0]
+        #expect(issue.state == "closed" && issue.stateReason == "not_planned")
+        #expect(issue.comments.last == "Closed as not planned: **\(f.id)** was a false alarm.")
+        #expect(!f.text.contains("pending_sync") && f.text.contains("status: closed"))
+        #expect(f.fake.verify() == [])
+    }
+
+    @Test func reopenReopensTheIssueWithAComment() throws {
+        let f = try filed()
+        _ = try LifecycleWorkflow(workspace: f.workspace()).close(f.id, reason: "wont-fix", duplicateOf: nil)
+        #expect(f.fake.issues("acme/netra")[0].comments.last?.contains("will not be fixed") == true)
+        expectAfterFiling(f, ["POST /repos/acme/netra/issues/1/comments", "PATCH /repos/acme/netra/issues/1"])
+        let result = try LifecycleWorkflow(workspace: f.workspace()).reopen(f.id)
+        #expect(result.synced == ["reopened acme/netra#1, with a comment"])
+        let issue = f.fake.issues("acme/netra")[0]
+        #expect(issue.state == "open" && issue.stateReason == "reopened")
+        #expect(issue.comments.last == "Reopened: **\(f.id)** is open again, at stage `fix`.")
+        #expect(f.fake.verify() == [])
+    }
+
+    func twoFiledIncidents() throws -> (GitHubFixture, String) {
+        let f = try filed()
+        var request = NewIncidentRequest()
+        request.title = "Second report of the Redis failure"
+        let second = try NewIncidentWorkflow(workspace: f.workspace()).run(request).incident.document.id
+        var issue = FileIssueRequest(ref: second)
+        issue.yes = true
+        _ = try FileIssueWorkflow(workspace: f.workspace()).run(issue)
+        return (f, second)
+    }
+
+    @Test func aDuplicateIsClosedAsDuplicateSayingDuplicateOfN() throws {
+        let (f, second) = try twoFiledIncidents()
+        let result = try LifecycleWorkflow(workspace: f.workspace()).close(
+            second, reason: "duplicate", duplicateOf: f.id)
+        #expect(result.synced == ["closed acme/netra#2 as a duplicate, with a comment"])
+        let issue = f.fake.issues("acme/netra")[1]
+        #expect(issue.state == "closed" && issue.stateReason == "duplicate")
+        #expect(issue.comments.last?.hasPrefix("Duplicate of #1\n\n**\(second)** duplicates \(f.id).") == true)
+        #expect(f.fake.issues("acme/netra")[0].state == "open")
+    }
+
+    @Test func aServerThatRefusesDuplicateClosesItAsNotPlannedWithTheComment() throws {
+        let (f, second) = try twoFiledIncidents()
+        f.fake.stateReasons = ["completed", "not_planned", "reopened"]
+        let result = try LifecycleWorkflow(workspace: f.workspace()).close(
+            second, reason: "duplicate", duplicateOf: f.id)
+        #expect(
+            result.synced == [
+                "closed acme/netra#2 as not planned (the server does not take 'duplicate'), with a comment"
+            ])
+        let issue = f.fake.issues("acme/netra")[1]
+        #expect(issue.state == "closed" && issue.stateReason == "not_planned")
+        #expect(issue.comments.last?.hasPrefix("Duplicate of #1") == true)
+        #expect(issue.comments.count == 1)
+        #expect(f.fake.verify() == [])
+    }
+
+    @Test func aLostResponseDuringCloseIsRecordedFirstAndSyncFinishesWithOneCommentAndOneIssue() throws {
+        let f = try filed()
+        // The close goes through on GitHub, but no answer comes back, four times over.
+        f.fake.inject(.lostResponse, on: "PATCH /repos/acme/netra/issues/1", times: 4)
+        let result = try LifecycleWorkflow(workspace: f.workspace()).close(
+            f.id, reason: "false-alarm", duplicateOf: nil)
+        #expect(result.syncWarning?.hasPrefix("the incident is closed, but 1 update to acme/netra#1 failed") == true)
+        #expect(result.syncWarning?.contains("`incident sync \(f.id)` retries") == true)
+        #expect(result.incident.document.status == "closed")
+        let pending = GitHubSync.pending(result.incident.document)
+        #expect(pending.count == 1 && pending[0].kind == .close && pending[0].commented)
+        #expect(f.text.contains("commented: true"))
+
+        expectAfterFiling(f, ["PATCH /repos/acme/netra/issues/1"])
+        let outcome = try GitHubSync(workspace: f.workspace()).retry(f.id)
+        #expect(outcome.sent == ["closed acme/netra#1 as not planned, with a comment"])
+        #expect(f.fake.issues("acme/netra").count == 1)
+        let issue = f.fake.issues("acme/netra")[0]
+        #expect(issue.state == "closed" && issue.stateReason == "not_planned" && issue.comments.count == 1)
+        #expect(!f.text.contains("pending_sync"))
+        #expect(try GitHubSync(workspace: f.workspace()).retry(f.id).sent.isEmpty)
+        #expect(f.fake.verify() == [])
+    }
+
+    @Test func reopeningBeforeAnUnsentCloseReachedGitHubSendsNothing() throws {
+        let f = try filed()
+        f.fake.inject(.badToken, on: "POST /repos/acme/netra/issues/1/comments")
+        let closed = try LifecycleWorkflow(workspace: f.workspace()).close(
+            f.id, reason: "false-alarm", duplicateOf: nil)
+        #expect(closed.syncWarning?.contains("rejected the token (401") == true)
+        #expect(GitHubSync.pending(closed.incident.document).map(\.summary) == ["close as not planned (a false alarm)"])
+        expectAfterFiling(f, [])
+        let reopened = try LifecycleWorkflow(workspace: f.workspace()).reopen(f.id)
+        #expect(reopened.synced.isEmpty && GitHubSync.pending(reopened.incident.document).isEmpty)
+        #expect(f.fake.issues("acme/netra")[0].state == "open")
+        #expect(f.fake.verify() == [])
+    }
+
+    @Test func setSeverityAndTitleChangeTheIssueTitleAndLabelAndTheFileHeadingAndIdentifyLine() throws {
+        let f = try filed()
+        #expect(f.text.contains("**Severity**: critical"))
+        expectAfterFiling(
+            f,
+            [
+                "GET /repos/acme/netra/issues/1", "PATCH /repos/acme/netra/issues/1",
+                "DELETE /repos/acme/netra/issues/1/labels/sev1", "GET /repos/acme/netra/labels/sev2",
+                "POST /repos/acme/netra/labels", "POST /repos/acme/netra/issues/1/labels",
+            ])
+        let result = try SetFieldsWorkflow(workspace: f.workspace()).run(
+            ref: f.id, assignments: ["severity=high", "title=Redis unreachable from staging"])
+        #expect(result.changed == ["title", "severity"])
+        #expect(result.synced == ["updated the title and label sev2 of acme/netra#1"])
+        let issue = f.fake.issues("acme/netra")[0]
+        #expect(issue.title == "[high] Redis unreachable from staging")
+        #expect(issue.labels == ["incident", "sev2"])
+        let document = try IncidentDocument.parse(f.text, name: "x")
+        #expect(document.body.hasPrefix("# Redis unreachable from staging\n"))
+        #expect(document.sections["identify"]?.contains("**Severity**: high") == true)
+        #expect(!f.text.contains("**Severity**: critical") && !f.text.contains("pending_sync"))
+        #expect(f.fake.verify() == [])
+
+        // Owner alone owes GitHub nothing.
+        expectAfterFiling(f, [])
+        let owner = try SetFieldsWorkflow(workspace: f.workspace()).run(ref: f.id, assignments: ["owner=dana"])
+        #expect(owner.changed == ["owner"] && owner.synced.isEmpty)
+        #expect(f.fake.verify() == [])
+    }
+
+    @Test func aHeadingTheUserRewroteIsLeftAlone() throws {
+        let f = try filed()
+        let path = try f.repo.incidentFiles()[0]
+        let title = try IncidentDocument.parse(f.text, name: "x").title
+        try f.repo.write(path, f.text.replacingOccurrences(of: "# \(title)\n", with: "# My own heading\n"))
+        _ = try SetFieldsWorkflow(workspace: f.workspace()).run(ref: f.id, assignments: ["title=New title"])
+        #expect(f.text.contains("# My own heading\n") && f.text.contains("title: New title"))
     }
 }
 

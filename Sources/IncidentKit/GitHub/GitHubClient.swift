@@ -24,6 +24,8 @@ public struct GitHubIssue: Sendable, Equatable {
     public var url: String
     public var state: String
     public var body: String
+    public var title: String = ""
+    public var labels: [String] = []
 }
 
 /// A request whose outcome is unknown (timeout, dropped connection, 5xx after it was sent): the
@@ -108,6 +110,42 @@ public struct GitHubClient: Sendable {
         try issue(from: call("PATCH", "/repos/\(repo)/issues/\(number)", body: fields, repo: repo).value)
     }
 
+    /// Closes an issue with a `state_reason`. A server that refuses `duplicate` (an older Enterprise
+    /// Server) gets `not_planned` instead. Returns the reason GitHub took.
+    public func closeIssue(_ repo: String, number: Int, reason: String) throws -> String {
+        do {
+            _ = try call(
+                "PATCH", "/repos/\(repo)/issues/\(number)",
+                body: ["state": "closed", "state_reason": .string(reason)], repo: repo,
+                unprocessableIsError: reason != "duplicate")
+            return reason
+        } catch GitHubUnprocessable.refused {
+            _ = try updateIssue(repo, number: number, fields: ["state": "closed", "state_reason": "not_planned"])
+            return "not_planned"
+        }
+    }
+
+    /// Adds labels to an issue (GitHub creates a label it does not know).
+    public func addLabels(_ repo: String, number: Int, _ labels: [String]) throws {
+        _ = try call(
+            "POST", "/repos/\(repo)/issues/\(number)/labels", body: ["labels": .strings(labels)], repo: repo)
+    }
+
+    /// Removes a label from an issue; one it does not carry is no error.
+    public func removeLabel(_ repo: String, number: Int, _ label: String) throws {
+        do {
+            _ = try call(
+                "DELETE", "/repos/\(repo)/issues/\(number)/labels/\(Self.pathSegment(label))", repo: repo,
+                notFoundIsError: false)
+        } catch GitHubNotFound.notFound {}
+    }
+
+    /// A label or other name as one URL path segment.
+    static func pathSegment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
+            ?? text
+    }
+
     /// Adds a comment. A comment posted twice is a nuisance, not a corruption: retried like a read.
     public func comment(_ repo: String, number: Int, body: String) throws {
         _ = try call("POST", "/repos/\(repo)/issues/\(number)/comments", body: ["body": .string(body)], repo: repo)
@@ -136,11 +174,9 @@ public struct GitHubClient: Sendable {
     /// Creates each label the repo does not have yet.
     public func ensureLabels(_ repo: String, _ labels: [String]) throws {
         for label in labels {
-            let encoded =
-                label.addingPercentEncoding(
-                    withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? label
             do {
-                _ = try call("GET", "/repos/\(repo)/labels/\(encoded)", repo: repo, notFoundIsError: false)
+                _ = try call(
+                    "GET", "/repos/\(repo)/labels/\(Self.pathSegment(label))", repo: repo, notFoundIsError: false)
             } catch GitHubNotFound.notFound {
                 do {
                     _ = try call(
@@ -158,7 +194,8 @@ public struct GitHubClient: Sendable {
         }
         return GitHubIssue(
             number: number, url: value["html_url"]?.string ?? "", state: value["state"]?.string ?? "",
-            body: value["body"]?.string ?? "")
+            body: value["body"]?.string ?? "", title: value["title"]?.string ?? "",
+            labels: (value["labels"]?.array ?? []).compactMap { $0["name"]?.string ?? $0.string })
     }
 
     static func nextLink(_ header: String?) -> String? {
@@ -185,6 +222,7 @@ public struct GitHubClient: Sendable {
     // MARK: - Requests
 
     enum GitHubNotFound: Error { case notFound }
+    enum GitHubUnprocessable: Error { case refused }
 
     struct Result {
         var status: Int
@@ -194,7 +232,7 @@ public struct GitHubClient: Sendable {
 
     func call(
         _ method: String, _ path: String, body: Value? = nil, repo: String, retryUnknown: Bool = true,
-        notFoundIsError: Bool = true
+        notFoundIsError: Bool = true, unprocessableIsError: Bool = true
     ) throws -> Result {
         var request = HTTPRequest(method: method, url: path.hasPrefix("http") ? path : base + path)
         request.headers = [
@@ -257,6 +295,7 @@ public struct GitHubClient: Sendable {
                 throw IncidentError.network("\(message); GitHub may be having trouble, try again later.")
             }
             if response.status == 404 && !notFoundIsError { throw GitHubNotFound.notFound }
+            if response.status == 422 && !unprocessableIsError { throw GitHubUnprocessable.refused }
             throw explain(response, value: value, repo: repo)
         }
     }

@@ -149,10 +149,7 @@ public struct FileIssueWorkflow: Sendable {
             for item in items where !item.isEmpty && !labels.contains(item) { labels.append(item) }
         }
         add(github?["labels"]?.array?.compactMap(\.string) ?? (github?["labels"] == nil ? ["incident"] : []))
-        let severityLabels =
-            github?["severity_labels"]?.object
-            ?? ["critical": "sev1", "high": "sev2", "medium": "sev3", "low": "sev4"]
-        if let label = severityLabels[document.severity]?.string { add([label]) }
+        if let label = Self.severityLabels(workspace.config)[document.severity] { add([label]) }
         add(try (header["labels"]?.array ?? []).compactMap { try $0.string.map(render) })
         add(request.labels)
         var assignees = github?["assignees"]?.array?.compactMap(\.string) ?? []
@@ -172,6 +169,20 @@ public struct FileIssueWorkflow: Sendable {
             fields["milestone"] = .int(number)
         }
         return .object(fields)
+    }
+
+    /// `github.severity_labels`, or sev1…sev4.
+    static func severityLabels(_ config: Config) -> [String: String] {
+        guard let configured = config.raw["github"]?["severity_labels"]?.object else {
+            return ["critical": "sev1", "high": "sev2", "medium": "sev3", "low": "sev4"]
+        }
+        return configured.reduce(into: [:]) { result, entry in result[entry.key] = entry.value.string }
+    }
+
+    /// The title the template gives the issue now (after `incident set` changed the incident).
+    func currentTitle(_ document: IncidentDocument, file: String) throws -> String {
+        try issueFields(document, request: FileIssueRequest(ref: document.id), file: file, fileURL: "")["title"]?
+            .string ?? document.title
     }
 
     /// The identify section's first code block: the log excerpt.

@@ -1,123 +1,284 @@
 import Foundation
 import OrderedCollections
 
+/// One update owed to a filed issue. It is written under `github.pending_sync` in the same save as
+/// the change that owes it, before anything is sent, and removed once GitHub has it: a failure or a
+/// crash leaves it for `incident sync`.
+public struct GitHubUpdate: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// A stage's section as a comment.
+        case comment
+        /// Close: as completed with a summary (no `reason`, the pipeline resolved it), else as
+        /// not planned or duplicate with a comment saying why (`incident close`).
+        case close
+        /// Reopen, with a comment (`incident reopen`).
+        case reopen
+        /// The title and the severity label, after `incident set`.
+        case update
+    }
+
+    public var kind: Kind
+    /// With `comment`: the stage whose section it carries; with a completed `close`, the last stage.
+    public var stage: String?
+    /// With `close`: false-alarm, wont-fix or duplicate.
+    public var reason: String?
+    /// With a duplicate: the incident it duplicates, and that incident's issue ("#12", "acme/api#12").
+    public var duplicateOf: String?
+    public var duplicateIssue: String?
+    /// The comment went out; only the state change is left (so a retry does not comment twice).
+    public var commented = false
+    /// When it was recorded, and why the last try failed.
+    public var queued: String?
+    public var error: String?
+
+    public init(_ kind: Kind, stage: String? = nil) {
+        self.kind = kind
+        self.stage = stage
+    }
+
+    init?(_ value: Value) {
+        guard let raw = value["kind"]?.string, let kind = Kind(rawValue: raw) else { return nil }
+        self.kind = kind
+        stage = value["stage"]?.string
+        reason = value["reason"]?.string
+        duplicateOf = value["duplicate_of"]?.string
+        duplicateIssue = value["duplicate_issue"]?.string
+        commented = value["commented"] == .bool(true)
+        queued = value["at"]?.string
+        error = value["error"]?.string
+    }
+
+    var value: Value {
+        var fields: OrderedDictionary<String, Value> = ["kind": .string(kind.rawValue)]
+        if let stage { fields["stage"] = .string(stage) }
+        if let reason { fields["reason"] = .string(reason) }
+        if let duplicateOf { fields["duplicate_of"] = .string(duplicateOf) }
+        if let duplicateIssue { fields["duplicate_issue"] = .string(duplicateIssue) }
+        if commented { fields["commented"] = true }
+        if let queued { fields["at"] = .string(queued) }
+        if let error { fields["error"] = .string(error) }
+        return .object(fields)
+    }
+
+    /// What it will do, for `show`, `list`, `doctor` and `sync`.
+    public var summary: String {
+        switch kind {
+        case .comment: return "comment the \(stage ?? "?") section"
+        case .close:
+            switch reason {
+            case nil: return "close as completed, with a summary"
+            case "duplicate": return "close as a duplicate of \(duplicateIssue ?? duplicateOf ?? "another incident")"
+            case "false-alarm": return "close as not planned (a false alarm)"
+            default: return "close as not planned (won't fix)"
+            }
+        case .reopen: return "reopen"
+        case .update: return "update the title and severity label"
+        }
+    }
+}
+
 /// Keeps a filed issue in step with the incident: a comment per later stage, a summary and a close
-/// when the last stage completes. What fails is recorded under `github.pending_sync` and retried
-/// by `incident sync`; the local stage is never lost.
+/// when the last stage completes, the close, reopen and title or severity changes made outside the
+/// pipeline. Every update is recorded as pending before it is sent (`enqueue`, then the caller's
+/// save, then `flush`); what fails stays recorded and `incident sync` retries it. The local change
+/// is never lost to a GitHub failure.
 public struct GitHubSync: Sendable {
     let workspace: Workspace
 
     public init(workspace: Workspace) { self.workspace = workspace }
 
-    /// One update still owed to GitHub.
-    struct Task {
-        var stage: String
-        var kind: String  // "comment" or "close"
+    /// What a sync did for one incident.
+    public struct Outcome: Sendable {
+        public var incident: LoadedIncident
+        /// What was sent, one line each ("closed acme/netra#1 as not planned, with a comment").
+        public var sent: [String] = []
+        /// What is still owed.
+        public var remaining: [GitHubUpdate] = []
+        public var error: IncidentError?
+        /// For a command that saved its own change first: that change is safe, this much failed,
+        /// and `incident sync` retries.
+        public var warning: String?
 
-        var value: Value { ["stage": .string(stage), "kind": .string(kind)] }
+        public func toValue() -> Value {
+            [
+                "id": .string(incident.document.id), "path": .string(incident.relativePath),
+                "sent": .strings(sent), "remaining": .strings(remaining.map(\.summary)),
+                "error": .optional(error?.description),
+            ]
+        }
+    }
+
+    /// The updates recorded as owed to the incident's issue.
+    public static func pending(_ document: IncidentDocument) -> [GitHubUpdate] {
+        (document.fields["github"]?["pending_sync"]?.array ?? []).compactMap(GitHubUpdate.init)
+    }
+
+    /// Whether the incident has a filed issue to keep in step.
+    static func hasIssue(_ document: IncidentDocument) -> Bool {
+        document.fields["github"]?["number"]?.int != nil && document.fields["github"]?["repo"]?.string != nil
     }
 
     /// The updates a completed stage owes, per config.
-    func tasks(for document: IncidentDocument, stage: String, action: StageAction?) -> [Task] {
-        guard document.fields["github"]?["number"]?.int != nil, action != .githubIssue else { return [] }
+    func owed(afterStage stage: String, action: StageAction?, document: IncidentDocument) -> [GitHubUpdate] {
+        guard Self.hasIssue(document), action != .githubIssue else { return [] }
         let github = workspace.config.raw["github"]
-        var tasks: [Task] = []
-        if github?["comment_on_advance"] != .bool(false) { tasks.append(Task(stage: stage, kind: "comment")) }
+        var updates: [GitHubUpdate] = []
+        if github?["comment_on_advance"] != .bool(false) { updates.append(GitHubUpdate(.comment, stage: stage)) }
         if document.status == Status.resolved.rawValue && github?["close_on_verify"] != .bool(false) {
-            tasks.append(Task(stage: stage, kind: "close"))
+            updates.append(GitHubUpdate(.close, stage: stage))
         }
-        return tasks
+        return updates
     }
 
-    /// Sends what a completed stage owes; on failure records the rest. Returns the incident as saved,
-    /// what was sent, and a warning when something is left for `incident sync`.
-    func afterStage(
-        _ incident: LoadedIncident, stage: String, action: StageAction?
-    ) -> (LoadedIncident, [String], String?) {
-        let owed = tasks(for: incident.document, stage: stage, action: action)
-        guard !owed.isEmpty else { return (incident, [], nil) }
-        let previous = incident.document.fields["github"]?["pending_sync"]?.array ?? []
-        let all = previous.compactMap(Self.task(from:)) + owed
-        var sent: [String] = []
-        let (saved, warning) = perform(all, on: incident, sent: { sent.append($0) })
-        return (saved, sent, warning)
-    }
-
-    /// `incident sync`: retries what earlier runs could not send.
-    public func retry(
-        _ ref: String
-    ) throws -> (incident: LoadedIncident, sent: Int, remaining: Int, error: IncidentError?) {
-        let incident = try workspace.store.resolve(ref)
-        let pending = (incident.document.fields["github"]?["pending_sync"]?.array ?? []).compactMap(Self.task(from:))
-        guard !pending.isEmpty else { return (incident, 0, 0, nil) }
-        var error: IncidentError?
-        let (saved, warning) = perform(pending, on: incident, failed: { error = $0 })
-        let remaining = saved.document.fields["github"]?["pending_sync"]?.array?.count ?? 0
-        if warning != nil && error == nil { error = .network(warning!) }
-        return (saved, pending.count - remaining, remaining, error)
-    }
-
-    static func task(from value: Value) -> Task? {
-        guard let stage = value["stage"]?.string, let kind = value["kind"]?.string else { return nil }
-        return Task(stage: stage, kind: kind)
-    }
-
-    private func perform(
-        _ tasks: [Task], on incident: LoadedIncident, sent: (String) -> Void = { _ in },
-        failed: (IncidentError) -> Void = { _ in }
-    ) -> (LoadedIncident, String?) {
-        let document = incident.document
-        let github = document.fields["github"] ?? .null
-        guard let repo = github["repo"]?.string, let number = github["number"]?.int else { return (incident, nil) }
-        var done = 0
-        var problem: String?
-        do {
-            let connection = try GitHubConnection.open(
-                workspace, repo: repo, apiURL: GitHubConnection.apiURL(workspace, issueURL: github["url"]?.string))
-            for task in tasks {
-                switch task.kind {
-                case "close":
-                    try connection.client.comment(repo, number: number, body: summary(document))
-                    _ = try connection.client.updateIssue(
-                        repo, number: number, fields: ["state": "closed", "state_reason": "completed"])
-                    sent("closed \(repo)#\(number) as completed, with a summary comment")
-                default:
-                    let section = document.sections[task.stage]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-                    let body = "**\(document.id)** completed stage `\(task.stage)`.\n\n" + section
-                    try connection.client.comment(repo, number: number, body: body)
-                    sent("commented the \(task.stage) section on \(repo)#\(number)")
-                }
-                done += 1
-            }
-        } catch let error as IncidentError {
-            problem = error.description
-            failed(error)
-        } catch {
-            problem = "\(error)"
-            failed(.network("\(error)"))
+    /// Records `updates` as pending in `document`, which the caller saves before calling `flush`.
+    /// Nothing is recorded for an incident without a filed issue.
+    func enqueue(_ updates: [GitHubUpdate], in document: inout IncidentDocument) {
+        guard !updates.isEmpty, Self.hasIssue(document), var block = document.fields["github"]?.object else { return }
+        let now = Time.format(workspace.env.now)
+        let added = updates.map { update -> Value in
+            var update = update
+            update.queued = update.queued ?? now
+            return update.value
         }
-        let left = Array(tasks.dropFirst(done))
-        var updated = document
-        var block = github.object ?? [:]
-        if left.isEmpty {
-            if block["pending_sync"] == nil { return (incident, nil) }
+        block["pending_sync"] = .array((block["pending_sync"]?.array ?? []) + added)
+        document.fields["github"] = .object(block)
+    }
+
+    /// Replaces the pending list (reopen drops a close that was never sent).
+    func setPending(_ updates: [GitHubUpdate], in document: inout IncidentDocument) {
+        guard var block = document.fields["github"]?.object else { return }
+        if updates.isEmpty {
             block.removeValue(forKey: "pending_sync")
         } else {
-            block["pending_sync"] = .array(
-                left.map { task in
-                    var value = task.value
-                    value["error"] = .string(problem ?? "")
-                    value["at"] = .string(Time.format(workspace.env.now))
-                    return value
-                })
+            block["pending_sync"] = .array(updates.map(\.value))
         }
-        updated.fields["github"] = .object(block)
-        let saved = (try? workspace.store.save(incident, document: updated)) ?? incident
-        guard let problem, !left.isEmpty else { return (saved, nil) }
-        return (
-            saved,
-            "the stage is saved, but \(left.count) update\(left.count == 1 ? "" : "s") to \(repo)#\(number) failed (\(problem)); `incident sync \(document.id)` retries."
-        )
+        document.fields["github"] = .object(block)
+    }
+
+    /// `incident sync REF`: sends what earlier runs could not.
+    public func retry(_ ref: String) throws -> Outcome {
+        let incident = try workspace.store.resolve(ref)
+        return flush(incident, saved: "the incident is saved")
+    }
+
+    /// Sends what `incident` has pending, in order, and records what is left (with the error).
+    /// `saved` says what the caller already wrote, for the warning ("the stage is saved").
+    func flush(_ incident: LoadedIncident, saved: String) -> Outcome {
+        let document = incident.document
+        var queue = Self.pending(document)
+        guard !queue.isEmpty, let repo = document.fields["github"]?["repo"]?.string,
+            let number = document.fields["github"]?["number"]?.int
+        else { return Outcome(incident: incident, remaining: queue) }
+        var sent: [String] = []
+        var failure: IncidentError?
+        do {
+            let connection = try GitHubConnection.open(
+                workspace, repo: repo,
+                apiURL: GitHubConnection.apiURL(workspace, issueURL: document.fields["github"]?["url"]?.string))
+            while !queue.isEmpty {
+                sent.append(
+                    try send(queue[0], with: connection.client, repo: repo, number: number, incident: incident) {
+                        queue[0].commented = true
+                    })
+                queue.removeFirst()
+            }
+        } catch let error as IncidentError {
+            failure = error
+        } catch {
+            failure = .network("\(error)")
+        }
+        if let failure, !queue.isEmpty {
+            queue[0].error = failure.description
+        }
+        var updated = document
+        setPending(queue, in: &updated)
+        let stored =
+            updated == document ? incident : (try? workspace.store.save(incident, document: updated)) ?? incident
+        var outcome = Outcome(incident: stored, sent: sent, remaining: queue, error: failure)
+        if let failure, !queue.isEmpty {
+            let count = queue.count
+            outcome.warning =
+                "\(saved), but \(count) update\(count == 1 ? "" : "s") to \(repo)#\(number) failed (\(failure)); `incident sync \(document.id)` retries."
+        }
+        return outcome
+    }
+
+    private func send(
+        _ update: GitHubUpdate, with client: GitHubClient, repo: String, number: Int, incident: LoadedIncident,
+        commented: () -> Void
+    ) throws -> String {
+        let document = incident.document
+        let issue = "\(repo)#\(number)"
+        switch update.kind {
+        case .comment:
+            let stage = update.stage ?? ""
+            let section = document.sections[stage]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            try client.comment(
+                repo, number: number, body: "**\(document.id)** completed stage `\(stage)`.\n\n" + section)
+            return "commented the \(stage) section on \(issue)"
+        case .close:
+            if !update.commented {
+                try client.comment(repo, number: number, body: closingComment(update, document: document))
+                commented()
+            }
+            switch update.reason {
+            case nil:
+                _ = try client.closeIssue(repo, number: number, reason: "completed")
+                return "closed \(issue) as completed, with a summary comment"
+            case "duplicate":
+                let taken = try client.closeIssue(repo, number: number, reason: "duplicate")
+                return taken == "duplicate"
+                    ? "closed \(issue) as a duplicate, with a comment"
+                    : "closed \(issue) as not planned (the server does not take 'duplicate'), with a comment"
+            default:
+                _ = try client.closeIssue(repo, number: number, reason: "not_planned")
+                return "closed \(issue) as not planned, with a comment"
+            }
+        case .reopen:
+            if !update.commented {
+                try client.comment(
+                    repo, number: number,
+                    body: "Reopened: **\(document.id)** is open again, at stage `\(document.stage)`.")
+                commented()
+            }
+            _ = try client.updateIssue(repo, number: number, fields: ["state": "open", "state_reason": "reopened"])
+            return "reopened \(issue), with a comment"
+        case .update:
+            let current = try client.getIssue(repo, number: number)
+            let title = try FileIssueWorkflow(workspace: workspace).currentTitle(document, file: incident.relativePath)
+            var changed: [String] = []
+            if current.title != title {
+                _ = try client.updateIssue(repo, number: number, fields: ["title": .string(title)])
+                changed.append("title")
+            }
+            let labels = FileIssueWorkflow.severityLabels(workspace.config)
+            let wanted = labels[document.severity]
+            for stale in Set(labels.values).sorted() where stale != wanted && current.labels.contains(stale) {
+                try client.removeLabel(repo, number: number, stale)
+            }
+            if let wanted, !current.labels.contains(wanted) {
+                try client.ensureLabels(repo, [wanted])
+                try client.addLabels(repo, number: number, [wanted])
+                changed.append("label \(wanted)")
+            }
+            return changed.isEmpty
+                ? "\(issue) already had this title and severity label"
+                : "updated the \(changed.joined(separator: " and ")) of \(issue)"
+        }
+    }
+
+    private func closingComment(_ update: GitHubUpdate, document: IncidentDocument) -> String {
+        switch update.reason {
+        case nil: return summary(document)
+        case "duplicate":
+            let original = update.duplicateOf ?? "another incident"
+            if let reference = update.duplicateIssue {
+                return "Duplicate of \(reference)\n\n**\(document.id)** duplicates \(original)."
+            }
+            return "Closed as a duplicate: **\(document.id)** duplicates \(original), which has no GitHub issue."
+        case "false-alarm": return "Closed as not planned: **\(document.id)** was a false alarm."
+        default: return "Closed as not planned: **\(document.id)** will not be fixed."
+        }
     }
 
     private func summary(_ document: IncidentDocument) -> String {

@@ -108,6 +108,9 @@ struct SetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set", abstract: "Change an incident's title, severity, owner, environment or services.",
         discussion: """
+            A new title or severity also changes the file's heading and identify line, and a filed
+            GitHub issue's title and severity label (a failed update is sent by `incident sync`).
+
             Examples:
               incident set latest severity=high owner=dana
               incident set inc-7f3a2c services=redis,postgres
@@ -117,13 +120,19 @@ struct SetCommand: ParsableCommand {
     @Argument(help: "KEY=VALUE pairs; KEY is title, severity, owner, environment or services (comma-separated).")
     var assignments: [String] = []
 
+    @Flag(help: "Print {id, path, status, stage, changed, synced, pending_updates, sync_warning} as JSON.")
+    var json = false
+
     @OptionGroup var globals: GlobalOptions
 
     func run() throws {
         try Live.perform(globals) { live in
-            let incident = try SetFieldsWorkflow(workspace: try live.workspace()).run(
+            let result = try SetFieldsWorkflow(workspace: try live.workspace()).run(
                 ref: ref, assignments: assignments)
-            live.out("Updated \(incident.document.id)  \(incident.relativePath)")
+            report(result, live: live, json: json) { incident in
+                let what = result.changed.isEmpty ? "nothing changed" : result.changed.joined(separator: ", ")
+                return "Updated \(incident.document.id) (\(what))  \(incident.relativePath)"
+            }
         }
     }
 }
