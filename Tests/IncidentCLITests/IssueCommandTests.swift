@@ -90,6 +90,52 @@ import Testing
     }
 }
 
+@Suite struct LifecycleSyncCommandTests {
+    @Test func closeReopenAndSetKeepTheIssueInStepAndSyncSendsWhatFailed() throws {
+        let (repo, fake, id, env) = try IssueCommandTests().setUp()
+        try repo.write(
+            ".incident.yml", "github:\n  repo: acme/netra\n  api_url: \(fake.baseURL)\nhttp: {max_wait: 0.1}\n")
+        #expect(try CLI.run(["issue", id], in: repo.root, env: env).status == 0)
+
+        let closed = try CLI.run(["close", id, "--reason", "false-alarm", "--json"], in: repo.root, env: env)
+        #expect(closed.status == 0, "\(closed.stderr)")
+        let json = try YAML.parse(closed.stdout)
+        #expect(json["status"] == "closed" && json["synced"] == ["closed acme/netra#1 as not planned, with a comment"])
+        #expect(json["pending_updates"] == [] && json["sync_warning"] == .null)
+        #expect(fake.issues("acme/netra")[0].stateReason == "not_planned")
+
+        let reopened = try CLI.run(["reopen", id], in: repo.root, env: env)
+        #expect(reopened.stdout.contains("GitHub: reopened acme/netra#1, with a comment"), "\(reopened.stderr)")
+        #expect(fake.issues("acme/netra")[0].state == "open")
+
+        let set = try CLI.run(["set", id, "severity=high", "--json"], in: repo.root, env: env)
+        #expect(try YAML.parse(set.stdout)["changed"] == ["severity"], "\(set.stderr)")
+        #expect(fake.issues("acme/netra")[0].labels.contains("sev2"))
+        #expect(!fake.issues("acme/netra")[0].labels.contains("sev1"))
+
+        fake.inject(.badGateway, on: "POST /repos/acme/netra/issues/1/comments", times: 4)
+        let failed = try CLI.run(["close", id, "--reason", "wont-fix"], in: repo.root, env: env)
+        #expect(failed.status == 0)
+        #expect(failed.stderr.contains("warning: the incident is closed, but 1 update to acme/netra#1 failed"))
+        #expect(fake.issues("acme/netra")[0].state == "open")
+
+        let list = try CLI.run(["list"], in: repo.root)
+        #expect(list.stdout.contains(" #1* ") && list.stdout.contains("* GitHub updates pending"), "\(list.stdout)")
+        let show = try CLI.run(["show", id], in: repo.root)
+        #expect(show.stdout.contains("GitHub: 1 update pending (close as not planned (won't fix)); `incident sync"))
+        let doctor = try CLI.run(["doctor"], in: repo.root)
+        #expect(doctor.status == 1 && doctor.stdout.contains("a GitHub update is pending (close as not planned"))
+
+        let synced = try CLI.run(["sync"], in: repo.root, env: env)
+        #expect(synced.status == 0, "\(synced.stderr)")
+        #expect(synced.stdout.contains("Sent 1 update for \(id); 0 left."))
+        #expect(fake.issues("acme/netra")[0].state == "closed")
+        #expect(try CLI.run(["sync"], in: repo.root, env: env).stdout == "No pending GitHub updates.\n")
+        #expect(!(try CLI.run(["list"], in: repo.root).stdout.contains("*")))
+        #expect(fake.verify() == [])
+    }
+}
+
 @Suite struct RefusedConnectionTests {
     @Test func nothingListeningIsExit5WithinAFewSeconds() throws {
         let (repo, id) = try startedRepo()

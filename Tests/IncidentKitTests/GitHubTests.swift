@@ -375,7 +375,7 @@ final class GitHubFixture {
         let issue = f.fake.issues("acme/netra")[0]
         #expect(issue.state == "closed" && issue.stateReason == "not_planned" && issue.comments.count == 1)
         #expect(!f.text.contains("pending_sync"))
-        #expect(try GitHubSync(workspace: f.workspace()).retry(f.id).sent.isEmpty)
+        #expect(try GitHubSync(workspace: f.workspace()).retryAll().isEmpty)
         #expect(f.fake.verify() == [])
     }
 
@@ -386,6 +386,7 @@ final class GitHubFixture {
             f.id, reason: "false-alarm", duplicateOf: nil)
         #expect(closed.syncWarning?.contains("rejected the token (401") == true)
         #expect(GitHubSync.pending(closed.incident.document).map(\.summary) == ["close as not planned (a false alarm)"])
+        #expect(QueryWorkflow.hasPendingGitHubWork(closed.incident.document))
         expectAfterFiling(f, [])
         let reopened = try LifecycleWorkflow(workspace: f.workspace()).reopen(f.id)
         #expect(reopened.synced.isEmpty && GitHubSync.pending(reopened.incident.document).isEmpty)

@@ -98,12 +98,14 @@ public struct GitHubSync: Sendable {
         /// For a command that saved its own change first: that change is safe, this much failed,
         /// and `incident sync` retries.
         public var warning: String?
+        /// Something `sync` cannot do itself (an unfinished issue creation).
+        public var note: String?
 
         public func toValue() -> Value {
             [
                 "id": .string(incident.document.id), "path": .string(incident.relativePath),
                 "sent": .strings(sent), "remaining": .strings(remaining.map(\.summary)),
-                "error": .optional(error?.description),
+                "error": .optional(error?.description), "note": .optional(note),
             ]
         }
     }
@@ -159,6 +161,45 @@ public struct GitHubSync: Sendable {
     public func retry(_ ref: String) throws -> Outcome {
         let incident = try workspace.store.resolve(ref)
         return flush(incident, saved: "the incident is saved")
+    }
+
+    /// `incident sync`: every incident with pending updates, oldest first. After a network failure the
+    /// other incidents on that API are not tried (each would wait for the same unreachable host).
+    public func retryAll(problem: (String) -> Void = { _ in }) throws -> [Outcome] {
+        let incidents = try workspace.store.loadAll(problem: problem).sorted {
+            ($0.document.created ?? .distantPast, $0.document.id) < (
+                $1.document.created ?? .distantPast, $1.document.id
+            )
+        }
+        var unreachable: [String: String] = [:]
+        var outcomes: [Outcome] = []
+        for incident in incidents {
+            let document = incident.document
+            let github = document.fields["github"]
+            if github?["pending"] != nil && github?["number"] == nil {
+                outcomes.append(
+                    Outcome(
+                        incident: incident,
+                        note:
+                            "the issue creation did not finish; `incident issue \(document.id)` looks for the issue and files it if it is missing."
+                    ))
+                continue
+            }
+            let pending = Self.pending(document)
+            guard !pending.isEmpty else { continue }
+            let api = GitHubConnection.apiURL(workspace, issueURL: github?["url"]?.string)
+            if let reason = unreachable[api] {
+                outcomes.append(
+                    Outcome(
+                        incident: incident, remaining: pending,
+                        error: .network("not tried: \(reason)")))
+                continue
+            }
+            let outcome = flush(incident, saved: "the incident is saved")
+            if case .network(let message) = outcome.error { unreachable[api] = message }
+            outcomes.append(outcome)
+        }
+        return outcomes
     }
 
     /// Sends what `incident` has pending, in order, and records what is left (with the error).

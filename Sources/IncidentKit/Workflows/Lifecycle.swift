@@ -191,8 +191,11 @@ public struct DoctorWorkflow: Sendable {
                         "a GitHub issue creation did not finish; run `incident issue \(document.id)` (it looks for the issue first)."
                     )
                 }
-                if let pending = github["pending_sync"]?.array, !pending.isEmpty {
-                    problem("\(pending.count) GitHub update(s) failed earlier; run `incident sync \(document.id)`.")
+                for update in GitHubSync.pending(document) {
+                    let failed = update.error.map { "; it failed: \($0)" } ?? ""
+                    problem(
+                        "a GitHub update is pending (\(update.summary), since \(update.queued ?? "an earlier run")\(failed)); `incident sync` sends it."
+                    )
                 }
             }
         }

@@ -39,10 +39,36 @@ public struct QueryWorkflow {
         try workspace.store.resolve(ref)
     }
 
-    /// The `list --json` / `show --json` object: the front-matter with `path` (and, for show, `sections`).
+    /// Whether GitHub is owed something: an update, or an issue creation that did not finish.
+    public static func hasPendingGitHubWork(_ document: IncidentDocument) -> Bool {
+        !GitHubSync.pending(document).isEmpty
+            || (document.fields["github"]?["pending"] != nil && document.fields["github"]?["number"] == nil)
+    }
+
+    /// Lines for `show` about what GitHub is still owed.
+    public static func githubNotes(_ document: IncidentDocument) -> [String] {
+        var lines: [String] = []
+        if document.fields["github"]?["pending"] != nil && document.fields["github"]?["number"] == nil {
+            lines.append(
+                "GitHub: the issue creation did not finish; `incident issue \(document.id)` looks for it and files it if missing."
+            )
+        }
+        let pending = GitHubSync.pending(document)
+        if !pending.isEmpty {
+            let count = pending.count
+            lines.append(
+                "GitHub: \(count) update\(count == 1 ? "" : "s") pending (\(pending.map(\.summary).joined(separator: "; "))); `incident sync \(document.id)` sends \(count == 1 ? "it" : "them")."
+            )
+        }
+        return lines
+    }
+
+    /// The `list --json` / `show --json` object: the front-matter with `path` (and, for show, `sections`),
+    /// and `pending_updates`, what GitHub is still owed.
     public static func jsonObject(_ incident: LoadedIncident, sections: Bool) -> Value {
         var fields = incident.document.fields
         fields["path"] = .string(incident.relativePath)
+        fields["pending_updates"] = .strings(GitHubSync.pending(incident.document).map(\.summary))
         if sections {
             fields["sections"] = .object(
                 incident.document.sections.mapValues { .string($0.trimmingCharacters(in: .newlines)) })

@@ -30,6 +30,7 @@ struct ShowCommand: ParsableCommand {
             live.out(facts.joined(separator: " · "))
             live.out(incident.relativePath)
             if let github = document.fields["github"]?["url"]?.string { live.out(github) }
+            for line in QueryWorkflow.githubNotes(document) { live.out(live.paint(line, 33)) }
             live.out("")
             live.out(document.body.trimmingCharacters(in: .newlines))
         }
@@ -83,14 +84,19 @@ struct ListCommand: ParsableCommand {
                 )
                 return
             }
+            var anyPending = false
             let rows = incidents.map { incident -> [String] in
                 let document = incident.document
+                let pending = QueryWorkflow.hasPendingGitHubWork(document)
+                anyPending = anyPending || pending
+                let number = document.fields["github"]?["number"]?.int.map { "#\($0)" } ?? (pending ? "filing" : "")
                 return [
                     document.id, document.severity, document.status, document.stage,
-                    document.fields["created"]?.string.map { String($0.prefix(10)) } ?? "", document.title,
+                    document.fields["created"]?.string.map { String($0.prefix(10)) } ?? "",
+                    number + (pending ? "*" : ""), document.title,
                 ]
             }
-            let header = ["ID", "SEVERITY", "STATUS", "STAGE", "CREATED", "TITLE"]
+            let header = ["ID", "SEVERITY", "STATUS", "STAGE", "CREATED", "GITHUB", "TITLE"]
             var widths = header.map(\.count)
             for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
             func line(_ cells: [String]) -> String {
@@ -100,6 +106,7 @@ struct ListCommand: ParsableCommand {
             }
             live.out(live.paint(line(header), 1))
             for row in rows { live.out(line(row)) }
+            if anyPending { live.out("* GitHub updates pending; `incident sync` sends them.") }
         }
     }
 }

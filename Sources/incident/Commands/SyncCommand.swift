@@ -6,30 +6,48 @@ struct SyncCommand: ParsableCommand {
         commandName: "sync",
         abstract: "Send the GitHub updates still pending: stage comments, closes, reopens, title and label changes.",
         discussion: """
-            An update is recorded in the incident before it is sent, so one that failed (or was cut
-            short) is sent here.
+            Without a ref, every incident with pending updates. An update is recorded in the incident
+            before it is sent, so one that failed (or was cut short) is sent here.
 
-            Example: incident sync latest
+            Examples:
+              incident sync
+              incident sync latest --json
             """)
 
-    @Argument(help: "The incident.") var ref: String
-    @Flag(help: "Print {id, path, sent, remaining, error, note} as JSON.") var json = false
+    @Argument(help: "The incident (default: every incident with pending updates).") var ref: String?
+    @Flag(help: "Print [{id, path, sent, remaining, error, note}] as JSON.") var json = false
     @OptionGroup var globals: GlobalOptions
 
     func run() throws {
         try Live.perform(globals) { live in
-            let outcome = try GitHubSync(workspace: try live.workspace()).retry(ref)
-            let id = outcome.incident.document.id
+            let sync = GitHubSync(workspace: try live.workspace())
+            let outcomes = try ref.map { [try sync.retry($0)] } ?? sync.retryAll { live.warn("skipped \($0)") }
             if json {
-                live.json(outcome.toValue())
-            } else if outcome.sent.isEmpty && outcome.remaining.isEmpty {
-                live.out("\(id) has no pending GitHub updates.")
-            } else {
-                let count = outcome.sent.count
-                live.out("Sent \(count) update\(count == 1 ? "" : "s") for \(id); \(outcome.remaining.count) left.")
-                for sent in outcome.sent { live.out("  GitHub: \(sent)") }
+                live.json(.array(outcomes.map { $0.toValue() }))
+            } else if outcomes.isEmpty {
+                live.out("No pending GitHub updates.")
             }
-            if let error = outcome.error { throw error }
+            for outcome in outcomes where !json {
+                let id = outcome.incident.document.id
+                if let note = outcome.note {
+                    live.out("\(id): \(note)")
+                } else if outcome.sent.isEmpty && outcome.remaining.isEmpty {
+                    live.out("\(id) has no pending GitHub updates.")
+                } else {
+                    let count = outcome.sent.count
+                    live.out("Sent \(count) update\(count == 1 ? "" : "s") for \(id); \(outcome.remaining.count) left.")
+                    for sent in outcome.sent { live.out("  GitHub: \(sent)") }
+                }
+            }
+            let failures = outcomes.compactMap(\.error)
+            guard let first = failures.first else { return }
+            if failures.count > 1 || outcomes.count > 1 {
+                for outcome in outcomes where outcome.error != nil {
+                    live.err(live.paint("error:", 31) + " \(outcome.incident.document.id): \(outcome.error!)")
+                }
+                throw ExitCode(first.exitCode)
+            }
+            throw first
         }
     }
 }
