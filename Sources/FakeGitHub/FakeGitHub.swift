@@ -54,7 +54,7 @@ public final class FakeGitHub: @unchecked Sendable {
     public let token: String
     private let lock = NSLock()
     private var repos: [String: Repo]
-    private var faults: [(route: String?, fault: Fault)] = []
+    private var faults: [(route: String?, fault: Fault, skip: Int)] = []
     private var expected: [String]?
     private var log: [String] = []
     private var violations: [String] = []
@@ -86,9 +86,11 @@ public final class FakeGitHub: @unchecked Sendable {
     public func stop() { server.stop() }
 
     /// Makes the next `times` requests matching `route` ("POST /repos/acme/netra/issues", or nil for
-    /// any) fail with `fault`.
-    public func inject(_ fault: Fault, on route: String? = nil, times: Int = 1) {
-        lock.withLock { for _ in 0..<times { faults.append((route, fault)) } }
+    /// any) fail with `fault`, after letting `after` of them through.
+    public func inject(_ fault: Fault, on route: String? = nil, times: Int = 1, after: Int = 0) {
+        lock.withLock {
+            for index in 0..<times { faults.append((route, fault, index == 0 ? after : 0)) }
+        }
     }
 
     /// The exact requests ("METHOD /path", query left out) the test expects, in order.
@@ -145,6 +147,10 @@ public final class FakeGitHub: @unchecked Sendable {
     private func takeFault(for route: String) -> Fault? {
         lock.withLock {
             guard let index = faults.firstIndex(where: { $0.route == nil || $0.route == route }) else { return nil }
+            if faults[index].skip > 0 {
+                faults[index].skip -= 1
+                return nil
+            }
             return faults.remove(at: index).fault
         }
     }

@@ -14,11 +14,21 @@ final class GitHubFixture {
     var variables: [String: String]
     var id = ""
 
-    init(isPrivate: Bool = true, hasIssues: Bool = true, atStage: String = "issue", config: String = "") throws {
+    /// `followUps: false` uses a test plan whose tests are not filed as issues, so a test can watch
+    /// the incident's own issue alone.
+    init(
+        isPrivate: Bool = true, hasIssues: Bool = true, atStage: String = "issue", config: String = "",
+        followUps: Bool = false, tests: [String] = ["{name: reconnects, kind: e2e}"]
+    ) throws {
         repo = try TestRepo()
         fake = try FakeGitHub(repos: ["acme/netra": .init(isPrivate: isPrivate, hasIssues: hasIssues)])
         variables = ["GH_TOKEN": fake.token, "GITHUB_TOKEN": "", "GH_CONFIG_DIR": repo.path(".gh-empty")]
         try repo.write(".incident.yml", "github:\n  repo: acme/netra\n  api_url: \(fake.baseURL)\n\(config)")
+        if !followUps {
+            try repo.write(
+                "templates/test-plan.md",
+                TemplateLibrary.defaults["test-plan"]!.replacingOccurrences(of: "    issue: true\n", with: ""))
+        }
         try repo.write("app.log", "2025-09-09T02:25:11Z CRITICAL Readiness failed. Failed services: [redis]\n")
         var request = NewIncidentRequest()
         request.fromLog = "app.log"
@@ -27,7 +37,7 @@ final class GitHubFixture {
             var advance = AdvanceRequest(ref: id)
             advance.sets = ["whys=a", "whys=b", "whys=c", "root_cause=r"]
             _ = try AdvanceWorkflow(workspace: workspace()).run(advance)
-            advance.sets = ["tests={name: reconnects, kind: e2e}"]
+            advance.sets = tests.map { "tests=" + $0 }
             _ = try AdvanceWorkflow(workspace: workspace()).run(advance)
         }
     }
@@ -431,6 +441,134 @@ final class GitHubFixture {
         try f.repo.write(path, f.text.replacingOccurrences(of: "# \(title)\n", with: "# My own heading\n"))
         _ = try SetFieldsWorkflow(workspace: f.workspace()).run(ref: f.id, assignments: ["title=New title"])
         #expect(f.text.contains("# My own heading\n") && f.text.contains("title: New title"))
+    }
+}
+
+@Suite struct FollowUpTests {
+    static let threeTests = [
+        "{name: names the unreachable host, kind: unit}", "{name: staging keeps its connector, kind: integration}",
+        "{name: chat round trip after a cold start, kind: e2e, blocking: true}",
+    ]
+    static let fileAndLink = [
+        "POST /repos/acme/netra/issues", "POST /repos/acme/netra/issues", "POST /repos/acme/netra/issues",
+        "GET /repos/acme/netra/issues/1", "PATCH /repos/acme/netra/issues/1",
+    ]
+
+    @Test func threeTestPlanEntriesBecomeThreeLinkedIssuesFiledOnceEvenWhenRunTwice() throws {
+        let f = try GitHubFixture(followUps: true, tests: Self.threeTests)
+        f.fake.expect(GitHubFixture.labelsAndCreate + Self.fileAndLink)
+        let result = try f.file()
+        #expect(result.number == 1 && result.created)
+        #expect(result.followUps.map(\.key) == ["tests-1", "tests-2", "tests-3"])
+        #expect(result.followUps.map(\.number) == [2, 3, 4])
+        #expect(result.followUps.map(\.title)[0] == "Test to add: names the unreachable host")
+        #expect(result.synced.last == "linked 3 follow-up issues from acme/netra#1 as a task list")
+        #expect(result.syncWarning == nil)
+        let issues = f.fake.issues("acme/netra")
+        #expect(issues.count == 4)
+        for (index, issue) in issues.dropFirst().enumerated() {
+            #expect(issue.body.contains("<!-- incident-id: \(f.id)/tests-\(index + 1) -->"))
+            #expect(issue.body.hasPrefix("Follow-up of #1: **\(f.id)**"))
+            #expect(!issue.body.contains("<!-- incident-id: \(f.id) -->"))
+        }
+        #expect(issues[3].body.contains("- **Blocks verify**: yes"))
+        let parent = issues[0].body
+        #expect(parent.contains("### Follow-ups\n\n- [ ] #2\n- [ ] #3\n- [ ] #4 (blocks verify)\n"))
+        #expect(parent.hasSuffix("<!-- /incident:followups -->\n\n<!-- incident-id: \(f.id) -->\n"))
+        #expect(f.text.contains("tests-1: {number: 2, url: https://github.com/acme/netra/issues/2, state: open}"))
+        #expect(!f.text.contains("queued") && !f.text.contains("pending"))
+        #expect(f.fake.verify() == [])
+
+        // Run again: everything is filed, so nothing is sent.
+        let again = try f.file()
+        #expect(!again.created && again.followUps.map(\.number) == [2, 3, 4] && again.synced.isEmpty)
+        #expect(f.fake.issues("acme/netra").count == 4)
+        #expect(f.fake.verify() == [])
+    }
+
+    @Test func aLostResponseDuringAFollowUpCreationStillMakesExactlyOneIssue() throws {
+        let f = try GitHubFixture(atStage: "five-whys", followUps: true)
+        _ = try f.file()
+        #expect(f.fake.issues("acme/netra").count == 1)
+        f.fake.inject(.lostResponse, on: "POST /repos/acme/netra/issues")
+        f.fake.expect(
+            f.fake.requests + [
+                "POST /repos/acme/netra/issues", "GET /repos/acme/netra/issues", "GET /repos/acme/netra/issues/1",
+                "PATCH /repos/acme/netra/issues/1", "POST /repos/acme/netra/issues/1/comments",
+            ])
+        var advance = AdvanceRequest(ref: f.id)
+        advance.sets = [
+            "whys=a", "whys=b", "whys=c", "root_cause=r",
+            "actions={action: Alert when the connector is missing, owner: dana, due: 2025-10-01}",
+        ]
+        let result = try AdvanceWorkflow(workspace: f.workspace()).run(advance)
+        #expect(result.syncWarning == nil)
+        #expect(result.synced.first == "filed follow-up acme/netra#2 (Action: Alert when the connector is missing)")
+        #expect(f.fake.issues("acme/netra").count == 2)
+        #expect(f.fake.issues("acme/netra")[0].body.contains("- [ ] #2 (dana, due 2025-10-01)"))
+        #expect(f.diagnostics.lines.contains { $0.contains("looking for the follow-up before posting again") })
+        #expect(f.text.contains("actions-1: {number: 2"))
+        #expect(f.text.contains("- [ ] Alert when the connector is missing (dana, due 2025-10-01)"))
+        #expect(f.fake.verify() == [])
+    }
+
+    @Test func aFollowUpLeftPendingByACrashIsFoundBySyncNotPostedAgain() throws {
+        let f = try GitHubFixture(followUps: true)
+        #expect(try f.file().followUps.first?.number == 2)
+        // A later run crashed between sending the creation and recording its answer.
+        let path = try f.repo.incidentFiles()[0]
+        try f.repo.write(
+            path,
+            f.text.replacingOccurrences(
+                of: "tests-1: {number: 2, url: https://github.com/acme/netra/issues/2, state: open}",
+                with: "tests-1: {pending: 2025-09-09T03:00:00Z}"))
+        let document = try IncidentDocument.parse(f.text, name: "x")
+        #expect(GitHubSync.owed(document) == ["file the follow-up issue tests-1"])
+        #expect(QueryWorkflow.hasPendingGitHubWork(document))
+        f.fake.expect(f.fake.requests + ["GET /repos/acme/netra/issues"])
+        let outcome = try GitHubSync(workspace: f.workspace()).retry(f.id)
+        #expect(outcome.sent == ["found follow-up acme/netra#2 (Test to add: reconnects)"])
+        #expect(outcome.remaining.isEmpty && outcome.error == nil)
+        #expect(f.fake.issues("acme/netra").count == 2)
+        #expect(f.fake.verify() == [])
+    }
+
+    @Test func aRefusedFollowUpStaysOwedAndIsFiledBySync() throws {
+        let f = try GitHubFixture(followUps: true)
+        f.fake.inject(.validationFailed, on: "POST /repos/acme/netra/issues", after: 1)
+        let result = try f.file()
+        #expect(result.created && result.number == 1)
+        #expect(result.syncWarning?.hasPrefix("the issue is filed, but 2 updates to acme/netra#1 failed") == true)
+        #expect(result.followUps.first?.queued == true && result.followUps.first?.number == nil)
+        #expect(f.fake.issues("acme/netra").count == 1)
+        f.fake.expect(
+            f.fake.requests + [
+                "POST /repos/acme/netra/issues", "GET /repos/acme/netra/issues/1", "PATCH /repos/acme/netra/issues/1",
+            ])
+        let outcome = try GitHubSync(workspace: f.workspace()).retry(f.id)
+        #expect(outcome.sent.count == 2 && outcome.remaining.isEmpty)
+        #expect(f.fake.issues("acme/netra").count == 2)
+        #expect(f.fake.verify() == [])
+    }
+
+    @Test func verifyWaitsWhileABlockingFollowUpIsOpenOnGitHub() throws {
+        let f = try GitHubFixture(followUps: true, tests: ["{name: reconnects, kind: e2e, blocking: true}"])
+        _ = try f.file()
+        var fix = AdvanceRequest(ref: f.id)
+        fix.sets = ["description=Re-attached the connector."]
+        _ = try AdvanceWorkflow(workspace: f.workspace()).run(fix)
+        var verify = AdvanceRequest(ref: f.id)
+        verify.checks = ["true"]
+        #expect { try AdvanceWorkflow(workspace: f.workspace()).run(verify) } throws: { error in
+            (error as? IncidentError)?.exitCode == 3
+                && "\(error)".contains(
+                    "follow-up acme/netra#2 (Test to add: reconnects) blocks verify and is still open on GitHub")
+        }
+        #expect(f.text.contains("stage: verify"))
+        let client = try GitHubConnection.open(f.workspace(), repo: "acme/netra", apiURL: f.fake.baseURL).client
+        _ = try client.closeIssue("acme/netra", number: 2, reason: "completed")
+        let verified = try AdvanceWorkflow(workspace: f.workspace()).run(verify)
+        #expect(verified.status == "resolved")
     }
 }
 

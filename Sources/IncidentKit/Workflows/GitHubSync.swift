@@ -15,6 +15,8 @@ public struct GitHubUpdate: Sendable, Equatable {
         case reopen
         /// The title and the severity label, after `incident set`.
         case update
+        /// The task list of follow-up issues in the issue's body.
+        case links
     }
 
     public var kind: Kind
@@ -73,6 +75,7 @@ public struct GitHubUpdate: Sendable, Equatable {
             }
         case .reopen: return "reopen"
         case .update: return "update the title and severity label"
+        case .links: return "link the follow-up issues from the issue"
         }
     }
 }
@@ -92,8 +95,8 @@ public struct GitHubSync: Sendable {
         public var incident: LoadedIncident
         /// What was sent, one line each ("closed acme/netra#1 as not planned, with a comment").
         public var sent: [String] = []
-        /// What is still owed.
-        public var remaining: [GitHubUpdate] = []
+        /// What is still owed, one line each.
+        public var remaining: [String] = []
         public var error: IncidentError?
         /// For a command that saved its own change first: that change is safe, this much failed,
         /// and `incident sync` retries.
@@ -104,7 +107,7 @@ public struct GitHubSync: Sendable {
         public func toValue() -> Value {
             [
                 "id": .string(incident.document.id), "path": .string(incident.relativePath),
-                "sent": .strings(sent), "remaining": .strings(remaining.map(\.summary)),
+                "sent": .strings(sent), "remaining": .strings(remaining),
                 "error": .optional(error?.description), "note": .optional(note),
             ]
         }
@@ -113,6 +116,13 @@ public struct GitHubSync: Sendable {
     /// The updates recorded as owed to the incident's issue.
     public static func pending(_ document: IncidentDocument) -> [GitHubUpdate] {
         (document.fields["github"]?["pending_sync"]?.array ?? []).compactMap(GitHubUpdate.init)
+    }
+
+    /// Everything GitHub is still owed, one line each: follow-up issues to file, then updates.
+    public static func owed(_ document: IncidentDocument) -> [String] {
+        let records = document.fields["github"]?["followups"]?.object ?? [:]
+        let followUps = records.filter { $0.value["number"] == nil }.map { "file the follow-up issue \($0.key)" }
+        return followUps + pending(document).map(\.summary)
     }
 
     /// Whether the incident has a filed issue to keep in step.
@@ -185,7 +195,7 @@ public struct GitHubSync: Sendable {
                     ))
                 continue
             }
-            let pending = Self.pending(document)
+            let pending = Self.owed(document)
             guard !pending.isEmpty else { continue }
             let api = GitHubConnection.apiURL(workspace, issueURL: github?["url"]?.string)
             if let reason = unreachable[api] {
@@ -202,23 +212,29 @@ public struct GitHubSync: Sendable {
         return outcomes
     }
 
-    /// Sends what `incident` has pending, in order, and records what is left (with the error).
-    /// `saved` says what the caller already wrote, for the warning ("the stage is saved").
+    /// Files the follow-ups recorded as owed, then sends the pending updates in order, and records
+    /// what is left (with the error). `saved` says what the caller already wrote, for the warning
+    /// ("the stage is saved").
     func flush(_ incident: LoadedIncident, saved: String) -> Outcome {
         let document = incident.document
-        var queue = Self.pending(document)
-        guard !queue.isEmpty, let repo = document.fields["github"]?["repo"]?.string,
+        guard !Self.owed(document).isEmpty, let repo = document.fields["github"]?["repo"]?.string,
             let number = document.fields["github"]?["number"]?.int
-        else { return Outcome(incident: incident, remaining: queue) }
+        else { return Outcome(incident: incident, remaining: Self.owed(document)) }
+        var current = incident
+        var queue = Self.pending(document)
+        var updating = false
         var sent: [String] = []
         var failure: IncidentError?
         do {
             let connection = try GitHubConnection.open(
                 workspace, repo: repo,
                 apiURL: GitHubConnection.apiURL(workspace, issueURL: document.fields["github"]?["url"]?.string))
+            try fileFollowUps(&current, client: connection.client, repo: repo, parent: number, sent: &sent)
+            queue = Self.pending(current.document)
+            updating = true
             while !queue.isEmpty {
                 sent.append(
-                    try send(queue[0], with: connection.client, repo: repo, number: number, incident: incident) {
+                    try send(queue[0], with: connection.client, repo: repo, number: number, incident: current) {
                         queue[0].commented = true
                     })
                 queue.removeFirst()
@@ -228,20 +244,76 @@ public struct GitHubSync: Sendable {
         } catch {
             failure = .network("\(error)")
         }
-        if let failure, !queue.isEmpty {
+        if let failure, updating, !queue.isEmpty {
             queue[0].error = failure.description
         }
-        var updated = document
+        var updated = current.document
         setPending(queue, in: &updated)
         let stored =
-            updated == document ? incident : (try? workspace.store.save(incident, document: updated)) ?? incident
-        var outcome = Outcome(incident: stored, sent: sent, remaining: queue, error: failure)
-        if let failure, !queue.isEmpty {
-            let count = queue.count
+            updated == current.document
+            ? current : (try? workspace.store.save(current, document: updated)) ?? current
+        let left = Self.owed(stored.document)
+        var outcome = Outcome(incident: stored, sent: sent, remaining: left, error: failure)
+        if let failure, !left.isEmpty {
+            let count = left.count
             outcome.warning =
                 "\(saved), but \(count) update\(count == 1 ? "" : "s") to \(repo)#\(number) failed (\(failure)); `incident sync \(document.id)` retries."
         }
         return outcome
+    }
+
+    /// Files each follow-up recorded as queued or pending, exactly once: the record turns pending
+    /// (saved) before the request goes, a lost answer is looked for by its marker, and one left
+    /// pending by an earlier run is looked for before anything is posted.
+    private func fileFollowUps(
+        _ incident: inout LoadedIncident, client: GitHubClient, repo: String, parent: Int, sent: inout [String]
+    ) throws {
+        let followUps = FollowUps(workspace: workspace)
+        let owed = followUps.all(incident.document).filter { $0.queued || $0.pending }
+        var recent: [GitHubIssue]?
+        for followUp in owed {
+            let id = incident.document.id
+            let marker = FollowUp.marker(id, key: followUp.key)
+            func record(_ issue: GitHubIssue, _ verb: String) throws {
+                var document = incident.document
+                FollowUps.record(followUp.key, FollowUps.filed(issue), in: &document)
+                incident = try workspace.store.save(incident, document: document)
+                sent.append("\(verb) follow-up \(repo)#\(issue.number) (\(followUp.title))")
+            }
+            if followUp.pending {
+                if recent == nil { recent = try client.recentIssues(repo) }
+                if let found = recent!.first(where: { $0.body.contains(marker) }) {
+                    try record(found, "found")
+                    continue
+                }
+            }
+            var document = incident.document
+            FollowUps.record(followUp.key, ["pending": .string(Time.format(workspace.env.now))], in: &document)
+            incident = try workspace.store.save(incident, document: document)
+            let fields = followUps.fields(followUp, document: incident.document, parent: "#\(parent)")
+            var issue: GitHubIssue?
+            for attempt in 1...3 where issue == nil {
+                do {
+                    issue = try client.createIssue(repo, fields: fields)
+                } catch let unknown as UnknownOutcome {
+                    workspace.env.diagnostics("\(unknown.message); looking for the follow-up before posting again…")
+                    issue = try client.findIssue(repo, marker: marker)
+                    if issue == nil && attempt == 3 {
+                        throw IncidentError.network(
+                            "could not confirm that follow-up \(followUp.key) was filed on \(repo) (\(unknown.message)); `incident sync \(id)` looks for it before posting again."
+                        )
+                    }
+                    if issue == nil { workspace.env.sleep(Double(attempt)) }
+                } catch {
+                    // A definite refusal: nothing was created, so it is owed as before, not in flight.
+                    var restored = incident.document
+                    FollowUps.record(followUp.key, ["queued": .string(Time.format(workspace.env.now))], in: &restored)
+                    if let saved = try? workspace.store.save(incident, document: restored) { incident = saved }
+                    throw error
+                }
+            }
+            try record(issue!, "filed")
+        }
     }
 
     private func send(
@@ -305,6 +377,15 @@ public struct GitHubSync: Sendable {
             return changed.isEmpty
                 ? "\(issue) already had this title and severity label"
                 : "updated the \(changed.joined(separator: " and ")) of \(issue)"
+        case .links:
+            let current = try client.getIssue(repo, number: number)
+            let followUps = FollowUps(workspace: workspace).all(document)
+            let body = FollowUps.linking(followUps, into: current.body, marker: FileIssueWorkflow.marker(document.id))
+            if body != current.body {
+                _ = try client.updateIssue(repo, number: number, fields: ["body": .string(body)])
+            }
+            let count = followUps.filter { $0.number != nil }.count
+            return "linked \(count) follow-up issue\(count == 1 ? "" : "s") from \(issue) as a task list"
         }
     }
 

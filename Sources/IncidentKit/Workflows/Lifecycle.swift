@@ -19,7 +19,7 @@ public struct LifecycleResult: Sendable {
         ]
         if !changed.isEmpty { fields["changed"] = .strings(changed) }
         fields["synced"] = .strings(synced)
-        fields["pending_updates"] = .strings(GitHubSync.pending(document).map(\.summary))
+        fields["pending_updates"] = .strings(GitHubSync.owed(document))
         fields["sync_warning"] = .optional(syncWarning)
         return .object(fields)
     }
@@ -189,6 +189,11 @@ public struct DoctorWorkflow: Sendable {
                 if github["pending"] != nil, github["number"] == nil {
                     problem(
                         "a GitHub issue creation did not finish; run `incident issue \(document.id)` (it looks for the issue first)."
+                    )
+                }
+                for (key, record) in github["followups"]?.object ?? [:] where record["number"] == nil {
+                    problem(
+                        "follow-up issue \(key) is not filed yet (recorded \((record["pending"] ?? record["queued"])?.string ?? "earlier")); `incident sync` files it."
                     )
                 }
                 for update in GitHubSync.pending(document) {

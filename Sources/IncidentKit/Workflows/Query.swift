@@ -41,7 +41,7 @@ public struct QueryWorkflow {
 
     /// Whether GitHub is owed something: an update, or an issue creation that did not finish.
     public static func hasPendingGitHubWork(_ document: IncidentDocument) -> Bool {
-        !GitHubSync.pending(document).isEmpty
+        !GitHubSync.owed(document).isEmpty
             || (document.fields["github"]?["pending"] != nil && document.fields["github"]?["number"] == nil)
     }
 
@@ -53,11 +53,11 @@ public struct QueryWorkflow {
                 "GitHub: the issue creation did not finish; `incident issue \(document.id)` looks for it and files it if missing."
             )
         }
-        let pending = GitHubSync.pending(document)
+        let pending = GitHubSync.owed(document)
         if !pending.isEmpty {
             let count = pending.count
             lines.append(
-                "GitHub: \(count) update\(count == 1 ? "" : "s") pending (\(pending.map(\.summary).joined(separator: "; "))); `incident sync \(document.id)` sends \(count == 1 ? "it" : "them")."
+                "GitHub: \(count) update\(count == 1 ? "" : "s") pending (\(pending.joined(separator: "; "))); `incident sync \(document.id)` sends \(count == 1 ? "it" : "them")."
             )
         }
         return lines
@@ -68,7 +68,7 @@ public struct QueryWorkflow {
     public static func jsonObject(_ incident: LoadedIncident, sections: Bool) -> Value {
         var fields = incident.document.fields
         fields["path"] = .string(incident.relativePath)
-        fields["pending_updates"] = .strings(GitHubSync.pending(incident.document).map(\.summary))
+        fields["pending_updates"] = .strings(GitHubSync.owed(incident.document))
         if sections {
             fields["sections"] = .object(
                 incident.document.sections.mapValues { .string($0.trimmingCharacters(in: .newlines)) })
