@@ -124,6 +124,15 @@ public final class FakeGitHub: @unchecked Sendable {
         }
     }
 
+    /// Closes an issue as someone on GitHub would (a merged pull request, a person).
+    public func closeIssue(_ repo: String, number: Int, reason: String = "completed") {
+        lock.withLock {
+            guard let index = repos[repo]?.issues.firstIndex(where: { $0.number == number }) else { return }
+            repos[repo]?.issues[index].state = "closed"
+            repos[repo]?.issues[index].stateReason = reason
+        }
+    }
+
     // MARK: - Handling
 
     private func json(_ status: Int, _ object: Any, headers: [(String, String)] = []) -> ServerReply {

@@ -25,6 +25,7 @@ struct Incident: ParsableCommand {
             SetCommand.self, TemplatesCommand.self, IssueCommand.self, SyncCommand.self, AnalyzeCommand.self,
             CloseCommand.self,
             ReopenCommand.self, DoctorCommand.self, StatsCommand.self, SignaturesCommand.self,
+            FollowUpsCommand.self,
         ]
     )
 

@@ -135,6 +135,64 @@ import Testing
     }
 }
 
+@Suite struct FollowUpCommandTests {
+    @Test func followUpsAreFiledOnceShownInShowAndListAndListedOverdueFirst() throws {
+        let (repo, fake, id, env) = try IssueCommandTests().setUp()
+        let whys = try CLI.run(
+            [
+                "advance", id, "--set", "whys=a", "--set", "whys=b", "--set", "whys=c", "--set", "root_cause=r",
+                "--set", "actions={action: Alert on a missing connector, owner: dana, due: 2020-01-01}",
+                "--set", "actions={action: Reachability check in CI, owner: lee, due: 2999-01-01, blocking: true}",
+            ], in: repo.root, env: env)
+        #expect(whys.status == 0, "\(whys.stderr)")
+        let plan = try CLI.run(
+            [
+                "advance", id, "--set", "tests={name: names the host, kind: unit}", "--set",
+                "tests={name: keeps the connector, kind: integration}", "--set", "tests={name: chat works, kind: e2e}",
+            ], in: repo.root, env: env)
+        #expect(plan.status == 0, "\(plan.stderr)")
+
+        let filed = try CLI.run(["issue", id, "--json"], in: repo.root, env: env)
+        #expect(filed.status == 0, "\(filed.stderr)")
+        let json = try YAML.parse(filed.stdout)
+        #expect(json["followups"]?.array?.compactMap { $0["number"]?.int } == [2, 3, 4, 5, 6])
+        #expect(fake.issues("acme/netra").count == 6)
+        #expect(fake.issues("acme/netra")[0].body.contains("- [ ] #2 (dana, due 2020-01-01)\n"))
+        let again = try CLI.run(["issue", id], in: repo.root, env: env)
+        #expect(again.status == 0 && again.stdout.hasPrefix("Already filed: acme/netra#1"))
+        #expect(fake.issues("acme/netra").count == 6)
+
+        let list = try CLI.run(["list"], in: repo.root)
+        #expect(list.stdout.contains("5 open, 1 overdue"), "\(list.stdout)")
+        let show = try CLI.run(["show", id], in: repo.root)
+        #expect(show.stdout.contains("Follow-ups: 5 of 5 open"))
+        #expect(show.stdout.contains("  #2  Action: Alert on a missing connector  (dana, due 2020-01-01, overdue)"))
+        #expect(show.stdout.contains("  #3  Action: Reachability check in CI  (lee, due 2999-01-01, blocks verify)"))
+
+        fake.closeIssue("acme/netra", number: 4)
+        let requests = fake.requests.count
+        let open = try CLI.run(["followups", "--open", "--json"], in: repo.root, env: env)
+        #expect(open.status == 0, "\(open.stderr)")
+        let rows = try YAML.parse(open.stdout).array ?? []
+        #expect(rows.compactMap { $0["number"]?.int } == [2, 3, 5, 6])
+        #expect(
+            rows.first?["overdue"] == true && rows.first?["owner"] == "dana" && rows.first?["incident"] == .string(id))
+        #expect(rows[1]["blocking"] == true && rows[1]["due"] == "2999-01-01")
+        #expect(fake.requests.count == requests + 5, "one state asked per follow-up last seen open")
+        #expect(
+            try repo.read(try repo.incidentFiles()[0]).contains(
+                "tests-1: {number: 4, url: https://github.com/acme/netra/issues/4, state: closed}"))
+
+        let table = try CLI.run(["followups", "--offline"], in: repo.root)
+        let lines = table.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("DUE") == true)
+        #expect(lines.dropFirst().first?.hasPrefix("2020-01-01  overdue  #2") == true, "\(table.stdout)")
+        #expect(lines.last?.contains("closed") == true && lines.count == 6)
+        #expect(fake.requests.count == requests + 5)
+        #expect(fake.verify() == [])
+    }
+}
+
 @Suite struct RefusedConnectionTests {
     @Test func nothingListeningIsExit5WithinAFewSeconds() throws {
         let (repo, id) = try startedRepo()

@@ -42,6 +42,18 @@ public struct FollowUp: Sendable, Equatable {
 /// `{number, url, state}`.
 struct FollowUps {
     let workspace: Workspace
+    /// Stage templates already parsed, for reading many incidents (`list`, `followups`).
+    var templates: [String: StageTemplate] = [:]
+
+    init(workspace: Workspace) { self.workspace = workspace }
+
+    /// Parses every stage template once up front, for reading many incidents.
+    init(cachingTemplatesOf workspace: Workspace) {
+        self.workspace = workspace
+        for name in (try? workspace.templates.names()) ?? [] {
+            if let template = try? workspace.templates.stage(name) { templates[name] = template }
+        }
+    }
 
     /// Every follow-up of the incident, from its completed stages in order, with what GitHub said.
     func all(_ document: IncidentDocument) -> [FollowUp] {
@@ -49,7 +61,7 @@ struct FollowUps {
         var result: [FollowUp] = []
         for (stage, record) in document.stages {
             guard let answers = record["answers"]?.object,
-                let template = try? workspace.templates.stage(stage)
+                let template = templates[stage] ?? (try? workspace.templates.stage(stage))
             else { continue }
             for field in template.fields where field.issue {
                 for (index, entry) in (answers[field.id]?.array ?? []).enumerated() where !entry.isBlank {
@@ -205,5 +217,115 @@ struct FollowUps {
             }
         }
         return lines
+    }
+}
+
+extension FollowUp {
+    /// Past its due date (the whole due day counts) and not closed.
+    public func isOverdue(at now: Date) -> Bool {
+        guard !isClosed, let due, let date = Time.parse(due) else { return false }
+        return now >= date.addingTimeInterval(due.count == 10 ? 86400 : 0)
+    }
+
+    public func toValue(now: Date) -> Value {
+        [
+            "key": .string(key), "stage": .string(stage), "title": .string(title), "owner": .optional(owner),
+            "due": .optional(due), "overdue": .bool(isOverdue(at: now)), "blocking": .bool(blocking),
+            "filed": .bool(number != nil), "number": number.map(Value.int) ?? .null, "url": .optional(url),
+            "state": .optional(state),
+        ]
+    }
+}
+
+/// One follow-up with the incident it belongs to, for `incident followups`.
+public struct FollowUpRow: Sendable {
+    public var incident: String
+    public var incidentTitle: String
+    public var path: String
+    public var followUp: FollowUp
+    public var overdue: Bool
+
+    public func toValue(now: Date) -> Value {
+        var fields: OrderedDictionary<String, Value> = [
+            "incident": .string(incident), "incident_title": .string(incidentTitle), "path": .string(path),
+        ]
+        for (key, value) in followUp.toValue(now: now).object ?? [:] { fields[key] = value }
+        return .object(fields)
+    }
+}
+
+/// `incident followups`: every incident's follow-ups, overdue first, with states asked of GitHub.
+public struct FollowUpsWorkflow: Sendable {
+    let workspace: Workspace
+
+    public init(workspace: Workspace) { self.workspace = workspace }
+
+    /// The rows, and warnings (a state that could not be asked, a record that could not be saved).
+    /// `refresh` asks GitHub for the state of each follow-up last seen open, and records it.
+    public func run(
+        openOnly: Bool, refresh: Bool, problem: (String) -> Void = { _ in }
+    ) throws -> (
+        rows: [FollowUpRow], warnings: [String]
+    ) {
+        let followUps = FollowUps(cachingTemplatesOf: workspace)
+        var warnings: [String] = []
+        var unreachable: Set<String> = []
+        var rows: [FollowUpRow] = []
+        let now = workspace.env.now
+        for var incident in try workspace.store.loadAll(problem: problem) {
+            var items = followUps.all(incident.document)
+            if refresh, items.contains(where: { $0.number != nil && !$0.isClosed }) {
+                let (updated, warning) = self.refresh(incident, items, unreachable: &unreachable)
+                if let warning { warnings.append(warning) }
+                incident = updated
+                items = followUps.all(incident.document)
+            }
+            for item in items where !openOnly || !item.isClosed {
+                rows.append(
+                    FollowUpRow(
+                        incident: incident.document.id, incidentTitle: incident.document.title,
+                        path: incident.relativePath, followUp: item, overdue: item.isOverdue(at: now)))
+            }
+        }
+        func rank(_ row: FollowUpRow) -> Int {
+            row.overdue ? 0 : row.followUp.isClosed ? 3 : row.followUp.due == nil ? 2 : 1
+        }
+        rows.sort {
+            (rank($0), $0.followUp.due ?? "", $0.incident, $0.followUp.key)
+                < (rank($1), $1.followUp.due ?? "", $1.incident, $1.followUp.key)
+        }
+        return (rows, warnings)
+    }
+
+    /// Asks GitHub for each open follow-up's state and records what changed.
+    private func refresh(
+        _ incident: LoadedIncident, _ items: [FollowUp], unreachable: inout Set<String>
+    ) -> (LoadedIncident, String?) {
+        let document = incident.document
+        guard let repo = document.fields["github"]?["repo"]?.string else { return (incident, nil) }
+        let api = GitHubConnection.apiURL(workspace, issueURL: document.fields["github"]?["url"]?.string)
+        guard !unreachable.contains(api) else { return (incident, nil) }
+        var updated = document
+        do {
+            let client = try GitHubConnection.open(workspace, repo: repo, apiURL: api).client
+            for item in items where item.number != nil && !item.isClosed {
+                let issue = try client.getIssue(repo, number: item.number!)
+                if issue.state != item.state {
+                    FollowUps.record(item.key, FollowUps.filed(issue), in: &updated)
+                }
+            }
+        } catch {
+            unreachable.insert(api)
+            return (
+                incident,
+                "could not ask GitHub for the follow-ups of \(document.id) (\(error)); showing the states last recorded."
+            )
+        }
+        guard updated != document else { return (incident, nil) }
+        do {
+            return (try workspace.store.save(incident, document: updated), nil)
+        } catch {
+            return (incident, "could not record the new follow-up states in \(incident.relativePath): \(error)")
+        }
     }
 }

@@ -39,6 +39,22 @@ public struct QueryWorkflow {
         try workspace.store.resolve(ref)
     }
 
+    /// Each incident's follow-ups that are not closed (as GitHub last said), by incident id.
+    public func openFollowUps(_ incidents: [LoadedIncident]) -> [String: [FollowUp]] {
+        let followUps = FollowUps(cachingTemplatesOf: workspace)
+        var result: [String: [FollowUp]] = [:]
+        for incident in incidents {
+            let open = followUps.all(incident.document).filter { !$0.isClosed }
+            if !open.isEmpty { result[incident.document.id] = open }
+        }
+        return result
+    }
+
+    /// The incident's follow-ups (entries of `issue: true` lists), with what GitHub said of each.
+    public func followUps(_ incident: LoadedIncident) -> [FollowUp] {
+        FollowUps(workspace: workspace).all(incident.document)
+    }
+
     /// Whether GitHub is owed something: an update, or an issue creation that did not finish.
     public static func hasPendingGitHubWork(_ document: IncidentDocument) -> Bool {
         !GitHubSync.owed(document).isEmpty
