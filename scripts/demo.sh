@@ -39,7 +39,7 @@ step "incident advance latest --answers examples/answers/five-whys.yml"
 step "incident advance latest --answers examples/answers/test-plan.yml"
 "$incident" advance latest --answers "$here/examples/answers/test-plan.yml"
 
-step "incident issue latest --yes   # files it on the loopback GitHub, completes the issue stage"
+step "incident issue latest --yes   # files it and one issue per test and action, completes the issue stage"
 "$incident" issue latest --yes
 
 step "incident issue latest --json   # safe to run again: finds the same issue"
@@ -56,6 +56,9 @@ step "incident advance latest --check 'test -f .incident.yml'   # verify: commen
 
 step incident list
 "$incident" list
+
+step "incident followups   # the follow-up issues, overdue first"
+"$incident" followups
 
 file=$(ls incidents/*.md)
 step "cat $file"

@@ -49,6 +49,7 @@ import Testing
             ("---\naction: launch-rockets\n---\n", "action 'launch-rockets'"),
             ("no front matter", "starts with a '---' line"),
             ("---\nfields: [\n---\n", "templates/x.md:"),
+            ("---\nfields:\n  - {id: a, type: input, label: A, issue: true}\n---\n", "only a list's entries"),
         ]
         for (text, expected) in cases {
             #expect {
