@@ -434,6 +434,21 @@ final class GitHubFixture {
         #expect(f.fake.verify() == [])
     }
 
+    @Test func syncNamesAnUnfinishedCreationAndLeavesItToIssue() throws {
+        let f = try GitHubFixture()
+        let path = try f.repo.incidentFiles()[0]
+        try f.repo.write(
+            path,
+            f.text.replacingOccurrences(
+                of: "created:", with: "github: {repo: acme/netra, pending: 2025-09-09T03:00:00Z}\ncreated:"))
+        f.fake.expect([])
+        let one = try GitHubSync(workspace: f.workspace()).retry(f.id)
+        #expect(one.note?.contains("`incident issue \(f.id)` looks for the issue") == true)
+        let all = try GitHubSync(workspace: f.workspace()).retryAll()
+        #expect(all.count == 1 && all[0].note == one.note && all[0].error == nil)
+        #expect(f.fake.verify() == [])
+    }
+
     @Test func aHeadingTheUserRewroteIsLeftAlone() throws {
         let f = try filed()
         let path = try f.repo.incidentFiles()[0]

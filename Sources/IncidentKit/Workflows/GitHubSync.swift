@@ -170,7 +170,20 @@ public struct GitHubSync: Sendable {
     /// `incident sync REF`: sends what earlier runs could not.
     public func retry(_ ref: String) throws -> Outcome {
         let incident = try workspace.store.resolve(ref)
+        if let unfinished = unfinishedCreation(incident) { return unfinished }
         return flush(incident, saved: "the incident is saved")
+    }
+
+    /// An issue creation that never finished is for `incident issue` (which asks before a public repo
+    /// gets a log excerpt), not for sync: it is named, with the command that completes it.
+    private func unfinishedCreation(_ incident: LoadedIncident) -> Outcome? {
+        let github = incident.document.fields["github"]
+        guard github?["pending"] != nil && github?["number"] == nil else { return nil }
+        return Outcome(
+            incident: incident,
+            note:
+                "the issue creation did not finish; `incident issue \(incident.document.id)` looks for the issue and files it if it is missing."
+        )
     }
 
     /// `incident sync`: every incident with pending updates, oldest first. After a network failure the
@@ -186,13 +199,8 @@ public struct GitHubSync: Sendable {
         for incident in incidents {
             let document = incident.document
             let github = document.fields["github"]
-            if github?["pending"] != nil && github?["number"] == nil {
-                outcomes.append(
-                    Outcome(
-                        incident: incident,
-                        note:
-                            "the issue creation did not finish; `incident issue \(document.id)` looks for the issue and files it if it is missing."
-                    ))
+            if let unfinished = unfinishedCreation(incident) {
+                outcomes.append(unfinished)
                 continue
             }
             let pending = Self.owed(document)
