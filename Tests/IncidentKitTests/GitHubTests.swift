@@ -548,6 +548,23 @@ final class GitHubFixture {
         #expect(f.fake.verify() == [])
     }
 
+    @Test func aQueuedFollowUpWhoseEntryIsGoneIsDroppedNotFiled() throws {
+        let f = try GitHubFixture(followUps: true)
+        _ = try f.file()
+        let path = try f.repo.incidentFiles()[0]
+        try f.repo.write(
+            path,
+            f.text.replacingOccurrences(
+                of: "    tests-1: {number: 2",
+                with: "    tests-9: {queued: 2025-09-09T03:00:00Z}\n    tests-1: {number: 2"))
+        #expect(GitHubSync.owed(try IncidentDocument.parse(f.text, name: "x")) == ["file the follow-up issue tests-9"])
+        f.fake.expect(f.fake.requests)
+        let outcome = try GitHubSync(workspace: f.workspace()).retry(f.id)
+        #expect(outcome.sent.isEmpty && outcome.remaining.isEmpty && outcome.error == nil)
+        #expect(!f.text.contains("tests-9") && f.text.contains("tests-1: {number: 2"))
+        #expect(f.fake.verify() == [])
+    }
+
     @Test func aRefusedFollowUpStaysOwedAndIsFiledBySync() throws {
         let f = try GitHubFixture(followUps: true)
         f.fake.inject(.validationFailed, on: "POST /repos/acme/netra/issues", after: 1)

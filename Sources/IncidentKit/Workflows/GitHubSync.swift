@@ -277,7 +277,18 @@ public struct GitHubSync: Sendable {
         _ incident: inout LoadedIncident, client: GitHubClient, repo: String, parent: Int, sent: inout [String]
     ) throws {
         let followUps = FollowUps(workspace: workspace)
-        let owed = followUps.all(incident.document).filter { $0.queued || $0.pending }
+        let all = followUps.all(incident.document)
+        // A queued record whose entry is gone (its answers changed) was never sent: nothing is owed.
+        let keys = Set(all.map(\.key))
+        let records = incident.document.fields["github"]?["followups"]?.object ?? [:]
+        let stale = records.filter { !keys.contains($0.key) && $0.value["queued"] != nil && $0.value["number"] == nil }
+        if !stale.isEmpty, var block = incident.document.fields["github"]?.object {
+            var document = incident.document
+            block["followups"] = .object(records.filter { stale[$0.key] == nil })
+            document.fields["github"] = .object(block)
+            incident = try workspace.store.save(incident, document: document)
+        }
+        let owed = all.filter { $0.queued || $0.pending }
         var recent: [GitHubIssue]?
         for followUp in owed {
             let id = incident.document.id
