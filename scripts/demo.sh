@@ -24,10 +24,9 @@ else
 	step() { printf '\n$ %s\n' "$*"; }
 fi
 
-step incident init
-"$incident" init
-# Point the config at the loopback GitHub instead of api.github.com.
-sed -i "s|^  # repo: acme/netra .*|  repo: acme/netra|; s|^  api_url: https://api.github.com.*|  api_url: $api|" .incident.yml
+step "incident init --api-url $api   # the loopback GitHub instead of the repo host's API"
+"$incident" init --api-url "$api"
+sed -i "s|^  # repo: acme/netra .*|  repo: acme/netra|" .incident.yml
 printf '.fake-github\n' > .gitignore
 
 step "incident new --from-log examples/redis-staging.log --env staging --set impact=..."
@@ -40,7 +39,7 @@ step "incident advance latest --answers examples/answers/five-whys.yml"
 step "incident advance latest --answers examples/answers/test-plan.yml"
 "$incident" advance latest --answers "$here/examples/answers/test-plan.yml"
 
-step "incident issue latest --yes   # files it on the loopback GitHub, completes the issue stage"
+step "incident issue latest --yes   # files it and one issue per test and action, completes the issue stage"
 "$incident" issue latest --yes
 
 step "incident issue latest --json   # safe to run again: finds the same issue"
@@ -57,6 +56,9 @@ step "incident advance latest --check 'test -f .incident.yml'   # verify: commen
 
 step incident list
 "$incident" list
+
+step "incident followups   # the follow-up issues, overdue first"
+"$incident" followups
 
 step "incident show latest   # the incident as a person reads it (--raw prints the file)"
 "$incident" show latest

@@ -54,13 +54,20 @@ public final class FakeGitHub: @unchecked Sendable {
     public let token: String
     private let lock = NSLock()
     private var repos: [String: Repo]
-    private var faults: [(route: String?, fault: Fault)] = []
+    private var faults: [(route: String?, fault: Fault, skip: Int)] = []
     private var expected: [String]?
     private var log: [String] = []
     private var violations: [String] = []
     private var server: LoopbackServer!
     /// The `x-ratelimit-remaining` reported on ordinary responses.
     public var rateRemaining = 4999
+    /// The `state_reason` values accepted when closing or reopening; an older Enterprise server
+    /// refuses `duplicate` with 422.
+    public var stateReasons: Set<String> {
+        get { lock.withLock { acceptedStateReasons } }
+        set { lock.withLock { acceptedStateReasons = newValue } }
+    }
+    private var acceptedStateReasons: Set<String> = ["completed", "not_planned", "duplicate", "reopened"]
 
     public init(
         token: String = "test-token", repos: [String: Repo] = ["acme/netra": Repo(isPrivate: false, hasIssues: true)],
@@ -79,9 +86,11 @@ public final class FakeGitHub: @unchecked Sendable {
     public func stop() { server.stop() }
 
     /// Makes the next `times` requests matching `route` ("POST /repos/acme/netra/issues", or nil for
-    /// any) fail with `fault`.
-    public func inject(_ fault: Fault, on route: String? = nil, times: Int = 1) {
-        lock.withLock { for _ in 0..<times { faults.append((route, fault)) } }
+    /// any) fail with `fault`, after letting `after` of them through.
+    public func inject(_ fault: Fault, on route: String? = nil, times: Int = 1, after: Int = 0) {
+        lock.withLock {
+            for index in 0..<times { faults.append((route, fault, index == 0 ? after : 0)) }
+        }
     }
 
     /// The exact requests ("METHOD /path", query left out) the test expects, in order.
@@ -115,6 +124,15 @@ public final class FakeGitHub: @unchecked Sendable {
         }
     }
 
+    /// Closes an issue as someone on GitHub would (a merged pull request, a person).
+    public func closeIssue(_ repo: String, number: Int, reason: String = "completed") {
+        lock.withLock {
+            guard let index = repos[repo]?.issues.firstIndex(where: { $0.number == number }) else { return }
+            repos[repo]?.issues[index].state = "closed"
+            repos[repo]?.issues[index].stateReason = reason
+        }
+    }
+
     // MARK: - Handling
 
     private func json(_ status: Int, _ object: Any, headers: [(String, String)] = []) -> ServerReply {
@@ -138,6 +156,10 @@ public final class FakeGitHub: @unchecked Sendable {
     private func takeFault(for route: String) -> Fault? {
         lock.withLock {
             guard let index = faults.firstIndex(where: { $0.route == nil || $0.route == route }) else { return nil }
+            if faults[index].skip > 0 {
+                faults[index].skip -= 1
+                return nil
+            }
             return faults.remove(at: index).fault
         }
     }
@@ -241,8 +263,11 @@ public final class FakeGitHub: @unchecked Sendable {
             defer { repos[repo] = state }
             let rest = Array(parts.dropFirst(3))
             let number = rest.count >= 2 && rest[0] == "issues" ? rest[1] : ""
-            let labelName = rest.count == 2 && rest[0] == "labels" ? rest[1] : ""
-            let shape = rest.enumerated().map { $0.offset == 1 ? "*" : $0.element }.joined(separator: "/")
+            let labelName =
+                rest.count == 2 && rest[0] == "labels" ? rest[1] : rest.count == 4 && rest[2] == "labels" ? rest[3] : ""
+            let shape = rest.enumerated().map {
+                $0.offset == 1 || ($0.offset == 3 && rest[2] == "labels") ? "*" : $0.element
+            }.joined(separator: "/")
             switch (request.method, shape) {
             case ("GET", ""):
                 return json(
@@ -302,9 +327,47 @@ public final class FakeGitHub: @unchecked Sendable {
                     }
                     state.issues[index].state = value
                 }
-                if let value = body["state_reason"] as? String { state.issues[index].stateReason = value }
+                if let value = body["state_reason"] as? String {
+                    guard acceptedStateReasons.contains(value) else {
+                        return json(
+                            422,
+                            [
+                                "message": "Validation Failed",
+                                "errors": [
+                                    ["resource": "Issue", "code": "invalid", "field": "state_reason", "value": value]
+                                ],
+                            ])
+                    }
+                    state.issues[index].stateReason = value
+                }
                 if let value = body["title"] as? String { state.issues[index].title = value }
+                if let value = body["body"] as? String { state.issues[index].body = value }
                 return json(200, issueJSON(repo, state.issues[index]))
+            case ("POST", "issues/*/labels"):
+                guard let index = state.issues.firstIndex(where: { String($0.number) == number }) else {
+                    return message(404, "Not Found")
+                }
+                guard let names = body["labels"] as? [String] else {
+                    return json(
+                        422,
+                        [
+                            "message": "Validation Failed",
+                            "errors": [["resource": "Label", "code": "missing_field", "field": "labels"]],
+                        ])
+                }
+                for name in names where !state.issues[index].labels.contains(name) {
+                    state.issues[index].labels.append(name)
+                    state.labels.insert(name)
+                }
+                return json(200, state.issues[index].labels.map { ["name": $0] })
+            case ("DELETE", "issues/*/labels/*"):
+                guard let index = state.issues.firstIndex(where: { String($0.number) == number }),
+                    state.issues[index].labels.contains(labelName)
+                else {
+                    return message(404, "Label does not exist")
+                }
+                state.issues[index].labels.removeAll { $0 == labelName }
+                return json(200, state.issues[index].labels.map { ["name": $0] })
             case ("POST", "issues/*/comments"):
                 guard let index = state.issues.firstIndex(where: { String($0.number) == number }) else {
                     return message(404, "Not Found")

@@ -14,6 +14,7 @@ struct Incident: ParsableCommand {
             Start:     kubectl logs api-7f9 | incident new --from-log - --env staging
             Work:      incident advance latest
             File:      incident issue latest       (GitHub, over libcurl; safe to re-run)
+            Follow up: incident followups --open · incident sync   (follow-up issues, pending updates)
             Look:      incident list · incident show latest · incident analyze app.log
 
             Exit codes: 0 done, 1 failure, 2 cancelled, 3 stage gate not met,
@@ -25,6 +26,7 @@ struct Incident: ParsableCommand {
             SetCommand.self, TemplatesCommand.self, IssueCommand.self, SyncCommand.self, AnalyzeCommand.self,
             CloseCommand.self,
             ReopenCommand.self, DoctorCommand.self, StatsCommand.self, SignaturesCommand.self,
+            FollowUpsCommand.self,
         ]
     )
 

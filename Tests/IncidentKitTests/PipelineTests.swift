@@ -19,7 +19,10 @@ import Testing
         #expect(whys.field("root_cause")?.required == true)
         let plan = try StageTemplate.parse(TemplateLibrary.defaults["test-plan"]!, name: "test-plan", origin: "")
         #expect(plan.field("tests")?.min == 1)
-        #expect(plan.field("tests")?.fields.map(\.id) == ["name", "kind", "proves"])
+        #expect(plan.field("tests")?.fields.map(\.id) == ["name", "kind", "proves", "blocking"])
+        #expect(plan.field("tests")?.issue == true)
+        #expect(whys.field("actions")?.issue == true && whys.field("actions")?.required == false)
+        #expect(whys.field("actions")?.fields.map(\.id) == ["action", "owner", "due", "blocking"])
         #expect(
             try StageTemplate.parse(TemplateLibrary.defaults["verify"]!, name: "verify", origin: "").action
                 == .runChecks)
@@ -46,6 +49,7 @@ import Testing
             ("---\naction: launch-rockets\n---\n", "action 'launch-rockets'"),
             ("no front matter", "starts with a '---' line"),
             ("---\nfields: [\n---\n", "templates/x.md:"),
+            ("---\nfields:\n  - {id: a, type: input, label: A, issue: true}\n---\n", "only a list's entries"),
         ]
         for (text, expected) in cases {
             #expect {

@@ -76,6 +76,7 @@ import Testing
             "Redis was unreachable", "The VPC connector was missing", "Terraform dropped it", "",  // whys, then stop
             "Terraform migration dropped the connector",  // root cause
             "No reachability check", "",  // contributing factors
+            "",  // no actions
             "y",  // confirm
         ])
         let (workspace, created) = try started(repo, prompter: prompter)
@@ -92,7 +93,7 @@ import Testing
 
     @Test func decliningThePreviewWritesNothing() throws {
         let repo = try TestRepo()
-        let prompter = ScriptedPrompter(["a", "b", "c", "", "root", "", "n"])
+        let prompter = ScriptedPrompter(["a", "b", "c", "", "root", "", "", "n"])
         let (workspace, created) = try started(repo, prompter: prompter)
         let before = try repo.bytes(created.incident.relativePath)
         #expect(throws: IncidentError.cancelled("nothing was written.")) {

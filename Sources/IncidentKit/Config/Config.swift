@@ -96,14 +96,22 @@ public struct Config: Sendable {
             && name != "resolved" && name != "closed"
     }
 
-    /// The text `incident init` writes: the defaults, with what each key does.
-    public static let starter = """
+    /// The text `incident init` writes: the defaults, with what each key does. It names an API only
+    /// when asked (`init --api-url`): otherwise the API follows the repo's host.
+    public static func starter(apiURL: String? = nil) -> String {
+        guard let apiURL else { return starter }
+        return starter.replacingOccurrences(
+            of: "  # api_url: https://HOST/api/v3    # only to override; by default it follows the repo's host\n",
+            with: "  " + YAML.emit(["api_url": .string(apiURL)]))
+    }
+
+    static let starter = """
         # incident configuration (see the README of incident for every key).
         # The pipeline: each name is a template in templates/ (or a built-in one).
         stages: [identify, five-whys, test-plan, issue, fix, verify]
         github:
           # repo: acme/netra                 # default: from git remotes, upstream > github > origin
-          api_url: https://api.github.com    # GitHub Enterprise Server: https://HOST/api/v3
+          # api_url: https://HOST/api/v3    # only to override; by default it follows the repo's host
           labels: [incident]
           severity_labels: {critical: sev1, high: sev2, medium: sev3, low: sev4}
           assignees: []

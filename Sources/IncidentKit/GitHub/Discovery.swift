@@ -8,52 +8,101 @@ public struct GitHubDiscovery: Sendable {
     public init(workspace: Workspace) { self.workspace = workspace }
 
     /// `OWNER/NAME` and the API base URL: `--repo`, then config, then git remotes
-    /// (upstream > github > origin).
+    /// (upstream > github > origin). The API host follows the repo's host (from `--repo HOST/OWNER/NAME`,
+    /// `github.repo`, or the remote); a configured `api_url` on another host is a warning and loses,
+    /// so an internal repo's name and body never go to a same-named repo elsewhere.
     public func repository(flag: String?) throws -> (repo: String, apiURL: String) {
         let configured = workspace.config.raw["github"]
-        let configURL = configured?["api_url"]?.string
+        let configURL = configured?["api_url"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+        let remotes = remoteURLs()
+        var chosen: (host: String?, repo: String, source: String)
         if let flag {
-            return (try Self.checkRepo(flag, source: "--repo"), configURL ?? "https://api.github.com")
-        }
-        if let repo = configured?["repo"]?.string, !repo.isEmpty {
-            return (
-                try Self.checkRepo(repo, source: "\(Config.fileName) github.repo"),
-                configURL ?? "https://api.github.com"
+            chosen = try Self.checkRepo(flag, source: "--repo")
+        } else if let repo = configured?["repo"]?.string, !repo.isEmpty {
+            chosen = try Self.checkRepo(repo, source: "\(Config.fileName) github.repo")
+        } else if let (name, url, host, repo) = ["upstream", "github", "origin"].lazy.compactMap({ name in
+            remotes.first { $0.name == name }.flatMap { remote in
+                Self.parseRemote(remote.url).map { (name, remote.url, $0.0, $0.1) }
+            }
+        }).first {
+            chosen = (host, repo, "the git remote '\(name)' (\(url))")
+        } else {
+            throw IncidentError.usage(
+                "no GitHub repository found: pass --repo OWNER/NAME, set github.repo in \(Config.fileName), or add a git remote (upstream, github or origin) on GitHub."
             )
         }
-        // The configured URLs, not `git remote -v`, which shows them after `insteadOf` rewriting.
-        let remotes =
+        // A repo named without a host lives where a remote of the same name lives.
+        if chosen.host == nil,
+            let match = remotes.lazy.compactMap({ Self.parseRemote($0.url) }).first(where: {
+                $0.1.lowercased() == chosen.repo.lowercased()
+            })
+        {
+            chosen.host = match.0
+        }
+        guard let host = chosen.host else {
+            return (chosen.repo, configURL ?? "https://api.github.com")
+        }
+        let derived = Self.apiURL(forHost: host)
+        guard let configURL else { return (chosen.repo, derived) }
+        // A local test server is this machine: nothing can leak there, so it is always honoured.
+        if let configHost = URLComponents(string: configURL)?.host, GitHubClient.isLoopback(configHost) {
+            return (chosen.repo, configURL)
+        }
+        let configWebHost = Self.host(ofAPI: configURL)
+        if configWebHost == host { return (chosen.repo, configURL) }
+        env.diagnostics(
+            "warning: github.api_url in \(Config.fileName) is \(configURL) (\(configWebHost)), but \(chosen.repo) is on \(host) (from \(chosen.source)); using \(derived). Remove api_url from \(Config.fileName), or set it to \(host)'s API."
+        )
+        return (chosen.repo, derived)
+    }
+
+    /// The REST base URL for a GitHub host: api.github.com, `api.SUBDOMAIN.ghe.com` for GitHub
+    /// Enterprise Cloud with data residency, else Enterprise Server's `https://HOST/api/v3`.
+    public static func apiURL(forHost host: String) -> String {
+        let host = host.lowercased()
+        if host == "github.com" { return "https://api.github.com" }
+        if host.hasSuffix(".ghe.com") { return "https://api.\(host)" }
+        return "https://\(host)/api/v3"
+    }
+
+    /// The configured remote URLs by name, in config order. Read from the config, not from
+    /// `git remote -v`, which shows them after `insteadOf` rewriting.
+    func remoteURLs() -> [(name: String, url: String)] {
+        let output =
             (try? env.processes.run(
                 ["git", "config", "--get-regexp", "^remote\\..*\\.url$"], in: workspace.root, timeout: 10))?.output
             ?? ""
-        var byName: [String: String] = [:]
-        for line in remotes.split(separator: "\n") {
+        var result: [(name: String, url: String)] = []
+        for line in output.split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            let name = parts[0].dropFirst("remote.".count).dropLast(".url".count)
-            if byName[String(name)] == nil { byName[String(name)] = String(parts[1]) }
+            let name = String(parts[0].dropFirst("remote.".count).dropLast(".url".count))
+            if !result.contains(where: { $0.name == name }) { result.append((name, String(parts[1]))) }
         }
-        for name in ["upstream", "github", "origin"] {
-            guard let url = byName[name], let (host, repo) = Self.parseRemote(url) else { continue }
-            let api = configURL ?? (host == "github.com" ? "https://api.github.com" : "https://\(host)/api/v3")
-            return (repo, api)
-        }
-        throw IncidentError.usage(
-            "no GitHub repository found: pass --repo OWNER/NAME, set github.repo in \(Config.fileName), or add a git remote (upstream, github or origin) on GitHub."
-        )
+        return result
     }
 
-    static func checkRepo(_ text: String, source: String) throws -> String {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+    /// `OWNER/NAME` or `HOST/OWNER/NAME` → (host, "OWNER/NAME").
+    static func checkRepo(_ text: String, source: String) throws -> (host: String?, repo: String, source: String) {
+        var parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        var host: String?
+        let hostBytes = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.:".utf8)
+        if parts.count == 3, !parts[0].isEmpty, parts[0].contains("."), parts[0].utf8.allSatisfy(hostBytes.contains),
+            !parts[0].hasPrefix("."), !parts[0].hasPrefix("-")
+        {
+            host = parts.removeFirst().lowercased()
+        }
         // ASCII letters, digits, '-', '_' and '.', as GitHub allows; never "." or ".." (a path, not a name).
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.".utf8)
         guard parts.count == 2,
             parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && $0.utf8.allSatisfy(allowed.contains) }),
             !parts[0].hasPrefix(".")
         else {
-            throw IncidentError.usage("\(source) '\(text)' is not OWNER/NAME, such as acme/netra.")
+            throw IncidentError.usage(
+                "\(source) '\(text)' is not OWNER/NAME (such as acme/netra) or HOST/OWNER/NAME (such as ghe.corp.example/acme/netra)."
+            )
         }
-        return text
+        return (host, parts.joined(separator: "/"), source)
     }
 
     /// `https://github.com/o/r(.git)`, `ssh://git@host[:port]/o/r.git`, `git@host:o/r.git` → (host, "o/r").
@@ -79,13 +128,14 @@ public struct GitHubDiscovery: Sendable {
         return (host.lowercased(), parts.joined(separator: "/"))
     }
 
-    /// The token: GH_TOKEN/GITHUB_TOKEN (GH_ENTERPRISE_TOKEN/GITHUB_ENTERPRISE_TOKEN for other hosts),
-    /// then `gh auth token`, then gh's hosts.yml, then `git credential fill` (never prompting).
+    /// The token: GH_TOKEN/GITHUB_TOKEN (for an Enterprise Server host only GH_ENTERPRISE_TOKEN/
+    /// GITHUB_ENTERPRISE_TOKEN: a github.com token never goes to another host), then `gh auth token`,
+    /// gh's hosts.yml and `git credential fill` (never prompting), each asked for that host alone.
     public func token(apiURL: String) throws -> String {
         let host = Self.host(ofAPI: apiURL)
         let names =
-            host == "github.com" || GitHubClient.isLoopback(host)
-            ? ["GH_TOKEN", "GITHUB_TOKEN"] : ["GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GH_TOKEN"]
+            host == "github.com" || host.hasSuffix(".ghe.com") || GitHubClient.isLoopback(host)
+            ? ["GH_TOKEN", "GITHUB_TOKEN"] : ["GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"]
         for name in names {
             if let value = env.variables[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty {
                 return value
@@ -113,14 +163,20 @@ public struct GitHubDiscovery: Sendable {
                 if !token.isEmpty { return token }
             }
         }
+        let fix =
+            names[0] == "GH_TOKEN"
+            ? "set GH_TOKEN or run `gh auth login`" : "set \(names[0]) or run `gh auth login --hostname \(host)`"
         throw IncidentError.auth(
-            "no GitHub token for \(host): looked in \(names.joined(separator: ", ")), `gh auth token`, \(hostsFilePath() ?? "gh's hosts.yml") and `git credential fill`; set GH_TOKEN or run `gh auth login`."
+            "no GitHub token for \(host): looked in \(names.joined(separator: ", ")), `gh auth token`, \(hostsFilePath() ?? "gh's hosts.yml") and `git credential fill`; \(fix)."
         )
     }
 
+    /// The web host an API URL serves: github.com for api.github.com, `X.ghe.com` for `api.X.ghe.com`.
     static func host(ofAPI apiURL: String) -> String {
         let host = URLComponents(string: apiURL)?.host?.lowercased() ?? "github.com"
-        return host == "api.github.com" ? "github.com" : host
+        if host == "api.github.com" { return "github.com" }
+        if host.hasPrefix("api."), host.hasSuffix(".ghe.com") { return String(host.dropFirst(4)) }
+        return host
     }
 
     func hostsFilePath() -> String? {

@@ -9,7 +9,7 @@ public struct GitHubSettings: Sendable {
     public var timeout: TimeInterval = 30
     /// The longest single wait for a rate limit or a backoff.
     public var maxWait: TimeInterval = 60
-    /// Tries per request (the first and the retries).
+    /// Tries per request (the first and the retries); a connect failure (refused, DNS) gets at most two.
     public var attempts = 4
 
     public init(apiURL: String, token: String) {
@@ -24,6 +24,8 @@ public struct GitHubIssue: Sendable, Equatable {
     public var url: String
     public var state: String
     public var body: String
+    public var title: String = ""
+    public var labels: [String] = []
 }
 
 /// A request whose outcome is unknown (timeout, dropped connection, 5xx after it was sent): the
@@ -52,19 +54,19 @@ public struct GitHubClient: Sendable {
     }
 
     /// The token goes over plain http only to this machine (a local test server).
-    static func checkTransport(_ apiURL: String) throws {
+    public static func checkTransport(_ apiURL: String, source: String = "github.api_url") throws {
         guard let components = URLComponents(string: apiURL), let scheme = components.scheme?.lowercased(),
-            let host = components.host
+            let host = components.host, !host.isEmpty
         else {
-            throw IncidentError.usage("github.api_url '\(apiURL)' is not a URL such as https://api.github.com.")
+            throw IncidentError.usage("\(source) '\(apiURL)' is not a URL such as https://api.github.com.")
         }
         if scheme == "http" && !isLoopback(host) {
             throw IncidentError.usage(
-                "github.api_url '\(apiURL)' is plain http; the token is sent only over https (plain http only to 127.0.0.1 or localhost)."
+                "\(source) '\(apiURL)' is plain http; the token is sent only over https (plain http only to 127.0.0.1 or localhost)."
             )
         }
         if scheme != "http" && scheme != "https" {
-            throw IncidentError.usage("github.api_url '\(apiURL)' must be an https URL.")
+            throw IncidentError.usage("\(source) '\(apiURL)' must be an https URL.")
         }
     }
 
@@ -108,6 +110,42 @@ public struct GitHubClient: Sendable {
         try issue(from: call("PATCH", "/repos/\(repo)/issues/\(number)", body: fields, repo: repo).value)
     }
 
+    /// Closes an issue with a `state_reason`. A server that refuses `duplicate` (an older Enterprise
+    /// Server) gets `not_planned` instead. Returns the reason GitHub took.
+    public func closeIssue(_ repo: String, number: Int, reason: String) throws -> String {
+        do {
+            _ = try call(
+                "PATCH", "/repos/\(repo)/issues/\(number)",
+                body: ["state": "closed", "state_reason": .string(reason)], repo: repo,
+                unprocessableIsError: reason != "duplicate")
+            return reason
+        } catch GitHubUnprocessable.refused {
+            _ = try updateIssue(repo, number: number, fields: ["state": "closed", "state_reason": "not_planned"])
+            return "not_planned"
+        }
+    }
+
+    /// Adds labels to an issue (GitHub creates a label it does not know).
+    public func addLabels(_ repo: String, number: Int, _ labels: [String]) throws {
+        _ = try call(
+            "POST", "/repos/\(repo)/issues/\(number)/labels", body: ["labels": .strings(labels)], repo: repo)
+    }
+
+    /// Removes a label from an issue; one it does not carry is no error.
+    public func removeLabel(_ repo: String, number: Int, _ label: String) throws {
+        do {
+            _ = try call(
+                "DELETE", "/repos/\(repo)/issues/\(number)/labels/\(Self.pathSegment(label))", repo: repo,
+                notFoundIsError: false)
+        } catch GitHubNotFound.notFound {}
+    }
+
+    /// A label or other name as one URL path segment.
+    static func pathSegment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
+            ?? text
+    }
+
     /// Adds a comment. A comment posted twice is a nuisance, not a corruption: retried like a read.
     public func comment(_ repo: String, number: Int, body: String) throws {
         _ = try call("POST", "/repos/\(repo)/issues/\(number)/comments", body: ["body": .string(body)], repo: repo)
@@ -136,11 +174,9 @@ public struct GitHubClient: Sendable {
     /// Creates each label the repo does not have yet.
     public func ensureLabels(_ repo: String, _ labels: [String]) throws {
         for label in labels {
-            let encoded =
-                label.addingPercentEncoding(
-                    withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? label
             do {
-                _ = try call("GET", "/repos/\(repo)/labels/\(encoded)", repo: repo, notFoundIsError: false)
+                _ = try call(
+                    "GET", "/repos/\(repo)/labels/\(Self.pathSegment(label))", repo: repo, notFoundIsError: false)
             } catch GitHubNotFound.notFound {
                 do {
                     _ = try call(
@@ -158,7 +194,8 @@ public struct GitHubClient: Sendable {
         }
         return GitHubIssue(
             number: number, url: value["html_url"]?.string ?? "", state: value["state"]?.string ?? "",
-            body: value["body"]?.string ?? "")
+            body: value["body"]?.string ?? "", title: value["title"]?.string ?? "",
+            labels: (value["labels"]?.array ?? []).compactMap { $0["name"]?.string ?? $0.string })
     }
 
     static func nextLink(_ header: String?) -> String? {
@@ -185,6 +222,7 @@ public struct GitHubClient: Sendable {
     // MARK: - Requests
 
     enum GitHubNotFound: Error { case notFound }
+    enum GitHubUnprocessable: Error { case refused }
 
     struct Result {
         var status: Int
@@ -194,7 +232,7 @@ public struct GitHubClient: Sendable {
 
     func call(
         _ method: String, _ path: String, body: Value? = nil, repo: String, retryUnknown: Bool = true,
-        notFoundIsError: Bool = true
+        notFoundIsError: Bool = true, unprocessableIsError: Bool = true
     ) throws -> Result {
         var request = HTTPRequest(method: method, url: path.hasPrefix("http") ? path : base + path)
         request.headers = [
@@ -217,10 +255,13 @@ public struct GitHubClient: Sendable {
                 response = try http.send(request)
             } catch let error as HTTPTransportError {
                 trace?("← \(error.message)")
-                // Nothing reached the server on a connect failure, so any request may be retried.
+                // Nothing reached the server on a connect failure, so any request may be retried, but
+                // only once: a refused port or an unknown host rarely heals within seconds, and the
+                // user should hear so at once, not after the whole backoff.
+                let tries = error.kind == .connect ? min(2, settings.attempts) : settings.attempts
                 let mayRetry = error.kind == .connect || retryUnknown
-                if mayRetry && attempt < settings.attempts {
-                    try backoff(attempt, because: error.message)
+                if mayRetry && attempt < tries {
+                    try backoff(attempt, of: tries, because: error.message)
                     continue
                 }
                 if error.kind == .unknownOutcome { throw UnknownOutcome(message: error.message) }
@@ -247,23 +288,24 @@ public struct GitHubClient: Sendable {
             if response.status >= 500 {
                 let message = "GitHub answered \(response.status)\(Self.detail(value, response))"
                 if retryUnknown && attempt < settings.attempts {
-                    try backoff(attempt, because: message)
+                    try backoff(attempt, of: settings.attempts, because: message)
                     continue
                 }
                 if !retryUnknown { throw UnknownOutcome(message: message) }
                 throw IncidentError.network("\(message); GitHub may be having trouble, try again later.")
             }
             if response.status == 404 && !notFoundIsError { throw GitHubNotFound.notFound }
+            if response.status == 422 && !unprocessableIsError { throw GitHubUnprocessable.refused }
             throw explain(response, value: value, repo: repo)
         }
     }
 
-    private func backoff(_ attempt: Int, because reason: String) throws {
+    private func backoff(_ attempt: Int, of tries: Int, because reason: String) throws {
         let base = min(pow(2.0, Double(attempt - 1)), settings.maxWait)
         let jitter = base * Double(env.random() % 1000) / 2000  // up to +50%
         let wait = min(base + jitter, settings.maxWait)
         env.diagnostics(
-            "\(reason); retrying in \(String(format: "%.1f", wait)) s (try \(attempt + 1) of \(settings.attempts))…")
+            "\(reason); retrying in \(String(format: "%.1f", wait)) s (try \(attempt + 1) of \(tries))…")
         env.sleep(wait)
     }
 

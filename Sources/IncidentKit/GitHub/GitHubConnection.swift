@@ -15,11 +15,20 @@ struct GitHubConnection {
         return settings
     }
 
-    /// The API URL for a repo already filed: config, else from the issue URL's host.
+    /// The API URL for an issue already filed: its URL's host decides; a configured `api_url` is used
+    /// when it serves that host (or is a local test server).
     static func apiURL(_ workspace: Workspace, issueURL: String?) -> String {
-        if let configured = workspace.config.raw["github"]?["api_url"]?.string { return configured }
-        let host = issueURL.flatMap { URLComponents(string: $0)?.host } ?? "github.com"
-        return host == "github.com" ? "https://api.github.com" : "https://\(host)/api/v3"
+        let configured = workspace.config.raw["github"]?["api_url"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+        guard let host = issueURL.flatMap({ URLComponents(string: $0)?.host?.lowercased() }) else {
+            return configured ?? "https://api.github.com"
+        }
+        if let configured {
+            if let configHost = URLComponents(string: configured)?.host, GitHubClient.isLoopback(configHost) {
+                return configured
+            }
+            if GitHubDiscovery.host(ofAPI: configured) == host { return configured }
+        }
+        return GitHubDiscovery.apiURL(forHost: host)
     }
 
     static func open(_ workspace: Workspace, repo: String, apiURL: String) throws -> GitHubConnection {

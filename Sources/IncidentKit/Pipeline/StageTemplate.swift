@@ -27,6 +27,8 @@ public struct Field: Equatable, Sendable {
     public var max: Int?
     public var fields: [Field]
     public var required: Bool
+    /// `issue: true` on a list: each entry is a follow-up, filed as its own GitHub issue.
+    public var issue: Bool = false
 }
 
 /// The built-in automation a template can attach with `action:`.
@@ -108,11 +110,16 @@ public struct StageTemplate: Sendable {
             if !subfields.isEmpty && type != .list {
                 throw IncidentError.failure("\(origin): field '\(id)' has sub-fields, but only a list can.")
             }
+            let issue = object["issue"] == .bool(true)
+            if issue && type != .list {
+                throw IncidentError.failure(
+                    "\(origin): field '\(id)' has issue: true, but only a list's entries can be filed as issues.")
+            }
             return Field(
                 id: id, type: type, label: object["label"]?.string ?? id,
                 description: object["description"]?.string, placeholder: object["placeholder"]?.string,
                 defaultValue: object["default"], options: options, min: object["min"]?.int, max: object["max"]?.int,
-                fields: subfields, required: object["validations"]?["required"] == .bool(true))
+                fields: subfields, required: object["validations"]?["required"] == .bool(true), issue: issue)
         }
     }
 }

@@ -110,17 +110,22 @@ public struct AdvanceWorkflow: Sendable {
         return try saveAndSync(incident, document, template: template, skipped: false, redactions: redactions)
     }
 
-    /// Writes the stage, then sends what the GitHub issue is owed (a failure there never loses the stage).
+    /// Writes the stage with the GitHub updates it owes (and its follow-up issues) recorded as pending,
+    /// then sends them (a failure there never loses the stage; `incident sync` retries).
     private func saveAndSync(
         _ incident: LoadedIncident, _ document: IncidentDocument, template: StageTemplate, skipped: Bool,
         redactions: OrderedDictionary<String, Int>
     ) throws -> AdvanceResult {
+        var document = document
+        let sync = GitHubSync(workspace: workspace)
+        // The stage's follow-ups (entries of `issue: true` lists) are filed once the incident has an issue.
+        FollowUps(workspace: workspace).queueUnfiled(in: &document, stages: [template.name])
+        sync.enqueue(sync.owed(afterStage: template.name, action: template.action, document: document), in: &document)
         let saved = try workspace.store.save(incident, document: document)
-        let (synced, sent, warning) = GitHubSync(workspace: workspace).afterStage(
-            saved, stage: template.name, action: template.action)
-        var outcome = result(synced, stage: template.name, skipped: skipped, redactions: redactions)
-        outcome.syncWarning = warning
-        outcome.synced = sent
+        let synced = sync.flush(saved, saved: "the stage is saved")
+        var outcome = result(synced.incident, stage: template.name, skipped: skipped, redactions: redactions)
+        outcome.syncWarning = synced.warning
+        outcome.synced = synced.sent
         return outcome
     }
 
@@ -212,6 +217,8 @@ public struct AdvanceWorkflow: Sendable {
                 answers["commits"] = .array(given + found.map(Value.string).filter { !given.contains($0) })
             }
         case .runChecks:
+            let blocking = try FollowUps(workspace: workspace).blockingOpen(document)
+            if !blocking.isEmpty { throw IncidentError.gate(stage: template.name, missing: blocking) }
             let checks =
                 request.checks.isEmpty
                 ? workspace.config.checks : request.checks.map { Config.Check(name: $0, run: $0, timeout: nil) }

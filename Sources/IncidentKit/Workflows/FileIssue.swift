@@ -25,6 +25,27 @@ public struct FileIssueResult: Sendable {
     /// The stage completed because the issue now exists, if any.
     public var completedStage: String?
     public var incident: LoadedIncident
+    /// The incident's follow-ups (entries of `issue: true` lists) as they stand after this run.
+    public var followUps: [FollowUp] = []
+    /// What else reached GitHub (follow-up issues filed, the task list linking them, other pending updates).
+    public var synced: [String] = []
+    /// Set when the issue is filed but something after it failed (`incident sync` retries).
+    public var syncWarning: String?
+
+    public func toValue() -> Value {
+        [
+            "number": number.map(Value.int) ?? .null, "url": .optional(url), "created": .bool(created),
+            "followups": .array(
+                followUps.map { followUp in
+                    [
+                        "key": .string(followUp.key), "title": .string(followUp.title),
+                        "number": followUp.number.map(Value.int) ?? .null, "url": .optional(followUp.url),
+                        "state": .optional(followUp.state),
+                    ]
+                }),
+            "sync_warning": .optional(syncWarning),
+        ]
+    }
 }
 
 /// Files an incident's GitHub issue exactly once.
@@ -39,9 +60,10 @@ public struct FileIssueWorkflow: Sendable {
         var incident = try workspace.store.resolve(request.ref)
         let document = incident.document
         if let github = document.fields["github"], let number = github["number"]?.int {
-            return FileIssueResult(
+            let result = FileIssueResult(
                 number: number, url: github["url"]?.string, created: false, repo: github["repo"]?.string ?? "",
                 completedStage: nil, incident: incident)
+            return request.dryRun ? result : try fileFollowUps(result)
         }
         let (repo, apiURL) = try GitHubDiscovery(workspace: workspace).repository(flag: request.repo)
         let fields = try issueFields(
@@ -52,7 +74,8 @@ public struct FileIssueWorkflow: Sendable {
             let token =
                 (try? GitHubDiscovery(workspace: workspace).token(apiURL: apiURL)) != nil ? "****" : "(no token found)"
             let base = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
-            let text = """
+            func post(_ fields: Value) -> String {
+                """
                 POST \(base)/repos/\(repo)/issues
                 Accept: application/vnd.github+json
                 X-GitHub-Api-Version: 2022-11-28
@@ -62,6 +85,14 @@ public struct FileIssueWorkflow: Sendable {
 
                 \(JSON.encode(fields))
                 """
+            }
+            // Then one issue per follow-up, each linking the new issue.
+            let followUps = FollowUps(workspace: workspace)
+            let text =
+                ([post(fields)]
+                + followUps.all(document).map {
+                    post(followUps.fields($0, document: document, parent: "#NEW"))
+                }).joined(separator: "\n\n")
             return FileIssueResult(number: nil, url: nil, created: false, repo: repo, dryRun: text, incident: incident)
         }
 
@@ -149,10 +180,7 @@ public struct FileIssueWorkflow: Sendable {
             for item in items where !item.isEmpty && !labels.contains(item) { labels.append(item) }
         }
         add(github?["labels"]?.array?.compactMap(\.string) ?? (github?["labels"] == nil ? ["incident"] : []))
-        let severityLabels =
-            github?["severity_labels"]?.object
-            ?? ["critical": "sev1", "high": "sev2", "medium": "sev3", "low": "sev4"]
-        if let label = severityLabels[document.severity]?.string { add([label]) }
+        if let label = Self.severityLabels(workspace.config)[document.severity] { add([label]) }
         add(try (header["labels"]?.array ?? []).compactMap { try $0.string.map(render) })
         add(request.labels)
         var assignees = github?["assignees"]?.array?.compactMap(\.string) ?? []
@@ -172,6 +200,20 @@ public struct FileIssueWorkflow: Sendable {
             fields["milestone"] = .int(number)
         }
         return .object(fields)
+    }
+
+    /// `github.severity_labels`, or sev1…sev4.
+    static func severityLabels(_ config: Config) -> [String: String] {
+        guard let configured = config.raw["github"]?["severity_labels"]?.object else {
+            return ["critical": "sev1", "high": "sev2", "medium": "sev3", "low": "sev4"]
+        }
+        return configured.reduce(into: [:]) { result, entry in result[entry.key] = entry.value.string }
+    }
+
+    /// The title the template gives the issue now (after `incident set` changed the incident).
+    func currentTitle(_ document: IncidentDocument, file: String) throws -> String {
+        try issueFields(document, request: FileIssueRequest(ref: document.id), file: file, fileURL: "")["title"]?
+            .string ?? document.title
     }
 
     /// The identify section's first code block: the log excerpt.
@@ -217,8 +259,25 @@ public struct FileIssueWorkflow: Sendable {
             saved = try workspace.store.resolve(result.path)
             completed = stage
         }
-        return FileIssueResult(
-            number: issue.number, url: issue.url, created: created, repo: repo, completedStage: completed,
-            incident: saved)
+        return try fileFollowUps(
+            FileIssueResult(
+                number: issue.number, url: issue.url, created: created, repo: repo, completedStage: completed,
+                incident: saved))
+    }
+
+    /// Files the follow-ups not filed yet (each recorded as owed before anything is sent), links them
+    /// from the issue, and sends whatever else the issue is owed. Nothing is sent when all is filed.
+    private func fileFollowUps(_ result: FileIssueResult) throws -> FileIssueResult {
+        var result = result
+        var document = result.incident.document
+        if !FollowUps(workspace: workspace).queueUnfiled(in: &document).isEmpty {
+            result.incident = try workspace.store.save(result.incident, document: document)
+        }
+        let outcome = GitHubSync(workspace: workspace).flush(result.incident, saved: "the issue is filed")
+        result.incident = outcome.incident
+        result.synced = outcome.sent
+        result.syncWarning = outcome.warning
+        result.followUps = FollowUps(workspace: workspace).all(outcome.incident.document)
+        return result
     }
 }

@@ -1,34 +1,63 @@
 import Foundation
 
+/// What `incident init` did.
+public struct InitResult: Sendable {
+    public var root: String
+    /// Paths written, relative to the root.
+    public var created: [String]
+    /// Paths that existed and were kept as they were.
+    public var kept: [String]
+    /// The `github.api_url` written, if any.
+    public var apiURL: String?
+    /// Things the user should know (an `--api-url` that could not be written into a kept config).
+    public var warnings: [String] = []
+
+    public func toValue() -> Value {
+        [
+            "root": .string(root), "created": .strings(created), "kept": .strings(kept),
+            "api_url": .optional(apiURL), "warnings": .strings(warnings),
+        ]
+    }
+}
+
 /// Sets a repo up: `.incident.yml`, `incidents/`, `templates/`. Never overwrites a file.
 public struct InitWorkflow {
     let env: Environment
 
     public init(env: Environment) { self.env = env }
 
-    /// Returns the paths written and the paths kept as they were, relative to the root.
-    public func run(directory: String?) throws -> (root: String, created: [String], kept: [String]) {
+    /// `apiURL` (`--api-url`) goes into the config; without it the config names no API, so the API
+    /// follows the repo's host (github.com or an Enterprise server).
+    public func run(directory: String?, apiURL: String? = nil) throws -> InitResult {
+        if let apiURL { try GitHubClient.checkTransport(apiURL, source: "--api-url") }
         let root = try Workspace.findRoot(env, directory: directory)
         let fs = env.fileSystem
-        var created: [String] = []
-        var kept: [String] = []
-        func write(_ relative: String, _ text: String) throws {
+        var result = InitResult(root: root, created: [], kept: [], apiURL: nil)
+        func write(_ relative: String, _ text: String) throws -> Bool {
             let path = root + "/" + relative
             do {
                 try fs.create(Data(text.utf8), at: path)
-                created.append(relative)
+                result.created.append(relative)
+                return true
             } catch FileSystemError.exists {
-                kept.append(relative)
+                result.kept.append(relative)
+                return false
             }
         }
-        try write(Config.fileName, Config.starter)
+        if try write(Config.fileName, Config.starter(apiURL: apiURL)) {
+            result.apiURL = apiURL
+        } else if let apiURL {
+            result.warnings.append(
+                "\(Config.fileName) exists and was kept, so --api-url was not written; set github.api_url: \(apiURL) in it yourself."
+            )
+        }
         try fs.createDirectory(root + "/incidents")
-        if try fs.contents(of: root + "/incidents").isEmpty { try write("incidents/.gitkeep", "") }
+        if try fs.contents(of: root + "/incidents").isEmpty { _ = try write("incidents/.gitkeep", "") }
         try fs.createDirectory(root + "/templates")
         for name in TemplateLibrary.defaultNames {
-            try write("templates/\(name).md", TemplateLibrary.defaults[name]!)
+            _ = try write("templates/\(name).md", TemplateLibrary.defaults[name]!)
         }
-        return (root, created, kept)
+        return result
     }
 }
 

@@ -1,7 +1,32 @@
 import Foundation
 import OrderedCollections
 
+/// What `incident close`, `reopen` or `set` did: the incident as saved and what reached its issue.
+public struct LifecycleResult: Sendable {
+    public var incident: LoadedIncident
+    /// What was sent to the GitHub issue, one line each.
+    public var synced: [String] = []
+    /// Set when the change is saved but an update to the issue failed (`incident sync` retries).
+    public var syncWarning: String?
+    /// With `set`: the keys that changed.
+    public var changed: [String] = []
+
+    public func toValue() -> Value {
+        let document = incident.document
+        var fields: OrderedDictionary<String, Value> = [
+            "id": .string(document.id), "path": .string(incident.relativePath), "status": .string(document.status),
+            "stage": .string(document.stage),
+        ]
+        if !changed.isEmpty { fields["changed"] = .strings(changed) }
+        fields["synced"] = .strings(synced)
+        fields["pending_updates"] = .strings(GitHubSync.owed(document))
+        fields["sync_warning"] = .optional(syncWarning)
+        return .object(fields)
+    }
+}
+
 /// `incident close` and `incident reopen`: ending an incident outside the pipeline, and undoing that.
+/// A filed issue follows: closed as not planned or duplicate with a comment, reopened with one.
 public struct LifecycleWorkflow: Sendable {
     let workspace: Workspace
 
@@ -9,21 +34,26 @@ public struct LifecycleWorkflow: Sendable {
 
     public static let reasons = ["false-alarm", "duplicate", "wont-fix"]
 
-    public func close(_ ref: String, reason: String, duplicateOf: String?) throws -> LoadedIncident {
+    public func close(_ ref: String, reason: String, duplicateOf: String?) throws -> LifecycleResult {
         guard Self.reasons.contains(reason) else {
             throw IncidentError.usage("--reason '\(reason)' is not one of \(Self.reasons.joined(separator: ", ")).")
         }
         if reason == "duplicate" && duplicateOf == nil {
             throw IncidentError.usage("--reason duplicate needs --duplicate-of REF naming the incident it duplicates.")
         }
+        if reason != "duplicate" && duplicateOf != nil {
+            throw IncidentError.usage("--duplicate-of goes with --reason duplicate.")
+        }
         let incident = try workspace.store.resolve(ref)
-        var original: String?
+        var update = GitHubUpdate(.close)
+        update.reason = reason
         if let duplicateOf {
             let other = try workspace.store.resolve(duplicateOf)
             guard other.document.id != incident.document.id else {
                 throw IncidentError.usage("an incident cannot duplicate itself (\(incident.document.id)).")
             }
-            original = other.document.id
+            update.duplicateOf = other.document.id
+            update.duplicateIssue = Self.reference(to: other.document, from: incident.document)
         }
         var document = incident.document
         guard document.status == Status.open.rawValue else {
@@ -35,13 +65,26 @@ public struct LifecycleWorkflow: Sendable {
         var closed: OrderedDictionary<String, Value> = [
             "at": .string(Time.format(workspace.env.now)), "reason": .string(reason),
         ]
-        if let original { closed["duplicate_of"] = .string(original) }
+        if let original = update.duplicateOf { closed["duplicate_of"] = .string(original) }
         document.fields["closed"] = .object(closed)
-        return try workspace.store.save(incident, document: document)
+        let sync = GitHubSync(workspace: workspace)
+        sync.enqueue([update], in: &document)
+        let saved = try workspace.store.save(incident, document: document)
+        let outcome = sync.flush(saved, saved: "the incident is closed")
+        return LifecycleResult(incident: outcome.incident, synced: outcome.sent, syncWarning: outcome.warning)
+    }
+
+    /// How the issue of `original` is written in a comment on `incident`'s issue: `#12` in the same
+    /// repo, `owner/name#12` in another, nil without one.
+    static func reference(to original: IncidentDocument, from incident: IncidentDocument) -> String? {
+        guard let number = original.fields["github"]?["number"]?.int,
+            let repo = original.fields["github"]?["repo"]?.string
+        else { return nil }
+        return repo == incident.fields["github"]?["repo"]?.string ? "#\(number)" : "\(repo)#\(number)"
     }
 
     /// Reopens at the first stage in the order that is neither completed nor skipped.
-    public func reopen(_ ref: String) throws -> LoadedIncident {
+    public func reopen(_ ref: String) throws -> LifecycleResult {
         let incident = try workspace.store.resolve(ref)
         var document = incident.document
         guard document.status != Status.open.rawValue else {
@@ -58,7 +101,18 @@ public struct LifecycleWorkflow: Sendable {
         document.fields["status"] = "open"
         document.fields["stage"] = .string(next)
         document.fields["reopened"] = .string(Time.format(workspace.env.now))
-        return try workspace.store.save(incident, document: document)
+        let sync = GitHubSync(workspace: workspace)
+        var pending = GitHubSync.pending(document)
+        if let last = pending.last, last.kind == .close, !last.commented {
+            // The close never reached GitHub: the issue is still open, so there is nothing to reopen.
+            pending.removeLast()
+            sync.setPending(pending, in: &document)
+        } else {
+            sync.enqueue([GitHubUpdate(.reopen)], in: &document)
+        }
+        let saved = try workspace.store.save(incident, document: document)
+        let outcome = sync.flush(saved, saved: "the incident is reopened")
+        return LifecycleResult(incident: outcome.incident, synced: outcome.sent, syncWarning: outcome.warning)
     }
 }
 
@@ -137,8 +191,16 @@ public struct DoctorWorkflow: Sendable {
                         "a GitHub issue creation did not finish; run `incident issue \(document.id)` (it looks for the issue first)."
                     )
                 }
-                if let pending = github["pending_sync"]?.array, !pending.isEmpty {
-                    problem("\(pending.count) GitHub update(s) failed earlier; run `incident sync \(document.id)`.")
+                for (key, record) in github["followups"]?.object ?? [:] where record["number"] == nil {
+                    problem(
+                        "follow-up issue \(key) is not filed yet (recorded \((record["pending"] ?? record["queued"])?.string ?? "earlier")); `incident sync` files it."
+                    )
+                }
+                for update in GitHubSync.pending(document) {
+                    let failed = update.error.map { "; it failed: \($0)" } ?? ""
+                    problem(
+                        "a GitHub update is pending (\(update.summary), since \(update.queued ?? "an earlier run")\(failed)); `incident sync` sends it."
+                    )
                 }
             }
         }

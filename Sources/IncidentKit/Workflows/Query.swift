@@ -39,10 +39,52 @@ public struct QueryWorkflow {
         try workspace.store.resolve(ref)
     }
 
-    /// The `list --json` / `show --json` object: the front-matter with `path` (and, for show, `sections`).
+    /// Each incident's follow-ups that are not closed (as GitHub last said), by incident id.
+    public func openFollowUps(_ incidents: [LoadedIncident]) -> [String: [FollowUp]] {
+        let followUps = FollowUps(cachingTemplatesOf: workspace)
+        var result: [String: [FollowUp]] = [:]
+        for incident in incidents {
+            let open = followUps.all(incident.document).filter { !$0.isClosed }
+            if !open.isEmpty { result[incident.document.id] = open }
+        }
+        return result
+    }
+
+    /// The incident's follow-ups (entries of `issue: true` lists), with what GitHub said of each.
+    public func followUps(_ incident: LoadedIncident) -> [FollowUp] {
+        FollowUps(workspace: workspace).all(incident.document)
+    }
+
+    /// Whether GitHub is owed something: an update, or an issue creation that did not finish.
+    public static func hasPendingGitHubWork(_ document: IncidentDocument) -> Bool {
+        !GitHubSync.owed(document).isEmpty
+            || (document.fields["github"]?["pending"] != nil && document.fields["github"]?["number"] == nil)
+    }
+
+    /// Lines for `show` about what GitHub is still owed.
+    public static func githubNotes(_ document: IncidentDocument) -> [String] {
+        var lines: [String] = []
+        if document.fields["github"]?["pending"] != nil && document.fields["github"]?["number"] == nil {
+            lines.append(
+                "GitHub: the issue creation did not finish; `incident issue \(document.id)` looks for it and files it if missing."
+            )
+        }
+        let pending = GitHubSync.owed(document)
+        if !pending.isEmpty {
+            let count = pending.count
+            lines.append(
+                "GitHub: \(count) update\(count == 1 ? "" : "s") pending (\(pending.joined(separator: "; "))); `incident sync \(document.id)` sends \(count == 1 ? "it" : "them")."
+            )
+        }
+        return lines
+    }
+
+    /// The `list --json` / `show --json` object: the front-matter with `path` (and, for show, `sections`),
+    /// and `pending_updates`, what GitHub is still owed.
     public static func jsonObject(_ incident: LoadedIncident, sections: Bool) -> Value {
         var fields = incident.document.fields
         fields["path"] = .string(incident.relativePath)
+        fields["pending_updates"] = .strings(GitHubSync.owed(incident.document))
         if sections {
             fields["sections"] = .object(
                 incident.document.sections.mapValues { .string($0.trimmingCharacters(in: .newlines)) })
@@ -51,7 +93,8 @@ public struct QueryWorkflow {
     }
 }
 
-/// `incident set`: changes title, severity, owner, environment or services.
+/// `incident set`: changes title, severity, owner, environment or services. A new title or severity
+/// also changes the body's heading and the identify line, and the filed issue's title and label.
 public struct SetFieldsWorkflow {
     let workspace: Workspace
 
@@ -59,7 +102,7 @@ public struct SetFieldsWorkflow {
 
     public static let keys = ["title", "severity", "owner", "environment", "services"]
 
-    public func run(ref: String, assignments: [String]) throws -> LoadedIncident {
+    public func run(ref: String, assignments: [String]) throws -> LifecycleResult {
         guard !assignments.isEmpty else {
             throw IncidentError.usage(
                 "incident set needs at least one KEY=VALUE, with KEY one of \(Self.keys.joined(separator: ", ")).")
@@ -97,7 +140,43 @@ public struct SetFieldsWorkflow {
         }
         let incident = try workspace.store.resolve(ref)
         var document = incident.document
+        let before = document
         for (key, value) in changes { document.fields[key] = value }
-        return try workspace.store.save(incident, document: document)
+        let changed = Self.keys.filter { before.fields[$0] != document.fields[$0] }
+        if changed.contains("title") { Self.retitleHeading(&document, from: before.title) }
+        if changed.contains("severity") {
+            try Self.restateSeverity(&document, from: before.severity, firstStage: workspace.stageOrder().first)
+        }
+        let sync = GitHubSync(workspace: workspace)
+        if changed.contains("title") || changed.contains("severity") {
+            sync.enqueue([GitHubUpdate(.update)], in: &document)
+        }
+        let saved = try workspace.store.save(incident, document: document)
+        let outcome = sync.flush(saved, saved: "the change is saved")
+        return LifecycleResult(
+            incident: outcome.incident, synced: outcome.sent, syncWarning: outcome.warning, changed: changed)
+    }
+
+    /// The body's heading follows the title, when it is still the one the tool wrote.
+    static func retitleHeading(_ document: inout IncidentDocument, from old: String) {
+        let body = document.body
+        let lineEnd = body.firstIndex(of: "\n") ?? body.endIndex
+        var line = body[..<lineEnd]
+        if line.hasSuffix("\r") { line = line.dropLast() }
+        guard line == "# " + old else { return }
+        document.body = "# " + document.title + body[line.endIndex...]
+    }
+
+    /// The first stage's section (identify) states the severity on its first line; it follows the
+    /// front-matter when it still says the old one. The rest of the section is left as written.
+    static func restateSeverity(_ document: inout IncidentDocument, from old: String, firstStage: String?) throws {
+        guard let stage = firstStage, let section = document.sections[stage],
+            let range = section.range(of: "**Severity**: " + old)
+        else { return }
+        let after = section[range.upperBound...].first
+        guard after == nil || !(after!.isLetter || after!.isNumber) else { return }
+        var updated = section
+        updated.replaceSubrange(range, with: "**Severity**: " + document.severity)
+        _ = document.replaceSection(stage: stage, markdown: updated)
     }
 }

@@ -5,13 +5,33 @@ struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Set up this repo: .incident.yml, incidents/ and templates/ (safe to run twice).",
-        discussion: "Existing files are kept as they are; run it again after an upgrade to get new default templates.")
+        discussion: """
+            Existing files are kept as they are; run it again after an upgrade to get new default templates.
+            The config names no GitHub API unless --api-url is given: the API follows the repo's host
+            (api.github.com for github.com, https://HOST/api/v3 for an Enterprise server).
+
+            Examples:
+              incident init
+              incident init --api-url https://ghe.corp.example/api/v3
+            """)
+
+    @Option(
+        name: .customLong("api-url"),
+        help: ArgumentHelp("Write github.api_url: only to override the API the repo's host implies.", valueName: "url"))
+    var apiURL: String?
+
+    @Flag(help: "Print {root, created, kept, api_url, warnings} as JSON.") var json = false
 
     @OptionGroup var globals: GlobalOptions
 
     func run() throws {
         try Live.perform(globals) { live in
-            let result = try InitWorkflow(env: live.env).run(directory: globals.dir)
+            let result = try InitWorkflow(env: live.env).run(directory: globals.dir, apiURL: apiURL)
+            for warning in result.warnings { live.warn(warning) }
+            if json {
+                live.json(result.toValue())
+                return
+            }
             for path in result.created { live.out("created  \(path)") }
             for path in result.kept { live.out("kept     \(path)") }
             live.out("\nNext: incident new --from-log FILE   (or: kubectl logs POD | incident new --from-log -)")

@@ -7,12 +7,16 @@ struct IssueCommand: ParsableCommand {
         abstract: "File the incident's GitHub issue (or find the one already filed), at any stage.",
         discussion: """
             Renders templates/github-issue.md, files it through the GitHub REST API and writes
-            github: {repo, number, url} into the incident; at the issue stage, completes it. Safe to
+            github: {repo, number, url} into the incident; at the issue stage, completes it. Then
+            files one issue per follow-up (each entry of a list declared `issue: true`: the test
+            plan's tests, five-whys' actions) and links them from the issue as a task list. Safe to
             run twice: a filed incident prints its issue, and a lost answer is looked for (by a
             hidden marker in the body) before anything is posted again.
 
-            Token: GH_TOKEN, GITHUB_TOKEN, `gh auth token`, gh's hosts.yml, `git credential fill`.
             Repo: --repo, github.repo in .incident.yml, then git remotes (upstream > github > origin).
+            The API follows the repo's host (https://HOST/api/v3 for an Enterprise server).
+            Token: GH_TOKEN, GITHUB_TOKEN (an Enterprise host: GH_ENTERPRISE_TOKEN only), then
+            `gh auth token`, gh's hosts.yml and `git credential fill`, each for that host.
 
             Examples:
               incident issue latest --dry-run
@@ -23,7 +27,7 @@ struct IssueCommand: ParsableCommand {
     @Argument(help: "The incident: an id, id prefix, path, part of its file name, or 'latest'.")
     var ref: String
 
-    @Option(help: ArgumentHelp("The repository, as OWNER/NAME.", valueName: "owner/name"))
+    @Option(help: ArgumentHelp("The repository, as OWNER/NAME or HOST/OWNER/NAME.", valueName: "owner/name"))
     var repo: String?
 
     @Option(name: .customLong("label"), help: ArgumentHelp("An extra label (repeatable).", valueName: "label"))
@@ -43,7 +47,7 @@ struct IssueCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Print the exact request (token masked) and send nothing.")
     var dryRun = false
 
-    @Flag(help: "Print {number, url, created} as JSON.")
+    @Flag(help: "Print {number, url, created, followups: [{key, title, number, url, state}], sync_warning} as JSON.")
     var json = false
 
     @OptionGroup var globals: GlobalOptions
@@ -62,15 +66,14 @@ struct IssueCommand: ParsableCommand {
                 live.out(text)
                 return
             }
+            if let warning = result.syncWarning { live.warn(warning) }
             if json {
-                live.json([
-                    "number": result.number.map(Value.int) ?? .null, "url": .optional(result.url),
-                    "created": .bool(result.created),
-                ])
+                live.json(result.toValue())
                 return
             }
             let verb = result.created ? "Filed" : "Already filed:"
             live.out("\(verb) \(result.repo)#\(result.number ?? 0)  \(result.url ?? "")")
+            for line in result.synced { live.out("  GitHub: \(line)") }
             if let stage = result.completedStage {
                 live.out(
                     "Completed \(stage) for \(result.incident.document.id); next: incident advance \(result.incident.document.id)   (stage \(result.incident.document.stage))"

@@ -6,6 +6,10 @@ struct CloseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "close", abstract: "End an incident outside the pipeline: a false alarm, a duplicate, won't fix.",
         discussion: """
+            A filed GitHub issue is closed too, with a comment saying why: as not planned for a false
+            alarm or won't fix, as a duplicate ("Duplicate of #N") for a duplicate. A failed update is
+            kept in the incident and sent by `incident sync`.
+
             Examples:
               incident close inc-7f3a2c --reason false-alarm
               incident close latest --reason duplicate --duplicate-of inc-k2m4p6
@@ -16,30 +20,48 @@ struct CloseCommand: ParsableCommand {
     @Option(
         name: .customLong("duplicate-of"), help: ArgumentHelp("The incident this one duplicates.", valueName: "ref"))
     var duplicateOf: String?
+    @Flag(help: "Print {id, path, status, stage, synced, pending_updates, sync_warning} as JSON.") var json = false
     @OptionGroup var globals: GlobalOptions
 
     func run() throws {
         try Live.perform(globals) { live in
-            let incident = try LifecycleWorkflow(workspace: try live.workspace()).close(
+            let result = try LifecycleWorkflow(workspace: try live.workspace()).close(
                 ref, reason: reason, duplicateOf: duplicateOf)
-            live.out("Closed \(incident.document.id) (\(reason))  \(incident.relativePath)")
+            report(result, live: live, json: json) { incident in
+                "Closed \(incident.document.id) (\(reason))  \(incident.relativePath)"
+            }
         }
     }
 }
 
 struct ReopenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reopen", abstract: "Reopen a closed or resolved incident at its first unfinished stage.")
+        commandName: "reopen", abstract: "Reopen a closed or resolved incident at its first unfinished stage.",
+        discussion: "A filed GitHub issue is reopened too, with a comment.")
 
     @Argument(help: "The incident.") var ref: String
+    @Flag(help: "Print {id, path, status, stage, synced, pending_updates, sync_warning} as JSON.") var json = false
     @OptionGroup var globals: GlobalOptions
 
     func run() throws {
         try Live.perform(globals) { live in
-            let incident = try LifecycleWorkflow(workspace: try live.workspace()).reopen(ref)
-            live.out("Reopened \(incident.document.id) at stage \(incident.document.stage)  \(incident.relativePath)")
+            let result = try LifecycleWorkflow(workspace: try live.workspace()).reopen(ref)
+            report(result, live: live, json: json) { incident in
+                "Reopened \(incident.document.id) at stage \(incident.document.stage)  \(incident.relativePath)"
+            }
         }
     }
+}
+
+/// The result of close, reopen or set: a line, what reached GitHub, and a warning when something did not.
+func report(_ result: LifecycleResult, live: Live, json: Bool, line: (LoadedIncident) -> String) {
+    if let warning = result.syncWarning { live.warn(warning) }
+    if json {
+        live.json(result.toValue())
+        return
+    }
+    live.out(line(result.incident))
+    for sent in result.synced { live.out("  GitHub: \(sent)") }
 }
 
 struct DoctorCommand: ParsableCommand {

@@ -28,9 +28,13 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         try Live.perform(globals) { live in
-            let incident = try QueryWorkflow(workspace: try live.workspace()).show(ref)
+            let query = QueryWorkflow(workspace: try live.workspace())
+            let incident = try query.show(ref)
+            let followUps = query.followUps(incident)
             if json {
-                live.json(QueryWorkflow.jsonObject(incident, sections: true))
+                var object = QueryWorkflow.jsonObject(incident, sections: true)
+                object["followups"] = .array(followUps.map { $0.toValue(now: live.env.now) })
+                live.json(object)
                 return
             }
             let document = incident.document
@@ -45,6 +49,14 @@ struct ShowCommand: ParsableCommand {
             live.out(facts.joined(separator: " · "))
             live.out(incident.relativePath)
             if let github = document.fields["github"]?["url"]?.string { live.out(github) }
+            for line in QueryWorkflow.githubNotes(document) { live.out(live.paint(line, 33)) }
+            let open = followUps.filter { !$0.isClosed }
+            if !followUps.isEmpty {
+                live.out("Follow-ups: \(open.count) of \(followUps.count) open")
+                for followUp in open {
+                    live.out("  " + followUpLine(followUp, now: live.env.now))
+                }
+            }
             live.out("")
             live.out(MarkdownView.render(document.body))
         }
@@ -89,7 +101,14 @@ struct ListCommand: ParsableCommand {
                 live.warn("skipped \(problem)")
             }
             if json {
-                live.json(.array(incidents.map { QueryWorkflow.jsonObject($0, sections: false) }))
+                let open = QueryWorkflow(workspace: try live.workspace()).openFollowUps(incidents)
+                live.json(
+                    .array(
+                        incidents.map { incident in
+                            var object = QueryWorkflow.jsonObject(incident, sections: false)
+                            object["open_followups"] = .int(open[incident.document.id]?.count ?? 0)
+                            return object
+                        }))
                 return
             }
             if incidents.isEmpty {
@@ -98,14 +117,21 @@ struct ListCommand: ParsableCommand {
                 )
                 return
             }
+            var anyPending = false
+            let open = QueryWorkflow(workspace: try live.workspace()).openFollowUps(incidents)
+            let now = live.env.now
             let rows = incidents.map { incident -> [String] in
                 let document = incident.document
+                let pending = QueryWorkflow.hasPendingGitHubWork(document)
+                anyPending = anyPending || pending
+                let number = document.fields["github"]?["number"]?.int.map { "#\($0)" } ?? (pending ? "filing" : "")
                 return [
                     document.id, document.severity, document.status, document.stage,
-                    document.fields["created"]?.string.map { String($0.prefix(10)) } ?? "", document.title,
+                    document.fields["created"]?.string.map { String($0.prefix(10)) } ?? "",
+                    number + (pending ? "*" : ""), followUpCell(open[document.id] ?? [], now: now), document.title,
                 ]
             }
-            let header = ["ID", "SEVERITY", "STATUS", "STAGE", "CREATED", "TITLE"]
+            let header = ["ID", "SEVERITY", "STATUS", "STAGE", "CREATED", "GITHUB", "FOLLOW-UPS", "TITLE"]
             var widths = header.map(\.count)
             for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
             func line(_ cells: [String]) -> String {
@@ -115,14 +141,35 @@ struct ListCommand: ParsableCommand {
             }
             live.out(live.paint(line(header), 1))
             for row in rows { live.out(line(row)) }
+            if anyPending { live.out("* GitHub updates pending; `incident sync` sends them.") }
         }
     }
+}
+
+/// "2 open, 1 overdue", or nothing.
+func followUpCell(_ open: [FollowUp], now: Date) -> String {
+    guard !open.isEmpty else { return "" }
+    let overdue = open.filter { $0.isOverdue(at: now) }.count
+    return "\(open.count) open" + (overdue > 0 ? ", \(overdue) overdue" : "")
+}
+
+/// One follow-up on a line: its issue (or that it is not filed), title, owner, due date, whether it blocks.
+func followUpLine(_ followUp: FollowUp, now: Date) -> String {
+    var notes: [String] = []
+    if let owner = followUp.owner { notes.append(owner) }
+    if let due = followUp.due { notes.append("due \(due)" + (followUp.isOverdue(at: now) ? ", overdue" : "")) }
+    if followUp.blocking { notes.append("blocks verify") }
+    let issue = followUp.number.map { "#\($0)" } ?? "not filed (\(followUp.key))"
+    return "\(issue)  \(followUp.title)" + (notes.isEmpty ? "" : "  (\(notes.joined(separator: ", ")))")
 }
 
 struct SetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set", abstract: "Change an incident's title, severity, owner, environment or services.",
         discussion: """
+            A new title or severity also changes the file's heading and identify line, and a filed
+            GitHub issue's title and severity label (a failed update is sent by `incident sync`).
+
             Examples:
               incident set latest severity=high owner=dana
               incident set inc-7f3a2c services=redis,postgres
@@ -132,13 +179,19 @@ struct SetCommand: ParsableCommand {
     @Argument(help: "KEY=VALUE pairs; KEY is title, severity, owner, environment or services (comma-separated).")
     var assignments: [String] = []
 
+    @Flag(help: "Print {id, path, status, stage, changed, synced, pending_updates, sync_warning} as JSON.")
+    var json = false
+
     @OptionGroup var globals: GlobalOptions
 
     func run() throws {
         try Live.perform(globals) { live in
-            let incident = try SetFieldsWorkflow(workspace: try live.workspace()).run(
+            let result = try SetFieldsWorkflow(workspace: try live.workspace()).run(
                 ref: ref, assignments: assignments)
-            live.out("Updated \(incident.document.id)  \(incident.relativePath)")
+            report(result, live: live, json: json) { incident in
+                let what = result.changed.isEmpty ? "nothing changed" : result.changed.joined(separator: ", ")
+                return "Updated \(incident.document.id) (\(what))  \(incident.relativePath)"
+            }
         }
     }
 }

@@ -4,22 +4,50 @@ import IncidentKit
 struct SyncCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
-        abstract: "Retry GitHub updates (stage comments, the closing) that failed earlier.",
-        discussion: "Example: incident sync latest")
+        abstract: "Send the GitHub updates still pending: stage comments, closes, reopens, title and label changes.",
+        discussion: """
+            Without a ref, every incident with pending updates. An update is recorded in the incident
+            before it is sent, so one that failed (or was cut short) is sent here.
 
-    @Argument(help: "The incident.") var ref: String
+            Examples:
+              incident sync
+              incident sync latest --json
+            """)
+
+    @Argument(help: "The incident (default: every incident with pending updates).") var ref: String?
+    @Flag(help: "Print [{id, path, sent, remaining, error, note}] as JSON.") var json = false
     @OptionGroup var globals: GlobalOptions
 
     func run() throws {
         try Live.perform(globals) { live in
-            let result = try GitHubSync(workspace: try live.workspace()).retry(ref)
-            let id = result.incident.document.id
-            if result.sent == 0 && result.remaining == 0 {
-                live.out("\(id) has no pending GitHub updates.")
-                return
+            let sync = GitHubSync(workspace: try live.workspace())
+            let outcomes = try ref.map { [try sync.retry($0)] } ?? sync.retryAll { live.warn("skipped \($0)") }
+            if json {
+                live.json(.array(outcomes.map { $0.toValue() }))
+            } else if outcomes.isEmpty {
+                live.out("No pending GitHub updates.")
             }
-            live.out("Sent \(result.sent) update\(result.sent == 1 ? "" : "s") for \(id); \(result.remaining) left.")
-            if let error = result.error, result.remaining > 0 { throw error }
+            for outcome in outcomes where !json {
+                let id = outcome.incident.document.id
+                if let note = outcome.note {
+                    live.out("\(id): \(note)")
+                } else if outcome.sent.isEmpty && outcome.remaining.isEmpty {
+                    live.out("\(id) has no pending GitHub updates.")
+                } else {
+                    let count = outcome.sent.count
+                    live.out("Sent \(count) update\(count == 1 ? "" : "s") for \(id); \(outcome.remaining.count) left.")
+                    for sent in outcome.sent { live.out("  GitHub: \(sent)") }
+                }
+            }
+            let failures = outcomes.compactMap(\.error)
+            guard let first = failures.first else { return }
+            if failures.count > 1 || outcomes.count > 1 {
+                for outcome in outcomes where outcome.error != nil {
+                    live.err(live.paint("error:", 31) + " \(outcome.incident.document.id): \(outcome.error!)")
+                }
+                throw ExitCode(first.exitCode)
+            }
+            throw first
         }
     }
 }
