@@ -189,3 +189,48 @@ import Testing
         #expect((doctor.stdout + doctor.stderr).contains("nests sections more than"), "\(doctor.stdout)")
     }
 }
+
+/// Issue 13 items 7 and 8: --events-out writes through devices and links, refuses folders, and
+/// streams; a log of unique lines lists a bounded number of events and says so.
+@Suite struct EventsOutTests {
+    @Test func eventsOutFollowsLinksWritesThroughDevicesAndRefusesFolders() throws {
+        let repo = try TestRepo()
+        try repo.write("app.log", "2025-09-09 02:25:04 ERROR boom 1\n2025-09-09 02:25:05 ERROR boom 2\n")
+        // A device is written through, not replaced by a regular file.
+        let null = try CLI.run(["analyze", "app.log", "--events-out", "/dev/null"], in: repo.root)
+        #expect(null.status == 0, "\(null.stderr)")
+        var info = stat()
+        #expect(stat("/dev/null", &info) == 0 && (info.st_mode & S_IFMT) == S_IFCHR)
+        let full = try CLI.run(["analyze", "app.log", "--events-out", "/dev/full"], in: repo.root)
+        #expect(full.status == 1 && full.stderr.contains("cannot be written"), "\(full.stderr)")
+        // A link is followed: the file it names gets the rows, the link stays a link.
+        try repo.write("real.tsv", "")
+        #expect(symlink(repo.path("real.tsv"), repo.path("link.tsv")) == 0)
+        #expect(try CLI.run(["analyze", "app.log", "--events-out", "link.tsv"], in: repo.root).status == 0)
+        #expect(lstat(repo.path("link.tsv"), &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK)
+        #expect(try repo.read("real.tsv").split(separator: "\n").count == 2)
+        try FileManager.default.createDirectory(atPath: repo.path("folder"), withIntermediateDirectories: true)
+        let folder = try CLI.run(["analyze", "app.log", "--events-out", "folder"], in: repo.root)
+        #expect(folder.status == 64 && folder.stderr.contains("is a folder"), "\(folder.stderr)")
+    }
+
+    @Test func aLogOfUniqueLinesListsABoundedNumberOfEventsAndSaysSo() throws {
+        let repo = try TestRepo()
+        var generator = SeededGenerator(seed: 7)
+        var text = ""
+        for _ in 0..<2600 {
+            let words = (0..<6).map { _ in
+                String((0..<7).map { _ in Character(Unicode.Scalar(UInt8(97 + generator.next() % 26))) })
+            }
+            text += words.joined(separator: " ") + "\n"
+        }
+        try repo.write("unique.log", text)
+        let result = try CLI.run(["analyze", "unique.log", "--json", "--events-out", "rows.tsv"], in: repo.root)
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try YAML.parse(result.stdout)
+        #expect((json["events"]?.array?.count ?? 0) <= 2000)
+        #expect((json["input"]?["omitted_events"]?.int ?? 0) > 0)
+        #expect(result.stderr.contains("rarest events are not listed"))
+        #expect(try repo.read("rows.tsv").split(separator: "\n").count == 2600)
+    }
+}

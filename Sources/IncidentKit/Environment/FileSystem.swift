@@ -22,6 +22,10 @@ public protocol FileSystem: Sendable {
     func lock(_ path: String) throws -> any FileLock
     /// Opens a file for streaming reads; the caller owns the descriptor.
     func openForReading(_ path: String) throws -> Int32
+    /// Writes what `produce` emits to `path`: a regular file (or a new one) is replaced atomically
+    /// at the path a symlink leads to; a device or FIFO is written through; a folder is refused.
+    func writeStreaming(
+        to path: String, _ produce: (_ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws
     /// Temp files an interrupted write left behind in `folder` (absolute paths).
     func staleTemporaryFiles(in folder: String) -> [String]
 }
@@ -231,6 +235,57 @@ public struct LocalFileSystem: FileSystem {
     }
 
     static func errorText() -> String { String(cString: strerror(errno)) }
+
+    public func writeStreaming(
+        to path: String, _ produce: (_ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws {
+        var info = stat()
+        let exists = stat(path, &info) == 0  // follows links
+        if exists, (info.st_mode & S_IFMT) == S_IFDIR { throw FileSystemError.isDirectory(path) }
+        func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) throws {
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw FileSystemError.io(path, Self.errorText())
+                }
+                offset += written
+            }
+        }
+        if exists, (info.st_mode & S_IFMT) != S_IFREG {
+            // /dev/stdout, /dev/null, a FIFO: written through, never replaced by a regular file.
+            let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw FileSystemError.io(path, Self.errorText()) }
+            defer { close(descriptor) }
+            try produce { try writeAll(descriptor, $0) }
+            return
+        }
+        // A link is followed: the file it leads to is replaced, the link stays a link.
+        let target = exists ? (realpath(path, nil).map { pointer in
+            defer { free(pointer) }
+            return String(cString: pointer)
+        } ?? path) : path
+        let folder = (target as NSString).deletingLastPathComponent
+        let name = (target as NSString).lastPathComponent
+        let temp = folder + "/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let descriptor = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, exists ? info.st_mode & 0o7777 : 0o644)
+        guard descriptor >= 0 else { throw FileSystemError.io(path, Self.errorText()) }
+        do {
+            try produce { try writeAll(descriptor, $0) }
+            guard fsync(descriptor) == 0 else { throw FileSystemError.io(path, Self.errorText()) }
+        } catch {
+            close(descriptor)
+            unlink(temp)
+            throw error
+        }
+        close(descriptor)
+        guard Interrupts.commit({ rename(temp, target) }) == 0 else {
+            let problem = Self.errorText()
+            unlink(temp)
+            throw FileSystemError.io(path, problem)
+        }
+    }
 
     /// Temp files (`.NAME.PID.RAND.tmp`) that a killed write left: their process is gone and they
     /// are more than a minute old.

@@ -177,6 +177,9 @@ final class AnalysisEngine {
     /// The cluster whose first occurrence is still being read (its continuation lines are kept).
     var capturing: Int?
     static let contextLines = 5
+    /// Events listed at most; and clusters past which only medium-or-worse first occurrences keep context.
+    static let maxEvents = 2000
+    static let contextBudget = 2000
     static let detailLines = 60
     static let keptLineLength = 500
     var inPrivateKey = false
@@ -537,8 +540,11 @@ final class AnalysisEngine {
         capturing = nil
         if stats[cluster].count == 0 {
             stats[cluster].firstLine = lines
-            stats[cluster].context = recentLines()
-            capturing = cluster
+            // Context costs up to a few KB a cluster: past the budget, only for warnings and worse.
+            if cluster < Self.contextBudget || shapes[shape].severity >= .medium {
+                stats[cluster].context = recentLines()
+                capturing = cluster
+            }
         }
         stats[cluster].count += 1
         stats[cluster].severity = max(stats[cluster].severity, shapes[shape].severity)
@@ -656,9 +662,23 @@ final class AnalysisEngine {
                     detail: stat.detail)
             }
         }
-        analysis.events = Ranking.rank(Array(events.values), signatures: signatures)
-        if recordLineEvents { analysis.lineEvents = lineClusters.map { $0 >= 0 ? ids[Int($0)] : (ids.first ?? "") } }
-        Facts.fill(&analysis, shapes: shapes, clusterIDs: ids, extraServices: services + containerNames)
+        // A log of mostly unique lines (random data, a dump) makes as many events as lines: the
+        // rarest beyond `maxEvents` are not listed (every line keeps its row in --events-out).
+        var listed = Array(events.values)
+        if listed.count > Self.maxEvents {
+            listed.sort { ($0.severity, $0.count, $1.firstLine) > ($1.severity, $1.count, $0.firstLine) }
+            analysis.omittedEvents = listed.count - Self.maxEvents
+            listed.removeLast(listed.count - Self.maxEvents)
+        }
+        analysis.events = Ranking.rank(listed, signatures: signatures)
+        if recordLineEvents {
+            analysis.lineEventIDs = ids
+            analysis.lineEventIndices = lineClusters
+            lineClusters = []
+        }
+        let kept = Set(analysis.events.map(\.id))
+        let factShapes = analysis.omittedEvents == 0 ? shapes : shapes.filter { kept.contains(ids[$0.cluster]) }
+        Facts.fill(&analysis, shapes: factShapes, clusterIDs: ids, extraServices: services + containerNames)
         return analysis
     }
 }

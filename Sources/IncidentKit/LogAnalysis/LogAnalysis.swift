@@ -49,9 +49,19 @@ public struct LogAnalysis: Sendable {
     /// What was odd about the input itself (a truncated stream, binary data), one sentence each.
     public var inputWarnings: [String] = []
     /// For `--events-out`: the event id of each input line, in order.
-    public var lineEvents: [String] = []
+    /// Kept compact (4 bytes a line, an index into `lineEventIDs`): 100 million lines are 400 MB,
+    /// not the gigabytes of one string each; `--events-out` streams the rows from them.
+    public var lineEventIndices: [Int32] = []
+    public var lineEventIDs: [String] = []
+
+    /// The event id of each input line (tests and small inputs; `--events-out` streams instead).
+    public var lineEvents: [String] {
+        lineEventIndices.map { $0 >= 0 && Int($0) < lineEventIDs.count ? lineEventIDs[Int($0)] : (lineEventIDs.first ?? "") }
+    }
 
     public var primary: Event? { events.first }
+    /// Rare events not listed in `events` (a log of mostly unique lines); their lines keep their rows.
+    public var omittedEvents = 0
 
     /// The primary error's first occurrence with the lines before it and its whole trace, redacted.
     public var excerpt: String? {
@@ -84,7 +94,7 @@ public struct LogAnalysis: Sendable {
             } ?? .null
         return [
             "input": [
-                "lines": .int(lines), "bytes": .int(bytes), "format": .string(format), "cut_lines": .int(cutLines),
+                "lines": .int(lines), "bytes": .int(bytes), "format": .string(format), "cut_lines": .int(cutLines), "omitted_events": .int(omittedEvents),
                 "binary_lines": .int(binaryLines), "warnings": .strings(inputWarnings),
             ],
             "title": .string(title),

@@ -4,7 +4,7 @@
 enum Ranking {
     /// How many events are matched against the signatures: every event at medium or above, and
     /// the most frequent others up to this bound (regexes cost; a log can hold thousands of events).
-    static let matchBudget = 400
+    static let matchBudget = 200
 
     static func rank(_ events: [LogAnalysis.Event], signatures: SignatureCatalog) -> [LogAnalysis.Event] {
         var events = events

@@ -10,14 +10,31 @@ public struct AnalyzeWorkflow: Sendable {
         let env = workspace.env
         let analysis = try workspace.analyzeTextLog(source, recordLineEvents: eventsOut != nil)
         if let eventsOut {
-            var text = ""
-            text.reserveCapacity(analysis.lineEvents.count * 20)
-            for (index, id) in analysis.lineEvents.enumerated() { text += "\(index + 1)\t\(id)\n" }
             let path = eventsOut.hasPrefix("/") ? eventsOut : env.workingDirectory + "/" + eventsOut
+            let ids = analysis.lineEventIDs.map { Array($0.utf8) }
             do {
-                try env.fileSystem.writeAtomically(Data(text.utf8), to: path)
-            } catch {
-                throw IncidentError.usage("--events-out '\(eventsOut)' cannot be written: \(error).")
+                // Rows are produced 64 KiB at a time: memory does not grow with the log.
+                try env.fileSystem.writeStreaming(to: path) { emit in
+                    var chunk: [UInt8] = []
+                    chunk.reserveCapacity(1 << 16)
+                    for (index, cluster) in analysis.lineEventIndices.enumerated() {
+                        chunk.append(contentsOf: String(index + 1).utf8)
+                        chunk.append(0x09)
+                        let id = cluster >= 0 && Int(cluster) < ids.count ? ids[Int(cluster)] : (ids.first ?? [])
+                        chunk.append(contentsOf: id)
+                        chunk.append(0x0A)
+                        if chunk.count >= 1 << 16 {
+                            try chunk.withUnsafeBytes { try emit($0) }
+                            chunk.removeAll(keepingCapacity: true)
+                        }
+                    }
+                    try chunk.withUnsafeBytes { try emit($0) }
+                }
+            } catch let error as FileSystemError {
+                if case .isDirectory = error {
+                    throw IncidentError.usage("--events-out '\(eventsOut)' is a folder; give a file name.")
+                }
+                throw IncidentError.failure("--events-out '\(eventsOut)' cannot be written: \(error).")
             }
         }
         return analysis
@@ -48,6 +65,10 @@ extension Workspace {
         if analysis.binaryLines > 0 {
             let lines = analysis.binaryLines == 1 ? "1 line" : "\(analysis.binaryLines) lines"
             analysis.inputWarnings.append("\(name) has binary data amid the log; skipped \(lines) of it.")
+        }
+        if analysis.omittedEvents > 0 {
+            analysis.inputWarnings.append(
+                "\(name) has mostly unique lines; the \(analysis.omittedEvents) rarest events are not listed (--events-out still has a row for every line).")
         }
         for warning in analysis.inputWarnings { env.diagnostics("warning: " + warning) }
         return analysis
