@@ -61,6 +61,29 @@ import Testing
         #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
     }
 
+    /// What `make fuzz` (the yaml-roundtrip target) found, each now a fixed case: in every shape
+    /// the emitter writes (block value, flow element, flow mapping value, key, nested value).
+    @Test func fuzzFindingsRoundTripInEveryShape() throws {
+        let found = [
+            "Disk full! *again*", "a:?b", "key\nwith a line break", "\tindented by a tab\nsecond line",
+            String(decoding: [
+                0x62, 0x61, 0x20, 0x5D, 0x5B, 0x88, 0x2D, 0x20, 0x2C, 0x62, 0xE6, 0xD9, 0x87, 0xBF, 0xDF, 0xD5, 0x86,
+                0xDF, 0x21, 0x74, 0x61, 0x67, 0x7D, 0x20, 0x26, 0x78, 0x40, 0x20, 0x2A, 0x79, 0x20, 0x20, 0x7C, 0x3E,
+                0x20, 0x25,
+            ] as [UInt8], as: UTF8.self),
+        ]
+        for text in found {
+            let shapes: [Value] = [
+                ["v": .string(text)], ["l": [.string(text), "x"]], ["m": ["k": .string(text), "n": 1]],
+                ["k": .object([text: "x"])], ["n": ["a": ["b": .string(text), "c": [1, 2]]]],
+            ]
+            for value in shapes {
+                let yaml = YAML.emit(value.object!)
+                #expect(try YAML.parse(yaml) == value, "\(text.debugDescription) → \(yaml.debugDescription)")
+            }
+        }
+    }
+
     @Test func lineSeparatorsInATitleLeaveTheFileReadable() throws {
         for separator in ["\u{2028}", "\u{2029}", "\u{85}", "\u{FFFE}", "\u{FFFF}"] {
             let document = IncidentDocument(
@@ -147,6 +170,21 @@ import Testing
         // And it reads back, still with the complex key's text in place on the next rewrite.
         let again = try IncidentDocument.parse(text, name: "x.md")
         #expect(again.serialized() == text)
+    }
+
+    /// Found by the frontmatter fuzz target: sections of a CRLF file were invisible (a "\r\n"
+    /// Character hid its "\n"), and replacing a section whose marker ends the file glued text to it.
+    @Test func sectionsOfCRLFFilesAndMarkersAtTheEndAreFound() throws {
+        let crlf = "---\r\nid: inc-crlf01\r\ntitle: t\r\n---\r\n# t\r\n\r\n<!-- incident:stage identify -->\r\nfacts\r\n"
+        let document = try IncidentDocument.parse(crlf, name: "x.md")
+        #expect(Array(document.sections.keys) == ["identify"])
+        #expect(document.sections["identify"] == "facts\r\n")
+        var atEnd = try IncidentDocument.parse(
+            "---\nid: inc-abc123\ntitle: t\n---\n# t\n\n<!-- incident:stage identify -->", name: "x.md")
+        let replaced = atEnd.replaceSection(stage: "identify", markdown: "replaced")
+        #expect(replaced)
+        #expect(atEnd.sections["identify"] == "replaced\n")
+        #expect(atEnd.body.hasSuffix("<!-- incident:stage identify -->\nreplaced\n"))
     }
 
     @Test func aCRLFFileStaysCRLF() throws {

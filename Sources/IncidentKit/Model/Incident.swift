@@ -111,21 +111,23 @@ public struct IncidentDocument: Equatable, Sendable {
     }
 
     func sectionRanges() -> [SectionRange] {
+        // Lines are found in UTF-8 (a Character "\r\n" would hide its "\n" from a String search).
         var markers: [(MarkerKind, String, Range<String.Index>)] = []
-        var lineStart = body.startIndex
-        while lineStart < body.endIndex {
-            let lineEnd = body[lineStart...].firstIndex(of: "\n") ?? body.endIndex
+        let utf8 = body.utf8
+        var lineStart = utf8.startIndex
+        while lineStart < utf8.endIndex {
+            let lineEnd = utf8[lineStart...].firstIndex(of: 0x0A) ?? utf8.endIndex
             let line = body[lineStart..<lineEnd]
             for (kind, prefix) in [(MarkerKind.stage, Self.sectionPrefix), (.occurrence, Self.occurrencePrefix)]
             where line.hasPrefix(prefix) {
                 let rest = line.dropFirst(prefix.count)
                 if let close = rest.range(of: "-->") {
                     let name = rest[..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-                    let after = lineEnd < body.endIndex ? body.index(after: lineEnd) : lineEnd
+                    let after = lineEnd < utf8.endIndex ? utf8.index(after: lineEnd) : lineEnd
                     markers.append((kind, name, lineStart..<after))
                 }
             }
-            lineStart = lineEnd < body.endIndex ? body.index(after: lineEnd) : body.endIndex
+            lineStart = lineEnd < utf8.endIndex ? utf8.index(after: lineEnd) : utf8.endIndex
         }
         return markers.enumerated().map { index, marker in
             let end = index + 1 < markers.count ? markers[index + 1].2.lowerBound : body.endIndex
@@ -178,7 +180,10 @@ public struct IncidentDocument: Equatable, Sendable {
         var content = Self.defused(markdown)
         while content.hasSuffix("\n") { content.removeLast() }
         let isLast = section.contentRange.upperBound == body.endIndex
-        body.replaceSubrange(section.contentRange, with: Self.ending(content + (isLast ? "\n" : "\n\n"), lineEnding))
+        // A marker on the file's last line, without a line break after it, gets one first.
+        let opening = body.utf8[section.markerRange].last == 0x0A ? "" : "\n"
+        body.replaceSubrange(
+            section.contentRange, with: Self.ending(opening + content + (isLast ? "\n" : "\n\n"), lineEnding))
         return true
     }
 }

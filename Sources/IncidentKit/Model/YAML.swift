@@ -216,8 +216,10 @@ public enum YAML {
         if first == " " || last == " " || last == ":" { return false }
         if "-?:,[]{}#&*!|>'\"%@`".unicodeScalars.contains(first) { return false }
         if text.contains(": ") || text.contains(" #") { return false }
+        // In flow context libyaml reads ':' as an indicator before ',', '?' or a bracket.
+        if flow, [":,", ":?", ":[", ":]", ":{", ":}"].contains(where: text.contains) { return false }
         for character in text.unicodeScalars {
-            if needsEscape(character) || character == "\t" { return false }
+            if needsEscape(character) || character == "\t" || character == "\n" || character == "\r" { return false }
             if flow && ",[]{}".unicodeScalars.contains(character) { return false }
         }
         if resolvePlain(text) != .string(text) { return false }
@@ -261,7 +263,8 @@ public enum YAML {
 
     /// A `|` block for multi-line text that a literal block carries exactly; nil when it cannot.
     private static func literalBlock(_ text: String, indent: Int) -> String? {
-        guard text.contains("\n"), let first = text.first, first != " ", first != "\n" else { return nil }
+        // A first line that starts with a space or tab would set (or break) the block's indentation.
+        guard text.contains("\n"), let first = text.first, first != " ", first != "\n", first != "\t" else { return nil }
         var body = text
         var chomp = "-"
         if body.hasSuffix("\n") {
@@ -349,10 +352,9 @@ extension YAML {
                     let separated = next == 0x20 || next == 0x0D || next == 0x09 || (flowDepth > 0 && next == 0x2C)
                     // "- " and "? " open a node only where one may start; ": " anywhere ends a key.
                     tokenStart = separated && (tokenStart || byte == UInt8(ascii: ":"))
-                case UInt8(ascii: "!"):
+                case UInt8(ascii: "!") where tokenStart:
                     // A tag: the node after it may still carry an anchor.
                     while position < end, bytes[position] != 0x20 { position += 1 }
-                    tokenStart = true
                     continue
                 default:
                     tokenStart = false
