@@ -227,3 +227,27 @@ import Testing
         #expect(analysis.severity == .critical)
     }
 }
+
+@Suite struct KubernetesEventTableTests {
+    @Test func eventRowsAreEventsWithTheirTypeAsLevelAndTheirRepeatCount() throws {
+        let log = """
+            Events:
+              Type     Reason     Age                From               Message
+              ----     ------     ----               ----               -------
+              Normal   Scheduled  2m                 default-scheduler  Successfully assigned default/api-7f9 to node-1
+              Normal   Pulled     90s (x4 over 2m)   kubelet            Container image "api:1.2" already present on machine
+              Warning  BackOff    10s (x9 over 2m)   kubelet            Back-off restarting failed container api in pod api-7f9
+            LAST SEEN   TYPE      REASON    OBJECT        MESSAGE
+            12s         Warning   Unhealthy pod/api-7f9   Readiness probe failed: HTTP probe failed with statuscode: 503
+
+            """
+        let analysis = LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(Data(log.utf8))
+        let primary = try #require(analysis.primary)
+        #expect(primary.template.contains("Back-off restarting failed container"), "\(analysis.events.map(\.template))")
+        #expect(primary.count == 9, "x9 is nine occurrences")
+        #expect(primary.severity == .high && primary.category == "crash-loop")
+        let pulled = analysis.events.first { $0.template.contains("already present") }
+        #expect(pulled?.severity == .low && pulled?.count == 4)
+        #expect(analysis.events.contains { $0.template.contains("Readiness probe failed") && $0.severity == .high })
+    }
+}

@@ -425,7 +425,10 @@ final class AnalysisEngine {
             keep = false
             return
         }
-        if let shape = current, (first > 0 && (inTrace || plainHeader?.time == nil)) || (plainHeader.map { $0.time == nil } ?? false),
+        // A row of a Kubernetes event table is an event of its own, indented or not.
+        let kubernetesRow = isJSON || plainHeader?.time != nil ? nil : KubernetesEventRow.parse(line)
+        if kubernetesRow == nil, let shape = current,
+            (first > 0 && (inTrace || plainHeader?.time == nil)) || (plainHeader.map { $0.time == nil } ?? false),
             StackTrace.mayContinue(line, inTrace: inTrace)
         {
             let text = String(decoding: line, as: UTF8.self)
@@ -449,6 +452,7 @@ final class AnalysisEngine {
             }
         }
         var header: LineHeader
+        var repeats = 1
         var messageBytes: [UInt8]? = nil
         var structured: StructuredLine?
         if isJSON, let entry = Structured.json(UnsafeBufferPointer(rebasing: line[first...])) {
@@ -474,6 +478,11 @@ final class AnalysisEngine {
             for name in entry.services where !services.contains(name) { services.append(name) }
         } else {
             header = plainHeader ?? HeaderParser.parse(line, year: year, layout: layout)
+            if let row = kubernetesRow {
+                header.level = row.level
+                header.messageStart = row.messageStart
+                repeats = row.count
+            }
         }
         let process = { (message: UnsafeBufferPointer<UInt8>, start: Int) in
             var seed: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -493,7 +502,7 @@ final class AnalysisEngine {
             } else {
                 shape = self.newShape(signature, message, start, header: header, source: sourceText, line: line)
             }
-            self.update(shape, time: header.time)
+            self.update(shape, time: header.time, repeats: repeats)
         }
         orphanFrames = first > 0 && structured == nil
         if let bytes = messageBytes {
@@ -531,8 +540,8 @@ final class AnalysisEngine {
         return shapes.count - 1
     }
 
-    private func update(_ shape: Int, time: Int64?) {
-        shapes[shape].count += 1
+    private func update(_ shape: Int, time: Int64?, repeats: Int = 1) {
+        shapes[shape].count += repeats
         let cluster = shapes[shape].cluster
         current = shape
         inTrace = shapes[shape].opensTrace
@@ -546,7 +555,7 @@ final class AnalysisEngine {
                 capturing = cluster
             }
         }
-        stats[cluster].count += 1
+        stats[cluster].count += repeats
         stats[cluster].severity = max(stats[cluster].severity, shapes[shape].severity)
         stats[cluster].lastLine = lines
         if let time {

@@ -26,6 +26,8 @@ public struct LogAnalysis: Sendable {
         public var hint: String?
         /// Services this event names: its signature's, then ports, URL schemes and client libraries.
         public var services: [String] = []
+        /// Its severity from its level alone, before a signature's floor.
+        public var levelSeverity: Severity = .low
         /// Why it ranks where it does (for `analyze --json`'s runners-up).
         public var why: String = ""
     }

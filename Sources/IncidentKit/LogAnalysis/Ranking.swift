@@ -13,6 +13,7 @@ enum Ranking {
         }
         for (rank, index) in byWeight.enumerated() where rank < matchBudget || events[index].severity >= .medium {
             var event = events[index]
+            event.levelSeverity = event.severity
             // The head line and what continued it: a trace's "Caused by", a message on the next line.
             let text = ([event.example] + event.detail.prefix(20)).joined(separator: "\n")
             if let found = signatures.match(text) ?? signatures.match(event.template) {
@@ -34,6 +35,10 @@ enum Ranking {
         events.sort { a, b in
             if a.severity != b.severity { return a.severity > b.severity }
             if namesDependency(a) != namesDependency(b) { return namesDependency(a) }
+            // An event its own software marked this severe before one a signature's floor raised.
+            let ownA = a.levelSeverity >= a.severity
+            let ownB = b.levelSeverity >= b.severity
+            if ownA != ownB { return ownA }
             if a.firstLine != b.firstLine { return a.firstLine < b.firstLine }
             if a.count != b.count { return a.count > b.count }
             return a.id < b.id
