@@ -40,16 +40,15 @@ fuzz: deps
 	SWIFT="$(SWIFT)" FUZZ_SECONDS="$(FUZZ_SECONDS)" bash fuzz/run.sh $(FUZZ_TARGETS)
 
 # The whole suite under AddressSanitizer (with LeakSanitizer), then ThreadSanitizer, each in its
-# own build folder. INCIDENT_SANITIZER names the sanitizer, for a test that cannot run under one.
-# The runtime's backtracer is off: under ASan it reads the stack in a way ASan reports as an error.
-# The suppressed leaks are the toolchain's (scripts/lsan-suppressions.txt).
+# own build folder; every test runs under both. The runtime's backtracer is off: under ASan it
+# reads the stack in a way ASan reports as an error. The suppressed leaks are the toolchain's
+# (scripts/lsan-suppressions.txt).
 sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=address --build-path .build-asan
-	INCIDENT_SANITIZER=address SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt:print_suppressions=0 \
+	SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan-suppressions.txt:print_suppressions=0 \
 		$(SWIFT) test --skip-build --sanitize=address --build-path .build-asan
 	$(SWIFT) build --build-tests --sanitize=thread --build-path .build-tsan
-	INCIDENT_SANITIZER=thread SWIFT_BACKTRACE=enable=no \
-		$(SWIFT) test --skip-build --sanitize=thread --build-path .build-tsan
+	SWIFT_BACKTRACE=enable=no $(SWIFT) test --skip-build --sanitize=thread --build-path .build-tsan
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Plugins

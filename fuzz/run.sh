@@ -29,17 +29,21 @@ build=(-c "$CONFIG" --sanitize=address
 	-Xswiftc -sanitize-coverage=edge,indirect-calls,trace-cmp,inline-8bit-counters,pc-table
 	-Xcc -fsanitize=fuzzer-no-link
 	-Xswiftc -use-ld=lld -Xlinker "$libfuzzer" -Xlinker -lstdc++)
-echo "fuzz: building ${targets[*]} ($CONFIG, ASan, libFuzzer)"
-for target in "${targets[@]}"; do
-	"$SWIFT" build "${build[@]}" --product "$target" || exit 2
-done
+echo "fuzz: building the targets ($CONFIG, ASan, libFuzzer)"
+"$SWIFT" build "${build[@]}" || exit 2
 bin=$("$SWIFT" build "${build[@]}" --show-bin-path)
 
 # The Swift runtime's backtracer reads the stack in a way ASan reports as an error; libFuzzer
 # prints the stack instead.
 export SWIFT_BACKTRACE=enable=no
+# The toolchain's own leaks (none of this project's) are suppressed, as in `make sanitize`.
+export LSAN_OPTIONS=suppressions=$PWD/../scripts/lsan-suppressions.txt:print_suppressions=0
 failed=()
 for target in "${targets[@]}"; do
+	if [ ! -x "$bin/$target" ] || [ ! -d "corpus/$target" ]; then
+		echo "fuzz: no target '$target'; the targets are $(ls corpus | tr '\n' ' ')" >&2
+		exit 2
+	fi
 	work=.build/corpus/$target   # what the fuzzer learns; the checked-in seeds stay as they are
 	crashes=crashes/$target
 	log=.build/logs/$target.log
