@@ -251,3 +251,20 @@ import Testing
         #expect(analysis.events.contains { $0.template.contains("Readiness probe failed") && $0.severity == .high })
     }
 }
+
+@Suite struct BoundedAnalysisTests {
+    @Test func pastTheShapeBoundLowLevelLinesShareOneEventAndErrorsAreStillMined() throws {
+        var log = ""
+        // Words without digits, different on every line: each line is a shape of its own.
+        func word(_ number: Int) -> String {
+            String(String(number * 7919 + 104_729, radix: 26).map { Character(Unicode.Scalar(UInt8($0.hexDigitValue ?? 0) + 97)) })
+        }
+        for index in 0..<300 { log += "2025-09-09 02:25:04 INFO \(word(index)) \(word(index + 1000)) \(word(index + 2000))\n" }
+        log += "2025-09-09 02:26:00 ERROR payment gateway refused the charge\n"
+        let analysis = LogAnalyzer(redactor: try Redactor(), now: Date(), maxShapes: 20).analyze(Data(log.utf8))
+        #expect(analysis.unminedLines > 0)
+        #expect(analysis.events.contains { $0.template == "<rare lines>" })
+        #expect(analysis.primary?.template == "payment gateway refused the charge")
+        #expect(analysis.lineEvents.count == 301)
+    }
+}

@@ -7,18 +7,23 @@ public struct LogAnalyzer: Sendable {
     let now: Date
     let recordLineEvents: Bool
     let signatures: SignatureCatalog
+    let maxShapes: Int
+    /// Past this many distinct line shapes, low-level lines are not mined (a dump of unique lines).
+    public static let defaultMaxShapes = 50_000
 
     public init(
-        redactor: Redactor, now: Date, recordLineEvents: Bool = true, signatures: SignatureCatalog = .builtIn
+        redactor: Redactor, now: Date, recordLineEvents: Bool = true, signatures: SignatureCatalog = .builtIn,
+        maxShapes: Int = LogAnalyzer.defaultMaxShapes
     ) {
         self.redactor = redactor
         self.now = now
         self.recordLineEvents = recordLineEvents
         self.signatures = signatures
+        self.maxShapes = maxShapes
     }
 
     public func analyze(_ data: Data) -> LogAnalysis {
-        let engine = AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures)
+        let engine = AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures, maxShapes: maxShapes)
         data.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
             var start = 0
@@ -55,7 +60,7 @@ public struct LogAnalyzer: Sendable {
         ]
         try Self.refuseBinary(halves[0])
         nonisolated(unsafe) let engines = halves.map { _ in
-            AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures)
+            AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures, maxShapes: maxShapes)
         }
         nonisolated(unsafe) let progress = progress
         let errors = ErrorBox()
@@ -83,7 +88,7 @@ public struct LogAnalyzer: Sendable {
     public func analyze(descriptor: Int32, progress: ((Int) -> Void)? = nil) throws -> LogAnalysis {
         let reader = try LineReader(descriptor: descriptor)
         try Self.refuseBinary(reader)
-        let engine = AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures)
+        let engine = AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures, maxShapes: maxShapes)
         var next = 64 << 20
         try reader.forEachLine { line in
             engine.consume(line)
@@ -165,6 +170,9 @@ final class AnalysisEngine {
     var inTrace = false
     /// Whether this file's lines carry a `docker compose` prefix, and the containers it named.
     var composePrefixed = false
+    /// Lines past `maxShapes` that were not mined, and the shape they share.
+    var overflowLines = 0
+    var overflowShape: Int?
     /// Whether the current event began with an indented line (a trace whose head is not in the input).
     var orphanFrames = false
     var containerNames: [String] = []
@@ -179,6 +187,8 @@ final class AnalysisEngine {
     static let contextLines = 5
     /// Events listed at most; and clusters past which only medium-or-worse first occurrences keep context.
     static let maxEvents = 2000
+    /// Distinct shapes mined at most (`LogAnalyzer.maxShapes`).
+    let maxShapes: Int
     static let contextBudget = 2000
     static let detailLines = 60
     static let keptLineLength = 500
@@ -189,7 +199,11 @@ final class AnalysisEngine {
 
     let signatures: SignatureCatalog
 
-    init(redactor: Redactor, now: Date, recordLineEvents: Bool, signatures: SignatureCatalog = .builtIn) {
+    init(
+        redactor: Redactor, now: Date, recordLineEvents: Bool, signatures: SignatureCatalog = .builtIn,
+        maxShapes: Int = LogAnalyzer.defaultMaxShapes
+    ) {
+        self.maxShapes = maxShapes
         self.redactor = redactor
         self.signatures = signatures
         year = YearlessDates(now: now)
@@ -516,6 +530,27 @@ final class AnalysisEngine {
         _ signature: UInt64, _ message: UnsafeBufferPointer<UInt8>, _ start: Int, header: LineHeader, source: String?,
         line: UnsafeBufferPointer<UInt8>
     ) -> Int {
+        // Past `maxShapes` distinct shapes (random data, a dump of unique lines) a new shape is
+        // not mined: it joins one "rare lines" event, so time and memory stay bounded (and it is said).
+        if shapes.count >= maxShapes, header.level.map({ $0 < .medium }) ?? true {
+            overflowLines += 1
+            if let overflow = overflowShape {
+                shapeIndex[signature] = overflow
+                return overflow
+            }
+            let cluster = miner.add(signature: 0x7261_7265_6C69_6E65, tokens: ["<rare", "lines>"])
+            if cluster == stats.count { stats.append(ClusterStats()) }
+            if stats[cluster].example.isEmpty {
+                stats[cluster].example = String(String(decoding: line, as: UTF8.self).prefix(600))
+            }
+            shapes.append(
+                Shape(
+                    cluster: cluster, level: nil, severity: .low, source: nil, example: stats[cluster].example,
+                    message: "<rare lines>"))
+            overflowShape = shapes.count - 1
+            shapeIndex[signature] = shapes.count - 1
+            return shapes.count - 1
+        }
         let tokens = TemplateMiner.maskedTokens(message, start, message.count)
         let cluster = miner.cluster(forSignature: signature) ?? miner.add(signature: signature, tokens: tokens)
         if cluster == stats.count { stats.append(ClusterStats()) }
@@ -623,6 +658,7 @@ final class AnalysisEngine {
         for (kind, count) in other.redactions { redactions[kind, default: 0] += count }
         for name in other.services where !services.contains(name) { services.append(name) }
         for name in other.containerNames where !containerNames.contains(name) { containerNames.append(name) }
+        overflowLines += other.overflowLines
         formats.formUnion(other.formats)
         cutLines += other.cutLines
         binaryLines += other.binaryLines
@@ -638,6 +674,7 @@ final class AnalysisEngine {
         analysis.bytes = bytes
         analysis.cutLines = cutLines
         analysis.binaryLines = binaryLines
+        analysis.unminedLines = overflowLines
         analysis.redactions = redactions
         analysis.format = formats.count > 1 ? "mixed" : formats.first ?? "plain"
         // Variants that differ only where words proved variable, and templates with the same

@@ -64,6 +64,8 @@ public struct LogAnalysis: Sendable {
     public var primary: Event? { events.first }
     /// Rare events not listed in `events` (a log of mostly unique lines); their lines keep their rows.
     public var omittedEvents = 0
+    /// Lines past the bound on distinct shapes, grouped as one "rare lines" event, not mined.
+    public var unminedLines = 0
 
     /// The primary error's first occurrence with the lines before it and its whole trace, redacted.
     public var excerpt: String? {
@@ -97,6 +99,7 @@ public struct LogAnalysis: Sendable {
         return [
             "input": [
                 "lines": .int(lines), "bytes": .int(bytes), "format": .string(format), "cut_lines": .int(cutLines), "omitted_events": .int(omittedEvents),
+                "unmined_lines": .int(unminedLines),
                 "binary_lines": .int(binaryLines), "warnings": .strings(inputWarnings),
             ],
             "title": .string(title),

@@ -66,6 +66,10 @@ extension Workspace {
             let lines = analysis.binaryLines == 1 ? "1 line" : "\(analysis.binaryLines) lines"
             analysis.inputWarnings.append("\(name) has binary data amid the log; skipped \(lines) of it.")
         }
+        if analysis.unminedLines > 0 {
+            analysis.inputWarnings.append(
+                "\(name) has more than \(LogAnalyzer.defaultMaxShapes) distinct line shapes; \(analysis.unminedLines) lines after that were counted as one \"rare lines\" event, not mined.")
+        }
         if analysis.omittedEvents > 0 {
             analysis.inputWarnings.append(
                 "\(name) has mostly unique lines; the \(analysis.omittedEvents) rarest events are not listed (--events-out still has a row for every line).")
