@@ -535,14 +535,24 @@ enum HeaderParser {
         for field in 0..<3 {
             while index < line.count, isSpace(line[index]) { index += 1 }
             guard index < line.count else { return nil }
-            if field > 0, let (_, end) = timestamp(line, index, year: year), end - index >= 8 {
+            // A timestamp starts with a digit or a month's capital.
+            if field > 0, isDigit(line[index]) || line[index] &- 0x41 < 26,
+                let (_, end) = timestamp(line, index, year: year), end - index >= 8
+            {
                 return (end, month(line, index) != nil)
             }
             let start = index
-            while index < line.count, !isSpace(line[index]) { index += 1 }
-            guard isSourceToken(line, start, index) || line[start..<index].allSatisfy({ isDigit($0) || $0 == 0x2E }),
-                line[start..<index].contains(where: isDigit) || isUpperWord(line, start, index)
-                    || line[start..<index].contains(0x5F)
+            var digits = false
+            var underscore = false
+            while index < line.count, !isSpace(line[index]) {
+                let byte = line[index]
+                guard isFieldByte(byte) else { return nil }
+                digits = digits || isDigit(byte)
+                underscore = underscore || byte == 0x5F
+                index += 1
+            }
+            // A level ends the header before any second timestamp could.
+            guard digits || underscore || (isUpperWord(line, start, index) && level(line, start, index) == nil)
             else { return nil }
         }
         return nil
