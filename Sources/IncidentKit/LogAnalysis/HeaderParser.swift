@@ -297,7 +297,7 @@ enum HeaderParser {
         return LeadingTime(time: time, end: end, syslog: month(line, start) != nil)
     }
 
-    /// One token before the timestamp, a file name or alert tag: `nova-api.log.1 2017-05-16 00:00:00.008 …`.
+    /// One token before the timestamp, a file name or alert tag: `api.log.3 2024-03-01 10:00:00.123 …`.
     static func nameBeforeTime(_ line: Bytes, _ p: Int, _ year: Int, _ layout: HeaderLayout) -> LeadingTime? {
         let n = line.count
         var next = p
