@@ -87,7 +87,7 @@ func templates(_ lines: [String]) -> [String: Int] {
         let names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace"]
         let closed = templates(names.map { "2025-09-09T02:25:11Z INFO session closed for user \($0)" })
         #expect(closed == ["session closed for user <*>": 7])
-        // More words than are kept per position: variable as soon as they overflow.
+        // Five words or more: variable as soon as the fifth is seen, whatever their counts.
         let many = templates(
             (0..<40).map {
                 "2025-09-09T02:25:11Z INFO lock held by worker\(String(repeating: "x", count: $0 % 20 + 1)) now"

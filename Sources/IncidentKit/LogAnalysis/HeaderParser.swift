@@ -238,12 +238,17 @@ enum HeaderParser {
         var level: Severity? = nil
     }
 
-    /// The leading-timestamp matchers, tried in order on a line (after an alert flag).
-    static let leadingTimeMatchers: [(name: String, match: @Sendable (Bytes, Int, YearlessDates, HeaderLayout) -> LeadingTime?)] =
-        [
-            ("klog", klog), ("bracketed time", bracketedTime), ("time first", timeFirst),
-            ("fields before the file's time field", learnedTimeField), ("a name before the time", nameBeforeTime),
-        ]
+    /// The leading-timestamp matchers, tried in order on a line (after an alert flag): klog,
+    /// a bracketed time, a time first, fields before the file's time field, a name before the
+    /// time. (Called directly rather than through a list of closures: this runs on every line.)
+    @inline(__always) static func leadingTime(
+        _ line: Bytes, _ p: Int, _ year: YearlessDates, _ layout: HeaderLayout
+    )
+        -> LeadingTime?
+    {
+        klog(line, p, year, layout) ?? bracketedTime(line, p, year, layout) ?? timeFirst(line, p, year, layout)
+            ?? learnedTimeField(line, p, year, layout) ?? nameBeforeTime(line, p, year, layout)
+    }
 
     /// klog, as Kubernetes components write: `E0102 15:04:05.000000   12345 reflector.go:138] …`
     /// (level letter, month and day, time, thread id, then the source closed by `]`).
@@ -289,7 +294,7 @@ enum HeaderParser {
         return LeadingTime(time: time, end: end, syslog: month(line, start) != nil)
     }
 
-    /// One token before the timestamp, a file name or alert tag: `nova-api.log.1 2017-05-16 00:00:00.008 …`.
+    /// One token before the timestamp, a file name or alert tag: `api.log.3 2024-03-01 10:00:00.123 …`.
     static func nameBeforeTime(_ line: Bytes, _ p: Int, _ year: YearlessDates, _ layout: HeaderLayout) -> LeadingTime? {
         let n = line.count
         var next = p
@@ -302,7 +307,7 @@ enum HeaderParser {
         return LeadingTime(time: time, end: end, name: p..<tokenEnd)
     }
 
-    /// The header of a line: a leading timestamp (one of `leadingTimeMatchers`), fields up to a
+    /// The header of a line: a leading timestamp (`leadingTime`'s matchers), fields up to a
     /// second timestamp, then header fields in any order (`fieldRule`), then the level where
     /// the file's other lines have it (`layout`).
     static func parse(_ line: Bytes, year: YearlessDates, layout: HeaderLayout = .none) -> LineHeader {
@@ -312,11 +317,7 @@ enum HeaderParser {
         while p < n, isSpace(line[p]) { p += 1 }
         // The BGL/Thunderbird alert flag before an epoch: "- 1117838570 …".
         if p + 2 < n, line[p] == 0x2D, line[p + 1] == 0x20, isDigit(line[p + 2]) { p += 2 }
-        var leading: LeadingTime?
-        for matcher in leadingTimeMatchers {
-            leading = matcher.match(line, p, year, layout)
-            if leading != nil { break }
-        }
+        let leading = leadingTime(line, p, year, layout)
         var fields = FieldState(pidsAllowed: false, hostAllowed: false)
         if let leading {
             header.time = leading.time
@@ -400,7 +401,7 @@ enum HeaderParser {
     }
 
     /// The header-field rules, in order, for the field at `start`.
-    static func fieldRule(
+    @inline(__always) static func fieldRule(
         _ line: Bytes, _ start: Int, _ header: inout LineHeader, _ state: inout FieldState
     )
         -> FieldOutcome
@@ -493,7 +494,7 @@ enum HeaderParser {
             return .last(end: end)
         }
         // A program and a parenthesised detail closed by a colon, after the host.
-        if afterHost, isSourceToken(line, start, end), end + 1 < line.count, line[end + 1] == 0x28 {
+        if afterHost, end + 1 < line.count, line[end + 1] == 0x28, isSourceToken(line, start, end) {
             var close = end + 1
             while close < line.count, !isSpace(line[close]) { close += 1 }
             if close - end > 3, line[close - 1] == 0x3A, line[close - 2] == 0x29 {
@@ -532,14 +533,24 @@ enum HeaderParser {
         for field in 0..<3 {
             while index < line.count, isSpace(line[index]) { index += 1 }
             guard index < line.count else { return nil }
-            if field > 0, let (_, end) = timestamp(line, index, year: year), end - index >= 8 {
+            // A timestamp starts with a digit or a month's capital.
+            if field > 0, isDigit(line[index]) || line[index] &- 0x41 < 26,
+                let (_, end) = timestamp(line, index, year: year), end - index >= 8
+            {
                 return (end, month(line, index) != nil)
             }
             let start = index
-            while index < line.count, !isSpace(line[index]) { index += 1 }
-            guard isSourceToken(line, start, index) || line[start..<index].allSatisfy({ isDigit($0) || $0 == 0x2E }),
-                line[start..<index].contains(where: isDigit) || isUpperWord(line, start, index)
-                    || line[start..<index].contains(0x5F)
+            var digits = false
+            var underscore = false
+            while index < line.count, !isSpace(line[index]) {
+                let byte = line[index]
+                guard isFieldByte(byte) else { return nil }
+                digits = digits || isDigit(byte)
+                underscore = underscore || byte == 0x5F
+                index += 1
+            }
+            // A level ends the header before any second timestamp could.
+            guard digits || underscore || (isUpperWord(line, start, index) && level(line, start, index) == nil)
             else { return nil }
         }
         return nil

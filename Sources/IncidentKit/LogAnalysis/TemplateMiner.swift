@@ -14,8 +14,9 @@ struct TemplateMiner {
     static let wildcard = "<*>"
     /// Drain's similarity threshold: the share of a template's fixed tokens a message must match.
     static let threshold = 0.6
-    /// Distinct words kept per open position; one more and the position is variable.
-    static let maxWords = 16
+    /// A position that took this many distinct words is variable whatever their counts: it is
+    /// closed as soon as they are seen, so a group keeps few variants.
+    static let manyWords = 5
 
     /// A Drain cluster: the template, with `<*>` wherever messages differed.
     struct Group {
@@ -27,8 +28,18 @@ struct TemplateMiner {
         /// Positions where messages differed in words only, with the words seen there: each
         /// combination of words is a variant until `settle` decides.
         var open: [Int: Set<String>] = [:]
-        /// The group's variants by their words at the open positions.
+        /// The group's variants by their words at the open positions (most groups have none
+        /// open and one variant, kept without a dictionary).
         var variants: [[Int: String]: Int] = [:]
+        var plain: Int?
+
+        func variant(_ words: [Int: String]) -> Int? { words.isEmpty ? plain : variants[words] }
+
+        mutating func setVariant(_ words: [Int: String], _ index: Int) {
+            if words.isEmpty { plain = index } else { variants[words] = index }
+        }
+
+        var allVariants: [Int] { ((plain.map { [$0] } ?? []) + variants.values).sorted() }
         /// Whether an open position was decided variable (set by `settle`).
         var decidedVariable: Set<Int> = []
         /// Positions where messages differed in a variable: variable for good.
@@ -399,12 +410,12 @@ struct TemplateMiner {
         var words: [Int: String] = [:]
         for position in groups[group].open.keys { words[position] = tokens[position] }
         let index: Int
-        if let known = groups[group].variants[words] {
+        if let known = groups[group].variant(words) {
             index = known
         } else {
             index = clusters.count
             clusters.append(Cluster(group: group, words: words, parent: index))
-            groups[group].variants[words] = index
+            groups[group].setVariant(words, index)
         }
         bySignature[signature] = index
         return index
@@ -421,7 +432,7 @@ struct TemplateMiner {
             if let open {
                 let word = tokens[position]
                 if open.contains(word) { continue }
-                if open.count >= Self.maxWords || !open.allSatisfy({ Self.differInWords($0, word) }) {
+                if open.count + 1 >= Self.manyWords || !open.allSatisfy({ Self.differInWords($0, word) }) {
                     closed.append(position)
                     groups[index].generalized.insert(position)
                     template[position] = Self.generalize(template[position], word)
@@ -445,17 +456,18 @@ struct TemplateMiner {
         for position in closed { groups[index].open[position] = nil }
         // Every variant so far held the template's word at a newly opened position; a closed
         // position no longer tells variants apart, so those that then agree become one.
-        var variants: [[Int: String]: Int] = [:]
-        for variant in groups[index].variants.values.sorted() {
+        let variants = groups[index].allVariants
+        groups[index].variants = [:]
+        groups[index].plain = nil
+        for variant in variants {
             for (position, word) in opened { clusters[variant].words[position] = word }
             for position in closed { clusters[variant].words[position] = nil }
-            if let earlier = variants[clusters[variant].words] {
+            if let earlier = groups[index].variant(clusters[variant].words) {
                 clusters[variant].parent = earlier
             } else {
-                variants[clusters[variant].words] = variant
+                groups[index].setVariant(clusters[variant].words, variant)
             }
         }
-        groups[index].variants = variants
     }
 
     /// Drain's similarity: matching fixed tokens over length; tokens holding a variable count as
@@ -496,7 +508,7 @@ struct TemplateMiner {
         let sorted = counts.sorted(by: >)
         let total = sorted.reduce(0, +)
         guard sorted.count >= 3, total > 0 else { return false }
-        if sorted.count >= 5 { return true }
+        if sorted.count >= manyWords { return true }
         return Double(sorted[0]) < 0.9 * Double(total)
     }
 
@@ -508,7 +520,7 @@ struct TemplateMiner {
         for index in clusters.indices where index < counts.count { total[root(index)] += counts[index] }
         var representative = Array(clusters.indices)
         for index in groups.indices {
-            let variants = groups[index].variants.values.sorted()
+            let variants = groups[index].allVariants
             var decided: Set<Int> = []
             for position in groups[index].open.keys {
                 var byWord: [String: Int] = [:]
