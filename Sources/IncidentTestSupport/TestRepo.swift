@@ -125,3 +125,27 @@ public final class MovingClock: @unchecked Sendable {
         }
     }
 }
+
+/// A loopback port that refuses connections: a bound socket that never listens, held until
+/// this object goes, so no other test (they run in parallel) can take the port meanwhile.
+public final class RefusedPort: @unchecked Sendable {
+    public let port: UInt16
+    private let holder: Int32
+
+    public init() {
+        holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let descriptor = holder
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 ? getsockname(descriptor, $0, &length) : -1
+            }
+        }
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    deinit { close(holder) }
+}

@@ -196,19 +196,9 @@ import Testing
 @Suite struct RefusedConnectionTests {
     @Test func nothingListeningIsExit5WithinAFewSeconds() throws {
         let (repo, id) = try startedRepo()
-        // A bound socket that never listens: connecting to it is refused, and no other test can take the port.
-        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(holder) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(holder, $0, length) == 0 ? getsockname(holder, $0, &length) : -1
-            }
-        }
-        let port = UInt16(bigEndian: address.sin_port)
+        let refused = RefusedPort()
+        defer { withExtendedLifetime(refused) {} }
+        let port = refused.port
         try repo.write(".incident.yml", "github:\n  repo: acme/netra\n  api_url: http://127.0.0.1:\(port)\n")
         let started = Date()
         let result = try CLI.run(
