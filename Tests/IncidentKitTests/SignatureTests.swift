@@ -268,3 +268,13 @@ import Testing
         #expect(analysis.lineEvents.count == 301)
     }
 }
+
+@Suite struct FuzzFoundAnalyzerTests {
+    /// `make fuzz` (analyzer target): a JSON timestamp too large for Int64 crashed the analysis.
+    @Test func aHugeNumericTimestampIsNoTimeNotACrash() throws {
+        let log = "{\"time\":1e30,\"msg\":\"x\"}\n{\"ts\":-1e19,\"msg\":\"y\"}\n{\"time\":1757385611,\"msg\":\"z\"}\n"
+        let analysis = LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(Data(log.utf8))
+        #expect(analysis.lines == 3)
+        #expect(analysis.events.contains { $0.firstSeen != nil })
+    }
+}

@@ -183,7 +183,9 @@ enum Structured {
         for key in ["timestamp", "time", "ts", "@timestamp", "datetime", "date"] {
             guard let field = node[key] else { continue }
             if case .number(let number) = field {
-                entry.time = Int64(number > 1e12 ? number / 1000 : number)  // epoch ms or s
+                // Epoch ms or s; anything past year 9999 (or not finite) is no time, not a crash.
+                let seconds = number > 1e12 ? number / 1000 : number
+                entry.time = seconds.isFinite && abs(seconds) < 253_402_300_800 ? Int64(seconds) : nil
             } else if let text = field.string, let date = Time.parse(text) {
                 entry.time = Int64(date.timeIntervalSince1970)
             }
