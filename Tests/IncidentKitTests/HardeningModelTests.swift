@@ -270,3 +270,14 @@ extension TokenTransportTests {
         ])
     }
 }
+
+/// `make fuzz` (frontmatter target): a rewrite wrote these entries twice, leaving a file that did not parse.
+@Suite struct FuzzFoundFrontMatterTests {
+    @Test func anIndentedMappingOrAQuestionMarkKeyIsWrittenOnce() throws {
+        for text in ["---\n  id: inc-abc123\n  title: t\n---\nbody\n", "---\nid: inc-abc123\n?note: kept\ntitle: t\n---\nbody\n"] {
+            let document = try IncidentDocument.parse(text, name: "x.md")
+            let again = try IncidentDocument.parse(document.serialized(), name: "x.md")
+            #expect(again.fields == document.fields, "\(text.debugDescription) → \(document.serialized().debugDescription)")
+        }
+    }
+}

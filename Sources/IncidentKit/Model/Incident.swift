@@ -269,7 +269,9 @@ extension FrontMatter {
         func flush() -> Bool {
             guard !current.isEmpty else { return true }
             defer { current = "" }
-            if current.hasPrefix("?") || current.hasPrefix(" ") || current.hasPrefix("\t") {
+            // A mapping indented as a whole does not split by lines: the caller writes it afresh.
+            if current.hasPrefix(" ") || current.hasPrefix("\t") { return false }
+            if current.hasPrefix("? ") || current.hasPrefix("?\n") || current.hasPrefix("?\r") {
                 result.append(Entry(key: nil, value: .null, leading: leading, text: current))
             } else {
                 guard let parsed = try? YAML.parse(current), case .object(let fields) = parsed, fields.count == 1,
@@ -297,7 +299,7 @@ extension FrontMatter {
             let continues =
                 blank || first == 0x20 || first == 0x09 || first == UInt8(ascii: "#") || first == UInt8(ascii: "-")
                 || first == UInt8(ascii: ":") || first == UInt8(ascii: "]") || first == UInt8(ascii: "}")
-                || (first == UInt8(ascii: "?") && current.hasPrefix("?"))
+                || (first == UInt8(ascii: "?") && (current.hasPrefix("? ") || current.hasPrefix("?\n")))
             if !continues { guard flush() else { return nil } }
             current += line + "\n"
         }
