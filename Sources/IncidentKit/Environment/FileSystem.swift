@@ -158,16 +158,7 @@ public struct LocalFileSystem: FileSystem {
         guard descriptor >= 0 else { throw FileSystemError.io(path, Self.errorText()) }
         var failure: String?
         data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = Self.errorText()
-                    return
-                }
-                offset += written
-            }
+            if !Self.writeAll(descriptor, buffer) { failure = Self.errorText() }
         }
         if failure == nil, fsync(descriptor) != 0 { failure = Self.errorText() }
         close(descriptor)
@@ -236,6 +227,20 @@ public struct LocalFileSystem: FileSystem {
 
     static func errorText() -> String { String(cString: strerror(errno)) }
 
+    /// Writes every byte, retrying on EINTR; false (errno set) on a write error.
+    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += written
+        }
+        return true
+    }
+
     public func writeStreaming(
         to path: String, _ produce: (_ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
     ) throws {
@@ -243,15 +248,7 @@ public struct LocalFileSystem: FileSystem {
         let exists = stat(path, &info) == 0  // follows links
         if exists, (info.st_mode & S_IFMT) == S_IFDIR { throw FileSystemError.isDirectory(path) }
         func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) throws {
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw FileSystemError.io(path, Self.errorText())
-                }
-                offset += written
-            }
+            if !Self.writeAll(descriptor, bytes) { throw FileSystemError.io(path, Self.errorText()) }
         }
         if exists, (info.st_mode & S_IFMT) != S_IFREG {
             // /dev/stdout, /dev/null, a FIFO: written through, never replaced by a regular file.
