@@ -75,6 +75,22 @@ public protocol Prompter: Sendable {
     func confirm(_ question: String, defaultYes: Bool) throws -> Bool
     /// Shows text to the user (a preview).
     func show(_ text: String)
+    /// One line with `initial` already typed for the user to edit (amend).
+    func line(_ question: String, help: String?, defaultValue: String?, initial: String) throws -> String
+    /// Several lines, where `initial` is the text so far: an empty first line keeps it.
+    func text(_ question: String, help: String?, initial: String) throws -> String
+}
+
+extension Prompter {
+    public func line(_ question: String, help: String?, defaultValue: String?, initial: String) throws -> String {
+        let answer = try line(question, help: help, defaultValue: initial.isEmpty ? defaultValue : initial)
+        return answer
+    }
+
+    public func text(_ question: String, help: String?, initial: String) throws -> String {
+        let answer = try text(question, help: help)
+        return answer.isEmpty ? initial : answer
+    }
 }
 
 /// The result of a child process.
