@@ -103,9 +103,10 @@ public final class PTYSession: @unchecked Sendable {
         close(master)
     }
 
-    /// Reads until `text` has appeared (after what earlier calls consumed); fails after `timeout`.
+    /// Reads until `text` has appeared (after what earlier calls consumed); fails after `timeout`,
+    /// which is generous so that a loaded machine slows a test down rather than failing it.
     @discardableResult
-    public func expect(_ text: String, timeout: TimeInterval = 20) throws -> String {
+    public func expect(_ text: String, timeout: TimeInterval = 90) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while !transcript.contains(text) {
             let remaining = deadline.timeIntervalSinceNow
@@ -135,7 +136,7 @@ public final class PTYSession: @unchecked Sendable {
     }
 
     /// Waits for the process and returns its exit status, draining output meanwhile.
-    public func wait(timeout: TimeInterval = 20) throws -> Int32 {
+    public func wait(timeout: TimeInterval = 90) throws -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
             guard Date() < deadline else { throw PTYError.timeout(expected: "exit", transcript: transcript) }

@@ -22,7 +22,7 @@ struct Incident: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            InitCommand.self, NewCommand.self, AdvanceCommand.self, ShowCommand.self, ListCommand.self,
+            InitCommand.self, NewCommand.self, AdvanceCommand.self, AmendCommand.self, ShowCommand.self, ListCommand.self,
             SetCommand.self, TemplatesCommand.self, IssueCommand.self, SyncCommand.self, AnalyzeCommand.self,
             CloseCommand.self,
             ReopenCommand.self, DoctorCommand.self, StatsCommand.self, SignaturesCommand.self,

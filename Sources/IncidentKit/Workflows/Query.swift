@@ -144,8 +144,12 @@ public struct SetFieldsWorkflow {
         for (key, value) in changes { document.fields[key] = value }
         let changed = Self.keys.filter { before.fields[$0] != document.fields[$0] }
         if changed.contains("title") { Self.retitleHeading(&document, from: before.title) }
-        if changed.contains("severity") {
-            try Self.restateSeverity(&document, from: before.severity, firstStage: workspace.stageOrder().first)
+        if changed.contains("severity"), let first = try workspace.stageOrder().first {
+            // The identify line is the tool's own edit: the section's hash follows it unless a hand
+            // edit was already there (which must stay noticed).
+            let untouched = StageSection.editedByHand(before, stage: first) == false
+            try Self.restateSeverity(&document, from: before.severity, firstStage: first)
+            if untouched { StageSection.recordHash(&document, stage: first) }
         }
         let sync = GitHubSync(workspace: workspace)
         if changed.contains("title") || changed.contains("severity") {
