@@ -25,9 +25,10 @@ struct StageActions: Sendable {
         var passed = true
         for check in checks {
             workspace.env.diagnostics("running check '\(check.name)': \(check.run)")
+            let limit = check.timeout ?? 600
             let result: ProcessResult
             do {
-                result = try workspace.env.processes.shell(check.run, in: workspace.root, timeout: check.timeout ?? 600)
+                result = try workspace.env.processes.shell(check.run, in: workspace.root, timeout: limit)
             } catch {
                 throw IncidentError.failure("could not start check '\(check.name)' (\(check.run)): \(error).")
             }
@@ -35,14 +36,18 @@ struct StageActions: Sendable {
             passed = passed && ok
             let tail = result.output.split(separator: "\n", omittingEmptySubsequences: false).suffix(20).joined(
                 separator: "\n")
-            records.append([
+            var record: OrderedDictionary<String, Value> = [
                 "name": .string(check.name), "run": .string(check.run),
                 "result": .string(result.timedOut ? "timed out" : ok ? "passed" : "failed"),
                 "exit_status": .int(Int(result.status)),
                 "duration_seconds": .double((result.duration * 10).rounded() / 10),
                 "output_tail": .string(
                     redactor.redact(tail.trimmingCharacters(in: .whitespacesAndNewlines), counts: &counts)),
-            ])
+            ]
+            if result.timedOut {
+                record["timeout_seconds"] = limit == limit.rounded() ? .int(Int(limit)) : .double(limit)
+            }
+            records.append(.object(record))
         }
         return (records, passed)
     }

@@ -286,7 +286,12 @@ public struct AdvanceWorkflow: Sendable {
             let (records, passed) = try actions.runChecks(checks, redactor: redactor, counts: &counts)
             if !passed {
                 let failed = records.filter { $0["result"]?.string != "passed" }.map { record in
-                    "check '\(record["name"]?.string ?? "")' \(record["result"]?.string ?? "failed") with exit status \(record["exit_status"]?.int ?? -1):\n"
+                    let name = record["name"]?.string ?? ""
+                    let how =
+                        record["result"]?.string == "timed out"
+                        ? "timed out after \(record["timeout_seconds"]?.string ?? "?") s (it and every process it started were killed)"
+                        : "\(record["result"]?.string ?? "failed") with exit status \(record["exit_status"]?.int ?? -1)"
+                    return "check '\(name)' \(how):\n"
                         + (record["output_tail"]?.string ?? "").split(separator: "\n").suffix(10).map { "      \($0)" }
                         .joined(separator: "\n")
                 }

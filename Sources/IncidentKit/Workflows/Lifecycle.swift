@@ -175,6 +175,20 @@ public struct DoctorWorkflow: Sendable {
             }
             ids[document.id] = relative
             if document.title.isEmpty { problem("has no title.") }
+            var seen: [String: Int] = [:]
+            for section in document.sectionRanges() where section.kind == .stage { seen[section.name, default: 0] += 1 }
+            for (stage, count) in seen.sorted(by: { $0.key < $1.key }) where count > 1 {
+                problem(
+                    "has \(count) sections marked <!-- incident:stage \(stage) -->; keep one (the tool writes to the last).")
+            }
+            let text = String(decoding: incident.original, as: UTF8.self)
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let content = line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
+                if let bad = ControlCharacters.first(in: content) {
+                    problem("line \(number + 1) holds a control character (\(bad)); a terminal would act on it.")
+                    break
+                }
+            }
             if Severity(rawValue: document.severity) == nil {
                 problem("severity '\(document.severity)' is not one of critical, high, medium, low.")
             }

@@ -165,18 +165,21 @@ func followUpLine(_ followUp: FollowUp, now: Date) -> String {
 
 struct SetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "set", abstract: "Change an incident's title, severity, owner, environment or services.",
+        commandName: "set", abstract: "Change an incident's title, severity, owner, environment, services or impact.",
         discussion: """
             A new title or severity also changes the file's heading and identify line, and a filed
             GitHub issue's title and severity label (a failed update is sent by `incident sync`).
+            impact is an answer of the identify stage: it is changed as `incident amend REF identify`
+            would, its section rendered again and the issue told.
 
             Examples:
               incident set latest severity=high owner=dana
               incident set inc-7f3a2c services=redis,postgres
+              incident set latest 'impact=Chat down for every user in staging for 40 minutes'
             """)
 
     @Argument(help: "The incident.") var ref: String
-    @Argument(help: "KEY=VALUE pairs; KEY is title, severity, owner, environment or services (comma-separated).")
+    @Argument(help: "KEY=VALUE pairs; KEY is title, severity, owner, environment, services (comma-separated) or impact.")
     var assignments: [String] = []
 
     @Flag(help: "Print {id, path, status, stage, changed, synced, pending_updates, sync_warning} as JSON.")
