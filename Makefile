@@ -26,10 +26,19 @@ test: deps
 demo: build
 	@bash scripts/demo.sh "$$($(SWIFT) build --show-bin-path)/incident"
 
+# The binary, its man page (argument-parser's generate-manual plugin, built from the checked-out
+# package, no network) and shell completions for bash, zsh and fish.
+MANDIR ?= $(PREFIX)/share/man/man1
 install: deps
 	$(SWIFT) build -c release
-	install -d "$(PREFIX)/bin"
+	$(SWIFT) package plugin generate-manual
+	install -d "$(PREFIX)/bin" "$(MANDIR)" "$(PREFIX)/share/bash-completion/completions" \
+		"$(PREFIX)/share/zsh/site-functions" "$(PREFIX)/share/fish/vendor_completions.d"
 	install "$$($(SWIFT) build -c release --show-bin-path)/incident" "$(PREFIX)/bin/incident"
+	install -m 644 .build/plugins/GenerateManual/outputs/incident/incident.1 "$(MANDIR)/incident.1"
+	"$(PREFIX)/bin/incident" --generate-completion-script bash > "$(PREFIX)/share/bash-completion/completions/incident"
+	"$(PREFIX)/bin/incident" --generate-completion-script zsh > "$(PREFIX)/share/zsh/site-functions/_incident"
+	"$(PREFIX)/bin/incident" --generate-completion-script fish > "$(PREFIX)/share/fish/vendor_completions.d/incident.fish"
 
 bench: deps
 	bash bench/list.sh

@@ -181,11 +181,15 @@ public struct DoctorWorkflow: Sendable {
                 problem(
                     "has \(count) sections marked <!-- incident:stage \(stage) -->; keep one (the tool writes to the last).")
             }
-            let text = String(decoding: incident.original, as: UTF8.self)
-            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let content = line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
-                if let bad = ControlCharacters.first(in: content) {
-                    problem("line \(number + 1) holds a control character (\(bad)); a terminal would act on it.")
+            // Control bytes (C0 but tab and line ends, and DEL): a terminal acts on them.
+            var line = 1
+            for (index, byte) in incident.original.enumerated() {
+                if byte == 0x0A { line += 1 }
+                let lineEnd = byte == 0x0D && index + 1 < incident.original.count
+                    && incident.original[incident.original.index(incident.original.startIndex, offsetBy: index + 1)] == 0x0A
+                if (byte < 0x20 && byte != 0x09 && byte != 0x0A && !lineEnd) || byte == 0x7F {
+                    let shown = byte == 0x7F ? "^?" : "^" + String(UnicodeScalar(byte + 0x40))
+                    problem("line \(line) holds a control character (\(shown)); a terminal would act on it.")
                     break
                 }
             }

@@ -18,10 +18,13 @@ struct AmendCommand: ParsableCommand {
               incident amend latest test-plan --edit
             """)
 
-    @Argument(help: "The incident: an id, id prefix, path, part of its file name, or 'latest'.")
+    @Argument(
+        help: "The incident: an id, id prefix, path, part of its file name, or 'latest'.",
+        completion: .custom(Completions.incidents))
     var ref: String
 
-    @Argument(help: "The completed stage to amend (default: the last completed one).")
+    @Argument(
+        help: "The completed stage to amend (default: the last completed one).", completion: .custom(Completions.stages))
     var stage: String?
 
     @Option(help: ArgumentHelp("Answers as YAML or JSON keyed by field id; - for stdin.", valueName: "file"))

@@ -46,6 +46,12 @@ struct NewCommand: ParsableCommand {
 
     @OptionGroup var globals: GlobalOptions
 
+    func validate() throws {
+        if let title, title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ValidationError("--title is blank; give the incident a title, or leave --title out to have one suggested from the log.")
+        }
+    }
+
     func run() throws {
         try Live.perform(globals) { live in
             var request = NewIncidentRequest()

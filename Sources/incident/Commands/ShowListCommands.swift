@@ -15,7 +15,9 @@ struct ShowCommand: ParsableCommand {
               incident show latest --json | jq .sections
             """)
 
-    @Argument(help: "The incident: an id, id prefix, path, part of its file name, or 'latest'.")
+    @Argument(
+        help: "The incident: an id, id prefix, path, part of its file name, or 'latest'.",
+        completion: .custom(Completions.incidents))
     var ref: String
 
     @Flag(help: "Print the front-matter, path and sections as JSON.")
@@ -178,7 +180,7 @@ struct SetCommand: ParsableCommand {
               incident set latest 'impact=Chat down for every user in staging for 40 minutes'
             """)
 
-    @Argument(help: "The incident.") var ref: String
+    @Argument(help: "The incident.", completion: .custom(Completions.incidents)) var ref: String
     @Argument(help: "KEY=VALUE pairs; KEY is title, severity, owner, environment, services (comma-separated) or impact.")
     var assignments: [String] = []
 
@@ -205,6 +207,11 @@ struct TemplatesCommand: ParsableCommand {
         discussion: """
             A file in the repo's templates/ overrides the built-in template of the same name.
             Add a stage by writing templates/NAME.md and listing NAME under stages in .incident.yml.
+
+            Examples:
+              incident templates list
+              incident templates show five-whys
+              incident templates eject verify
             """,
         subcommands: [List.self, Show.self, Eject.self], defaultSubcommand: List.self)
 
