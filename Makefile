@@ -5,12 +5,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build test demo install bench format lint clean fuzz sanitize
 
-# libcurl's, zlib's and libedit's headers are the system dependencies; install them when they are missing.
+# libcurl's, zlib's and libedit's headers are the system dependencies (and vim, which a test drives); install them when they are missing.
 deps:
 	@missing=""; \
 	echo '#include <curl/curl.h>' | cc -E -x c - >/dev/null 2>&1 || missing="$$missing libcurl4-openssl-dev"; \
 	echo '#include <zlib.h>' | cc -E -x c - >/dev/null 2>&1 || missing="$$missing zlib1g-dev"; \
 	echo '#include <histedit.h>' | cc -E -x c - >/dev/null 2>&1 || missing="$$missing libedit-dev"; \
+	command -v vim >/dev/null || command -v vim.tiny >/dev/null || missing="$$missing vim-tiny"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \

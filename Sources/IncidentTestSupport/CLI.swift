@@ -77,7 +77,10 @@ public final class PTYSession: @unchecked Sendable {
     let slave: Int32
     public private(set) var transcript = ""
 
-    public init(_ arguments: [String], in directory: String, env: [String: String] = [:]) throws {
+    /// Runs `program` (the incident binary unless given) with `arguments` on a new terminal.
+    public init(
+        _ arguments: [String], in directory: String, env: [String: String] = [:], program: String = CLI.binary
+    ) throws {
         var pair: (Int32, Int32) = (-1, -1)
         guard cpty_open(&pair.0, &pair.1) == 0 else { throw POSIXError(.ENOTTY) }
         master = pair.0
@@ -88,7 +91,7 @@ public final class PTYSession: @unchecked Sendable {
         // setsid -c makes the pty the child's controlling terminal, so ^C raises SIGINT as on a real one;
         // -w passes the child's exit status through.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = ["-w", "-c", CLI.binary] + arguments
+        process.arguments = ["-w", "-c", program] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var environment = CLI.environment(env)
         environment["TERM"] = "xterm"

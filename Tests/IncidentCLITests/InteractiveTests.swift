@@ -31,7 +31,10 @@ func privateTemp() throws -> String {
     @Test func fiveWhysWithCorrectionsAnEditorAndAnAmendOnARealTerminal() throws {
         let (repo, id) = try startedRepo()
         let temp = try privateTemp()
-        let env = ["EDITOR": "vi -u NONE -i NONE -N", "TMPDIR": temp, "HOME": temp]
+        // vim (or Debian's vim-tiny, which make deps and .ci/run install), without any vimrc.
+        let vim = ["/usr/bin/vim", "/usr/bin/vim.tiny"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        try #require(vim != nil, "this test needs vim or vim.tiny (make deps installs vim-tiny)")
+        let env = ["EDITOR": "\(vim!) -u NONE -i NONE -N", "TMPDIR": temp, "HOME": temp]
         let session = try PTYSession(["advance", id], in: repo.root, env: env)
 
         // A typo mended with the cursor keys: Left ×3 to insert the missing "a", Ctrl-A to the start, Ctrl-E to the end.
@@ -301,5 +304,24 @@ func privateTemp() throws -> String {
             try YAML.parse(try repo.read(try repo.incidentFiles()[0]).components(separatedBy: "---")[1])["stages"]?[
                 "five-whys"]?["answers"]?["whys"] == ["first answer", "b", "c"])
         #expect(!FileManager.default.fileExists(atPath: repo.path(".git/incident/drafts/\(id)-five-whys.yml")))
+    }
+
+    /// Colour per stream: stdout redirected to a file has no colour while stderr is a terminal,
+    /// and the same command straight on the terminal has it.
+    @Test func stdoutIsColouredOnlyWhenItIsATerminal() throws {
+        let (repo, _) = try startedRepo()
+        let env = ["NO_COLOR": ""]
+        let redirected = try PTYSession(
+            ["-c", "\"$0\" list > list.txt; \"$0\" show latest > show.txt; echo finished", CLI.binary],
+            in: repo.root, env: env, program: "/bin/sh")
+        try redirected.expect("finished")
+        #expect(try redirected.wait() == 0)
+        for file in ["list.txt", "show.txt"] {
+            let text = try repo.read(file)
+            #expect(!text.isEmpty && !text.contains("\u{1B}"), "\(file) holds escape bytes")
+        }
+        let direct = try PTYSession(["list"], in: repo.root, env: env)
+        try direct.expect("\u{1B}[")
+        #expect(try direct.wait() == 0)
     }
 }
