@@ -55,7 +55,23 @@ int cprocess_foreground(const char *path, char *const argv[], char *const envp[]
     if (handover) give_terminal(tty, pid);
     int status = 0;
     pid_t waited;
-    do { waited = waitpid(pid, &status, 0); } while (waited < 0 && errno == EINTR);
+    for (;;) {
+        waited = waitpid(pid, &status, WUNTRACED);
+        if (waited < 0 && errno == EINTR) continue;
+        if (waited == pid && WIFSTOPPED(status)) {
+            // The editor was suspended (Ctrl-Z): take the terminal back and stop as a job would, so
+            // the shell gets control; once continued, hand the terminal over again and resume it.
+            if (handover) {
+                give_terminal(tty, getpgrp());
+                if (have_modes) tcsetattr(tty, TCSADRAIN, &modes);
+            }
+            kill(0, SIGTSTP);
+            if (handover) give_terminal(tty, pid);
+            kill(-pid, SIGCONT);
+            continue;
+        }
+        break;
+    }
     if (handover) {
         give_terminal(tty, getpgrp());
         if (have_modes) tcsetattr(tty, TCSADRAIN, &modes);

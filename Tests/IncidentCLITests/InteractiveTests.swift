@@ -324,4 +324,19 @@ func privateTemp() throws -> String {
         try direct.expect("\u{1B}[")
         #expect(try direct.wait() == 0)
     }
+
+    /// An editor that is suspended (Ctrl-Z in vim) is not waited on for ever: the terminal comes
+    /// back, and the editor is continued (here at once: the test's terminal has no shell job control).
+    @Test func aSuspendedEditorIsContinuedNotWaitedOnForEver() throws {
+        let (repo, id) = try startedRepo()
+        try repo.write(
+            "stopping-editor.sh",
+            "#!/bin/sh\n# As vim does on Ctrl-Z: its whole process group stops.\nkill -TSTP 0\nprintf '%s\\n' '{whys: [a, b, c], root_cause: after a stop}' > \"$1\"\n")
+        chmod(repo.path("stopping-editor.sh"), 0o755)
+        let session = try PTYSession(
+            ["advance", id, "--edit", "--yes"], in: repo.root, env: ["EDITOR": repo.path("stopping-editor.sh")])
+        try session.expect("Completed five-whys", timeout: 60)
+        #expect(try session.wait() == 0)
+        #expect(try repo.read(try repo.incidentFiles()[0]).contains("**Root cause**: after a stop"))
+    }
 }
