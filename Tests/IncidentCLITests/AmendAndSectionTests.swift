@@ -163,6 +163,30 @@ import Testing
     }
 }
 
+extension CheckProcessTests {
+    /// On a terminal a check's output shows while it runs: the check waits for a file the test
+    /// creates only after it has seen the first line.
+    @Test func aChecksOutputShowsAsItComesOnATerminal() throws {
+        let (repo, id) = try startedRepo()
+        try completeFiveWhys(repo, id)
+        for _ in 0..<3 {
+            #expect(try CLI.run(["advance", id, "--skip", "--reason", "not now"], in: repo.root).status == 0)
+        }
+        let go = repo.path("go")
+        let session = try PTYSession(
+            ["advance", id, "--yes", "--check", "echo first line; while [ ! -f \(go) ]; do sleep 0.05; done; echo second line"],
+            in: repo.root)
+        try session.expect("Verification notes (optional)")
+        try session.expect("> ")
+        session.send(Key.ctrlD)
+        try session.expect("  | first line")
+        FileManager.default.createFile(atPath: go, contents: Data())
+        try session.expect("  | second line")
+        try session.expect("Completed verify")
+        #expect(try session.wait() == 0)
+    }
+}
+
 /// Running (not gone and not a zombie waiting for a parent to reap it).
 func alive(_ pid: Int32) -> Bool {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }

@@ -210,7 +210,11 @@ func privateTemp() throws -> String {
         try session.expect("badx")
         session.send(Key.ctrlU)
         session.sendLine("No reachability check")
+        // Home and End: "ack" becomes "backs".
         try session.expect("Contributing factor 2")
+        session.send("ack" + Key.home + "b" + Key.end)
+        session.sendLine("s")
+        try session.expect("Contributing factor 3")
         session.sendLine("")
         try session.expect("Action 1")
         session.sendLine("")
@@ -219,7 +223,7 @@ func privateTemp() throws -> String {
         #expect(try session.wait() == 0)
         let text = try repo.read(try repo.incidentFiles()[0])
         #expect(text.contains("**Root cause**: The connector was dropped"))
-        #expect(text.contains("- No reachability check"))
+        #expect(text.contains("- No reachability check\n- backs\n"))
         #expect(!text.contains("\u{1B}"))
     }
 
@@ -338,5 +342,30 @@ func privateTemp() throws -> String {
         try session.expect("Completed five-whys", timeout: 60)
         #expect(try session.wait() == 0)
         #expect(try repo.read(try repo.incidentFiles()[0]).contains("**Root cause**: after a stop"))
+    }
+
+    /// Edited answers that do not parse are kept as a draft, and the next --edit opens that text.
+    @Test func editedAnswersThatDoNotParseAreKeptAndOpenedAgain() throws {
+        let (repo, id) = try startedRepo()
+        let temp = try privateTemp()
+        try repo.write("broken-editor.sh", "#!/bin/sh\nprintf 'whys: [a, b\\nroot_cause: r\\n' > \"$1\"\n")
+        chmod(repo.path("broken-editor.sh"), 0o755)
+        let first = try PTYSession(
+            ["advance", id, "--edit"], in: repo.root, env: ["EDITOR": repo.path("broken-editor.sh"), "TMPDIR": temp])
+        try first.expect("kept in .git/incident/drafts/\(id)-five-whys.yml")
+        #expect(try first.wait() == 64)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp).isEmpty)
+        // The next --edit starts from that text: this editor fixes the missing bracket in place.
+        try repo.write("fixing-editor.sh", "#!/bin/sh\nsed -i 's/b$/b, c]/' \"$1\"\n")
+        chmod(repo.path("fixing-editor.sh"), 0o755)
+        let second = try PTYSession(
+            ["advance", id, "--edit", "--yes"], in: repo.root,
+            env: ["EDITOR": repo.path("fixing-editor.sh"), "TMPDIR": temp])
+        try second.expect("Completed five-whys")
+        #expect(try second.wait() == 0)
+        let answers = try YAML.parse(try repo.read(try repo.incidentFiles()[0]).components(separatedBy: "---")[1])[
+            "stages"]?["five-whys"]?["answers"]
+        #expect(answers?["whys"] == ["a", "b", "c"])
+        #expect(!FileManager.default.fileExists(atPath: repo.path(".git/incident/drafts/\(id)-five-whys.yml")))
     }
 }

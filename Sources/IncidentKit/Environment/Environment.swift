@@ -109,6 +109,14 @@ public struct ProcessResult: Sendable, Equatable {
 }
 
 extension ProcessRunner {
+    /// `shell`, and each piece of output handed to `live` as it arrives (a runner that cannot
+    /// stream hands it nothing).
+    public func shell(
+        _ command: String, in directory: String, timeout: TimeInterval?, live: (@Sendable (Data) -> Void)?
+    ) throws -> ProcessResult {
+        try shell(command, in: directory, timeout: timeout)
+    }
+
     /// Runs `arguments[0]` found on PATH, capturing stdout and stderr together.
     public func run(_ arguments: [String], in directory: String, timeout: TimeInterval?) throws -> ProcessResult {
         try run(arguments, in: directory, timeout: timeout, input: nil, extra: [:], stdoutOnly: false)
@@ -125,6 +133,10 @@ public protocol ProcessRunner: Sendable {
     ) throws -> ProcessResult
     /// Runs a shell command line with `/bin/sh -c`, capturing stdout and stderr together.
     func shell(_ command: String, in directory: String, timeout: TimeInterval?) throws -> ProcessResult
+    /// `shell` with its output also handed to `live` piece by piece as it arrives.
+    func shell(
+        _ command: String, in directory: String, timeout: TimeInterval?, live: (@Sendable (Data) -> Void)?
+    ) throws -> ProcessResult
     /// Runs a program attached to the user's terminal (an editor) and returns its exit status.
     func interactive(_ command: String, arguments: [String], in directory: String) throws -> Int32
 }

@@ -23,6 +23,12 @@ public struct LocalProcessRunner: ProcessRunner {
     /// A check: `/bin/sh -c` in a process group of its own, so its timeout and Ctrl-C end the
     /// command and everything it started, not only the shell.
     public func shell(_ command: String, in directory: String, timeout: TimeInterval?) throws -> ProcessResult {
+        try shell(command, in: directory, timeout: timeout, live: nil)
+    }
+
+    public func shell(
+        _ command: String, in directory: String, timeout: TimeInterval?, live: (@Sendable (Data) -> Void)?
+    ) throws -> ProcessResult {
         var pipeEnds: [Int32] = [-1, -1]
         guard cprocess_pipe(&pipeEnds) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         let started = Date()
@@ -48,6 +54,7 @@ public struct LocalProcessRunner: ProcessRunner {
                 let count = read(reader, &buffer, buffer.count)
                 if count > 0 {
                     collected.append(buffer[0..<count])
+                    live?(Data(buffer[0..<count]))
                 } else if count < 0 && errno == EINTR {
                     continue
                 } else {
