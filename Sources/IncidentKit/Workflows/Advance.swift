@@ -137,7 +137,16 @@ public struct AdvanceWorkflow: Sendable {
         moveOn(&document, to: next)
         document.writeSection(stage: stage, markdown: markdown)
         StageSection.recordHash(&document, stage: stage)
-        let outcome = try saveAndSync(incident, document, template: template, skipped: false, redactions: redactions)
+        let outcome: AdvanceResult
+        do {
+            outcome = try saveAndSync(incident, document, template: template, skipped: false, redactions: redactions)
+        } catch let error as IncidentError {
+            // The save failed (the file changed on disk, a lock): what was typed is not lost.
+            guard drafts.keep(typed.answers, id: document.id, stage: stage) else { throw error }
+            throw error.noting(
+                "Your answers are kept in \(drafts.shown(id: document.id, stage: stage)); `incident advance \(document.id)` offers to start from them."
+            )
+        }
         drafts.discard(id: document.id, stage: stage)
         return outcome
     }
