@@ -44,7 +44,7 @@ func privateTemp() throws -> String {
         try session.expect("2. Why did this happen: Redis was unreachable from Cloud Run? (2 of at least 3)")
         // An empty answer before the chain is long enough is refused, with the reason, and asked again.
         session.sendLine("")
-        try session.expect("at least 3 entries are needed, this is 2; type it again.")
+        try session.expect("the chain needs at least 3 answers and this is answer 2; type it again.")
         try session.expect("(2 of at least 3)")
         // A mistyped answer: Ctrl-W deletes the last two words, then the right ones are typed.
         session.sendLine("The VPC connector was missing")

@@ -141,9 +141,11 @@ struct Interview {
                 question,
                 help: prefill.isEmpty ? entryHelp : [entryHelp, "Clear the line to drop this entry."].compactMap { $0 }.joined(separator: " "),
                 field: field, required: false, initial: prefill,
-                emptyRefusal: count <= min
-                    ? "\(field.label): at least \(min) \(min == 1 ? "entry is" : "entries are") needed, this is \(count)"
-                    : nil)
+                emptyRefusal: count > min
+                    ? nil
+                    : field.type == .whyChain
+                        ? "the chain needs at least \(min) answers and this is answer \(count)"
+                        : "\(field.label) needs at least \(min) \(min == 1 ? "entry" : "entries") and this is entry \(count)")
             if text.isEmpty {
                 if !prefill.isEmpty && !offered.isEmpty { continue }
                 break
