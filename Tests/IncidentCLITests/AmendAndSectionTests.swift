@@ -96,7 +96,23 @@ import Testing
         let text = try repo.read(try repo.incidentFiles()[0])
         #expect(text.components(separatedBy: "<!-- incident:stage verify -->").count == 2)
         #expect(text.contains("| printf 'a\\|b\\n' \\| grep -c 'a\\|b' | passed |"))
+        #expect(!text.contains("reopened_section_hash"))
         #expect(try CLI.run(["doctor"], in: repo.root).status == 0)
+    }
+
+    @Test func aHandEditInTheSectionOfAReopenedStageIsNotReplaced() throws {
+        let (repo, id) = try startedRepo()
+        try completeFiveWhys(repo, id)
+        for _ in 0..<4 {
+            #expect(try CLI.run(["advance", id, "--skip", "--reason", "not now"], in: repo.root).status == 0)
+        }
+        #expect(try CLI.run(["reopen", id], in: repo.root).status == 0)
+        let path = try repo.incidentFiles()[0]
+        let edited = try repo.read(path).replacingOccurrences(of: "_Skipped on", with: "_Skipped (by hand) on")
+        try repo.write(path, edited)
+        let again = try CLI.run(["advance", id, "--skip", "--reason", "again"], in: repo.root)
+        #expect(again.status == 1 && again.stderr.contains("the verify section of \(path) was edited by hand"))
+        #expect(try repo.read(path) == edited)
     }
 
     @Test func doctorReportsDuplicateMarkersAndControlBytes() throws {

@@ -60,6 +60,9 @@ public struct AdvanceWorkflow: Sendable {
         let now = Time.format(workspace.env.now)
         let next = try workspace.stage(after: stage)
 
+        // A stage run again (after `reopen`) replaces its section; a hand edit in it stops that first.
+        try Self.refuseHandEdits(document, stage: stage, file: incident.relativePath, doing: "advance")
+
         if let reason = request.skipReason {
             var counts = OrderedDictionary<String, Int>()
             let redacted = try Redactor(config: workspace.config).redact(reason, counts: &counts)
@@ -81,8 +84,6 @@ public struct AdvanceWorkflow: Sendable {
                 }
                 return text
             })
-        // A stage run again (after `reopen`) replaces its section; a hand edit in it stops that first.
-        try Self.refuseHandEdits(document, stage: stage, file: incident.relativePath, doing: "advance")
         let drafts = Drafts(workspace: workspace)
         let typed = TypedAnswers()
         let scripted = request.answersFile != nil || !request.sets.isEmpty

@@ -93,10 +93,13 @@ public struct LifecycleWorkflow: Sendable {
         let done = document.stages
         let next = try workspace.stageOrder().first { done[$0] == nil } ?? workspace.stageOrder().last!
         if done[next] != nil {
-            // Every stage is done: reopening starts the last one again.
+            // Every stage is done: reopening starts the last one again. Its section's hash is kept,
+            // so that running the stage again still notices a hand edit before replacing it.
             var stages = done
+            let hash = stages[next]?["section_hash"]
             stages.removeValue(forKey: next)
             document.fields["stages"] = .object(stages)
+            if let hash { document.fields["reopened_section_hash"] = .object([next: hash]) }
         }
         document.fields["status"] = "open"
         document.fields["stage"] = .string(next)

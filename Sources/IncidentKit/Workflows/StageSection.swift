@@ -34,6 +34,10 @@ enum StageSection {
 
     /// Stores the hash of the stage's section as it is now in `document`.
     static func recordHash(_ document: inout IncidentDocument, stage: String) {
+        if var kept = document.fields["reopened_section_hash"]?.object, kept[stage] != nil {
+            kept[stage] = nil
+            document.fields["reopened_section_hash"] = kept.isEmpty ? nil : .object(kept)
+        }
         guard let section = document.sections[stage], var record = document.stages[stage]?.object else { return }
         record["section_hash"] = .string(hash(section))
         var stages = document.stages
@@ -44,8 +48,8 @@ enum StageSection {
     /// True when the stage's section no longer matches the hash stored when it was written; nil
     /// when no hash is stored (a file from before hashes were kept) or the section is gone.
     static func editedByHand(_ document: IncidentDocument, stage: String) -> Bool? {
-        guard let stored = document.stages[stage]?["section_hash"]?.string, let section = document.sections[stage]
-        else { return nil }
+        let record = document.stages[stage]?["section_hash"] ?? document.fields["reopened_section_hash"]?[stage]
+        guard let stored = record?.string, let section = document.sections[stage] else { return nil }
         return hash(section) != stored
     }
 
