@@ -120,7 +120,8 @@ import Testing
         try completeFiveWhys(repo, id)
         let path = try repo.incidentFiles()[0]
         try repo.write(
-            path, try repo.read(path) + "\n<!-- incident:stage five-whys -->\nan old copy\n\nA note with \u{1B}[31mcolour\n")
+            path,
+            try repo.read(path) + "\n<!-- incident:stage five-whys -->\nan old copy\n\nA note with \u{1B}[31mcolour\n")
         let result = try CLI.run(["doctor"], in: repo.root)
         #expect(result.status == 1)
         #expect(result.stdout.contains("has 2 sections marked <!-- incident:stage five-whys -->"))
@@ -190,7 +191,10 @@ extension CheckProcessTests {
         }
         let go = repo.path("go")
         let session = try PTYSession(
-            ["advance", id, "--yes", "--check", "echo first line; while [ ! -f \(go) ]; do sleep 0.05; done; echo second line"],
+            [
+                "advance", id, "--yes", "--check",
+                "echo first line; while [ ! -f \(go) ]; do sleep 0.05; done; echo second line",
+            ],
             in: repo.root)
         try session.expect("Verification notes (optional)")
         try session.expect("> ")

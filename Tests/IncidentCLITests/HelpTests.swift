@@ -13,7 +13,10 @@ import Testing
         let repo = try TestRepo()
         let typo = try CLI.run(["advnce", "latest"], in: repo.root)
         #expect(typo.status == 64)
-        #expect(typo.stderr == "error: 'advnce' is not an incident command; did you mean 'advance'? `incident --help` lists them.\n")
+        #expect(
+            typo.stderr
+                == "error: 'advnce' is not an incident command; did you mean 'advance'? `incident --help` lists them.\n"
+        )
         let far = try CLI.run(["zzzzzz"], in: repo.root)
         #expect(far.status == 64 && !far.stderr.contains("did you mean"))
         let help = try CLI.run(["help", "amnd"], in: repo.root)

@@ -151,7 +151,8 @@ func privateTemp() throws -> String {
         let (repo, id) = try startedRepo()
         let temp = try privateTemp()
         let editor = try Self.probeEditor(repo, writing: "Written in the editor.")
-        let session = try PTYSession(["advance", id], in: repo.root, env: ["VISUAL": editor, "EDITOR": "false", "TMPDIR": temp])
+        let session = try PTYSession(
+            ["advance", id], in: repo.root, env: ["VISUAL": editor, "EDITOR": "false", "TMPDIR": temp])
         for answer in ["a", "b", "c", ""] {
             try session.expect("Why did this happen")
             session.sendLine(answer)
@@ -175,7 +176,8 @@ func privateTemp() throws -> String {
         let (repo, id) = try startedRepo()
         let temp = try privateTemp()
         let editor = try Self.probeEditor(repo, writing: "{whys: [a, b, c], root_cause: from the editor}")
-        let session = try PTYSession(["advance", id, "--edit", "--yes"], in: repo.root, env: ["EDITOR": editor, "TMPDIR": temp])
+        let session = try PTYSession(
+            ["advance", id, "--edit", "--yes"], in: repo.root, env: ["EDITOR": editor, "TMPDIR": temp])
         try session.expect("Completed five-whys")
         #expect(try session.wait() == 0)
         #expect(try repo.read("probe.log") == "foreground\n600\n")
@@ -335,7 +337,8 @@ func privateTemp() throws -> String {
         let (repo, id) = try startedRepo()
         try repo.write(
             "stopping-editor.sh",
-            "#!/bin/sh\n# As vim does on Ctrl-Z: its whole process group stops.\nkill -TSTP 0\nprintf '%s\\n' '{whys: [a, b, c], root_cause: after a stop}' > \"$1\"\n")
+            "#!/bin/sh\n# As vim does on Ctrl-Z: its whole process group stops.\nkill -TSTP 0\nprintf '%s\\n' '{whys: [a, b, c], root_cause: after a stop}' > \"$1\"\n"
+        )
         chmod(repo.path("stopping-editor.sh"), 0o755)
         let session = try PTYSession(
             ["advance", id, "--edit", "--yes"], in: repo.root, env: ["EDITOR": repo.path("stopping-editor.sh")])

@@ -82,8 +82,9 @@ public struct TerminalPrompter: Prompter {
             : " (Enter keeps it; type new text ending with '.', or ':e' to edit it in $EDITOR)"
         write(bold("? \(question)") + dim(how) + "\n")
         if !initial.isEmpty {
-            write(initial.split(separator: "\n", omittingEmptySubsequences: false).map { dim("  | ") + $0 }.joined(
-                separator: "\n") + "\n")
+            write(
+                initial.split(separator: "\n", omittingEmptySubsequences: false).map { dim("  | ") + $0 }.joined(
+                    separator: "\n") + "\n")
         }
         var lines: [String] = []
         while true {

@@ -139,13 +139,16 @@ struct Interview {
             let entryHelp = count == 1 ? help(field) : nil
             let text = try askLine(
                 question,
-                help: prefill.isEmpty ? entryHelp : [entryHelp, "Clear the line to drop this entry."].compactMap { $0 }.joined(separator: " "),
+                help: prefill.isEmpty
+                    ? entryHelp
+                    : [entryHelp, "Clear the line to drop this entry."].compactMap { $0 }.joined(separator: " "),
                 field: field, required: false, initial: prefill,
                 emptyRefusal: count > min
                     ? nil
                     : field.type == .whyChain
                         ? "the chain needs at least \(min) answers and this is answer \(count)"
-                        : "\(field.label) needs at least \(min) \(min == 1 ? "entry" : "entries") and this is entry \(count)")
+                        : "\(field.label) needs at least \(min) \(min == 1 ? "entry" : "entries") and this is entry \(count)"
+            )
             if text.isEmpty {
                 if !prefill.isEmpty && !offered.isEmpty { continue }
                 break
@@ -167,7 +170,8 @@ struct Interview {
             let optional = entries.count >= min
             prompter.show(
                 "\(field.label) \(entries.count + 1)"
-                    + (optional ? " (leave the first answer empty to finish)" : " (\(entries.count + 1) of at least \(min))"))
+                    + (optional
+                        ? " (leave the first answer empty to finish)" : " (\(entries.count + 1) of at least \(min))"))
             for (index, subfield) in field.fields.enumerated() {
                 if index == 0 && subfield.type == .input {
                     let text = try askLine(

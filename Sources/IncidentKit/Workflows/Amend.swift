@@ -192,7 +192,8 @@ public struct AmendWorkflow: Sendable {
                     "amend needs --answers FILE, --set id=value or --edit when it is not run on a terminal.")
             }
             prompter.show("\(document.id) · \(document.title)\nAmend: \(template.title)\n")
-            var interview = Interview(prompter: prompter, template: template, rules: rules, incidentTitle: document.title)
+            var interview = Interview(
+                prompter: prompter, template: template, rules: rules, incidentTitle: document.title)
             interview.previous = old
             var fresh = Answers()
             if template.action == .linkCommits, let commits = old["commits"] { fresh["commits"] = commits }

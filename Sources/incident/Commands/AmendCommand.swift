@@ -24,7 +24,8 @@ struct AmendCommand: ParsableCommand {
     var ref: String
 
     @Argument(
-        help: "The completed stage to amend (default: the last completed one).", completion: .custom(Completions.stages))
+        help: "The completed stage to amend (default: the last completed one).", completion: .custom(Completions.stages)
+    )
     var stage: String?
 
     @Option(help: ArgumentHelp("Answers as YAML or JSON keyed by field id; - for stdin.", valueName: "file"))
@@ -41,7 +42,10 @@ struct AmendCommand: ParsableCommand {
     @Flag(name: [.short, .long], help: "Write without asking for confirmation.")
     var yes = false
 
-    @Flag(help: "Print {id, path, stage, changed, status, stage_now, synced, pending_updates, sync_warning, redactions} as JSON.")
+    @Flag(
+        help:
+            "Print {id, path, stage, changed, status, stage_now, synced, pending_updates, sync_warning, redactions} as JSON."
+    )
     var json = false
 
     @OptionGroup var globals: GlobalOptions
