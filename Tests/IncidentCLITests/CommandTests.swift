@@ -36,9 +36,12 @@ func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:
         let first = try CLI.run(["init"], in: repo.root)
         #expect(first.status == 0)
         #expect(first.stdout.contains("created  .incident.yml"))
+        // The built-in templates stay built in (a copy would not receive later fixes) unless asked for.
+        #expect(!FileManager.default.fileExists(atPath: repo.path("templates")))
         try repo.write("templates/five-whys.md", "mine")
-        let second = try CLI.run(["init"], in: repo.root)
+        let second = try CLI.run(["init", "--eject-templates"], in: repo.root)
         #expect(second.status == 0 && second.stdout.contains("kept     templates/five-whys.md"))
+        #expect(second.stdout.contains("created  templates/verify.md"))
         #expect(try repo.read("templates/five-whys.md") == "mine")
     }
 
@@ -170,6 +173,19 @@ func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:
         let show = try CLI.run(["templates", "show", "test-plan"], in: repo.root)
         #expect(show.stdout.hasPrefix("---\nstage: test-plan\n"))
         #expect(try CLI.run(["templates", "show", "nope"], in: repo.root).status == 64)
+        // One template by name: only that one is copied, and an unchanged copy is not marked as edited.
+        let one = try CLI.run(["templates", "eject", "five-whys"], in: repo.root)
+        #expect(one.status == 0 && one.stdout == "wrote  templates/five-whys.md\n", "\(one.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: repo.path("templates/verify.md")))
+        #expect(try CLI.run(["templates", "eject", "nope"], in: repo.root).status == 64)
+        let copied = try CLI.run(["templates", "list", "--json"], in: repo.root)
+        let entry = try #require(try YAML.parse(copied.stdout).array?.first { $0["name"] == "five-whys" })
+        #expect(entry["origin"] == "templates/five-whys.md" && entry["differs_from_built_in"] == false)
+        try repo.write("templates/five-whys.md", (try repo.read("templates/five-whys.md")) + "\nOur note.\n")
+        let edited = try CLI.run(["templates", "list"], in: repo.root)
+        #expect(edited.stdout.contains("templates/five-whys.md (edited)"), "\(edited.stdout)")
+        #expect(edited.stdout.contains("does not receive the built-in's fixes"))
+
         #expect(try CLI.run(["templates", "eject"], in: repo.root).stdout.contains("wrote  templates/verify.md"))
         try repo.write("templates/verify.md", "---\nfields: [\n---\n")
         let broken = try CLI.run(["templates", "list"], in: repo.root)

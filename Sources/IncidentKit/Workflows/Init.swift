@@ -20,7 +20,8 @@ public struct InitResult: Sendable {
     }
 }
 
-/// Sets a repo up: `.incident.yml`, `incidents/`, `templates/`. Never overwrites a file.
+/// Sets a repo up: `.incident.yml` and `incidents/`, and `templates/` only when asked
+/// (a copied built-in never receives later fixes). Never overwrites a file.
 public struct InitWorkflow {
     let env: Environment
 
@@ -28,7 +29,7 @@ public struct InitWorkflow {
 
     /// `apiURL` (`--api-url`) goes into the config; without it the config names no API, so the API
     /// follows the repo's host (github.com or an Enterprise server).
-    public func run(directory: String?, apiURL: String? = nil) throws -> InitResult {
+    public func run(directory: String?, apiURL: String? = nil, ejectTemplates: Bool = false) throws -> InitResult {
         if let apiURL { try GitHubClient.checkTransport(apiURL, source: "--api-url") }
         let root = try Workspace.findRoot(env, directory: directory)
         let fs = env.fileSystem
@@ -53,9 +54,11 @@ public struct InitWorkflow {
         }
         try fs.createDirectory(root + "/incidents")
         if try fs.contents(of: root + "/incidents").isEmpty { _ = try write("incidents/.gitkeep", "") }
-        try fs.createDirectory(root + "/templates")
-        for name in TemplateLibrary.defaultNames {
-            _ = try write("templates/\(name).md", TemplateLibrary.defaults[name]!)
+        if ejectTemplates {
+            try fs.createDirectory(root + "/templates")
+            for name in TemplateLibrary.defaultNames {
+                _ = try write("templates/\(name).md", TemplateLibrary.defaults[name]!)
+            }
         }
         return result
     }
@@ -74,6 +77,9 @@ public struct TemplatesWorkflow {
         public var fields: [String]
         public var action: String?
         public var inStages: Bool
+        /// For a file in templates/ that overrides a built-in: whether it differs from the built-in
+        /// (a copy that differs does not receive the built-in's later fixes). Nil otherwise.
+        public var differsFromBuiltIn: Bool?
         /// Set when the template does not parse.
         public var problem: String?
     }
@@ -83,20 +89,27 @@ public struct TemplatesWorkflow {
         return try workspace.templates.names().map { name in
             let source = try workspace.templates.source(named: name)
             let origin = source?.origin ?? "?"
+            let differs: Bool? =
+                source.flatMap { source in
+                    guard !source.origin.hasPrefix("built-in"), let builtIn = TemplateLibrary.defaults[name] else {
+                        return nil
+                    }
+                    return source.text != builtIn
+                }
             if name == "github-issue" {
                 return Entry(
                     name: name, origin: origin, title: "GitHub issue title and body", fields: [], action: nil,
-                    inStages: false)
+                    inStages: false, differsFromBuiltIn: differs)
             }
             do {
                 let template = try workspace.templates.stage(name)
                 return Entry(
                     name: name, origin: origin, title: template.title, fields: template.fields.map(\.id),
-                    action: template.action?.rawValue, inStages: stages.contains(name))
+                    action: template.action?.rawValue, inStages: stages.contains(name), differsFromBuiltIn: differs)
             } catch {
                 return Entry(
                     name: name, origin: origin, title: "", fields: [], action: nil, inStages: stages.contains(name),
-                    problem: "\(error)")
+                    differsFromBuiltIn: differs, problem: "\(error)")
             }
         }
     }
@@ -109,13 +122,18 @@ public struct TemplatesWorkflow {
         return source.text
     }
 
-    /// Copies the built-in templates into `templates/`, keeping files that exist unless `force`.
-    public func eject(force: Bool) throws -> (written: [String], kept: [String]) {
+    /// Copies built-in templates into `templates/` (the named ones, or all of them when `names` is empty),
+    /// keeping files that exist unless `force`.
+    public func eject(_ names: [String] = [], force: Bool) throws -> (written: [String], kept: [String]) {
+        for name in names where TemplateLibrary.defaults[name] == nil {
+            throw IncidentError.usage(
+                "there is no built-in template '\(name)'; the built-ins are \(TemplateLibrary.defaultNames.joined(separator: ", ")).")
+        }
         let fs = workspace.env.fileSystem
         try fs.createDirectory(workspace.templates.folder)
         var written: [String] = []
         var kept: [String] = []
-        for name in TemplateLibrary.defaultNames {
+        for name in names.isEmpty ? TemplateLibrary.defaultNames : names {
             let path = workspace.templates.folder + "/" + name + ".md"
             let data = Data(TemplateLibrary.defaults[name]!.utf8)
             if fs.fileExists(path) && !force {

@@ -222,22 +222,30 @@ struct TemplatesCommand: ParsableCommand {
                                     "title": .string(entry.title),
                                     "action": .optional(entry.action), "fields": .strings(entry.fields),
                                     "in_stages": .bool(entry.inStages), "problem": .optional(entry.problem),
+                                    "differs_from_built_in": entry.differsFromBuiltIn.map(Value.bool) ?? .null,
                                 ]
                             }))
                     return
                 }
+                func origin(_ entry: TemplatesWorkflow.Entry) -> String {
+                    entry.origin + (entry.differsFromBuiltIn == true ? " (edited)" : "")
+                }
+                let width = max(28, (entries.map { origin($0).count }.max() ?? 0) + 2)
                 for entry in entries {
                     let role = entry.name == "github-issue" ? "issue body" : entry.inStages ? "stage" : "unused"
                     var line =
                         entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)
                         + role.padding(toLength: 12, withPad: " ", startingAt: 0)
-                        + entry.origin.padding(toLength: 28, withPad: " ", startingAt: 0)
+                        + origin(entry).padding(toLength: width, withPad: " ", startingAt: 0)
                     if let problem = entry.problem {
                         line += live.paint("broken: \(problem)", 31)
                     } else {
                         line += entry.title + (entry.fields.isEmpty ? "" : " (\(entry.fields.joined(separator: ", ")))")
                     }
                     live.out(line)
+                }
+                if entries.contains(where: { $0.differsFromBuiltIn == true }) {
+                    live.out("\n(edited): a local copy that differs from the built-in; it does not receive the built-in's fixes.")
                 }
             }
         }
@@ -257,13 +265,22 @@ struct TemplatesCommand: ParsableCommand {
 
     struct Eject: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Copy the built-in templates into templates/ to edit them.")
+            abstract: "Copy built-in templates into templates/ to edit them.",
+            discussion: """
+                A copy overrides the built-in and no longer receives its fixes after an upgrade, so eject only
+                what you change.
+
+                Examples:
+                  incident templates eject five-whys
+                  incident templates eject            (every built-in)
+                """)
+        @Argument(help: "Templates to copy (default: all of them).") var names: [String] = []
         @Flag(help: "Overwrite templates that exist.") var force = false
         @OptionGroup var globals: GlobalOptions
 
         func run() throws {
             try Live.perform(globals) { live in
-                let result = try TemplatesWorkflow(workspace: try live.workspace()).eject(force: force)
+                let result = try TemplatesWorkflow(workspace: try live.workspace()).eject(names, force: force)
                 for path in result.written { live.out("wrote  \(path)") }
                 for path in result.kept { live.out("kept   \(path) (exists; --force overwrites)") }
             }
