@@ -246,3 +246,41 @@ func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:
         #expect(help.status == 0 && help.stdout.contains("Examples:") && help.stdout.contains("--skip"))
     }
 }
+
+/// Issue 14 point 4: the stage list can change under an open incident; doctor and advance say so.
+@Suite struct StageDriftTests {
+    @Test func aStageAddedBeforeTheCurrentOneIsAskedForFirstAndARemovedOneIsReported() throws {
+        let (repo, id) = try startedRepo()
+        try completeFiveWhys(repo, id)
+        // Now at test-plan. A team adds a comms stage after five-whys and drops five-whys itself.
+        try repo.write(
+            "templates/comms.md",
+            "---\nstage: comms\ntitle: Communications\nfields:\n  - id: channel\n    type: input\n    validations: {required: true}\n---\nPosted in {{answers.channel}}.\n"
+        )
+        try repo.write(
+            ".incident.yml",
+            (try repo.read(".incident.yml")).replacingOccurrences(
+                of: "stages: [identify, five-whys, test-plan, issue, fix, verify]",
+                with: "stages: [identify, comms, test-plan, issue, fix, verify]"))
+
+        let doctor = try CLI.run(["doctor"], in: repo.root)
+        #expect(doctor.status == 1)
+        #expect(doctor.stdout.contains("now include 'comms' before 'test-plan', which \(id) has not done"), "\(doctor.stdout)")
+        #expect(doctor.stdout.contains("has a record of 'five-whys', no longer in the stages"), "\(doctor.stdout)")
+
+        // advance asks for the added stage first, says so, and then returns to test-plan.
+        let advance = try CLI.run(["advance", id, "--set", "channel=#inc-redis", "--json"], in: repo.root)
+        #expect(advance.status == 0, "\(advance.stderr)")
+        #expect(advance.stderr.contains("asks for 'comms' first"), "\(advance.stderr)")
+        let json = try YAML.parse(advance.stdout)
+        #expect(json["stage"] == "comms")
+        let file = try repo.read(try #require(json["path"]?.string))
+        #expect(file.contains("\nstage: test-plan\n"))
+        #expect(file.contains("Posted in #inc-redis."))
+
+        // With the added stage done, only the removed one is left to report.
+        let again = try CLI.run(["doctor"], in: repo.root)
+        #expect(!again.stdout.contains("now include"), "\(again.stdout)")
+        #expect(again.stdout.contains("no longer in the stages"))
+    }
+}

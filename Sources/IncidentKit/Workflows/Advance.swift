@@ -44,7 +44,7 @@ public struct AdvanceWorkflow: Sendable {
         if let stage = request.rerender { return try rerender(incident, stage: stage) }
 
         var document = incident.document
-        let stage = document.stage
+        var stage = document.stage
         if stage == "resolved" || stage == "closed" || document.status != Status.open.rawValue {
             throw IncidentError.failure(
                 "\(document.id) is \(document.status) (stage \(stage)); there is nothing to advance. `incident reopen \(document.id)` reopens it."
@@ -56,9 +56,17 @@ public struct AdvanceWorkflow: Sendable {
                 "\(incident.relativePath) is at stage '\(stage)', which is not in the stages of \(Config.fileName) (\(order.joined(separator: ", "))); fix one of them."
             )
         }
+        // The stage list can change under an open incident: a stage added before the current one is
+        // asked for first (then the current stage again), and the user is told so, never silently.
+        let drift = StageDrift.of(document, order: order)
+        for sentence in drift.sentences(id: document.id, stage: stage) { workspace.env.diagnostics("note: " + sentence) }
+        var next = try workspace.stage(after: stage)
+        if let added = drift.added.first {
+            next = stage
+            stage = added
+        }
         let template = try workspace.templates.stage(stage)
         let now = Time.format(workspace.env.now)
-        let next = try workspace.stage(after: stage)
 
         if let reason = request.skipReason {
             var counts = OrderedDictionary<String, Int>()

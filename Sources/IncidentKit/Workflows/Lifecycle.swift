@@ -184,6 +184,11 @@ public struct DoctorWorkflow: Sendable {
             if !order.isEmpty, !(order + ["resolved", "closed"]).contains(document.stage) {
                 problem("stage '\(document.stage)' is not in the stages of \(Config.fileName).")
             }
+            if !order.isEmpty {
+                for sentence in StageDrift.of(document, order: order).sentences(id: document.id, stage: document.stage) {
+                    problem(sentence)
+                }
+            }
             if document.created == nil { problem("created is missing or not an RFC 3339 time.") }
             if let github = document.fields["github"] {
                 if github["pending"] != nil, github["number"] == nil {
