@@ -245,7 +245,7 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(analysis.lineEvents.count == lines, "\(language)")
         let traceLines = analysis.lineEvents[1..<(language == "Go" ? lines : lines - 1)]
         #expect(Set(traceLines).count == 1, "\(language): \(analysis.lineEvents)")
-        #expect(traceLines.first == primary.id || language == "Java" || language == "Python", "\(language)")
+        #expect(traceLines.first == primary.id, "\(language): primary \(primary.id) \(primary.template), lines \(analysis.lineEvents), events \(analysis.events.map { "\($0.id) \($0.template)" })")
     }
 
     @Test func aGoPanicIsCriticalAndItsFramesFollowIt() throws {
