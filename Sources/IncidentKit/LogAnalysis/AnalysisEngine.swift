@@ -448,7 +448,9 @@ final class AnalysisEngine {
             let text = String(decoding: line, as: UTF8.self)
             // An excerpt that starts inside a trace opens with a frame; the exception line that
             // ends that trace is the event, not one more frame of it.
-            if StackTrace.continues(text, inTrace: inTrace), !(orphanFrames && StackTrace.exceptionLine(text)) {
+            if StackTrace.continues(text, inTrace: inTrace),
+                !(orphanFrames && (StackTrace.exceptionLine(text) || text.hasPrefix("Caused by:")))
+            {
                 inTrace = inTrace || StackTrace.opens(text)
                 let cluster = shapes[shape].cluster
                 appendDetail(line)
@@ -464,6 +466,12 @@ final class AnalysisEngine {
                 record(cluster)
                 return
             }
+        }
+        // The frames of an excerpt that starts inside a trace belong to the failure its closing
+        // exception (or "Caused by:") line names: that event inherits their application frame.
+        var carriedFrame: String? = nil
+        if orphanFrames, let shape = current, first == 0 {
+            carriedFrame = stats[shapes[shape].cluster].frame
         }
         var header: LineHeader
         var repeats = 1
@@ -523,6 +531,9 @@ final class AnalysisEngine {
             bytes.withUnsafeBufferPointer { process($0, 0) }
         } else {
             process(line, header.messageStart)
+        }
+        if let carriedFrame, let shape = current, stats[shapes[shape].cluster].frame == nil {
+            stats[shapes[shape].cluster].frame = carriedFrame
         }
     }
 

@@ -382,6 +382,20 @@ enum StackTrace {
                 body = String(body[..<open.lowerBound]) + (body[open.lowerBound] == ")" ? ")" : "")
                 if packaging.hasPrefix("classes") || packaging.contains("classes/") { return body }
             }
+            // .NET: "at Ns.Type.Method(Int32 id) in /src/Api/Handler.cs:line 42". Without the
+            // " in file:line" part (no symbols) a .NET frame names no place in the code.
+            if let marker = body.range(of: ") in "), let lineMark = body.range(of: ":line ", options: .backwards),
+                lineMark.lowerBound > marker.upperBound
+            {
+                var path = String(body[marker.upperBound..<lineMark.lowerBound])
+                guard !isLibrary(path) else { return nil }
+                for root in ["/app/", "/src/", "/source/", "/home/"] where path.hasPrefix(root) {
+                    path = String(path.dropFirst(root.count))
+                    break
+                }
+                let number = body[lineMark.upperBound...].prefix { $0.isNumber }
+                return number.isEmpty ? path : "\(path):\(number)"
+            }
             guard !isLibrary(body) else { return nil }
             if let open = body.firstIndex(of: "("), body.hasSuffix(")") {
                 let name = String(body[..<open]).trimmingCharacters(in: .whitespaces)
@@ -390,7 +404,10 @@ enum StackTrace {
                 if location.hasSuffix(".java") || location.contains(".java:") || location.contains(".kt:") {
                     return "\(name)(\(location))"
                 }
-                return location.isEmpty ? name : location
+                // An argument list ("EndPoint remoteEP, Boolean async"), not a place: .NET without symbols.
+                if location.contains(" "), !location.contains("/"), !location.contains("\\") { return nil }
+                // "Open()": a frame with no file names no place in the code.
+                return location.isEmpty ? nil : location
             }
             return body
         }
