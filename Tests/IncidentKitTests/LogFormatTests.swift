@@ -248,6 +248,33 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(traceLines.first == primary.id, "\(language): primary \(primary.id) \(primary.template), lines \(analysis.lineEvents), events \(analysis.events.map { "\($0.id) \($0.template)" })")
     }
 
+    @Test func anExcerptThatStartsInsideAJavaTraceEndsAtItsCauseWhichTakesTheApplicationFrame() throws {
+        let analysis = analyze(
+            """
+            \tat org.springframework.boot.SpringApplication.run(SpringApplication.java:334) ~[spring-boot-3.2.2.jar:3.2.2]
+            \tat com.example.shop.Application.main(Application.java:13) ~[classes/:2.1.1]
+            \tat java.base/java.lang.reflect.Method.invoke(Unknown Source) ~[na:na]
+            Caused by: org.postgresql.util.PSQLException: Connection to db:5432 refused.
+
+            """)
+        let primary = try #require(analysis.primary)
+        #expect(primary.example.hasPrefix("Caused by: org.postgresql.util.PSQLException"), "\(primary.example)")
+        #expect(primary.severity >= .high)
+        #expect(analysis.sourceLocations.first == "com.example.shop.Application.main(Application.java:13)")
+    }
+
+    @Test func aDotNetFrameNamesAFileOnlyWhenItHasOne() {
+        #expect(
+            StackTrace.frame("   at Shop.Api.OrdersController.Get(Int32 id) in /src/Shop.Api/OrdersController.cs:line 42")
+                == "Shop.Api/OrdersController.cs:42")
+        // Without symbols: an argument list or empty parentheses are no place in the code.
+        #expect(StackTrace.frame("   at Shop.Data.Store.Connect(EndPoint remoteEP, Boolean async)") == nil)
+        #expect(StackTrace.frame("   at Shop.Data.Store.Open()") == nil)
+        // Java and Node frames are as they were.
+        #expect(StackTrace.frame("\tat com.acme.db.Pool.get(Pool.java:42)") == "com.acme.db.Pool.get(Pool.java:42)")
+        #expect(StackTrace.frame("    at getUser (/app/src/users.js:10:15)") == "/app/src/users.js:10:15")
+    }
+
     @Test func aGoPanicIsCriticalAndItsFramesFollowIt() throws {
         let analysis = analyze(
             "2025/09/09 02:25:11 starting\npanic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:9 +0x1d\n"

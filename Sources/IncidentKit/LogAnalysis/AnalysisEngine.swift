@@ -569,7 +569,9 @@ final class AnalysisEngine {
         var severity = header.level ?? .low
         // Severity here is the level's (SPEC "Severity"); signature floors are applied per event in
         // `finish`. A stack trace's head line without a level is an error.
-        if header.level == nil, StackTrace.exceptionLine(text) || text.hasPrefix("Traceback") {
+        if header.level == nil,
+            StackTrace.exceptionLine(text) || text.hasPrefix("Traceback") || text.hasPrefix("Caused by:")
+        {
             severity = max(severity, .high)
         }
         let example = String(String(decoding: line, as: UTF8.self).prefix(600))
