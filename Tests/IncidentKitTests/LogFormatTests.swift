@@ -79,6 +79,18 @@ func analyze(_ text: String) -> LogAnalysis {
                 "epoch", "- 1117838570 2005.06.03 R02-M1-N0 RAS KERNEL FATAL data storage interrupt", .critical,
                 "2005-06-03T22:42:50Z", nil, nil
             ),
+            (
+                // Fields before the level that no rule names (a user@database pair): FATAL is critical.
+                "PostgreSQL prefix",
+                "2016-12-20 11:14:09 CST [25669-1] app@orders FATAL:  sorry, too many clients already", .critical,
+                "2016-12-20T11:14:09Z", "sorry, too many clients already", nil
+            ),
+            (
+                // A syslog/journald line wrapping an application's own header: its level is the line's.
+                "journald wrapping gunicorn",
+                "Jul 05 09:13:44 web-3 wsgi.sh[3129704]: [2024-07-05 09:13:44 +0200] [3129704] [CRITICAL] WORKER TIMEOUT (pid:3129714)",
+                .critical, "2025-07-05T09:13:44Z", "WORKER TIMEOUT (pid:<*>)", nil
+            ),
         ] as [(String, String, Severity, String?, String?, String?)])
     func plainHeadersAreFoundWithoutBeingTold(
         layout: String, line: String, severity: Severity, time: String?, template: String?, source: String?

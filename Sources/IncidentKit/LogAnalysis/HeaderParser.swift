@@ -310,7 +310,9 @@ enum HeaderParser {
     /// The header of a line: a leading timestamp (`leadingTime`'s matchers), fields up to a
     /// second timestamp, then header fields in any order (`fieldRule`), then the level where
     /// the file's other lines have it (`layout`).
-    static func parse(_ line: Bytes, year: YearlessDates, layout: HeaderLayout = .none) -> LineHeader {
+    static func parse(_ line: Bytes, year: YearlessDates, layout: HeaderLayout = .none, nested: Bool = false)
+        -> LineHeader
+    {
         let n = line.count
         var header = LineHeader(time: nil, level: nil, source: nil, messageStart: 0)
         var p = 0
@@ -357,6 +359,16 @@ enum HeaderParser {
             p += 1
         }
         header.messageStart = min(p, n)
+        // A whole header inside the message (a journald or syslog line wrapping an application's own
+        // line: "… wsgi.sh[31]: [2024-07-05 09:13:44 +0200] [31] [CRITICAL] WORKER TIMEOUT"): its
+        // level is the line's, and the message starts after it.
+        if !nested, header.level == nil, header.time != nil, p < n {
+            let inner = parse(UnsafeBufferPointer(rebasing: line[p...]), year: year, nested: true)
+            if let level = inner.level, inner.time != nil {
+                header.level = level
+                header.messageStart = min(p + inner.messageStart, n)
+            }
+        }
         return header
     }
 
@@ -431,8 +443,10 @@ enum HeaderParser {
         }
         if header.level == nil, header.time != nil, state.tokens < 6, levelAhead(line, from: start, within: 4),
             line[start..<end].contains(where: isDigit) || isUpperWord(line, start, end)
+                || (line[start..<end].contains(0x40) && line[start..<end].allSatisfy(isFieldByte))
         {
-            return .header(end: end)  // fields before a level further on: "2005.06.03 R02-M1-N0 RAS KERNEL FATAL …"
+            // fields before a level further on: "2005.06.03 R02-M1-N0 RAS KERNEL FATAL …", "user@db FATAL: …"
+            return .header(end: end)
         }
         if let outcome = sourceWithColon(line, start, end, afterHost: afterHost, &header) { return outcome }
         if state.hostAllowed, state.tokens == 0 {
