@@ -80,6 +80,28 @@ func analyze(_ text: String) -> LogAnalysis {
                 "2005-06-03T22:42:50Z", nil, nil
             ),
             (
+                "Spring Boot default",
+                "2016-12-07 08:56:24.723 ERROR 7264 --- [  restartedMain] o.a.tomcat.jdbc.pool.ConnectionPool      : Unable to create initial connections of pool.",
+                .high, "2016-12-07T08:56:24Z", "Unable to create initial connections of pool.",
+                "o.a.tomcat.jdbc.pool.ConnectionPool"
+            ),
+            (
+                // log4j "%m (%c)": the logger closes the line.
+                "log4j logger last",
+                "[2025-10-15 16:46:37,654] ERROR [BrokerServer id=1] Fatal error during startup (kafka.server.BrokerServer)",
+                .high, "2025-10-15T16:46:37Z", nil, "kafka.server.BrokerServer"
+            ),
+            (
+                "Envoy file:line",
+                "[2019-11-16 11:36:07.653][1][warning][config] [source/common/config/grpc_stream.h:87] gRPC config stream closed: 14",
+                .medium, "2019-11-16T11:36:07Z", "gRPC config stream closed: <*>", "source/common/config/grpc_stream.h:87"
+            ),
+            (
+                // A version in parentheses is not a logger.
+                "version last", "2025-09-09T02:25:11Z WARN upgrade needed (v1.2.3)", .medium, "2025-09-09T02:25:11Z",
+                nil, nil
+            ),
+            (
                 // Fields before the level that no rule names (a user@database pair): FATAL is critical.
                 "PostgreSQL prefix",
                 "2016-12-20 11:14:09 CST [25669-1] app@orders FATAL:  sorry, too many clients already", .critical,
@@ -100,7 +122,11 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(event.severity == severity, "\(layout)")
         #expect(event.firstSeen.map(Time.format) == time, "\(layout)")
         if let template { #expect(event.template == template, "\(layout): \(event.template)") }
-        if let source { #expect(analysis.sourceLocations.first == source, "\(layout): \(analysis.sourceLocations)") }
+        if let source {
+            #expect(analysis.sourceLocations.first == source, "\(layout): \(analysis.sourceLocations)")
+        } else if layout == "version last" {
+            #expect(analysis.sourceLocations.isEmpty, "\(analysis.sourceLocations)")
+        }
         #expect(analysis.format == "plain")
     }
 

@@ -359,6 +359,21 @@ enum HeaderParser {
             p += 1
         }
         header.messageStart = min(p, n)
+        // log4j's "%m (%c)": a level, no logger before the message, and the logger closing the line
+        // ("… Prepare to shutdown (kafka.server.BrokerServer)").
+        if header.source == nil, header.level != nil, n > p + 4, line[n - 1] == 0x29 {
+            var open = n - 2
+            while open > p, n - open < 160, line[open] != 0x28, !isSpace(line[open]) { open -= 1 }
+            if line[open] == 0x28, open > p, isSpace(line[open - 1]), open + 2 < n - 1,
+                isSourceToken(line, open + 1, n - 1), line[(open + 1)..<(n - 1)].contains(0x2E),
+                line[open + 1] &- 0x61 < 26 || line[open + 1] &- 0x41 < 26,
+                !line[(open + 1)..<(n - 1)].contains(where: { $0 == 0x2F || $0 == 0x3A || $0 == 0x3D }),
+                let dot = line[(open + 1)..<(n - 1)].lastIndex(of: 0x2E), dot + 1 < n - 1,
+                (line[dot + 1] | 0x20) &- 0x61 < 26  // a class name last, not a version's digits
+            {
+                header.source = (open + 1)..<(n - 1)
+            }
+        }
         // A whole header inside the message (a journald or syslog line wrapping an application's own
         // line: "… wsgi.sh[31]: [2024-07-05 09:13:44 +0200] [31] [CRITICAL] WORKER TIMEOUT"): its
         // level is the line's, and the message starts after it.
@@ -428,6 +443,27 @@ enum HeaderParser {
         let core = last == 0x3A || last == 0x7C ? end - 1 : end
         if end - start == 1, line[start] == 0x2D || line[start] == 0x7C || line[start] == 0x3A {
             return .header(end: end)  // a separator: "-", "|", ":"
+        }
+        if end - start == 3, line[start] == 0x2D, line[start + 1] == 0x2D, line[start + 2] == 0x2D,
+            header.level != nil
+        {
+            return .header(end: end)  // Spring Boot's "--- [thread]" after the level and pid
+        }
+        if header.level != nil, line[start..<end].allSatisfy(isDigit), end + 4 < line.count, line[end] == 0x20,
+            line[end + 1] == 0x2D, line[end + 2] == 0x2D, line[end + 3] == 0x2D, isSpace(line[end + 4])
+        {
+            return .header(end: end)  // Spring Boot's pid: "ERROR 7264 --- [main] …"
+        }
+        // A logger padded to a column and then a lone colon: "o.a.tomcat.jdbc.pool.ConnectionPool      : …".
+        if header.level != nil, header.source == nil, line[start] != 0x3A, isSourceToken(line, start, end),
+            line[start..<end].contains(0x2E)
+        {
+            var colon = end
+            while colon < line.count, isSpace(line[colon]) { colon += 1 }
+            if colon > end, colon < line.count, line[colon] == 0x3A, colon + 1 == line.count || isSpace(line[colon + 1]) {
+                header.source = start..<end
+                return .last(end: colon + 1)
+            }
         }
         if header.level == nil, let found = level(line, start, core) {
             header.level = found
@@ -613,6 +649,12 @@ enum HeaderParser {
     static func sourceInBrackets(_ line: Bytes, _ start: Int, _ end: Int) -> Range<Int>? {
         var colon = end - 1
         while colon > start, line[colon] != 0x3A { colon -= 1 }
+        // `[source/common/config/grpc_stream.h:87]`: a file and its line, the whole of it.
+        if line[colon] == 0x3A, colon + 1 < end, line[(colon + 1)..<end].allSatisfy(isDigit),
+            line[start..<colon].contains(0x2E), isSourceToken(line, start, colon)
+        {
+            return start..<end
+        }
         let from = line[colon] == 0x3A ? colon + 1 : start
         guard from < end, isSourceToken(line, from, end),
             line[from..<end].contains(where: { $0 == 0x2E || $0 == 0x40 || $0 == 0x24 })
