@@ -405,3 +405,18 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(analysis.intervalSeconds == 60)
     }
 }
+
+@Suite struct NestedHeaderTests {
+    /// rsyslog escapes the tabs of a tab-separated application line as "#011": decoded, the inner
+    /// line's level counts (WARNING), and the connection-refused floor raises it to high.
+    @Test func anRsyslogEscapedTabSeparatedLineHasItsInnerLevel() throws {
+        let analysis = analyze(
+            "Nov 18 09:14:49 vm-db1 pglookout: 2021-11-18 09:14:49,632#011ClusterMonitor#011Thread-1#011WARNING#011OperationalError (could not connect to server: Connection refused\n"
+        )
+        let primary = try #require(analysis.primary)
+        #expect(primary.levelSeverity == .medium, "\(primary.template)")
+        #expect(primary.severity == .high)
+        #expect(primary.template.hasPrefix("OperationalError (could not connect"), "\(primary.template)")
+        #expect(!primary.example.contains("#011"))
+    }
+}

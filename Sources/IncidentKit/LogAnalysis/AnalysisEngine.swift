@@ -764,6 +764,7 @@ enum Triggers {
         }
         for byte in 0..<0x20 where byte != 0x09 { table[byte] = true }
         table[0x7F] = true
+        table[0x23] = true  // rsyslog's "#011"
         table[0xC2] = true
         return table
     }()
@@ -797,6 +798,11 @@ enum Triggers {
                 continue
             }
             if i + 3 >= n {
+                i += 1
+                continue
+            }
+            if byte == 0x23 {
+                if ControlSequences.syslogEscape(line, i) != nil { return .control }
                 i += 1
                 continue
             }

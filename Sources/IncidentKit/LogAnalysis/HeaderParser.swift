@@ -480,6 +480,7 @@ enum HeaderParser {
         if header.level == nil, header.time != nil, state.tokens < 6, levelAhead(line, from: start, within: 4),
             line[start..<end].contains(where: isDigit) || isUpperWord(line, start, end)
                 || (line[start..<end].contains(0x40) && line[start..<end].allSatisfy(isFieldByte))
+                || (line[start - 1] == 0x09 && line[start..<end].allSatisfy(isFieldByte))  // tab-separated fields
         {
             // fields before a level further on: "2005.06.03 R02-M1-N0 RAS KERNEL FATAL …", "user@db FATAL: …"
             return .header(end: end)
