@@ -477,20 +477,24 @@ enum HeaderParser {
         if state.tokens == 0, header.time != nil, end - start == 3, isZoneName(line, start) {
             return .header(end: end)  // "… 02:25:11.531 UTC [1234] ERROR: …"
         }
-        if header.level == nil, header.time != nil, state.tokens < 6, levelAhead(line, from: start, within: 4),
-            line[start..<end].contains(where: isDigit) || isUpperWord(line, start, end)
-                || (line[start..<end].contains(0x40) && line[start..<end].allSatisfy(isFieldByte))
-                || (line[start - 1] == 0x09 && line[start..<end].allSatisfy(isFieldByte))  // tab-separated fields
-        {
-            // fields before a level further on: "2005.06.03 R02-M1-N0 RAS KERNEL FATAL …", "user@db FATAL: …"
-            return .header(end: end)
-        }
-        if let outcome = sourceWithColon(line, start, end, afterHost: afterHost, &header) { return outcome }
         if state.hostAllowed, state.tokens == 0 {
             state.hostAllowed = false  // the syslog host
             state.afterHost = true
             return .header(end: end)
         }
+        if header.level == nil, header.time != nil, state.tokens < 6, levelAhead(line, from: start, within: 4),
+            line[start..<end].contains(where: isDigit) || isUpperWord(line, start, end)
+                || (line[start..<end].contains(0x40) && line[start..<end].allSatisfy(isFieldByte))
+                || (line[start - 1] == 0x09 && line[start..<end].allSatisfy(isFieldByte))  // tab-separated fields
+        {
+            // fields before a level further on: "2005.06.03 R02-M1-N0 RAS KERNEL FATAL …", "user@db FATAL: …";
+            // after a syslog host, the program before the level is the source ("pglookout[311]: ERROR …")
+            if afterHost, header.source == nil, line[end - 1] == 0x3A, isSourceToken(line, start, end - 1) {
+                header.source = start..<end - 1
+            }
+            return .header(end: end)
+        }
+        if let outcome = sourceWithColon(line, start, end, afterHost: afterHost, &header) { return outcome }
         if header.level != nil, header.source == nil, isSourceToken(line, start, core), core - start > 2,
             line[start..<core].contains(0x2E) || line[start..<core].contains(0x3A)
         {
