@@ -151,6 +151,18 @@ import Testing
         #expect(Facts.programName("src/main.go:42") == nil)
     }
 
+    @Test(arguments: [
+        #"{"@timestamp":"2025-09-09T02:25:11Z","log.level":"error","message":"payment declined","service.name":"checkout"}"#,
+        #"{"time":"2025-09-09T02:25:11Z","level":"error","msg":"payment declined","service":{"name":"checkout"}}"#,
+        #"{"ts":1757384711,"level":"error","msg":"payment declined","app":"checkout"}"#,
+        #"{"MESSAGE":"payment declined","PRIORITY":"3","_SYSTEMD_UNIT":"checkout.service"}"#,
+        #"time=2025-09-09T02:25:11Z level=error msg="payment declined" service=checkout"#,
+    ])
+    func aStructuredLineNamesItsService(line: String) {
+        let analysis = LogAnalyzer(redactor: try! Redactor(), now: Date()).analyze(Data((line + "\n").utf8))
+        #expect(analysis.services == ["checkout"], "\(analysis.services)")
+    }
+
     @Test func theProgramThatLoggedASevereEventIsAService() {
         let log = """
             Nov 18 09:14:49 db1 pglookout[311]: ERROR could not connect to server: Connection refused

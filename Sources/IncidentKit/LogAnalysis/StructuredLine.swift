@@ -205,7 +205,31 @@ enum Structured {
                 if let name = labels[key]?.string, !name.isEmpty { entry.services.append(name) }
             }
         }
+        // The emitting service as common schemas name it: ECS/OpenTelemetry `service.name`, a plain
+        // `service`/`app`, GCP Error Reporting's `serviceContext`, Kubernetes metadata added by a
+        // log shipper, Docker's fluentd `container_name`, journald's export.
+        let named: [MiniJSON.Node?] = [
+            node["service.name"], node["service"]?["name"], node["service"], node["app"], node["application"],
+            node["serviceContext"]?["service"], node["kubernetes"]?["container_name"], node["container_name"],
+            node["SYSLOG_IDENTIFIER"], node["_SYSTEMD_UNIT"],
+        ]
+        if let name = named.lazy.compactMap({ $0?.string }).compactMap(serviceName).first,
+            !entry.services.contains(name)
+        {
+            entry.services.append(name)
+        }
         return entry
+    }
+
+    /// A service name as a log field holds it: one short word (`checkout`, `api-gateway`, `nginx.service`
+    /// without `.service`), not a sentence or a path.
+    static func serviceName(_ raw: String) -> String? {
+        var name = raw.lowercased()
+        if name.hasSuffix(".service") { name = String(name.dropLast(8)) }
+        guard (1...63).contains(name.count), name.first?.isLetter == true,
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+        else { return nil }
+        return name
     }
 
     static func levelWord(_ text: String) -> Severity? {
@@ -256,6 +280,9 @@ enum Structured {
             entry.time = Int64(date.timeIntervalSince1970)
         }
         entry.source = pairs.first { ["caller", "logger", "source", "component"].contains($0.0) }?.1
+        if let name = pairs.first(where: { ["service", "service.name", "app"].contains($0.0) }).flatMap({ serviceName($0.1) }) {
+            entry.services.append(name)
+        }
         if entry.message.isEmpty {
             entry.message = pairs.filter { !["time", "ts", "t", "level", "lvl", "caller", "logger"].contains($0.0) }
                 .map { "\($0.0)=\($0.1)" }.joined(separator: " ")
