@@ -102,6 +102,11 @@ func analyze(_ text: String) -> LogAnalysis {
                 nil, nil
             ),
             (
+                // "DD Mon YYYY" after a pid:role field, and a one-character mark before the message.
+                "Redis", "1:M 30 Nov 2025 10:20:01.101 # Can't save in background: fork: Cannot allocate memory",
+                .high, "2025-11-30T10:20:01Z", "Can't save in background: fork: Cannot allocate memory", nil
+            ),
+            (
                 // Fields before the level that no rule names (a user@database pair): FATAL is critical.
                 "PostgreSQL prefix",
                 "2016-12-20 11:14:09 CST [25669-1] app@orders FATAL:  sorry, too many clients already", .critical,
@@ -418,5 +423,25 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(primary.severity == .high)
         #expect(primary.template.hasPrefix("OperationalError (could not connect"), "\(primary.template)")
         #expect(!primary.example.contains("#011"))
+    }
+}
+
+@Suite struct MongoJSONTests {
+    /// MongoDB 4.4+ structured lines: the time under t.$date, the level as one letter under s, a
+    /// message that starts with a level word kept whole, blank lines around a message dropped.
+    @Test func mongoStructuredLines() throws {
+        let analysis = analyze(
+            #"""
+            {"t":{"$date":"2025-11-30T10:00:01.123+00:00"},"s":"I","c":"NETWORK","id":22943,"ctx":"listener","msg":"Connection accepted"}
+            {"t":{"$date":"2025-11-30T10:00:02.457+00:00"},"s":"F","c":"-","id":23089,"ctx":"thread1","msg":"Fatal assertion"}
+            {"t":{"$date":"2025-11-30T10:00:02.458+00:00"},"s":"F","c":"-","id":23090,"ctx":"thread1","msg":"\n\n***aborting after fassert() failure\n\n"}
+
+            """#)
+        let primary = try #require(analysis.primary)
+        #expect(primary.template == "Fatal assertion")
+        #expect(primary.severity == .critical)
+        #expect(primary.firstSeen.map(Time.format) == "2025-11-30T10:00:02Z")
+        #expect(analysis.events.contains { $0.template == "***aborting after fassert() failure" })
+        #expect(analysis.events.first { $0.template == "Connection accepted" }?.severity == .low)
     }
 }

@@ -493,7 +493,11 @@ final class AnalysisEngine {
             header = LineHeader(
                 time: entry.time ?? inner.time, level: entry.level ?? inner.level, source: nil,
                 messageStart: inner.messageStart)
-            if entry.level == nil && inner.level == nil { header.messageStart = 0 }
+            // The message's own header is read off only when the entry has no level of its own or
+            // the message carries a time: {"s":"F","msg":"Fatal assertion"} keeps its first word.
+            if (entry.level == nil && inner.level == nil) || (entry.level != nil && inner.time == nil) {
+                header.messageStart = 0
+            }
             bytes = Array(bytes[min(header.messageStart, bytes.count)...])
             header.messageStart = 0
             messageBytes = bytes

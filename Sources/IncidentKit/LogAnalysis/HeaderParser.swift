@@ -169,6 +169,14 @@ enum HeaderParser {
                 return year.epoch(month: m, day: d, seconds: seconds).map { ($0, end) }
             }
         }
+        // 30 Nov 2025 10:20:01.101 (RFC 2822's order; Redis, Valkey) · 1 Dec 2025 09:05:07
+        if let (d, dayEnd) = shortNumber(line, at), d >= 1, d <= 31, dayEnd + 4 < n, line[dayEnd] == 0x20,
+            let m = month(line, dayEnd + 1), line[dayEnd + 4] == 0x20, let y = number(line, dayEnd + 5, 4),
+            dayEnd + 10 < n, line[dayEnd + 9] == 0x20, let (seconds, end) = clock(line, dayEnd + 10)
+        {
+            let (offset, zoneEnd) = zone(line, end)
+            return epoch(y, m, d, 0, 0, 0).map { ($0 + Int64(seconds - offset), zoneEnd) }
+        }
         // 09/Sep/2025:02:25:04 +0000 (access logs, inside brackets)
         if let d = number(line, at, 2), at + 11 < n, line[at + 2] == 0x2F, let m = month(line, at + 3),
             line[at + 6] == 0x2F,
@@ -304,7 +312,9 @@ enum HeaderParser {
         guard next < n, next - p < 80, tokenEnd > p, isDigit(line[next]),
             let (time, end) = timestamp(line, next, year: year), end - next >= 10
         else { return nil }
-        return LeadingTime(time: time, end: end, name: p..<tokenEnd)
+        // A name has a word in it: "1:M" (Redis's pid and role) is a field, not a name.
+        let letters = line[p..<tokenEnd].filter { ($0 | 0x20) &- 0x61 < 26 }.count
+        return LeadingTime(time: time, end: end, name: letters >= 2 ? p..<tokenEnd : nil)
     }
 
     /// The header of a line: a leading timestamp (`leadingTime`'s matchers), fields up to a
@@ -443,6 +453,9 @@ enum HeaderParser {
         let core = last == 0x3A || last == 0x7C ? end - 1 : end
         if end - start == 1, line[start] == 0x2D || line[start] == 0x7C || line[start] == 0x3A {
             return .header(end: end)  // a separator: "-", "|", ":"
+        }
+        if end - start == 1, header.time != nil, state.tokens < 3, line[start] == 0x2A || line[start] == 0x23 {
+            return .header(end: end)  // a one-character mark after the time: Redis's "*" and "#"
         }
         if end - start == 3, line[start] == 0x2D, line[start + 1] == 0x2D, line[start + 2] == 0x2D,
             header.level != nil

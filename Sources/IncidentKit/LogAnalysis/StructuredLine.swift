@@ -169,7 +169,8 @@ enum Structured {
         let message =
             node["message"]?.string ?? node["msg"]?.string ?? node["textPayload"]?.string ?? payload?["message"]?.string
             ?? payload?["msg"]?.string ?? node["log"]?.string ?? node["MESSAGE"]?.string ?? node["error"]?.string ?? ""
-        var entry = StructuredLine(message: message.hasSuffix("\n") ? String(message.dropLast()) : message)
+        // Blank lines around a message ("\n\n***aborting after fassert() failure\n\n") are not part of it.
+        var entry = StructuredLine(message: message.trimmingCharacters(in: .newlines))
         for key in ["severity", "level", "lvl", "log.level", "levelname", "loglevel"] {
             guard let field = node[key] else { continue }
             if case .number(let number) = field {
@@ -180,8 +181,15 @@ enum Structured {
             }
             break
         }
-        for key in ["timestamp", "time", "ts", "@timestamp", "datetime", "date"] {
-            guard let field = node[key] else { continue }
+        // MongoDB 4.4+: {"t":{"$date":"…"},"s":"E",…}, one letter for the level (F, E, W, I, D1–D5).
+        if entry.level == nil, let letter = node["s"]?.string, (1...2).contains(letter.utf8.count),
+            let first = letter.utf8.first, first &- 0x41 < 26
+        {
+            entry.level = HeaderParser.letterLevel(first)
+        }
+        for key in ["timestamp", "time", "ts", "@timestamp", "datetime", "date", "t"] {
+            guard var field = node[key] else { continue }
+            if let date = field["$date"] { field = date }
             if case .number(let number) = field {
                 // Epoch ms or s; anything past year 9999 (or not finite) is no time, not a crash.
                 let seconds = number > 1e12 ? number / 1000 : number
