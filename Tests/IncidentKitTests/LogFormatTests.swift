@@ -102,6 +102,12 @@ func analyze(_ text: String) -> LogAnalysis {
                 nil, nil
             ),
             (
+                // Ruby's Logger; a namespaced exception class starts the message, it is no logger.
+                "Ruby Logger",
+                "E, [2025-11-30T10:00:00.223456 #1234] ERROR -- : ActiveRecord::ConnectionNotEstablished (connection refused)",
+                .high, "2025-11-30T10:00:00Z", "ActiveRecord::ConnectionNotEstablished (connection refused)", nil
+            ),
+            (
                 // "DD Mon YYYY" after a pid:role field, and a one-character mark before the message.
                 "Redis", "1:M 30 Nov 2025 10:20:01.101 # Can't save in background: fork: Cannot allocate memory",
                 .high, "2025-11-30T10:20:01Z", "Can't save in background: fork: Cannot allocate memory", nil

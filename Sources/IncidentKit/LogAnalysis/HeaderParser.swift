@@ -280,7 +280,12 @@ enum HeaderParser {
     }
 
     /// `[Sun Dec 04 04:47:44 2005] …`, `[10.30 16:49:06] …`.
+    /// Ruby's Logger: `E, [2025-11-30T10:00:00.223456 #1234] ERROR -- : …` (the letter repeats the level word).
     static func bracketedTime(_ line: Bytes, _ p: Int, _ year: YearlessDates, _ layout: HeaderLayout) -> LeadingTime? {
+        var p = p
+        if p + 4 < line.count, letterLevel(line[p]) != nil, line[p + 1] == 0x2C, line[p + 2] == 0x20, line[p + 3] == 0x5B {
+            p += 3
+        }
         guard p < line.count, line[p] == 0x5B, let close = indexOf(0x5D, in: line, from: p + 1, limit: 48),
             let (time, end) = timestamp(line, p + 1, year: year), end <= close
         else { return nil }
@@ -457,10 +462,10 @@ enum HeaderParser {
         if end - start == 1, header.time != nil, state.tokens < 3, line[start] == 0x2A || line[start] == 0x23 {
             return .header(end: end)  // a one-character mark after the time: Redis's "*" and "#"
         }
-        if end - start == 3, line[start] == 0x2D, line[start + 1] == 0x2D, line[start + 2] == 0x2D,
+        if end - start == 3 || end - start == 2, line[start] == 0x2D, line[start + 1] == 0x2D, line[end - 1] == 0x2D,
             header.level != nil
         {
-            return .header(end: end)  // Spring Boot's "--- [thread]" after the level and pid
+            return .header(end: end)  // Spring Boot's "--- [thread]", Ruby Logger's "-- :" after the level
         }
         if header.level != nil, line[start..<end].allSatisfy(isDigit), end + 4 < line.count, line[end] == 0x20,
             line[end + 1] == 0x2D, line[end + 2] == 0x2D, line[end + 3] == 0x2D, isSpace(line[end + 4])
@@ -509,7 +514,8 @@ enum HeaderParser {
         }
         if let outcome = sourceWithColon(line, start, end, afterHost: afterHost, &header) { return outcome }
         if header.level != nil, header.source == nil, isSourceToken(line, start, core), core - start > 2,
-            line[start..<core].contains(0x2E) || line[start..<core].contains(0x3A)
+            line[start..<core].contains(0x2E) || line[start..<core].contains(0x3A),
+            !doubleColon(line, start, core)  // "ActiveRecord::ConnectionNotEstablished (…)" is the message
         {
             header.source = start..<core  // "module.name" or "module:func:line" after a level
             return .header(end: end)
@@ -683,6 +689,16 @@ enum HeaderParser {
     /// `dfs.DataNode$PacketResponder`, `sshd[24200]`, `pam_unix(sshd:auth)`, `src/x.go`: not a bare word.
     static func looksLikeCode(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
         line[start..<end].contains { $0 == 0x2E || $0 == 0x24 || $0 == 0x5B || $0 == 0x28 || $0 == 0x2F || $0 == 0x5F }
+    }
+
+    /// Whether `::` (a Ruby, C++ or Rust namespace) occurs in `line[start..<end]`.
+    static func doubleColon(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
+        var index = start
+        while index + 1 < end {
+            if line[index] == 0x3A, line[index + 1] == 0x3A { return true }
+            index += 1
+        }
+        return false
     }
 
     /// `UTC` or `GMT` written after a time.
