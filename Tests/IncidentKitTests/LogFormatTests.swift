@@ -102,6 +102,25 @@ func analyze(_ text: String) -> LogAnalysis {
                 nil, nil
             ),
             (
+                "Python logging default", "ERROR:app.db:could not connect to server: Connection refused", .high, nil,
+                "could not connect to server: Connection refused", "app.db"
+            ),
+            (
+                // A level closing a bracket: Serilog's console, with a time of day and no date.
+                "Serilog console", "[10:00:05 ERR] Failed to process order 42", .high, nil,
+                "Failed to process order <*>", nil
+            ),
+            (
+                "Apache error log",
+                "[Sun Nov 30 10:00:00.123456 2025] [proxy:error] [pid 1234:tid 140] AH00957: attempt to connect to backend failed",
+                .high, "2025-11-30T10:00:00Z", nil, nil
+            ),
+            (
+                "PHP error log",
+                "[30-Nov-2025 10:00:01 UTC] PHP Warning:  Undefined variable $x in /var/www/html/index.php on line 12",
+                .medium, "2025-11-30T10:00:01Z", nil, nil
+            ),
+            (
                 // Ruby's Logger; a namespaced exception class starts the message, it is no logger.
                 "Ruby Logger",
                 "E, [2025-11-30T10:00:00.223456 #1234] ERROR -- : ActiveRecord::ConnectionNotEstablished (connection refused)",
@@ -429,6 +448,23 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(primary.severity == .high)
         #expect(primary.template.hasPrefix("OperationalError (could not connect"), "\(primary.template)")
         #expect(!primary.example.contains("#011"))
+    }
+}
+
+@Suite struct SerilogJSONTests {
+    /// Serilog's compact JSON (CLEF): @t, @mt, @l (absent for Information), @x's first line joined.
+    @Test func compactJSON() throws {
+        let analysis = analyze(
+            #"""
+            {"@t":"2025-11-30T10:00:00.0000000Z","@mt":"Application started"}
+            {"@t":"2025-11-30T10:00:05.0000000Z","@mt":"Failed to process order {OrderId}","@l":"Error","@x":"System.TimeoutException: timed out.\n   at Shop.Orders.Process(Int32 id)","OrderId":42}
+
+            """#)
+        let primary = try #require(analysis.primary)
+        #expect(primary.template == "Failed to process order {OrderId}: System.TimeoutException: timed out.")
+        #expect(primary.severity == .high)
+        #expect(primary.firstSeen.map(Time.format) == "2025-11-30T10:00:05Z")
+        #expect(analysis.events.first { $0.template == "Application started" }?.severity == .low)
     }
 }
 

@@ -177,6 +177,14 @@ enum HeaderParser {
             let (offset, zoneEnd) = zone(line, end)
             return epoch(y, m, d, 0, 0, 0).map { ($0 + Int64(seconds - offset), zoneEnd) }
         }
+        // 30-Nov-2025 10:00:00 (PHP's error log, Tomcat's catalina.out)
+        if let d = number(line, at, 2), at + 12 < n, line[at + 2] == 0x2D, let m = month(line, at + 3),
+            line[at + 6] == 0x2D, let y = number(line, at + 7, 4), line[at + 11] == 0x20,
+            let (seconds, end) = clock(line, at + 12)
+        {
+            let (offset, zoneEnd) = zone(line, end)
+            return epoch(y, m, d, 0, 0, 0).map { ($0 + Int64(seconds - offset), zoneEnd) }
+        }
         // 09/Sep/2025:02:25:04 +0000 (access logs, inside brackets)
         if let d = number(line, at, 2), at + 11 < n, line[at + 2] == 0x2F, let m = month(line, at + 3),
             line[at + 6] == 0x2F,
@@ -203,7 +211,7 @@ enum HeaderParser {
         ("CRIT", .critical), ("PANIC", .critical), ("SEVERE", .high), ("ERROR", .high), ("ERR", .high), ("EROR", .high),
         ("WARNING", .medium), ("WARN", .medium), ("WRN", .medium), ("NOTICE", .low), ("INFO", .low), ("INF", .low),
         ("DEBUG", .low), ("DBG", .low), ("TRACE", .low), ("FINE", .low), ("FINER", .low), ("FINEST", .low),
-        ("VERBOSE", .low),
+        ("VERBOSE", .low), ("INFORMATION", .low),
     ]
 
     /// The level words packed into UInt64 keys (uppercased bytes): one lookup per token.
@@ -353,6 +361,17 @@ enum HeaderParser {
             end < n, line[end] == 0x5D
         {
             header.time = time  // "10.0.0.1 - - [09/Sep/2025:02:25:11 +0000] …": the message stays whole
+            return header
+        }
+        // Python logging's default format, LEVEL:logger:message ("ERROR:app.db:could not connect …").
+        if leading == nil, let colon = indexOf(0x3A, in: line, from: p, limit: 10), colon > p,
+            line[p] &- 0x41 < 26, let found = level(line, p, colon), colon + 1 < n, !isSpace(line[colon + 1]),
+            let second = indexOf(0x3A, in: line, from: colon + 1, limit: 80), second > colon + 1,
+            isSourceToken(line, colon + 1, second)
+        {
+            header.level = found
+            header.source = colon + 1..<second
+            header.messageStart = second + 1
             return header
         }
         let afterTime = p
@@ -542,6 +561,7 @@ enum HeaderParser {
         guard let close = matching(line, start) else { return .notMine }
         if header.level == nil,
             let found = level(line, start + 1, close) ?? (close - start == 2 ? letterLevel(line[start + 1]) : nil)
+                ?? lastWordLevel(line, start + 1, close)
         {
             header.level = found
         } else if header.time != nil || header.level != nil {
@@ -689,6 +709,15 @@ enum HeaderParser {
     /// `dfs.DataNode$PacketResponder`, `sshd[24200]`, `pam_unix(sshd:auth)`, `src/x.go`: not a bare word.
     static func looksLikeCode(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
         line[start..<end].contains { $0 == 0x2E || $0 == 0x24 || $0 == 0x5B || $0 == 0x28 || $0 == 0x2F || $0 == 0x5F }
+    }
+
+    /// The level closing a bracket group after a space or colon: Serilog's `[10:00:05 ERR]`,
+    /// Apache's `[proxy:error]`.
+    static func lastWordLevel(_ line: Bytes, _ start: Int, _ end: Int) -> Severity? {
+        var word = end
+        while word > start, line[word - 1] != 0x20, line[word - 1] != 0x3A { word -= 1 }
+        guard word > start, end - word >= 3 else { return nil }
+        return level(line, word, end)
     }
 
     /// Whether `::` (a Ruby, C++ or Rust namespace) occurs in `line[start..<end]`.

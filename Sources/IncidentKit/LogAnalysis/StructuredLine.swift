@@ -166,12 +166,17 @@ enum Structured {
     static func json(_ bytes: UnsafeBufferPointer<UInt8>) -> StructuredLine? {
         guard let node = MiniJSON.parse(bytes), case .object = node else { return nil }
         let payload = node["jsonPayload"]
-        let message =
+        var message =
             node["message"]?.string ?? node["msg"]?.string ?? node["textPayload"]?.string ?? payload?["message"]?.string
-            ?? payload?["msg"]?.string ?? node["log"]?.string ?? node["MESSAGE"]?.string ?? node["error"]?.string ?? ""
+            ?? payload?["msg"]?.string ?? node["log"]?.string ?? node["MESSAGE"]?.string ?? node["error"]?.string
+            ?? node["@m"]?.string ?? node["@mt"]?.string ?? ""
+        // Serilog's compact JSON: the exception's first line belongs to the message.
+        if let exception = node["@x"]?.string, let first = exception.split(separator: "\n").first {
+            message += (message.isEmpty ? "" : ": ") + first
+        }
         // Blank lines around a message ("\n\n***aborting after fassert() failure\n\n") are not part of it.
         var entry = StructuredLine(message: message.trimmingCharacters(in: .newlines))
-        for key in ["severity", "level", "lvl", "log.level", "levelname", "loglevel"] {
+        for key in ["severity", "level", "lvl", "log.level", "levelname", "loglevel", "@l"] {
             guard let field = node[key] else { continue }
             if case .number(let number) = field {
                 // pino/bunyan numeric levels
@@ -187,7 +192,9 @@ enum Structured {
         {
             entry.level = HeaderParser.letterLevel(first)
         }
-        for key in ["timestamp", "time", "ts", "@timestamp", "datetime", "date", "t"] {
+        // Serilog's compact JSON leaves "@l" out for Information.
+        if entry.level == nil, node["@t"] != nil, node["@mt"] != nil || node["@m"] != nil { entry.level = .low }
+        for key in ["timestamp", "time", "ts", "@timestamp", "datetime", "date", "t", "@t"] {
             guard var field = node[key] else { continue }
             if let date = field["$date"] { field = date }
             if case .number(let number) = field {
