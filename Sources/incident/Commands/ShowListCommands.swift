@@ -78,6 +78,8 @@ struct ListCommand: ParsableCommand {
     @Option(help: "Only incidents affecting this service.") var service: String?
     @Option(help: ArgumentHelp("Only incidents created since a date, a time or an age (7d, 12h).", valueName: "when"))
     var since: String?
+    @Option(help: ArgumentHelp("Only incidents whose review is draft, in-review, approved, pending (not approved) or required.", valueName: "state"))
+    var review: String?
     @Flag(help: "Print an array of front-matter objects, each with its path.") var json = false
 
     @OptionGroup var globals: GlobalOptions
@@ -87,11 +89,15 @@ struct ListCommand: ParsableCommand {
             throw ValidationError("--status '\(status)' is not one of open, resolved, closed.")
         }
         if let since { _ = try parseSince(since, now: Date()) }
+        if let review, !ReviewWorkflow.filters.contains(review) {
+            throw ValidationError("--review '\(review)' is not one of \(ReviewWorkflow.filters.joined(separator: ", ")).")
+        }
     }
 
     func run() throws {
         try Live.perform(globals) { live in
             var request = ListRequest()
+            request.review = review
             request.stage = stage
             request.status = status
             request.severity = severity
@@ -113,7 +119,7 @@ struct ListCommand: ParsableCommand {
             }
             if incidents.isEmpty {
                 live.out(
-                    "No incidents\(request.stage == nil && request.status == nil && request.severity == nil && request.service == nil && request.since == nil ? " yet; start one with `incident new`" : " match")."
+                    "No incidents\(request.stage == nil && request.status == nil && request.severity == nil && request.service == nil && request.since == nil && request.review == nil ? " yet; start one with `incident new`" : " match")."
                 )
                 return
             }
