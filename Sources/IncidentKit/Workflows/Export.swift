@@ -157,7 +157,8 @@ public struct ExportWorkflow: Sendable {
             // A URL's host (and anything after it) says where things run.
             ("\\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\\s`|)\\]]+", "[url]"),
             // host:port
-            ("\\b[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9-]+)*:[0-9]{2,5}\\b", "[host]"),
+            // (a name starting with a letter, so a time such as 02:25:09 is not taken for one)
+            ("(?<![\\w.-])[a-zA-Z][a-zA-Z0-9-]*(?:\\.[a-zA-Z0-9-]+)*:[0-9]{2,5}\\b", "[host]"),
             // Names under a top-level or internal domain.
             (
                 "\\b(?:[a-zA-Z0-9-]+\\.)+(?:com|net|org|io|dev|cloud|internal|local|lan|corp|intra|svc|cluster|example|co|us|eu|de|uk)\\b",

@@ -154,7 +154,7 @@ public enum Timeline {
             guard !rows.isEmpty else { continue }
             lines.append("  section \(section)")
             for row in rows {
-                lines.append("  \(label(row.event)) : milestone, \(when(row.at)), 0s")
+                lines.append("  \(label(row.event)) : milestone, \(when(row.at)), 1m")
             }
         }
         return lines.joined(separator: "\n")

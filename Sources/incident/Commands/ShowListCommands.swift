@@ -57,8 +57,17 @@ struct ShowCommand: ParsableCommand {
                     live.out("  " + followUpLine(followUp, now: live.env.now))
                 }
             }
+            if document.fields["review"] != nil || ReviewWorkflow.matches(document, filter: "required") {
+                live.out("Review: \(ReviewWorkflow.state(document))")
+            }
             live.out("")
             live.out(MarkdownView.render(document.body))
+            // The timeline as it stands now (the identify section holds it as it was at `new`).
+            let entries = Timeline.entries(document)
+            if entries.count > 1 {
+                live.out("")
+                live.out(MarkdownView.render("## Timeline now\n\n" + Timeline.table(entries)))
+            }
         }
     }
 }
