@@ -299,6 +299,56 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         #expect(try CLI.run(["export", id, "--format", "pdf"], in: repo.root).status == 64)
     }
 
+    // MARK: 6. Presets
+
+    @Test func aPresetWritesItsStagesAndTemplatesAndRunsThroughThePipeline() throws {
+        let repo = try TestRepo()
+        let result = try CLI.run(["init", "--preset", "google"], in: repo.root)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try repo.read(".incident.yml").contains(
+            "stages: [identify, impact, causes, lessons, test-plan, issue, fix, verify]   # preset google"))
+        for name in ["identify", "impact", "causes", "lessons", "test-plan", "issue", "fix", "verify", "github-issue"] {
+            #expect(FileManager.default.fileExists(atPath: repo.path("templates/\(name).md")), "\(name)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: repo.path("templates/five-whys.md")))
+        let id = try json(try CLI.run(["new", "--title", "Checkout down", "--json"], in: repo.root))["id"]!.string!
+        let impact = try CLI.run(
+            ["advance", id, "--set", "summary=Checkout failed for 40 minutes.", "--set", "impact=All EU users."],
+            in: repo.root)
+        #expect(impact.status == 0, "\(impact.stderr)")
+        // Trigger is its own field, apart from root cause and contributing factors.
+        let missing = try CLI.run(["advance", id, "--set", "root_cause=r", "--set", "contributing_factors=c"], in: repo.root)
+        #expect(missing.status == 3 && missing.stderr.contains("trigger"), "\(missing.stderr)")
+        let causes = try CLI.run(
+            [
+                "advance", id, "--set", "trigger=A config push", "--set", "root_cause=No canary for config",
+                "--set", "contributing_factors=Alerts paged the wrong team",
+            ], in: repo.root)
+        #expect(causes.status == 0, "\(causes.stderr)")
+        try repo.write(
+            "lessons.yml",
+            "went_well: [Rollback took 2 minutes]\nwent_wrong: [The alert went to the wrong team]\ngot_lucky: [Low traffic]\naction_items:\n  - {action: Canary config pushes, owner: dana}\n")
+        let lessons = try CLI.run(["advance", id, "--answers", "lessons.yml"], in: repo.root)
+        #expect(lessons.status == 0, "\(lessons.stderr)")
+        let sections = try json(try CLI.run(["show", id, "--json"], in: repo.root))["sections"]
+        #expect(sections?["causes"]?.string?.contains("**Trigger**: A config push") == true)
+        let text = sections?["lessons"]?.string ?? ""
+        #expect(text.contains("**Where we got lucky**:\n- Low traffic") && text.contains("- [ ] Canary config pushes (dana)"))
+
+        // Without a preset: the seed's pipeline and only its templates.
+        let plain = try TestRepo()
+        #expect(try CLI.run(["init"], in: plain.root).status == 0)
+        #expect(try plain.read(".incident.yml").contains("stages: [identify, five-whys, test-plan, issue, fix, verify]\n"))
+        #expect(!FileManager.default.fileExists(atPath: plain.path("templates/impact.md")))
+
+        let minimal = try TestRepo()
+        #expect(try CLI.run(["init", "--preset", "minimal"], in: minimal.root).status == 0)
+        #expect(try minimal.read(".incident.yml").contains("stages: [identify, five-whys, fix]"))
+        #expect(try CLI.run(["init", "--preset", "itil"], in: minimal.root).status == 64)
+        let again = try CLI.run(["init", "--preset", "atlassian"], in: minimal.root)
+        #expect(again.status == 0 && again.stderr.contains("preset's stages were not written"), "\(again.stderr)")
+    }
+
     /// Only where Debian's chromium is installed (it is not a test dependency: the page is checked
     /// structurally above; this adds that a real browser parses it and keeps the drawn timeline).
     @Test(

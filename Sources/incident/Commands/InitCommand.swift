@@ -1,6 +1,8 @@
 import ArgumentParser
 import IncidentKit
 
+extension Preset: ExpressibleByArgument {}
+
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
@@ -13,6 +15,7 @@ struct InitCommand: ParsableCommand {
             Examples:
               incident init
               incident init --api-url https://ghe.corp.example/api/v3
+              incident init --preset google    # impact, trigger and contributing factors, lessons
             """)
 
     @Option(
@@ -20,13 +23,19 @@ struct InitCommand: ParsableCommand {
         help: ArgumentHelp("Write github.api_url: only to override the API the repo's host implies.", valueName: "url"))
     var apiURL: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A stage set after a known postmortem template: google, pagerduty, atlassian or minimal (default: identify → five-whys → test-plan → issue → fix → verify).",
+            valueName: "name"))
+    var preset: Preset?
+
     @Flag(help: "Print {root, created, kept, api_url, warnings} as JSON.") var json = false
 
     @OptionGroup var globals: GlobalOptions
 
     func run() throws {
         try Live.perform(globals) { live in
-            let result = try InitWorkflow(env: live.env).run(directory: globals.dir, apiURL: apiURL)
+            let result = try InitWorkflow(env: live.env).run(directory: globals.dir, apiURL: apiURL, preset: preset)
             for warning in result.warnings { live.warn(warning) }
             if json {
                 live.json(result.toValue())
