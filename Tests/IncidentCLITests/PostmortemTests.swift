@@ -145,7 +145,9 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         let id = created["id"]!.string!
         let shown = try json(try CLI.run(["show", id, "--json"], in: repo.root))
         let identify = shown["sections"]?["identify"]?.string ?? ""
-        #expect(identify.contains("**Seen before**: [\(first)]("))
+        // The link is relative to this file, which sits beside the earlier one in incidents/.
+        let earlierPath = try json(try CLI.run(["show", first, "--json"], in: repo.root))["path"]!.string!
+        #expect(identify.contains("**Seen before**: [\(first)](\((earlierPath as NSString).lastPathComponent))"))
         #expect(identify.contains("- Root cause then: The VPC connector was detached"))
         // Resolved minutes ago: within the default 30-day window, so the review is required.
         #expect(shown["review"]?["required"] == true)

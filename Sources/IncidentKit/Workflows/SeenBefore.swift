@@ -77,6 +77,8 @@ public enum SeenBefore {
         var fields: OrderedDictionary<String, Value> = [
             "id": .string(document.id), "title": .string(document.title), "match": .string(why),
             "file": .string(earlier.relativePath),
+            // For a link from this incident's file: both live in the incidents folder.
+            "link": .string((earlier.relativePath as NSString).lastPathComponent),
             "resolved": .optional(resolvedAt(document).map(Time.format)),
             "root_cause": .optional(rootCause.map { Timeline.short($0, 300) }),
             "fix": .optional(fix.map { Timeline.short($0, 300) }),

@@ -180,7 +180,7 @@ func followUpLine(_ followUp: FollowUp, now: Date) -> String {
 
 struct SetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "set", abstract: "Change an incident's title, severity, owner, environment or services.",
+        commandName: "set", abstract: "Change an incident's title, severity, owner, environment, services or milestones.",
         discussion: """
             A new title or severity also changes the file's heading and identify line, and a filed
             GitHub issue's title and severity label (a failed update is sent by `incident sync`).
@@ -188,10 +188,14 @@ struct SetCommand: ParsableCommand {
             Examples:
               incident set latest severity=high owner=dana
               incident set inc-7f3a2c services=redis,postgres
+              incident set latest mitigated=2025-09-09T03:10Z   # on the timeline; stats measures from it
             """)
 
     @Argument(help: "The incident.") var ref: String
-    @Argument(help: "KEY=VALUE pairs; KEY is title, severity, owner, environment or services (comma-separated).")
+    @Argument(
+        help:
+            "KEY=VALUE pairs; KEY is title, severity, owner, environment, services (comma-separated), or a milestone: detected, mitigated, resolved (an ISO 8601 time; empty clears it)."
+    )
     var assignments: [String] = []
 
     @Flag(help: "Print {id, path, status, stage, changed, synced, pending_updates, sync_warning} as JSON.")
