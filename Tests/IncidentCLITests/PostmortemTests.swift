@@ -295,7 +295,9 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<svg") && html.contains("<circle class=\"event\""))
         #expect(html.contains("<pre class=\"mermaid\">flowchart TD"))
         #expect(html.contains("<table>") && html.contains("<h2>Five Whys Analysis</h2>"))
-        for absent in ["<script", "<link", " src=", "10.128.0.12", "acme-corp"] {
+        // Self-contained: one inline script (the flowchart), nothing loaded from anywhere.
+        #expect(html.components(separatedBy: "<script>").count == 2)
+        for absent in ["<script src", "<link", " src=", "10.128.0.12", "acme-corp"] {
             #expect(!html.contains(absent), "\(absent) in the page")
         }
         #expect(try CLI.run(["export", id, "--format", "pdf"], in: repo.root).status == 64)
@@ -351,21 +353,30 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         #expect(again.status == 0 && again.stderr.contains("preset's stages were not written"), "\(again.stderr)")
     }
 
-    /// Only where Debian's chromium is installed (it is not a test dependency: the page is checked
-    /// structurally above; this adds that a real browser parses it and keeps the drawn timeline).
-    @Test(
-        .enabled(
-            if: ["/usr/bin/chromium", "/usr/bin/chromium-browser"].contains { FileManager.default.isExecutableFile(atPath: $0) },
-            "chromium is not installed"))
-    func theExportedPageRendersInHeadlessChromium() throws {
-        let (repo, id) = try startedRepo()
-        #expect(try CLI.run(["export", id, "--format", "html", "--output", "page.html"], in: repo.root).status == 0)
+    /// In Debian's chromium (a test dependency: `make deps` and `.ci/run` install it): the page
+    /// renders, the timeline SVG is drawn, and the inline script draws the five-whys flowchart
+    /// from its Mermaid source (one box per why, plus the failure and the root cause).
+    @Test func theExportedPageRendersInHeadlessChromium() throws {
         let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
             FileManager.default.isExecutableFile(atPath: $0)
-        }!
+        }
+        #expect(browser != nil, "chromium is a test dependency: run `make deps` (Debian package chromium)")
+        guard let browser else { return }
+        let (repo, id) = try startedRepo()
+        try completeFiveWhys(repo, id)
+        #expect(try CLI.run(["export", id, "--format", "html", "--output", "page.html"], in: repo.root).status == 0)
         let dom = try TestRepo.run(
-            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + repo.path("page.html")],
-            in: repo.root)
-        #expect(dom.contains("<svg") && dom.contains("circle") && dom.contains("Timeline"))
+            [
+                browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=" + repo.path(".chromium"),
+                "--dump-dom", "file://" + repo.path("page.html"),
+            ], in: repo.root)
+        #expect(dom.contains("<h2>Timeline</h2>") && dom.contains("<circle class=\"event\""))
+        let flowchart = dom.components(separatedBy: "<figure class=\"flowchart\">").dropFirst().first ?? ""
+        let nodes = flowchart.components(separatedBy: "</figure>")[0].components(separatedBy: "<div class=\"node\">")
+            .dropFirst()
+        // completeFiveWhys answers whys a, b, c and root cause r.
+        #expect(nodes.count == 5, "\(dom)")
+        #expect(nodes.last?.hasPrefix("Root cause: r</div>") == true)
+        #expect(dom.contains("<details><summary>Mermaid source</summary><pre class=\"mermaid\">flowchart TD"))
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 
 /// A self-contained HTML page from the markdown the tool writes: headings, paragraphs, lists
 /// (checklists too), tables, fenced code, `<details>` from the verify template, and inline bold,
-/// italics, code and links. Everything from the document is escaped; the page loads nothing.
+/// italics, code and links. Everything from the document is escaped; the page loads nothing (its
+/// one script is inline and draws the five-whys flowchart from its Mermaid source).
 enum HTMLPage {
     static func escape(_ text: String) -> String {
         var out = ""
@@ -28,6 +29,50 @@ enum HTMLPage {
         pre{background:#f6f8fa;padding:1em;overflow:auto;border-radius:6px}pre code{background:none;padding:0}
         pre.mermaid{border-left:4px solid #8250df}pre.mermaid::before{content:"Mermaid chart (source; paste it into a Mermaid renderer to draw it)";display:block;color:#57606a;font:italic 12px sans-serif;margin-bottom:.5em}
         figure.timeline{margin:1em 0;overflow:auto}ul.checklist{list-style:none;padding-left:1.2em}
+        td:first-child{white-space:nowrap}
+        figure.flowchart{margin:1em 0}figure.flowchart .node{border:1px solid #8250df;border-radius:6px;padding:.4em .8em;max-width:40rem;margin:0 auto;text-align:center;background:#fbf8ff}
+        figure.flowchart .arrow{text-align:center;color:#8250df;line-height:1.6}
+        """
+
+    /// Draws, in the browser, the one Mermaid shape the tool writes that is not drawn already: a
+    /// `flowchart TD` that is a single chain (the five-whys chart), as boxes and arrows. Anything
+    /// else it does not understand stays as its source. Inline, so the page still loads nothing.
+    static let script = """
+        (function () {
+          var pres = document.querySelectorAll('pre.mermaid');
+          for (var p = 0; p < pres.length; p++) {
+            var pre = pres[p];
+            var lines = pre.textContent.split('\\n').map(function (l) { return l.trim(); }).filter(Boolean);
+            if (!/^flowchart\\s+(TD|TB)$/.test(lines[0] || '')) continue;
+            var labels = {}, order = [], edges = [], known = true;
+            for (var i = 1; i < lines.length && known; i++) {
+              var parts = lines[i].split('-->'), ids = [];
+              for (var j = 0; j < parts.length; j++) {
+                var m = /^([A-Za-z]\\w*)(?:\\["(.*)"\\])?$/.exec(parts[j].trim());
+                if (!m) { known = false; break; }
+                if (m[2] !== undefined) labels[m[1]] = m[2].replace(/#quot;/g, '"');
+                if (order.indexOf(m[1]) < 0) order.push(m[1]);
+                ids.push(m[1]);
+              }
+              for (j = 1; j < ids.length; j++) edges.push(ids[j - 1] + '>' + ids[j]);
+            }
+            for (i = 1; i < order.length && known; i++) known = edges.indexOf(order[i - 1] + '>' + order[i]) >= 0;
+            if (!known || edges.length !== order.length - 1) continue;
+            var figure = document.createElement('figure');
+            figure.className = 'flowchart';
+            for (i = 0; i < order.length; i++) {
+              if (i > 0) { var arrow = document.createElement('div'); arrow.className = 'arrow'; arrow.textContent = '\\u2193'; figure.appendChild(arrow); }
+              var node = document.createElement('div'); node.className = 'node'; node.textContent = labels[order[i]] || order[i];
+              figure.appendChild(node);
+            }
+            var details = document.createElement('details'), summary = document.createElement('summary');
+            summary.textContent = 'Mermaid source';
+            pre.parentNode.insertBefore(figure, pre);
+            pre.parentNode.insertBefore(details, pre);
+            details.appendChild(summary);
+            details.appendChild(pre);
+          }
+        })();
         """
 
     static func render(title: String, markdown: String, timelineSVG: String) -> String {
@@ -50,6 +95,9 @@ enum HTMLPage {
             </head>
             <body>
             \(body)
+            <script>
+            \(script)
+            </script>
             </body>
             </html>
 

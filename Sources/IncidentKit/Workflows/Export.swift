@@ -24,8 +24,9 @@ public struct ExportResult: Sendable {
 }
 
 /// `incident export`: the postmortem as clean markdown (no markers, the current timeline and review
-/// added) or as one self-contained HTML page (no scripts, styles inline; the timeline drawn as inline
-/// SVG by the tool; other Mermaid charts shown as their source in `<pre class="mermaid">`).
+/// added) or as one self-contained HTML page (styles and one script inline; the timeline drawn as
+/// inline SVG by the tool, the five-whys flowchart by the script, other Mermaid charts kept as their
+/// source in `<pre class="mermaid">`).
 public struct ExportWorkflow: Sendable {
     let workspace: Workspace
 
