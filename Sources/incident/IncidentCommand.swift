@@ -42,7 +42,11 @@ struct Incident: ParsableCommand {
             let message = fullMessage(for: error)
             if !message.isEmpty {
                 let text = Terminal.sanitized(message) + "\n"
-                if code == .success { print(text, terminator: "") } else { FileHandle.standardError.write(Data(text.utf8)) }
+                if code == .success {
+                    print(text, terminator: "")
+                } else {
+                    FileHandle.standardError.write(Data(text.utf8))
+                }
             }
             Foundation.exit(code.rawValue)
         }

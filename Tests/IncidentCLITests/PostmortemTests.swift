@@ -4,7 +4,9 @@ import IncidentTestSupport
 import Testing
 
 /// Commits `file` in `repo` with author and committer dates set to `date` (backdated history).
-private func commit(_ repo: TestRepo, _ file: String, _ subject: String, at date: String, author: String = "Test") throws {
+private func commit(
+    _ repo: TestRepo, _ file: String, _ subject: String, at date: String, author: String = "Test"
+) throws {
     try repo.write(file, "\(subject)\n\(UUID().uuidString)\n")
     try TestRepo.run(["git", "add", file], in: repo.root)
     try TestRepo.run(
@@ -33,7 +35,10 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         // exampleLog: CRITICAL at 02:25:11 and 02:26:11 (the same event), nothing else above WARNING.
         #expect(rows.first?["at"] == "2025-09-09T02:25:11Z")
         #expect(events.first?.hasPrefix("first error: Readiness failed.") == true, "\(events)")
-        #expect(rows.contains { $0["at"] == "2025-09-09T02:26:11Z" && $0["event"]?.string?.hasPrefix("last error:") == true })
+        #expect(
+            rows.contains {
+                $0["at"] == "2025-09-09T02:26:11Z" && $0["event"]?.string?.hasPrefix("last error:") == true
+            })
         #expect(events.contains("incident record opened"))
         #expect(!events.contains { $0.contains("WARNING") || $0.contains("frontend_url") }, "a warning is not an error")
         let identify = shown["sections"]?["identify"]?.string ?? ""
@@ -86,7 +91,10 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         #expect(try CLI.run(["init"], in: repo.root).status == 0)
         let created = try json(try CLI.run(["new", "--from-log", "app.log", "--json"], in: repo.root))
         let suspects = created["suspect_commits"]?.array ?? []
-        #expect(suspects.map { $0["subject"]?.string ?? "" } == ["Shorten the readiness timeout", "Move the cache to a new network"])
+        #expect(
+            suspects.map { $0["subject"]?.string ?? "" } == [
+                "Shorten the readiness timeout", "Move the cache to a new network",
+            ])
         #expect(suspects.first?["author"] == "Ada")
         #expect(suspects.first?["why"]?.string?.contains("app/smd.py") == true)
         #expect(suspects.first?["why"]?.string?.contains("1 h before the first error") == true)
@@ -94,14 +102,19 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         let sha = try TestRepo.run(["git", "log", "-1", "--format=%h", "--grep=Shorten"], in: repo.root)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(suspects.first?["sha"] == .string(sha))
-        let identify = try json(try CLI.run(["show", "latest", "--json"], in: repo.root))["sections"]?["identify"]?
+        let identify =
+            try json(try CLI.run(["show", "latest", "--json"], in: repo.root))["sections"]?["identify"]?
             .string ?? ""
         #expect(identify.contains("| `\(sha)` | Shorten the readiness timeout | Ada |"), "\(identify)")
 
         // A narrower window keeps only the commit an hour before.
         let narrow = try json(
-            try CLI.run(["new", "--from-log", "app.log", "--no-dedupe", "--suspect-window", "2h", "--json"], in: repo.root))
-        #expect((narrow["suspect_commits"]?.array ?? []).map { $0["subject"]?.string ?? "" } == ["Shorten the readiness timeout"])
+            try CLI.run(
+                ["new", "--from-log", "app.log", "--no-dedupe", "--suspect-window", "2h", "--json"], in: repo.root))
+        #expect(
+            (narrow["suspect_commits"]?.array ?? []).map { $0["subject"]?.string ?? "" } == [
+                "Shorten the readiness timeout"
+            ])
         #expect(try CLI.run(["new", "--from-log", "app.log", "--suspect-window", "soon"], in: repo.root).status == 64)
     }
 
@@ -122,7 +135,10 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         let first = try json(try CLI.run(["new", "--from-log", "app.log", "--json"], in: repo.root))["id"]!.string!
         try repo.write("tests.yml", "tests:\n  - {name: readiness waits for redis, kind: unit}\n")
         let steps: [[String]] = [
-            ["--set", "whys=a", "--set", "whys=b", "--set", "whys=c", "--set", "root_cause=The VPC connector was detached"],
+            [
+                "--set", "whys=a", "--set", "whys=b", "--set", "whys=c", "--set",
+                "root_cause=The VPC connector was detached",
+            ],
             ["--answers", "tests.yml"],
             ["--set", "description=Re-attached the VPC connector and added a reachability check"],
         ]
@@ -164,7 +180,8 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
 
     @Test func aNearMatchOfThePatternCountsAndAnOldRepeatNeedsNoReview() throws {
         let (repo, first) = try resolvedRepo()
-        try repo.write(".incident.yml", "stages: [identify, five-whys, test-plan, fix]\nreview: {repeat_window_days: 0}\n")
+        try repo.write(
+            ".incident.yml", "stages: [identify, five-whys, test-plan, fix]\nreview: {repeat_window_days: 0}\n")
         // The same failure worded a little differently: another fingerprint, nearly the same pattern.
         try repo.write(
             "near.log",
@@ -201,7 +218,8 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         #expect(try CLI.run(["list", "--review", "someday"], in: repo.root).status == 64)
         let sentBack = try json(
             try CLI.run(
-                ["review", id, "--request-changes", "--by", "lee", "--note", "add the trigger", "--json"], in: repo.root))
+                ["review", id, "--request-changes", "--by", "lee", "--note", "add the trigger", "--json"], in: repo.root
+            ))
         #expect(sentBack["review"]?["state"] == "draft")
         #expect(try CLI.run(["review", id, "--approve", "--by", "lee", "--note", "good"], in: repo.root).status == 0)
         #expect(try json(try CLI.run(["list", "--review", "pending", "--json"], in: repo.root)).array?.isEmpty == true)
@@ -253,8 +271,10 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         // Neutral wording draws nothing.
         let (clean, cleanID) = try startedRepo()
         let neutral = try CLI.run(
-            ["advance", cleanID, "--set", "whys=a", "--set", "whys=b", "--set", "whys=c", "--set",
-             "root_cause=The deploy checklist has no step for firewall rules"], in: clean.root)
+            [
+                "advance", cleanID, "--set", "whys=a", "--set", "whys=b", "--set", "whys=c", "--set",
+                "root_cause=The deploy checklist has no step for firewall rules",
+            ], in: clean.root)
         #expect(neutral.status == 0 && !neutral.stderr.contains("warning"), "\(neutral.stderr)")
     }
 
@@ -309,8 +329,9 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         let repo = try TestRepo()
         let result = try CLI.run(["init", "--preset", "google"], in: repo.root)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(try repo.read(".incident.yml").contains(
-            "stages: [identify, impact, causes, lessons, test-plan, issue, fix, verify]   # preset google"))
+        #expect(
+            try repo.read(".incident.yml").contains(
+                "stages: [identify, impact, causes, lessons, test-plan, issue, fix, verify]   # preset google"))
         for name in ["identify", "impact", "causes", "lessons", "test-plan", "issue", "fix", "verify", "github-issue"] {
             #expect(FileManager.default.fileExists(atPath: repo.path("templates/\(name).md")), "\(name)")
         }
@@ -321,7 +342,8 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
             in: repo.root)
         #expect(impact.status == 0, "\(impact.stderr)")
         // Trigger is its own field, apart from root cause and contributing factors.
-        let missing = try CLI.run(["advance", id, "--set", "root_cause=r", "--set", "contributing_factors=c"], in: repo.root)
+        let missing = try CLI.run(
+            ["advance", id, "--set", "root_cause=r", "--set", "contributing_factors=c"], in: repo.root)
         #expect(missing.status == 3 && missing.stderr.contains("trigger"), "\(missing.stderr)")
         let causes = try CLI.run(
             [
@@ -331,18 +353,22 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         #expect(causes.status == 0, "\(causes.stderr)")
         try repo.write(
             "lessons.yml",
-            "went_well: [Rollback took 2 minutes]\nwent_wrong: [The alert went to the wrong team]\ngot_lucky: [Low traffic]\naction_items:\n  - {action: Canary config pushes, owner: dana}\n")
+            "went_well: [Rollback took 2 minutes]\nwent_wrong: [The alert went to the wrong team]\ngot_lucky: [Low traffic]\naction_items:\n  - {action: Canary config pushes, owner: dana}\n"
+        )
         let lessons = try CLI.run(["advance", id, "--answers", "lessons.yml"], in: repo.root)
         #expect(lessons.status == 0, "\(lessons.stderr)")
         let sections = try json(try CLI.run(["show", id, "--json"], in: repo.root))["sections"]
         #expect(sections?["causes"]?.string?.contains("**Trigger**: A config push") == true)
         let text = sections?["lessons"]?.string ?? ""
-        #expect(text.contains("**Where we got lucky**:\n- Low traffic") && text.contains("- [ ] Canary config pushes (dana)"))
+        #expect(
+            text.contains("**Where we got lucky**:\n- Low traffic")
+                && text.contains("- [ ] Canary config pushes (dana)"))
 
         // Without a preset: the seed's pipeline and only its templates.
         let plain = try TestRepo()
         #expect(try CLI.run(["init"], in: plain.root).status == 0)
-        #expect(try plain.read(".incident.yml").contains("stages: [identify, five-whys, test-plan, issue, fix, verify]\n"))
+        #expect(
+            try plain.read(".incident.yml").contains("stages: [identify, five-whys, test-plan, issue, fix, verify]\n"))
         #expect(!FileManager.default.fileExists(atPath: plain.path("templates/impact.md")))
 
         let minimal = try TestRepo()
@@ -367,7 +393,8 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         #expect(try CLI.run(["export", id, "--format", "html", "--output", "page.html"], in: repo.root).status == 0)
         let dom = try TestRepo.run(
             [
-                browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=" + repo.path(".chromium"),
+                browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--user-data-dir=" + repo.path(".chromium"),
                 "--dump-dom", "file://" + repo.path("page.html"),
             ], in: repo.root)
         #expect(dom.contains("<h2>Timeline</h2>") && dom.contains("<circle class=\"event\""))

@@ -12,15 +12,21 @@ import Testing
         times += (0..<12).map { base.addingTimeInterval(600 + Double($0)) }
         let spikes = Timeline.spikes(times)
         #expect(spikes.count == 1)
-        #expect(spikes.first?.start == base.addingTimeInterval(600) && spikes.first?.count == 12 && spikes.first?.usual == 2)
+        #expect(
+            spikes.first?.start == base.addingTimeInterval(600) && spikes.first?.count == 12 && spikes.first?.usual == 2
+        )
         // A steady rate has none.
         #expect(Timeline.spikes(Array(times.prefix(20))).isEmpty)
     }
 
     @Test func theLogTimelineNamesFirstAndLastErrorsAndSpikes() throws {
         let base = "2025-09-09T02:"
-        var lines = (0..<10).map { "\(base)\(String(format: "%02d", $0)):00Z ERROR upstream returned 503 for /checkout" }
-        lines += (0..<9).map { "\(base)10:\(String(format: "%02d", $0 * 5))Z ERROR upstream returned 503 for /checkout" }
+        var lines = (0..<10).map {
+            "\(base)\(String(format: "%02d", $0)):00Z ERROR upstream returned 503 for /checkout"
+        }
+        lines += (0..<9).map {
+            "\(base)10:\(String(format: "%02d", $0 * 5))Z ERROR upstream returned 503 for /checkout"
+        }
         lines.append("\(base)10:50Z CRITICAL payment queue is full")
         lines.append("\(base)03:30Z WARN slow response")
         let repo = try TestRepo(git: false)
@@ -29,11 +35,15 @@ import Testing
         let analysis = try workspace.analyzeTextLog("app.log", recordLineEvents: false)
         let rows = Timeline.fromLog(analysis)
         let events = rows.map(\.event)
-        #expect(events.first == "first error: upstream returned <*> for <*>" || events.first?.hasPrefix("first error: upstream") == true, "\(events)")
+        #expect(
+            events.first == "first error: upstream returned <*> for <*>"
+                || events.first?.hasPrefix("first error: upstream") == true, "\(events)")
         #expect(rows.first.map { Time.format($0.at) } == "2025-09-09T02:00:00Z")
         #expect(events.contains { $0.hasPrefix("first critical: payment queue is full") })
         #expect(events.contains { $0.hasPrefix("spike: 10 errors in the minute from 02:10") }, "\(events)")
-        #expect(events.last?.hasPrefix("last error:") == true && rows.last.map { Time.format($0.at) } == "2025-09-09T02:10:50Z")
+        #expect(
+            events.last?.hasPrefix("last error:") == true
+                && rows.last.map { Time.format($0.at) } == "2025-09-09T02:10:50Z")
         #expect(!events.contains { $0.contains("slow response") })
     }
 
@@ -54,18 +64,27 @@ import Testing
     }
 
     @Test func patternSimilarityIgnoresMasksAndCatchesRewording() {
-        #expect(SeenBefore.similarity("Redis connection failed: Error <*> connecting to <*>", "Redis connection failed: Error <*> connecting to <*>") == 1)
-        #expect(SeenBefore.similarity("Redis connection failed: timeout <*>", "Redis connection failed: timeout after <*>") >= SeenBefore.threshold)
+        #expect(
+            SeenBefore.similarity(
+                "Redis connection failed: Error <*> connecting to <*>",
+                "Redis connection failed: Error <*> connecting to <*>") == 1)
+        #expect(
+            SeenBefore.similarity("Redis connection failed: timeout <*>", "Redis connection failed: timeout after <*>")
+                >= SeenBefore.threshold)
         #expect(SeenBefore.similarity("disk quota exceeded on <*>", "Redis connection failed") == 0)
         #expect(SeenBefore.similarity("<*>", "<*>") == 0)
     }
 
     @Test func filePathsInTracesAreFoundWithoutLineNumbers() {
-        #expect(SuspectCommitFinder.filePaths(in: #"  File "/app/netra/app/smd.py", line 412, in _validate"#) == ["/app/netra/app/smd.py"])
+        #expect(
+            SuspectCommitFinder.filePaths(in: #"  File "/app/netra/app/smd.py", line 412, in _validate"#) == [
+                "/app/netra/app/smd.py"
+            ])
         #expect(SuspectCommitFinder.filePaths(in: "\tat com.acme.Cart.add(Cart.java:42)") == ["Cart.java"])
         #expect(SuspectCommitFinder.filePaths(in: "main.go:73: dial tcp 10.0.0.1:6379: i/o timeout") == ["main.go"])
         #expect(SuspectCommitFinder.filePaths(in: "connecting to redis://10.0.0.1:6379/0 v2.0.1").isEmpty)
-        let clues = SuspectCommitFinder.Clues(paths: ["/app/netra/app/smd.py", "Cart.java"], modules: ["app.redis_manager.connect"], services: ["redis"])
+        let clues = SuspectCommitFinder.Clues(
+            paths: ["/app/netra/app/smd.py", "Cart.java"], modules: ["app.redis_manager.connect"], services: ["redis"])
         #expect(SuspectCommitFinder.reason(for: "netra/app/smd.py", clues: clues)?.score == 10)
         #expect(SuspectCommitFinder.reason(for: "src/main/java/com/acme/Cart.java", clues: clues)?.score == 5)
         #expect(SuspectCommitFinder.reason(for: "app/redis_manager.py", clues: clues)?.score == 8)
@@ -99,11 +118,14 @@ import Testing
     @Test func blamefulPhrasesAreFoundOnWordBoundaries() {
         let document = IncidentDocument(fields: ["owner": "sam"], body: "")
         let warnings = Blameless.warnings(
-            in: ["root_cause": "Sam forgot to rotate it", "whys": ["unforgotten history", "ask @lee"]], document: document)
+            in: ["root_cause": "Sam forgot to rotate it", "whys": ["unforgotten history", "ask @lee"]],
+            document: document)
         #expect(warnings.contains { $0.contains("\"forgot\"") })
         #expect(warnings.contains { $0.contains("names sam") })
         #expect(warnings.contains { $0.contains("mentions @lee") })
         #expect(!warnings.contains { $0.contains("unforgotten") })
-        #expect(Blameless.warnings(in: ["actions": [["action": "add a check", "owner": "sam"]]], document: document).isEmpty)
+        #expect(
+            Blameless.warnings(in: ["actions": [["action": "add a check", "owner": "sam"]]], document: document).isEmpty
+        )
     }
 }

@@ -133,7 +133,8 @@ enum Markdown {
                 }
                 index += 1
                 let text = HTMLPage.escape(code.joined(separator: "\n"))
-                out.append(language == "mermaid" ? "<pre class=\"mermaid\">\(text)</pre>" : "<pre><code>\(text)</code></pre>")
+                out.append(
+                    language == "mermaid" ? "<pre class=\"mermaid\">\(text)</pre>" : "<pre><code>\(text)</code></pre>")
                 continue
             }
             if trimmed.isEmpty {
@@ -203,7 +204,9 @@ enum Markdown {
                     index += 1
                 }
                 let tag = ordered ? "ol" : "ul"
-                out.append("<\(tag)\(checklist ? " class=\"checklist\"" : "")>\n" + items.joined(separator: "\n") + "\n</\(tag)>")
+                out.append(
+                    "<\(tag)\(checklist ? " class=\"checklist\"" : "")>\n" + items.joined(separator: "\n")
+                        + "\n</\(tag)>")
                 continue
             }
             paragraph.append(trimmed)
@@ -269,7 +272,8 @@ enum Markdown {
                 out += "<code>" + HTMLPage.escape(String(rest[rest.index(after: rest.startIndex)..<end])) + "</code>"
                 rest = rest[rest.index(after: end)...]
             } else if rest.hasPrefix("**"), let end = rest.dropFirst(2).range(of: "**") {
-                out += "<strong>" + inline(String(rest[rest.index(rest.startIndex, offsetBy: 2)..<end.lowerBound]))
+                out +=
+                    "<strong>" + inline(String(rest[rest.index(rest.startIndex, offsetBy: 2)..<end.lowerBound]))
                     + "</strong>"
                 rest = rest[end.upperBound...]
             } else if rest.hasPrefix("_"), out.last.map({ !$0.isLetter && !$0.isNumber }) ?? true,
@@ -285,7 +289,10 @@ enum Markdown {
                 let label = String(rest[rest.index(after: rest.startIndex)..<close])
                 let url = String(rest[rest.index(close, offsetBy: 2)..<paren])
                 let safe = url.hasPrefix("http://") || url.hasPrefix("https://") || !url.contains(":")
-                out += safe ? "<a href=\"\(HTMLPage.escape(url))\">\(inline(label))</a>" : HTMLPage.escape(String(rest[...paren]))
+                out +=
+                    safe
+                    ? "<a href=\"\(HTMLPage.escape(url))\">\(inline(label))</a>"
+                    : HTMLPage.escape(String(rest[...paren]))
                 rest = rest[rest.index(after: paren)...]
             } else {
                 out += HTMLPage.escape(String(rest.first!))

@@ -8,8 +8,14 @@ public enum Blameless {
     static let phrases: [(pattern: String, suggestion: String)] = [
         ("forgot|forgotten|forgetting", "say which step or safeguard was missing, not who forgot"),
         ("human error|operator error|user error", "name the condition that made the error easy to make"),
-        ("should have|shouldn't have|should not have", "describe what the system or process allowed, not what someone ought to have done"),
-        ("careless|carelessness|sloppy|lazy|negligen\\w*|incompeten\\w*", "describe the conditions, not a person's care"),
+        (
+            "should have|shouldn't have|should not have",
+            "describe what the system or process allowed, not what someone ought to have done"
+        ),
+        (
+            "careless|carelessness|sloppy|lazy|negligen\\w*|incompeten\\w*",
+            "describe the conditions, not a person's care"
+        ),
         ("blame\\w*|(?:his|her|their) fault|fault of", "a postmortem looks for causes, not culprits"),
         ("dropped the ball|screwed up|messed up", "state what happened and which safeguard did not catch it"),
     ]
@@ -53,7 +59,8 @@ public enum Blameless {
             let escaped = NSRegularExpression.escapedPattern(for: name)
             if text.range(of: "\\b" + escaped + "\\b", options: [.regularExpression, .caseInsensitive]) != nil {
                 result.append(
-                    "\(field): names \(name) in the analysis; describe the change or decision, not the person who made it.")
+                    "\(field): names \(name) in the analysis; describe the change or decision, not the person who made it."
+                )
             }
         }
         if let mention = text.range(of: "(?<![\\w.])@[A-Za-z0-9][A-Za-z0-9-]{0,38}\\b", options: .regularExpression) {

@@ -71,7 +71,9 @@ public struct ExportWorkflow: Sendable {
         if !isPublic { summary[0] += " · review: \(ReviewWorkflow.state(document))" }
         let durations = Timeline.durations(document)
         let spans = Timeline.milestoneNames.compactMap { name -> String? in
-            durations[name].map { "time to \(name == "detected" ? "detect" : name == "mitigated" ? "mitigate" : "resolve"): \(Self.hours($0))" }
+            durations[name].map {
+                "time to \(name == "detected" ? "detect" : name == "mitigated" ? "mitigate" : "resolve"): \(Self.hours($0))"
+            }
         }
         if !spans.isEmpty { summary.append(spans.joined(separator: " · ")) }
         if let index = titleIndex {
@@ -83,14 +85,18 @@ public struct ExportWorkflow: Sendable {
         while lines.last?.isEmpty == true { lines.removeLast() }
         let entries = Timeline.entries(document)
         if !entries.isEmpty {
-            lines += ["", "## Timeline", "", Timeline.table(entries), "", "```mermaid", Timeline.mermaid(entries, start: Timeline.start(document)), "```"]
+            lines += [
+                "", "## Timeline", "", Timeline.table(entries), "", "```mermaid",
+                Timeline.mermaid(entries, start: Timeline.start(document)), "```",
+            ]
         }
         if !isPublic, let review = document.fields["review"], let history = review["history"]?.array, !history.isEmpty {
             lines += ["", "## Review", "", "State: **\(ReviewWorkflow.state(document))**", ""]
             for entry in history {
                 let note = entry["note"]?.string.map { ": \($0)" } ?? ""
                 lines.append(
-                    "- \(entry["at"]?.string ?? "") \(entry["by"]?.string ?? "") \(entry["action"]?.string ?? "")\(note)")
+                    "- \(entry["at"]?.string ?? "") \(entry["by"]?.string ?? "") \(entry["action"]?.string ?? "")\(note)"
+                )
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -199,7 +205,8 @@ enum TimelineSVG {
             let y = 40 + index * rowHeight
             let color = entry.kind == "milestone" ? "#c0392b" : entry.kind == "log" ? "#d68910" : "#2e86c1"
             svg.append(
-                "<line x1=\"\(x(entry.at))\" y1=\"20\" x2=\"\(x(entry.at))\" y2=\"\(y - 4)\" stroke=\"\(color)\" stroke-dasharray=\"2,2\"/>")
+                "<line x1=\"\(x(entry.at))\" y1=\"20\" x2=\"\(x(entry.at))\" y2=\"\(y - 4)\" stroke=\"\(color)\" stroke-dasharray=\"2,2\"/>"
+            )
             svg.append("<circle class=\"event\" cx=\"\(x(entry.at))\" cy=\"\(y - 4)\" r=\"4\" fill=\"\(color)\"/>")
             let time = String(Time.format(entry.at).dropFirst(11).prefix(8))
             svg.append("<text x=\"4\" y=\"\(y)\" font-size=\"11\" fill=\"#555\">\(time)</text>")

@@ -257,7 +257,9 @@ public struct StatsWorkflow: Sendable {
             for (name, hours) in Timeline.durations(document) {
                 milestoneHours[name, default: []].append(hours)
                 milestoneBySeverity[document.severity, default: [:]][name, default: []].append(hours)
-                for service in document.services { milestoneByService[service, default: [:]][name, default: []].append(hours) }
+                for service in document.services {
+                    milestoneByService[service, default: [:]][name, default: []].append(hours)
+                }
             }
             byStatus[document.status] = .int((byStatus[document.status]?.int ?? 0) + 1)
             bySeverity[document.severity] = .int((bySeverity[document.severity]?.int ?? 0) + 1)
@@ -283,7 +285,8 @@ public struct StatsWorkflow: Sendable {
             return .double((sorted[sorted.count / 2] * 100).rounded() / 100)
         }
         // Severities from worst to least, statuses in life order, services by count: how people read them.
-        func ordered(_ counts: OrderedDictionary<String, Value>, _ order: [String]) -> OrderedDictionary<String, Value> {
+        func ordered(_ counts: OrderedDictionary<String, Value>, _ order: [String]) -> OrderedDictionary<String, Value>
+        {
             var result = OrderedDictionary<String, Value>()
             for key in order where counts[key] != nil { result[key] = counts[key] }
             for (key, value) in counts where result[key] == nil { result[key] = value }
@@ -293,7 +296,9 @@ public struct StatsWorkflow: Sendable {
         let spans = ["detected": "detect", "mitigated": "mitigate", "resolved": "resolve"]
         func times(_ samples: [String: [Double]]) -> Value {
             var result = OrderedDictionary<String, Value>()
-            for name in Timeline.milestoneNames { result["median_hours_to_\(spans[name]!)"] = median(samples[name] ?? []) }
+            for name in Timeline.milestoneNames {
+                result["median_hours_to_\(spans[name]!)"] = median(samples[name] ?? [])
+            }
             return .object(result)
         }
         var bySeverityTimes = OrderedDictionary<String, Value>()
@@ -308,16 +313,18 @@ public struct StatsWorkflow: Sendable {
         let openFollowUps = followUps.values.map(\.count).reduce(0, +)
         let overdue = followUps.values.flatMap { $0 }.filter { $0.isOverdue(at: workspace.env.now) }.count
         return [
+            "incidents": .int(incidents.count),
+            "by_status": .object(ordered(byStatus, Status.allCases.map(\.rawValue))),
+            "by_severity": .object(ordered(bySeverity, Severity.allCases.reversed().map(\.rawValue))),
+            "by_service": .object(OrderedDictionary(uniqueKeysWithValues: services.map { ($0.key, $0.value) })),
+            "median_hours_to_resolve": median(resolveHours),
+            "median_hours_per_stage": .object(stageHours.mapValues(median)),
             "time_to": times(milestoneHours), "time_to_by_severity": .object(bySeverityTimes),
             "time_to_by_service": .object(byServiceTimes),
             "recurrences": .int(recurrences),
             "recurrence_rate": incidents.isEmpty
                 ? .null : .double((Double(recurrences) / Double(incidents.count) * 1000).rounded() / 1000),
             "open_followups": .int(openFollowUps), "overdue_followups": .int(overdue),
-            "incidents": .int(incidents.count), "by_status": .object(ordered(byStatus, Status.allCases.map(\.rawValue))),
-            "by_severity": .object(ordered(bySeverity, Severity.allCases.reversed().map(\.rawValue))),
-            "by_service": .object(OrderedDictionary(uniqueKeysWithValues: services.map { ($0.key, $0.value) })), "median_hours_to_resolve": median(resolveHours),
-            "median_hours_per_stage": .object(stageHours.mapValues(median)),
         ]
     }
 }

@@ -107,8 +107,11 @@ public struct NewIncidentWorkflow: Sendable {
         {
             return try addOccurrence(to: open, analysis: analysis!, redactions: redactions)
         }
-        let seen = analysis?.primary == nil ? nil : SeenBefore.match(
-            fingerprint: fingerprint, pattern: analysis?.primary?.template, among: existing)
+        let seen =
+            analysis?.primary == nil
+            ? nil
+            : SeenBefore.match(
+                fingerprint: fingerprint, pattern: analysis?.primary?.template, among: existing)
         let resolved = seen?.0
 
         let now = env.now

@@ -34,7 +34,9 @@ public enum SeenBefore {
     }
 
     /// The newest resolved incident with this fingerprint, else the most alike by pattern.
-    static func match(fingerprint: String?, pattern: String?, among incidents: [LoadedIncident]) -> (
+    static func match(
+        fingerprint: String?, pattern: String?, among incidents: [LoadedIncident]
+    ) -> (
         LoadedIncident, String
     )? {
         let resolved = incidents.filter { $0.document.status == Status.resolved.rawValue }

@@ -96,7 +96,9 @@ public struct SuspectCommitFinder: Sendable {
         for path in clues.paths {
             let trimmed = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
             // A bare file name (`Cart.java`) may be any of several files: the weaker rule below takes it.
-            if file == trimmed || trimmed.hasSuffix("/" + file) || (trimmed.contains("/") && file.hasSuffix("/" + trimmed)) {
+            if file == trimmed || trimmed.hasSuffix("/" + file)
+                || (trimmed.contains("/") && file.hasSuffix("/" + trimmed))
+            {
                 return ("changes \(file), named in the log's trace", 10)
             }
         }
@@ -105,7 +107,8 @@ public struct SuspectCommitFinder: Sendable {
         if let last = parts.last, let dot = last.lastIndex(of: ".") { parts[parts.count - 1] = String(last[..<dot]) }
         if parts.count >= 2 {
             let tail = parts.suffix(2).joined(separator: ".")
-            for module in clues.modules where module == tail || module.hasPrefix(tail + ".")
+            for module in clues.modules
+            where module == tail || module.hasPrefix(tail + ".")
                 || module.contains("." + tail + ".") || module.hasSuffix("." + tail)
             {
                 return ("changes \(file), the module \(module) in the log", 8)
@@ -155,7 +158,8 @@ public struct SuspectCommitFinder: Sendable {
             }
             guard score > 0 else { continue }
             let hours = firstError.timeIntervalSince(date) / 3600
-            why.append(hours < 1 ? "\(Int(hours * 60)) min before the first error" : "\(Int(hours)) h before the first error")
+            why.append(
+                hours < 1 ? "\(Int(hours * 60)) min before the first error" : "\(Int(hours)) h before the first error")
             suspects.append(
                 SuspectCommit(
                     sha: fields[0], shortSHA: fields[1], subject: fields[4...].joined(separator: "\u{1F}"),

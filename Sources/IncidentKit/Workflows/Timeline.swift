@@ -30,13 +30,16 @@ public enum Timeline {
         let others = byFirst.dropFirst().sorted { $0.severity > $1.severity }.prefix(max(0, limit - 4))
         for event in others.sorted(by: { $0.firstSeen! < $1.firstSeen! }) {
             rows.append(
-                Entry(at: event.firstSeen!, kind: "log", event: "first \(event.severity.rawValue): " + short(event.template)))
+                Entry(
+                    at: event.firstSeen!, kind: "log",
+                    event: "first \(event.severity.rawValue): " + short(event.template)))
         }
         for spike in spikes(serious.flatMap(\.times)).prefix(3) {
             rows.append(
                 Entry(
                     at: spike.start, kind: "log",
-                    event: "spike: \(spike.count) errors in the minute from \(Time.format(spike.start).dropFirst(11).prefix(5)) UTC (usually \(spike.usual))"
+                    event:
+                        "spike: \(spike.count) errors in the minute from \(Time.format(spike.start).dropFirst(11).prefix(5)) UTC (usually \(spike.usual))"
                 ))
         }
         if let last = serious.filter({ $0.lastSeen != nil }).max(by: { $0.lastSeen! < $1.lastSeen! }),
@@ -68,14 +71,17 @@ public enum Timeline {
     // MARK: - The record
 
     /// Appends one row to the front-matter's `timeline`.
-    public static func record(_ document: inout IncidentDocument, at date: Date, kind: String = "work", _ event: String) {
+    public static func record(_ document: inout IncidentDocument, at date: Date, kind: String = "work", _ event: String)
+    {
         var rows = document.fields["timeline"]?.array ?? []
         rows.append(["at": .string(Time.format(date)), "kind": .string(kind), "event": .string(event)])
         document.fields["timeline"] = .array(rows)
     }
 
     /// Sets a milestone (`detected`, `mitigated`, `resolved`); `keep` leaves one already set alone.
-    public static func setMilestone(_ document: inout IncidentDocument, _ name: String, _ date: Date?, keep: Bool = false) {
+    public static func setMilestone(
+        _ document: inout IncidentDocument, _ name: String, _ date: Date?, keep: Bool = false
+    ) {
         var milestones = document.fields["milestones"]?.object ?? [:]
         if keep, milestones[name]?.string != nil { return }
         milestones[name] = date.map { .string(Time.format($0)) }

@@ -5,7 +5,9 @@ import OrderedCollections
 /// run kept as an attempt (failed ones included) under `verify_attempts`.
 enum WorkRecord {
     /// A timeline row for a completed or skipped stage; the fix stage names the commits it linked.
-    static func stageDone(_ document: inout IncidentDocument, stage: String, skipped: Bool, answers: Answers, at date: Date) {
+    static func stageDone(
+        _ document: inout IncidentDocument, stage: String, skipped: Bool, answers: Answers, at date: Date
+    ) {
         var text = skipped ? "stage \(stage) skipped" : "stage \(stage) completed"
         let commits = answers["commits"]?.array?.compactMap(\.string) ?? []
         if !commits.isEmpty {

@@ -68,7 +68,10 @@ struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor", abstract: "Check every incident file, template and the config; exit 1 on a problem.")
 
-    @Flag(help: "Print {checked, problems: [{file, message}], warnings: [{file, message}]} as JSON; warnings (blameful wording) do not fail the check.") var json = false
+    @Flag(
+        help:
+            "Print {checked, problems: [{file, message}], warnings: [{file, message}]} as JSON; warnings (blameful wording) do not fail the check."
+    ) var json = false
     @OptionGroup var globals: GlobalOptions
 
     func run() throws {
@@ -142,7 +145,8 @@ func statsChart(_ stats: Value) -> [String] {
         return parts.joined(separator: " · ")
     }
     for (title, counts, timesKey) in [
-        ("severity", stats["by_severity"], "time_to_by_severity"), ("service", stats["by_service"], "time_to_by_service"),
+        ("severity", stats["by_severity"], "time_to_by_severity"),
+        ("service", stats["by_service"], "time_to_by_service"),
     ] {
         let rows = counts?.object ?? [:]
         guard let most = rows.values.compactMap(\.int).max(), most > 0 else { continue }
@@ -162,10 +166,13 @@ func statsChart(_ stats: Value) -> [String] {
     if !overall.isEmpty { lines.append("Median over all: " + overall) }
     if let rate = stats["recurrence_rate"]?.numeric {
         lines.append(
-            "Recurrences: \(stats["recurrences"]?.int ?? 0) (\(Int((rate * 100).rounded()))% of incidents repeat a resolved one)")
+            "Recurrences: \(stats["recurrences"]?.int ?? 0) (\(Int((rate * 100).rounded()))% of incidents repeat a resolved one)"
+        )
     }
     if let open = stats["open_followups"]?.int {
-        lines.append("Open follow-ups: \(open)\((stats["overdue_followups"]?.int ?? 0) > 0 ? ", \(stats["overdue_followups"]!.int!) overdue" : "")")
+        lines.append(
+            "Open follow-ups: \(open)\((stats["overdue_followups"]?.int ?? 0) > 0 ? ", \(stats["overdue_followups"]!.int!) overdue" : "")"
+        )
     }
     return lines
 }

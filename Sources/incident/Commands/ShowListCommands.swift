@@ -87,7 +87,10 @@ struct ListCommand: ParsableCommand {
     @Option(help: "Only incidents affecting this service.") var service: String?
     @Option(help: ArgumentHelp("Only incidents created since a date, a time or an age (7d, 12h).", valueName: "when"))
     var since: String?
-    @Option(help: ArgumentHelp("Only incidents whose review is draft, in-review, approved, pending (not approved) or required.", valueName: "state"))
+    @Option(
+        help: ArgumentHelp(
+            "Only incidents whose review is draft, in-review, approved, pending (not approved) or required.",
+            valueName: "state"))
     var review: String?
     @Flag(help: "Print an array of front-matter objects, each with its path.") var json = false
 
@@ -99,7 +102,8 @@ struct ListCommand: ParsableCommand {
         }
         if let since { _ = try parseSince(since, now: Date()) }
         if let review, !ReviewWorkflow.filters.contains(review) {
-            throw ValidationError("--review '\(review)' is not one of \(ReviewWorkflow.filters.joined(separator: ", ")).")
+            throw ValidationError(
+                "--review '\(review)' is not one of \(ReviewWorkflow.filters.joined(separator: ", ")).")
         }
     }
 
@@ -180,7 +184,8 @@ func followUpLine(_ followUp: FollowUp, now: Date) -> String {
 
 struct SetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "set", abstract: "Change an incident's title, severity, owner, environment, services or milestones.",
+        commandName: "set",
+        abstract: "Change an incident's title, severity, owner, environment, services or milestones.",
         discussion: """
             A new title or severity also changes the file's heading and identify line, and a filed
             GitHub issue's title and severity label (a failed update is sent by `incident sync`).
