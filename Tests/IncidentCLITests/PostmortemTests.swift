@@ -71,6 +71,15 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         let text = try CLI.run(["stats"], in: repo.root).stdout
         #expect(text.contains("critical  ██████████████████████████████ 1   TTD 0.25 h · TTM 0.75 h"), "\(text)")
 
+        // The same error later, added to this open incident, is on the timeline at its first new time.
+        try repo.write("later.log", exampleLog.replacingOccurrences(of: "02:26:11", with: "02:57:30"))
+        #expect(try CLI.run(["new", "--from-log", "later.log"], in: repo.root).status == 0)
+        shown = try json(try CLI.run(["show", id, "--json"], in: repo.root))
+        #expect(
+            (shown["timeline"]?.array ?? []).contains {
+                $0["at"] == "2025-09-09T02:57:30Z" && $0["event"] == "seen again: 1 new occurrence of the primary error"
+            })
+
         // Clearing a milestone takes it off the record.
         #expect(try CLI.run(["set", id, "mitigated="], in: repo.root).status == 0)
         shown = try json(try CLI.run(["show", id, "--json"], in: repo.root))

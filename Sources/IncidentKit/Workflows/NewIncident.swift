@@ -224,6 +224,11 @@ public struct NewIncidentWorkflow: Sendable {
         }
         note += " (added \(Time.format(workspace.env.now)))."
         document.appendOccurrence(at: when, markdown: note)
+        if let first = fresh.min() {
+            Timeline.record(
+                &document, at: first, kind: "log",
+                "seen again: \(added) new occurrence\(added == 1 ? "" : "s") of the primary error")
+        }
         let saved = try workspace.store.save(incident, document: document)
         return NewIncidentResult(
             incident: saved, deduplicated: true, redactions: redactions, regressionOf: nil, newOccurrences: added)
