@@ -181,6 +181,8 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         try completeFiveWhys(repo, id)
         let plain = try CLI.run(["advance", id, "--answers", "tests.yml"], in: repo.root)
         #expect(plain.status == 3 && plain.stderr.contains("seen before (\(first))"), "\(plain.stderr)")
+        try repo.write("returns.yml", "tests:\n  - {name: health check, proves: the endpoint returns 200}\n")
+        #expect(try CLI.run(["advance", id, "--answers", "returns.yml"], in: repo.root).status == 3)
         let answers = "tests:\n  - {name: readiness waits for redis, proves: the redis timeout does not recur}\n"
         try repo.write("recurrence.yml", answers)
         let good = try CLI.run(["advance", id, "--answers", "recurrence.yml"], in: repo.root)

@@ -94,8 +94,8 @@ public enum SeenBefore {
 
     /// Words that say a test proves the failure does not come back.
     static let recurrenceWords = [
-        "recur", "again", "come back", "comes back", "coming back", "return", "regress", "repeat", "reappear",
-        "reintroduc",
+        // Not "return": "returns 200" says nothing about the failure coming back.
+        "recur", "again", "come back", "comes back", "coming back", "regress", "repeat", "reappear", "reintroduc",
     ]
 
     /// For a repeated failure, a stage that lists tests (a list field with a `proves` sub-field) needs one
