@@ -42,11 +42,7 @@ struct Incident: ParsableCommand {
             let message = fullMessage(for: error)
             if !message.isEmpty {
                 let text = Terminal.sanitized(message) + "\n"
-                if code == .success {
-                    print(text, terminator: "")
-                } else {
-                    FileHandle.standardError.write(Data(text.utf8))
-                }
+                if code == .success { print(text, terminator: "") } else { FileHandle.standardError.write(Data(text.utf8)) }
             }
             Foundation.exit(code.rawValue)
         }

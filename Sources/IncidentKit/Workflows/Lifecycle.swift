@@ -285,8 +285,7 @@ public struct StatsWorkflow: Sendable {
             return .double((sorted[sorted.count / 2] * 100).rounded() / 100)
         }
         // Severities from worst to least, statuses in life order, services by count: how people read them.
-        func ordered(_ counts: OrderedDictionary<String, Value>, _ order: [String]) -> OrderedDictionary<String, Value>
-        {
+        func ordered(_ counts: OrderedDictionary<String, Value>, _ order: [String]) -> OrderedDictionary<String, Value> {
             var result = OrderedDictionary<String, Value>()
             for key in order where counts[key] != nil { result[key] = counts[key] }
             for (key, value) in counts where result[key] == nil { result[key] = value }
