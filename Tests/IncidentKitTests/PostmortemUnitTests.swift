@@ -15,6 +15,9 @@ import Testing
         #expect(
             spikes.first?.start == base.addingTimeInterval(600) && spikes.first?.count == 12 && spikes.first?.usual == 2
         )
+        // Sampled times stand for the occurrences they were drawn from.
+        let weighted = times.map { ($0, 10.0) }
+        #expect(Timeline.spikes(weighted).first?.count == 120 && Timeline.spikes(weighted).first?.usual == 20)
         // A steady rate has none.
         #expect(Timeline.spikes(Array(times.prefix(20))).isEmpty)
     }
@@ -45,6 +48,27 @@ import Testing
             events.last?.hasPrefix("last error:") == true
                 && rows.last.map { Time.format($0.at) } == "2025-09-09T02:10:50Z")
         #expect(!events.contains { $0.contains("slow response") })
+    }
+
+    @Test func aSpikeInABigLogIsCountedFromTheSampledTimes() throws {
+        // 20 minutes of 1,000 errors, then one of 20,000: more than the analysis keeps times for.
+        var text = ""
+        for minute in 0..<21 {
+            let count = minute == 20 ? 20_000 : 1_000
+            for index in 0..<count {
+                let second = index * 60 / count
+                text += "2025-09-09T03:\(String(format: "%02d:%02d", minute, second))Z ERROR upstream timed out\n"
+            }
+        }
+        let repo = try TestRepo(git: false)
+        try repo.write("big.log", text)
+        let workspace = try Workspace.open(repo.environment(), directory: nil)
+        let analysis = try workspace.analyzeTextLog("big.log", recordLineEvents: false)
+        #expect(analysis.primary?.count == 40_000 && (analysis.primary?.times.count ?? 0) < 40_000)
+        let spike = Timeline.fromLog(analysis).first { $0.event.hasPrefix("spike: ") }
+        #expect(spike.map { Time.format($0.at) } == "2025-09-09T03:20:00Z")
+        let number = spike?.event.dropFirst(7).prefix { $0.isNumber }
+        #expect(number.flatMap { Int($0) }.map { abs($0 - 20_000) < 2_000 } == true, "\(spike?.event ?? "none")")
     }
 
     @Test func theMermaidGanttHasNoCharactersItsParserRejects() {

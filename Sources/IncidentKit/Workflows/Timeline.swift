@@ -34,7 +34,12 @@ public enum Timeline {
                     at: event.firstSeen!, kind: "log",
                     event: "first \(event.severity.rawValue): " + short(event.template)))
         }
-        for spike in spikes(serious.flatMap(\.times)).prefix(3) {
+        // An event seen very often keeps a sample of its times: each sampled time stands for several.
+        let weighted = serious.flatMap { event in
+            let weight = event.times.isEmpty ? 1 : max(1, Double(event.count) / Double(event.times.count))
+            return event.times.map { ($0, weight) }
+        }
+        for spike in spikes(weighted).prefix(3) {
             rows.append(
                 Entry(
                     at: spike.start, kind: "log",
@@ -52,15 +57,22 @@ public enum Timeline {
 
     /// Minutes holding at least three times the usual (median) count of errors, and at least 5.
     static func spikes(_ times: [Date]) -> [(start: Date, count: Int, usual: Int)] {
-        guard times.count >= 5 else { return [] }
-        var buckets: [Int: Int] = [:]
-        for time in times { buckets[Int(time.timeIntervalSince1970 / 60), default: 0] += 1 }
+        spikes(times.map { ($0, 1.0) })
+    }
+
+    /// The same over weighted times (a sampled time counts for the occurrences it stands for).
+    static func spikes(_ times: [(Date, Double)]) -> [(start: Date, count: Int, usual: Int)] {
+        guard times.reduce(0, { $0 + $1.1 }) >= 5 else { return [] }
+        var buckets: [Int: Double] = [:]
+        for (time, weight) in times { buckets[Int(time.timeIntervalSince1970 / 60), default: 0] += weight }
         guard buckets.count >= 3 else { return [] }
         let counts = buckets.values.sorted()
         let usual = max(1, counts[counts.count / 2])
         return buckets.filter { $0.value >= 5 && $0.value >= 3 * usual }
             .sorted { $0.value > $1.value }
-            .map { (Date(timeIntervalSince1970: TimeInterval($0.key * 60)), $0.value, usual) }
+            .map {
+                (Date(timeIntervalSince1970: TimeInterval($0.key * 60)), Int($0.value.rounded()), Int(usual.rounded()))
+            }
     }
 
     static func short(_ text: String, _ limit: Int = 100) -> String {
