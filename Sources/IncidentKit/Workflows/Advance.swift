@@ -98,9 +98,10 @@ public struct AdvanceWorkflow: Sendable {
         }
 
         try rules.checkLimits(answers)
-        let missing =
-            rules.missing(answers) + SeenBefore.recurrenceGate(template, answers: answers, document: document)
+        let missing = rules.missing(answers)
         if !missing.isEmpty { throw IncidentError.gate(stage: stage, missing: missing) }
+        let recurrence = SeenBefore.recurrenceGate(template, answers: answers, document: document)
+        if !recurrence.isEmpty { throw IncidentError.gate(stage: stage, missing: recurrence) }
 
         answers = answers.mapValues { redactor.redact($0, counts: &redactions) }
         var stages = document.stages
