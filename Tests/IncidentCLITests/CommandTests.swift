@@ -54,7 +54,8 @@ func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:
         let keys = [
             "id", "path", "title", "severity", "stage", "status", "fingerprint", "services", "occurrences",
             "first_seen",
-            "last_seen", "recurrence_of", "deduplicated", "new_occurrences", "redactions",
+            "last_seen", "recurrence_of", "deduplicated", "new_occurrences", "redactions", "seen_before",
+            "suspect_commits",
         ]
         #expect(Array(json.object!.keys) == keys)
         #expect(json["severity"] == "critical" && json["stage"] == "five-whys" && json["deduplicated"] == false)

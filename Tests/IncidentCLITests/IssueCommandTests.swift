@@ -25,6 +25,11 @@ import Testing
         #expect(fake.issues("acme/netra").count == 1)
         let shown = try YAML.parse(try CLI.run(["show", id, "--json"], in: repo.root).stdout)
         #expect(shown["github"]?["number"] == 1)
+        // The timeline records the filing once, though the command ran twice.
+        let filed = (shown["timeline"]?.array ?? []).compactMap { $0["event"]?.string }.filter {
+            $0.hasPrefix("GitHub issue")
+        }
+        #expect(filed == ["GitHub issue acme/netra#1 filed"])
     }
 
     @Test func noTokenIsExit4WithWhereItLooked() throws {

@@ -75,6 +75,7 @@ public struct AdvanceWorkflow: Sendable {
             stages[stage] = ["skipped": .string(now), "reason": .string(redacted)]
             document.fields["stages"] = .object(stages)
             moveOn(&document, to: next)
+            WorkRecord.stageDone(&document, stage: stage, skipped: true, answers: [:], at: workspace.env.now)
             document.appendSection(stage: stage, markdown: "## \(template.title)\n\n_Skipped on \(now): \(redacted)_")
             return try saveAndSync(incident, document, template: template, skipped: true, redactions: counts)
         }
@@ -91,12 +92,24 @@ public struct AdvanceWorkflow: Sendable {
         var answers = try collectAnswers(request, template: template, rules: rules, document: document)
         var redactions = OrderedDictionary<String, Int>()
         let redactor = try Redactor(config: workspace.config)
+        if template.action == .runChecks {
+            let unreviewed = ReviewWorkflow.gate(document, config: workspace.config, stage: stage)
+            if !unreviewed.isEmpty { throw IncidentError.gate(stage: stage, missing: unreviewed) }
+        }
         try runAction(
             template, request: request, document: document, answers: &answers, redactor: redactor, counts: &redactions)
+        if template.action == .runChecks, let checks = answers["checks"]?.array {
+            WorkRecord.attempt(&document, checks: checks, passed: true, at: workspace.env.now)
+        }
+        for warning in Blameless.warnings(in: answers, document: document) {
+            workspace.env.diagnostics("warning: " + warning)
+        }
 
         try rules.checkLimits(answers)
         let missing = rules.missing(answers)
         if !missing.isEmpty { throw IncidentError.gate(stage: stage, missing: missing) }
+        let recurrence = SeenBefore.recurrenceGate(template, answers: answers, document: document)
+        if !recurrence.isEmpty { throw IncidentError.gate(stage: stage, missing: recurrence) }
 
         answers = answers.mapValues { redactor.redact($0, counts: &redactions) }
         var stages = document.stages
@@ -114,6 +127,7 @@ public struct AdvanceWorkflow: Sendable {
             }
         }
         moveOn(&document, to: next)
+        WorkRecord.stageDone(&document, stage: stage, skipped: false, answers: answers, at: workspace.env.now)
         document.appendSection(stage: stage, markdown: markdown)
         return try saveAndSync(incident, document, template: template, skipped: false, redactions: redactions)
     }
@@ -242,6 +256,11 @@ public struct AdvanceWorkflow: Sendable {
                         + (record["output_tail"]?.string ?? "").split(separator: "\n").suffix(10).map { "      \($0)" }
                         .joined(separator: "\n")
                 }
+                // The failed run is kept (an attempt in the record), though the stage does not complete.
+                let loaded = try workspace.store.resolve(document.id)
+                var attempted = loaded.document
+                WorkRecord.attempt(&attempted, checks: records, passed: false, at: workspace.env.now)
+                _ = try workspace.store.save(loaded, document: attempted)
                 throw IncidentError.gate(stage: template.name, missing: failed)
             }
             answers["checks"] = .array(records)

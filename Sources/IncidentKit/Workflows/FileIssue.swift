@@ -284,6 +284,9 @@ public struct FileIssueWorkflow: Sendable {
     ) throws -> FileIssueResult {
         var document = incident.document
         document.fields["github"] = ["repo": .string(repo), "number": .int(issue.number), "url": .string(issue.url)]
+        Timeline.record(
+            &document, at: workspace.env.now,
+            "GitHub issue \(repo)#\(issue.number) \(created ? "filed" : "found and linked")")
         var saved = try workspace.store.save(incident, document: document)
         var completed: String?
         let stage = saved.document.stage

@@ -20,6 +20,28 @@ public struct InitResult: Sendable {
     }
 }
 
+/// A stage set shaped after a well-known postmortem template, built from the same stage templates.
+public enum Preset: String, CaseIterable, Sendable {
+    /// Google SRE: summary and impact, trigger apart from root cause, lessons (went well, went
+    /// wrong, got lucky) with action items, a test plan.
+    case google
+    /// PagerDuty: impact, detection, response and recovery, contributing factors, lessons and actions.
+    case pagerduty
+    /// Atlassian: impact and response, five whys, lessons and actions, a test plan.
+    case atlassian
+    /// Identify, five whys, fix.
+    case minimal
+
+    public var stages: [String] {
+        switch self {
+        case .google: ["identify", "impact", "causes", "lessons", "test-plan", "issue", "fix", "verify"]
+        case .pagerduty: ["identify", "impact", "causes", "lessons", "issue", "fix", "verify"]
+        case .atlassian: ["identify", "impact", "five-whys", "lessons", "test-plan", "issue", "fix", "verify"]
+        case .minimal: ["identify", "five-whys", "fix"]
+        }
+    }
+}
+
 /// Sets a repo up: `.incident.yml` and `incidents/`, and `templates/` only when asked
 /// (a copied built-in never receives later fixes). Never overwrites a file.
 public struct InitWorkflow {
@@ -29,7 +51,11 @@ public struct InitWorkflow {
 
     /// `apiURL` (`--api-url`) goes into the config; without it the config names no API, so the API
     /// follows the repo's host (github.com or an Enterprise server).
-    public func run(directory: String?, apiURL: String? = nil, ejectTemplates: Bool = false) throws -> InitResult {
+    /// `preset` chooses the stage set (default: the seed's pipeline). The stage templates stay built
+    /// in; `ejectTemplates` copies that set's templates and the issue body's into `templates/`.
+    public func run(directory: String?, apiURL: String? = nil, preset: Preset? = nil, ejectTemplates: Bool = false)
+        throws -> InitResult
+    {
         if let apiURL { try GitHubClient.checkTransport(apiURL, source: "--api-url") }
         let root = try Workspace.findRoot(env, directory: directory)
         let fs = env.fileSystem
@@ -45,18 +71,32 @@ public struct InitWorkflow {
                 return false
             }
         }
-        if try write(Config.fileName, Config.starter(apiURL: apiURL)) {
+        var starter = Config.starter(apiURL: apiURL)
+        if let preset {
+            starter = starter.replacingOccurrences(
+                of: "stages: [\(Config.defaultStages.joined(separator: ", "))]",
+                with: "stages: [\(preset.stages.joined(separator: ", "))]   # preset \(preset.rawValue)")
+        }
+        if try write(Config.fileName, starter) {
             result.apiURL = apiURL
-        } else if let apiURL {
-            result.warnings.append(
-                "\(Config.fileName) exists and was kept, so --api-url was not written; set github.api_url: \(apiURL) in it yourself."
-            )
+        } else {
+            if let apiURL {
+                result.warnings.append(
+                    "\(Config.fileName) exists and was kept, so --api-url was not written; set github.api_url: \(apiURL) in it yourself."
+                )
+            }
+            if let preset {
+                result.warnings.append(
+                    "\(Config.fileName) exists and was kept, so the \(preset.rawValue) preset's stages were not written; set stages: [\(preset.stages.joined(separator: ", "))] in it yourself."
+                )
+            }
         }
         try fs.createDirectory(root + "/incidents")
         if try fs.contents(of: root + "/incidents").isEmpty { _ = try write("incidents/.gitkeep", "") }
         if ejectTemplates {
             try fs.createDirectory(root + "/templates")
-            for name in TemplateLibrary.defaultNames {
+            let wanted = Set((preset?.stages ?? TemplateLibrary.defaultNames) + ["github-issue"])
+            for name in TemplateLibrary.defaultNames where wanted.contains(name) {
                 _ = try write("templates/\(name).md", TemplateLibrary.defaults[name]!)
             }
         }

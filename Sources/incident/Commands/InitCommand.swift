@@ -1,6 +1,8 @@
 import ArgumentParser
 import IncidentKit
 
+extension Preset: ExpressibleByArgument {}
+
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
@@ -15,6 +17,7 @@ struct InitCommand: ParsableCommand {
               incident init
               incident init --api-url https://ghe.corp.example/api/v3
               incident init --eject-templates
+              incident init --preset google    # impact, trigger and contributing factors, lessons
             """)
 
     @Option(
@@ -27,13 +30,20 @@ struct InitCommand: ParsableCommand {
         help: "Also copy every built-in template into templates/ to edit (they then no longer follow upgrades).")
     var ejectTemplates = false
 
+    @Option(
+        help: ArgumentHelp(
+            "A stage set after a known postmortem template: google, pagerduty, atlassian or minimal (default: identify → five-whys → test-plan → issue → fix → verify).",
+            valueName: "name"))
+    var preset: Preset?
+
     @Flag(help: "Print {root, created, kept, api_url, warnings} as JSON.") var json = false
 
     @OptionGroup var globals: GlobalOptions
 
     func run() throws {
         try Live.perform(globals) { live in
-            let result = try InitWorkflow(env: live.env).run(directory: globals.dir, apiURL: apiURL, ejectTemplates: ejectTemplates)
+            let result = try InitWorkflow(env: live.env).run(
+                directory: globals.dir, apiURL: apiURL, preset: preset, ejectTemplates: ejectTemplates)
             for warning in result.warnings { live.warn(warning) }
             if json {
                 live.json(result.toValue())
