@@ -44,7 +44,7 @@ public struct AdvanceWorkflow: Sendable {
         if let stage = request.rerender { return try rerender(incident, stage: stage) }
 
         var document = incident.document
-        let stage = document.stage
+        var stage = document.stage
         if stage == "resolved" || stage == "closed" || document.status != Status.open.rawValue {
             throw IncidentError.failure(
                 "\(document.id) is \(document.status) (stage \(stage)); there is nothing to advance. `incident reopen \(document.id)` reopens it."
@@ -56,9 +56,17 @@ public struct AdvanceWorkflow: Sendable {
                 "\(incident.relativePath) is at stage '\(stage)', which is not in the stages of \(Config.fileName) (\(order.joined(separator: ", "))); fix one of them."
             )
         }
+        // The stage list can change under an open incident: a stage added before the current one is
+        // asked for first (then the current stage again), and the user is told so, never silently.
+        let drift = StageDrift.of(document, order: order)
+        for sentence in drift.sentences(id: document.id, stage: stage) { workspace.env.diagnostics("note: " + sentence) }
+        var next = try workspace.stage(after: stage)
+        if let added = drift.added.first {
+            next = stage
+            stage = added
+        }
         let template = try workspace.templates.stage(stage)
         let now = Time.format(workspace.env.now)
-        let next = try workspace.stage(after: stage)
 
         // A stage run again (after `reopen`) replaces its section; a hand edit in it stops that first.
         try Self.refuseHandEdits(document, stage: stage, file: incident.relativePath, doing: "advance")
@@ -70,6 +78,7 @@ public struct AdvanceWorkflow: Sendable {
             stages[stage] = ["skipped": .string(now), "reason": .string(redacted)]
             document.fields["stages"] = .object(stages)
             moveOn(&document, to: next)
+            WorkRecord.stageDone(&document, stage: stage, skipped: true, answers: [:], at: workspace.env.now)
             document.writeSection(stage: stage, markdown: "## \(template.title)\n\n_Skipped on \(now): \(redacted)_")
             StageSection.recordHash(&document, stage: stage)
             return try saveAndSync(incident, document, template: template, skipped: true, redactions: counts)
@@ -101,13 +110,25 @@ public struct AdvanceWorkflow: Sendable {
             answers = try collectAnswers(
                 request, template: template, rules: rules, document: document, draft: draft, typed: typed)
             let redactor = try Redactor(config: workspace.config)
+            if template.action == .runChecks {
+                let unreviewed = ReviewWorkflow.gate(document, config: workspace.config, stage: stage)
+                if !unreviewed.isEmpty { throw IncidentError.gate(stage: stage, missing: unreviewed) }
+            }
             try runAction(
                 template, request: request, document: document, answers: &answers, redactor: redactor,
                 counts: &redactions)
+            if template.action == .runChecks, let checks = answers["checks"]?.array {
+                WorkRecord.attempt(&document, checks: checks, passed: true, at: workspace.env.now)
+            }
+            for warning in Blameless.warnings(in: answers, document: document) {
+                workspace.env.diagnostics("warning: " + warning)
+            }
 
             try rules.checkLimits(answers)
             let missing = rules.missing(answers)
             if !missing.isEmpty { throw IncidentError.gate(stage: stage, missing: missing) }
+            let recurrence = SeenBefore.recurrenceGate(template, answers: answers, document: document)
+            if !recurrence.isEmpty { throw IncidentError.gate(stage: stage, missing: recurrence) }
 
             answers = answers.mapValues { redactor.redact($0, counts: &redactions) }
             var stages = document.stages
@@ -136,6 +157,7 @@ public struct AdvanceWorkflow: Sendable {
             )
         }
         moveOn(&document, to: next)
+        WorkRecord.stageDone(&document, stage: stage, skipped: false, answers: answers, at: workspace.env.now)
         document.writeSection(stage: stage, markdown: markdown)
         StageSection.recordHash(&document, stage: stage)
         let outcome: AdvanceResult
@@ -305,6 +327,11 @@ public struct AdvanceWorkflow: Sendable {
                         + (record["output_tail"]?.string ?? "").split(separator: "\n").suffix(10).map { "      \($0)" }
                         .joined(separator: "\n")
                 }
+                // The failed run is kept (an attempt in the record), though the stage does not complete.
+                let loaded = try workspace.store.resolve(document.id)
+                var attempted = loaded.document
+                WorkRecord.attempt(&attempted, checks: records, passed: false, at: workspace.env.now)
+                _ = try workspace.store.save(loaded, document: attempted)
                 throw IncidentError.gate(stage: template.name, missing: failed)
             }
             answers["checks"] = .array(records)
