@@ -28,13 +28,14 @@ import Testing
         let repo = try TestRepo()
         // Every subcommand `incident --help` lists, so a command added later is held to it too.
         let overview = try CLI.run(["--help"], in: repo.root).stdout
-        let listed = overview.components(separatedBy: "SUBCOMMANDS:").last?.split(separator: "\n").compactMap {
-            line -> String? in
-            guard line.hasPrefix("  "), !line.hasPrefix("   "), let word = line.split(separator: " ").first,
-                word.allSatisfy({ $0.isLowercase || $0 == "-" })
-            else { return nil }
-            return String(word)
-        } ?? []
+        let listed =
+            overview.components(separatedBy: "SUBCOMMANDS:").last?.split(separator: "\n").compactMap {
+                line -> String? in
+                guard line.hasPrefix("  "), !line.hasPrefix("   "), let word = line.split(separator: " ").first,
+                    word.allSatisfy({ $0.isLowercase || $0 == "-" })
+                else { return nil }
+                return String(word)
+            } ?? []
         #expect(Set(Self.commands).isSubset(of: Set(listed)), "\(listed)")
         for command in listed {
             let help = try CLI.run([command, "--help"], in: repo.root)
