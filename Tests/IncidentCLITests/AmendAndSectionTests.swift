@@ -100,6 +100,21 @@ import Testing
         #expect(try CLI.run(["doctor"], in: repo.root).status == 0)
     }
 
+    @Test func amendingVerifyKeepsItsCheckResults() throws {
+        let (repo, id) = try startedRepo()
+        try completeFiveWhys(repo, id)
+        for _ in 0..<3 {
+            #expect(try CLI.run(["advance", id, "--skip", "--reason", "not now"], in: repo.root).status == 0)
+        }
+        #expect(try CLI.run(["advance", id, "--check", "true"], in: repo.root).status == 0)
+        let amend = try CLI.run(["amend", id, "verify", "--set", "notes=Watched for a day."], in: repo.root)
+        #expect(amend.status == 0, "\(amend.stderr)")
+        let text = try repo.read(try repo.incidentFiles()[0])
+        #expect(text.contains("| true | passed |"))
+        #expect(text.contains("Watched for a day."))
+        #expect(try frontMatter(repo)["stages"]?["verify"]?["answers"]?["checks"]?.array?.count == 1)
+    }
+
     @Test func aHandEditInTheSectionOfAReopenedStageIsNotReplaced() throws {
         let (repo, id) = try startedRepo()
         try completeFiveWhys(repo, id)

@@ -204,6 +204,8 @@ public struct AmendWorkflow: Sendable {
         for field in template.fields {
             if let value = answers[field.id] { ordered[field.id] = value }
         }
+        // What the stage's action recorded beside the fields (verify's check results) stays as it was.
+        for (key, value) in old where template.field(key) == nil { ordered[key] = value }
         return ordered
     }
 }
