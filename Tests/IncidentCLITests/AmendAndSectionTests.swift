@@ -16,13 +16,14 @@ import Testing
 
     @Test func impactIsSetLaterAndRenderedInPlaceKeepingTheLogAnalysis() throws {
         let (repo, id) = try startedRepo()
-        let set = try CLI.run(["set", id, "impact=Chat is down for every user", "--json"], in: repo.root)
+        try completeFiveWhys(repo, id)  // the timeline grows after the identify section was written
+        let set = try CLI.run(["set", id, "impact=Chat is down for every user.", "--json"], in: repo.root)
         #expect(set.status == 0, "\(set.stderr)")
         #expect(try YAML.parse(set.stdout)["changed"] == ["impact"])
         var text = try repo.read(try repo.incidentFiles()[0])
-        #expect(text.contains("**Impact**: Chat is down for every user"))
+        #expect(text.contains("**Impact**: Chat is down for every user."))
         #expect(text.contains("**Error pattern**"), "the analysis part of the section is kept")
-        #expect(try frontMatter(repo)["stages"]?["identify"]?["answers"]?["impact"] == "Chat is down for every user")
+        #expect(try frontMatter(repo)["stages"]?["identify"]?["answers"]?["impact"] == "Chat is down for every user.")
         let amend = try CLI.run(["amend", id, "identify", "--set", "impact=Chat is down in staging"], in: repo.root)
         #expect(amend.status == 0, "\(amend.stderr)")
         text = try repo.read(try repo.incidentFiles()[0])
@@ -30,6 +31,8 @@ import Testing
         #expect(!text.contains("every user"))
         #expect(text.contains("**Error pattern**"))
         #expect(text.components(separatedBy: "<!-- incident:stage identify -->").count == 2)
+        let timeline = try frontMatter(repo)["timeline"]?.array?.compactMap { $0["event"]?.string } ?? []
+        #expect(timeline.filter { $0 == "amended identify (impact)" }.count == 2)
         #expect(try CLI.run(["doctor"], in: repo.root).status == 0)
     }
 

@@ -130,6 +130,7 @@ public struct AmendWorkflow: Sendable {
         }
         document.writeSection(stage: stage, markdown: markdown)
         StageSection.recordHash(&document, stage: stage)
+        Timeline.record(&document, at: workspace.env.now, "amended \(stage) (\(ordered.joined(separator: ", ")))")
         let sync = GitHubSync(workspace: workspace)
         if workspace.config.raw["github"]?["comment_on_advance"] != .bool(false) {
             var update = GitHubUpdate(.comment, stage: stage)

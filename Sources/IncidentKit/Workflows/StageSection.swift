@@ -61,17 +61,26 @@ enum StageSection {
     static func splice(_ section: String, oldRender: String, newRender: String) -> String? {
         let old = Array(oldRender)
         let new = Array(newRender)
-        var suffix = 0
-        while suffix < old.count && suffix < new.count && old[old.count - 1 - suffix] == new[new.count - 1 - suffix] {
-            suffix += 1
-        }
-        var prefix = 0
-        while prefix < old.count - suffix && prefix < new.count - suffix && old[prefix] == new[prefix] { prefix += 1 }
-        let oldTail = String(old[prefix...])
-        let newTail = String(new[prefix...])
         let current = section.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(
             in: .whitespacesAndNewlines)
-        guard current.hasSuffix(oldTail) else { return nil }
-        return String(current.dropLast(oldTail.count)) + newTail
+        var longest = 0
+        while longest < old.count && longest < new.count
+            && old[old.count - 1 - longest] == new[new.count - 1 - longest]
+        {
+            longest += 1
+        }
+        // The longest common ending can run into the new text by chance (both end with '.'); a
+        // shorter one is tried until the section ends as the old render's changed part does.
+        for suffix in stride(from: longest, through: 0, by: -1) {
+            var prefix = 0
+            while prefix < old.count - suffix && prefix < new.count - suffix && old[prefix] == new[prefix] {
+                prefix += 1
+            }
+            let oldTail = String(old[prefix...])
+            if current.hasSuffix(oldTail) {
+                return String(current.dropLast(oldTail.count)) + String(new[prefix...])
+            }
+        }
+        return nil
     }
 }
