@@ -371,4 +371,53 @@ func privateTemp() throws -> String {
         #expect(answers?["whys"] == ["a", "b", "c"])
         #expect(!FileManager.default.fileExists(atPath: repo.path(".git/incident/drafts/\(id)-five-whys.yml")))
     }
+
+    /// An amend declined at the preview keeps what was typed; the next amend offers it.
+    @Test func aDeclinedAmendKeepsItsAnswersForTheNextOne() throws {
+        let (repo, id) = try startedRepo()
+        try completeFiveWhys(repo, id)
+        let first = try PTYSession(["amend", id, "five-whys"], in: repo.root)
+        for _ in 0..<3 {
+            try first.expect("Why did this happen")
+            first.sendLine("")
+        }
+        try first.expect("(4, empty line to stop)")
+        first.sendLine("")
+        try first.expect("Enter keeps it")
+        try first.expect("> ")
+        first.sendLine("A root cause typed once")
+        first.sendLine(".")
+        try first.expect("Contributing factor 1")
+        first.sendLine("")
+        try first.expect("Action 1")
+        first.sendLine("")
+        try first.expect("Write this section to")
+        first.sendLine("n")
+        try first.expect("kept in .git/incident/drafts/\(id)-five-whys.amend.yml")
+        #expect(try first.wait() == 2)
+        #expect(!(try repo.read(try repo.incidentFiles()[0])).contains("A root cause typed once"))
+
+        let second = try PTYSession(["amend", id, "five-whys"], in: repo.root)
+        try second.expect("A draft of this amend holds")
+        second.sendLine("y")
+        for _ in 0..<3 {
+            try second.expect("Why did this happen")
+            second.sendLine("")
+        }
+        try second.expect("(4, empty line to stop)")
+        second.sendLine("")
+        try second.expect("A root cause typed once")
+        try second.expect("> ")
+        second.sendLine("")
+        try second.expect("Contributing factor 1")
+        second.sendLine("")
+        try second.expect("Action 1")
+        second.sendLine("")
+        try second.expect("Write this section to")
+        second.sendLine("y")
+        try second.expect("Amended five-whys for \(id) (root_cause)")
+        #expect(try second.wait() == 0)
+        #expect(try repo.read(try repo.incidentFiles()[0]).contains("**Root cause**: A root cause typed once"))
+        #expect(!FileManager.default.fileExists(atPath: repo.path(".git/incident/drafts/\(id)-five-whys.amend.yml")))
+    }
 }

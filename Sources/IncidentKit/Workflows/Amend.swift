@@ -91,7 +91,55 @@ public struct AmendWorkflow: Sendable {
                 }
                 return text
             })
-        var answers = try collect(request, template: template, rules: rules, document: document, old: old)
+        // Answers typed for an amend that does not complete are kept, as advance keeps its own.
+        let drafts = Drafts(workspace: workspace)
+        let key = stage + ".amend"
+        let typed = TypedAnswers()
+        let context = Context(
+            incident: incident, record: record, stage: stage, template: template, rules: rules, old: old,
+            oldRender: oldRender, section: section, analyzed: analyzed, file: file, typed: typed,
+            draft: drafts.text(id: document.id, stage: key), drafts: drafts, key: key)
+        do {
+            let result = try apply(request, context, document: document)
+            drafts.discard(id: document.id, stage: key)
+            return result
+        } catch let error as EditedAnswersError {
+            drafts.keep(text: error.text, id: document.id, stage: key)
+            throw IncidentError.usage(
+                "\(error.problem); nothing was written. The edited text is kept in \(drafts.shown(id: document.id, stage: key)); `incident amend \(document.id) \(stage) --edit` opens it again."
+            )
+        } catch let error as IncidentError {
+            guard drafts.keep(typed.answers, id: document.id, stage: key) else { throw error }
+            throw error.noting(
+                "Your answers are kept in \(drafts.shown(id: document.id, stage: key)); `incident amend \(document.id) \(stage)` offers to start from them."
+            )
+        }
+    }
+
+    /// What `run` found out, for the part that asks and writes.
+    private struct Context {
+        var incident: LoadedIncident
+        var record: OrderedDictionary<String, Value>
+        var stage: String
+        var template: StageTemplate
+        var rules: AnswerRules
+        var old: Answers
+        var oldRender: String
+        var section: String
+        var analyzed: Bool
+        var file: String
+        var typed: TypedAnswers
+        var draft: String?
+        var drafts: Drafts
+        var key: String
+    }
+
+    private func apply(_ request: AmendRequest, _ context: Context, document: IncidentDocument) throws -> AmendResult {
+        var document = document
+        let (incident, record, stage, template) = (context.incident, context.record, context.stage, context.template)
+        let (rules, old, oldRender, section) = (context.rules, context.old, context.oldRender, context.section)
+        let (analyzed, file) = (context.analyzed, context.file)
+        var answers = try collect(request, context, document: document)
         try rules.checkLimits(answers)
         let missing = rules.missing(answers)
         if !missing.isEmpty { throw IncidentError.gate(stage: stage, missing: missing) }
@@ -150,9 +198,9 @@ public struct AmendWorkflow: Sendable {
         )
     }
 
-    private func collect(
-        _ request: AmendRequest, template: StageTemplate, rules: AnswerRules, document: IncidentDocument, old: Answers
-    ) throws -> Answers {
+    private func collect(_ request: AmendRequest, _ context: Context, document: IncidentDocument) throws -> Answers {
+        let (template, rules, old) = (context.template, context.rules, context.old)
+        let shownDraft = context.drafts.shown(id: document.id, stage: context.key)
         var answers = old
         let scripted = request.answersFile != nil || !request.sets.isEmpty
         if let path = request.answersFile {
@@ -185,8 +233,10 @@ public struct AmendWorkflow: Sendable {
             if answers[id]?.isBlank == true { answers[id] = nil }
         }
         if request.edit {
+            if context.draft != nil { workspace.env.diagnostics("opening the draft in \(shownDraft) in the editor…") }
             answers = try EditAnswers(workspace: workspace).edit(
-                answers, template: template, rules: rules, id: document.id)
+                answers, template: template, rules: rules, id: document.id, startingFrom: context.draft)
+            context.typed.answers = answers
         } else if !scripted {
             guard let prompter = workspace.env.prompter else {
                 throw IncidentError.usage(
@@ -196,6 +246,20 @@ public struct AmendWorkflow: Sendable {
             var interview = Interview(
                 prompter: prompter, template: template, rules: rules, incidentTitle: document.title)
             interview.previous = old
+            if let draft = context.draft,
+                let parsed = (try? YAML.parse(draft)).flatMap({ try? rules.normalize($0, source: shownDraft) }),
+                try prompter.confirm(
+                    "A draft of this amend holds \(parsed.count) answered \(parsed.count == 1 ? "field" : "fields") (\(shownDraft)). Start from it?",
+                    defaultYes: true)
+            {
+                // The draft holds the fields answered before it stopped; the rest are as they were.
+                interview.previous = old.merging(parsed) { _, typed in typed }
+            }
+            let (drafts, key, typed) = (context.drafts, context.key, context.typed)
+            interview.keep = { so in
+                typed.answers = so
+                drafts.keep(so, id: document.id, stage: key)
+            }
             var fresh = Answers()
             if template.action == .linkCommits, let commits = old["commits"] { fresh["commits"] = commits }
             try interview.run(into: &fresh)
