@@ -104,10 +104,29 @@ public final class PTYSession: @unchecked Sendable {
         try? handle.close()
     }
 
+    private var hungUp = false
+
     deinit {
         if process.isRunning { process.terminate() }
-        close(master)
+        if !hungUp { close(master) }
         close(slave)
+    }
+
+    /// Closes the terminal as a closed window does: the program gets SIGHUP.
+    public func hangUp() {
+        guard !hungUp else { return }
+        hungUp = true
+        close(master)
+    }
+
+    /// Waits for the process to end (after a hang-up, with nothing to read).
+    public func waitWithoutReading(timeout: TimeInterval = 90) throws -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            guard Date() < deadline else { throw PTYError.timeout(expected: "exit", transcript: transcript) }
+            usleep(20_000)
+        }
+        return process.terminationStatus
     }
 
     /// Reads until `text` has appeared (after what earlier calls consumed); fails after `timeout`,

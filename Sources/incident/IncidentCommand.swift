@@ -117,8 +117,12 @@ enum Cancellation {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
         Interrupts.prepare()
         signal(SIGINT) { _ in Interrupts.interrupt() }
+        // A closed terminal (SIGHUP) is a cancel too: the same cleanup (a check's processes, the
+        // editor's temp file) and the same care for a write in progress.
+        signal(SIGHUP) { _ in Interrupts.interrupt() }
     }
 }

@@ -420,4 +420,19 @@ func privateTemp() throws -> String {
         #expect(try repo.read(try repo.incidentFiles()[0]).contains("**Root cause**: A root cause typed once"))
         #expect(!FileManager.default.fileExists(atPath: repo.path(".git/incident/drafts/\(id)-five-whys.amend.yml")))
     }
+
+    /// A terminal closed while the editor is open (SIGHUP) still removes the editor's temp file.
+    @Test func aHangUpWhileTheEditorIsOpenRemovesItsTempFile() throws {
+        let (repo, id) = try startedRepo()
+        let temp = try privateTemp()
+        try repo.write("waiting-editor.sh", "#!/bin/sh\necho editing\nsleep 60\n")
+        chmod(repo.path("waiting-editor.sh"), 0o755)
+        let session = try PTYSession(
+            ["advance", id, "--edit"], in: repo.root, env: ["EDITOR": repo.path("waiting-editor.sh"), "TMPDIR": temp])
+        try session.expect("editing")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp).count == 1)
+        session.hangUp()
+        #expect(try session.waitWithoutReading() == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp).isEmpty)
+    }
 }

@@ -26,8 +26,10 @@ public struct ExternalEditor: Sendable {
         let path = "\(folder)/incident-\(safeName)-\(String(env.random() % 1_000_000_000, radix: 36)).\(suffix)"
         try env.fileSystem.writePrivately(Data(text.utf8), to: path)
         defer { try? env.fileSystem.remove(path) }
-        let status = try env.processes.interactive(
-            "/bin/sh", arguments: ["-c", command + " \"$1\"", "sh", path], in: directory)
+        let status = try Interrupts.removing(path) {
+            try env.processes.interactive(
+                "/bin/sh", arguments: ["-c", command + " \"$1\"", "sh", path], in: directory)
+        }
         guard status == 0 else { return (nil, status) }
         let data = try env.fileSystem.read(path)
         guard let edited = String(validatingUTF8Data: data) else {

@@ -19,6 +19,20 @@ public enum Interrupts {
     /// Records that typed answers are kept as a draft, so a Ctrl-C says so.
     public static func keptDraft() { draft.store(1, ordering: .sequentiallyConsistent) }
 
+    /// A file to remove if the process is cancelled (the editor's temp file), as a C string's address.
+    private static let temporary = Atomic<Int>(0)
+
+    /// Removes `path` if a cancel (Ctrl-C, a hang-up) ends the process while `body` runs.
+    public static func removing<T>(_ path: String, during body: () throws -> T) rethrows -> T {
+        let copy = strdup(path)
+        temporary.store(Int(bitPattern: copy), ordering: .sequentiallyConsistent)
+        defer {
+            temporary.store(0, ordering: .sequentiallyConsistent)
+            free(copy)
+        }
+        return try body()
+    }
+
     /// Records the process group of a running check, or 0 when it has ended.
     public static func running(group id: Int32) { group.store(id, ordering: .sequentiallyConsistent) }
 
@@ -26,6 +40,7 @@ public enum Interrupts {
     public static func prepare() {
         _ = pending.load(ordering: .relaxed) + committing.load(ordering: .relaxed) + wrote.load(ordering: .relaxed)
         _ = group.load(ordering: .relaxed) + Int32(draft.load(ordering: .relaxed))
+        _ = temporary.load(ordering: .relaxed)
     }
 
     /// From the SIGINT handler: exits at once unless a write is being published, in which case
@@ -54,6 +69,9 @@ public enum Interrupts {
     private static func exitCancelled() -> Never {
         let running = group.load(ordering: .sequentiallyConsistent)
         if running > 0 { kill(-running, SIGKILL) }
+        if let path = UnsafePointer<CChar>(bitPattern: temporary.load(ordering: .sequentiallyConsistent)) {
+            unlink(path)
+        }
         let message =
             wrote.load(ordering: .sequentiallyConsistent) == 0
             ? (draft.load(ordering: .sequentiallyConsistent) == 0
