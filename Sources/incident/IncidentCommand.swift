@@ -26,7 +26,7 @@ struct Incident: ParsableCommand {
             SetCommand.self, TemplatesCommand.self, IssueCommand.self, SyncCommand.self, AnalyzeCommand.self,
             CloseCommand.self,
             ReopenCommand.self, DoctorCommand.self, StatsCommand.self, SignaturesCommand.self,
-            FollowUpsCommand.self,
+            FollowUpsCommand.self, MCPCommand.self,
         ]
     )
 

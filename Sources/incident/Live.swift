@@ -58,6 +58,7 @@ struct Live {
             http: CurlHTTPClient(variables: variables, cacert: globals.cacert),
             sleep: { Thread.sleep(forTimeInterval: $0) }
         )
+        env.standardInputDescriptor = { 0 }
         if isatty(2) == 1 {
             env.progress = { message in
                 FileHandle.standardError.write(Data(("\r\u{1B}[K" + Terminal.render(message, color: colorErr)).utf8))

@@ -11,6 +11,13 @@ public struct AdvanceRequest: Sendable {
     public var checks: [String] = []
     public var skipReason: String?
     public var rerender: String?
+    /// Answers as a value (an object keyed by field id), as a front end other than the CLI hands
+    /// them over; text is taken as written (an '@path' is not read as a file).
+    public var answerValues: Value?
+    /// Render the section and check the gate without writing anything.
+    public var preview = false
+    /// Recorded as `stages.<stage>.by` (an MCP front end passes `agent:<client name>`).
+    public var author: String?
 
     public init(ref: String) { self.ref = ref }
 }
@@ -30,6 +37,10 @@ public struct AdvanceResult: Sendable {
     public var syncWarning: String? = nil
     /// What was sent to the GitHub issue.
     public var synced: [String] = []
+    /// The stage's section as written (or, with `preview`, as it would be written).
+    public var section: String? = nil
+    /// True when nothing was written (`preview`).
+    public var preview = false
 }
 
 /// Completes (or skips, or re-renders) the current stage of one incident.
@@ -64,7 +75,9 @@ public struct AdvanceWorkflow: Sendable {
             var counts = OrderedDictionary<String, Int>()
             let redacted = try Redactor(config: workspace.config).redact(reason, counts: &counts)
             var stages = document.stages
-            stages[stage] = ["skipped": .string(now), "reason": .string(redacted)]
+            var record: OrderedDictionary<String, Value> = ["skipped": .string(now), "reason": .string(redacted)]
+            if let author = request.author { record["by"] = .string(author) }
+            stages[stage] = .object(record)
             document.fields["stages"] = .object(stages)
             moveOn(&document, to: next)
             document.appendSection(stage: stage, markdown: "## \(template.title)\n\n_Skipped on \(now): \(redacted)_")
@@ -93,11 +106,21 @@ public struct AdvanceWorkflow: Sendable {
         answers = answers.mapValues { redactor.redact($0, counts: &redactions) }
         var stages = document.stages
         var record: OrderedDictionary<String, Value> = ["completed": .string(now)]
+        if let author = request.author { record["by"] = .string(author) }
         if !answers.isEmpty { record["answers"] = .object(answers) }
         stages[stage] = .object(record)
         document.fields["stages"] = .object(stages)
         let markdown = try StageSection.render(
             template, document: document, answers: answers, analysis: nil, file: incident.relativePath)
+        if request.preview {
+            moveOn(&document, to: next)
+            var outcome = AdvanceResult(
+                id: document.id, path: incident.relativePath, stage: stage, skipped: false, rerendered: false,
+                nextStage: document.stage, status: document.status, redactions: redactions, document: document)
+            outcome.section = markdown
+            outcome.preview = true
+            return outcome
+        }
 
         if let prompter = workspace.env.prompter, !request.yes {
             prompter.show("\n" + markdown + "\n")
@@ -107,7 +130,9 @@ public struct AdvanceWorkflow: Sendable {
         }
         moveOn(&document, to: next)
         document.appendSection(stage: stage, markdown: markdown)
-        return try saveAndSync(incident, document, template: template, skipped: false, redactions: redactions)
+        var outcome = try saveAndSync(incident, document, template: template, skipped: false, redactions: redactions)
+        outcome.section = markdown
+        return outcome
     }
 
     /// Writes the stage with the GitHub updates it owes (and its follow-up issues) recorded as pending,
@@ -167,6 +192,10 @@ public struct AdvanceWorkflow: Sendable {
                     "answers file '\(path)' line \(error.line): \(error.problem); it must be YAML or JSON.")
             }
             answers = try rules.normalize(value, source: "answers file '\(path)'")
+        }
+        if let given = request.answerValues {
+            let literal = AnswerRules(template: template, readFile: { "@" + $0 })
+            for (id, value) in try literal.normalize(given, source: "answers") { answers[id] = value }
         }
         for assignment in request.sets { try rules.apply(set: assignment, to: &answers) }
         if request.edit {

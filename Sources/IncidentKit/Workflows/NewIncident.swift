@@ -3,13 +3,15 @@ import OrderedCollections
 
 /// What `incident new` was asked to do.
 public struct NewIncidentRequest: Sendable {
-    public var fromLog: String?
+    public var fromLog: LogSource?
     public var title: String?
     public var severity: Severity?
     public var environment: String?
     public var services: [String] = []
     public var sets: [String] = []
     public var noDedupe = false
+    /// Recorded as `stages.<first stage>.by` (an MCP front end passes `agent:<client name>`).
+    public var author: String?
 
     public init() {}
 }
@@ -130,6 +132,7 @@ public struct NewIncidentWorkflow: Sendable {
         fields["recurrence_of"] = .optional(resolved?.document.id)
         fields["created"] = .string(stamp)
         var record: OrderedDictionary<String, Value> = ["completed": .string(stamp)]
+        if let author = request.author { record["by"] = .string(author) }
         if !answers.isEmpty { record["answers"] = .object(answers) }
         fields["stages"] = .object([firstStage: .object(record)])
 
