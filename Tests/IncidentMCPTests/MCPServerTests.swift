@@ -244,6 +244,43 @@ let fiveWhys: [String: MCP.Value] = [
         #expect(ended.status == 0, "\(ended.stderr)")
     }
 
+    @Test func whatAnAgentReadsIsRedactedEvenWhereAPersonWroteASecret() async throws {
+        let repo = try initializedRepo()
+        let created = try CLI.run(["new", "--title", "cache stampede", "--json"], in: repo.root)
+        let id = try #require(try YAML.parse(created.stdout)["id"]?.string)
+        let file = try #require(try repo.incidentFiles().first)
+        try repo.write(file, try repo.read(file) + "\nPasted by hand: deploy with \(token)\n")
+        let session = try await MCPSession(in: repo.root)
+        let shown = try await session.call("show_incident", ["ref": .string(id)])
+        #expect(!shown.isError && !shown.text.contains(token) && shown.text.contains("[REDACTED:github-token]"))
+        let contents = try await session.client.readResource(uri: "incident://incidents/" + (file as NSString).lastPathComponent)
+        let text = try #require(contents.first?.text)
+        #expect(!text.contains(token) && text.contains("Pasted by hand: deploy with [REDACTED:github-token]"))
+        #expect(try repo.read(file).contains(token))
+        #expect(try await session.finish().status == 0)
+    }
+
+    /// The README's registration snippet, run as written: its command (the built binary standing in
+    /// for `incident` on PATH) and its arguments, from the repo's root as a client starts it.
+    @Test func theReadmeSnippetStartsAServerThatAnswers() async throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let heading = try #require(text.range(of: "## Coding agents (MCP)"))
+        let start = try #require(text.range(of: "```json\n", range: heading.upperBound..<text.endIndex))
+        let end = try #require(text.range(of: "\n```", range: start.upperBound..<text.endIndex))
+        let config = try YAML.parse(String(text[start.upperBound..<end.lowerBound]))
+        let server = try #require(config["mcpServers"]?["incident"])
+        #expect(server["command"] == "incident")
+        let arguments = (server["args"]?.array ?? []).compactMap { $0.string }
+        #expect(arguments.first == "mcp")
+        let repo = try initializedRepo()
+        let session = try await MCPSession(in: repo.root, arguments: arguments)
+        #expect(session.initialized.serverInfo.name == "incident")
+        #expect(try await session.call("doctor").json["ok"] == true)
+        #expect(try await session.finish().status == 0)
+    }
+
     @Test func thePromptWalksTheRemainingStages() async throws {
         let repo = try initializedRepo()
         let session = try await MCPSession(in: repo.root)

@@ -21,9 +21,13 @@ final class MCPSession: @unchecked Sendable {
     private let stderrBox = DataBox()
     private var stderrData: Data { stderrBox.data }
 
-    init(in directory: String, env: [String: String] = [:], clientName: String = "test-agent") async throws {
+    /// `arguments` are the server's (after the binary), as an MCP client's configuration gives them.
+    init(
+        in directory: String, arguments: [String] = ["mcp"], env: [String: String] = [:],
+        clientName: String = "test-agent"
+    ) async throws {
         process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["mcp"]
+        process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.environment = CLI.environment(env)
         process.standardInput = toServer
