@@ -180,25 +180,18 @@ public struct FileIssueWorkflow: Sendable {
         var text = redactor.redact(try render(body), counts: &counts).trimmingCharacters(in: .whitespacesAndNewlines)
         text += "\n\n" + Self.marker(document.id) + "\n"
 
-        let github = workspace.config.raw["github"]
-        var labels: [String] = []
-        func add(_ items: [String]) {
-            for item in items where !item.isEmpty && !labels.contains(item) { labels.append(item) }
-        }
-        add(github?["labels"]?.array?.compactMap(\.string) ?? (github?["labels"] == nil ? ["incident"] : []))
-        if let label = Self.severityLabels(workspace.config)[document.severity] { add([label]) }
-        add(try (header["labels"]?.array ?? []).compactMap { try $0.string.map(render) })
-        add(request.labels)
-        var assignees = github?["assignees"]?.array?.compactMap(\.string) ?? []
-        for name in (header["assignees"]?.array?.compactMap(\.string) ?? []) + request.assignees
-        where !assignees.contains(name) {
-            assignees.append(name)
-        }
+        let config = workspace.config
+        let labels = config.resolvedLabels(
+            severity: document.severity,
+            template: try (header["labels"]?.array ?? []).compactMap { try $0.string.map(render) },
+            flags: request.labels)
+        let assignees = config.resolvedAssignees(
+            template: header["assignees"]?.array?.compactMap(\.string) ?? [], flags: request.assignees)
         var fields: OrderedDictionary<String, Value> = [
             "title": .string(title), "body": .string(text), "labels": .strings(labels),
             "assignees": .strings(assignees),
         ]
-        if let milestone = request.milestone ?? github?["milestone"]?.string {
+        if let milestone = config.resolvedMilestone(flag: request.milestone) {
             guard let number = Int(milestone) else {
                 throw IncidentError.usage(
                     "--milestone '\(milestone)' must be the milestone's number, as in its URL (…/milestone/3).")
@@ -206,14 +199,6 @@ public struct FileIssueWorkflow: Sendable {
             fields["milestone"] = .int(number)
         }
         return .object(fields)
-    }
-
-    /// `github.severity_labels`, or sev1…sev4.
-    static func severityLabels(_ config: Config) -> [String: String] {
-        guard let configured = config.raw["github"]?["severity_labels"]?.object else {
-            return ["critical": "sev1", "high": "sev2", "medium": "sev3", "low": "sev4"]
-        }
-        return configured.reduce(into: [:]) { result, entry in result[entry.key] = entry.value.string }
     }
 
     /// The title the template gives the issue now (after `incident set` changed the incident).
