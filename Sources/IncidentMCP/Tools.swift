@@ -192,14 +192,7 @@ enum IncidentTools {
                 }
                 request.skipReason = reason
             }
-            let result = try AdvanceWorkflow(workspace: context.workspace).run(request)
-            return [
-                "id": .string(result.id), "path": .string(result.path), "stage": .string(result.stage),
-                "preview": .bool(result.preview), "skipped": .bool(result.skipped),
-                "stage_now": .string(result.nextStage), "status": .string(result.status),
-                "section": .optional(result.section), "redactions": .object(result.redactions.mapValues(Tree.int)),
-                "synced": .strings(result.synced), "sync_warning": .optional(result.syncWarning),
-            ]
+            return try AdvanceWorkflow(workspace: context.workspace).run(request).toValue()
         })
 
     static let fileIssue = ToolSpec(
@@ -256,11 +249,7 @@ enum IncidentTools {
         description: "Check every incident file, template and the config; changes nothing.",
         properties: [:], required: [], annotations: .init(readOnlyHint: true),
         run: { _, context in
-            let (checked, problems) = try DoctorWorkflow(workspace: context.workspace).run()
-            return [
-                "checked": .int(checked), "ok": .bool(problems.isEmpty),
-                "problems": .array(problems.map { ["file": .string($0.file), "message": .string($0.message)] }),
-            ]
+            try DoctorWorkflow(workspace: context.workspace).run().toValue()
         })
 
     /// Exactly one of the two arguments (or neither, when not `required`).

@@ -277,7 +277,7 @@ let fiveWhys: [String: MCP.Value] = [
         let repo = try initializedRepo()
         let session = try await MCPSession(in: repo.root, arguments: arguments)
         #expect(session.initialized.serverInfo.name == "incident")
-        #expect(try await session.call("doctor").json["ok"] == true)
+        #expect(try await session.call("doctor").json["problems"] == [])
         #expect(try await session.finish().status == 0)
     }
 
@@ -301,7 +301,7 @@ let fiveWhys: [String: MCP.Value] = [
         let repo = try initializedRepo(config: "github:\n  repo: acme/netra\n  api_url: \(fake.baseURL)\n")
         let session = try await MCPSession(in: repo.root, env: ["GH_TOKEN": fake.token])
         let checked = try await session.call("doctor")
-        #expect(checked.json["ok"] == true, "\(checked.text)")
+        #expect(checked.json["problems"] == [], "\(checked.text)")
         let id = try #require(try await session.call("new_incident", ["title": "slow"]).json["id"]?.string)
         // GitHub answers the repo lookup late: Ctrl-C arrives while the tool is running.
         fake.inject(.delay(seconds: 1.5), on: "GET /repos/acme/netra")

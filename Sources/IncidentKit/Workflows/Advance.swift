@@ -41,6 +41,16 @@ public struct AdvanceResult: Sendable {
     public var section: String? = nil
     /// True when nothing was written (`preview`).
     public var preview = false
+
+    /// The `--json` object (and what `incident mcp` returns).
+    public func toValue() -> Value {
+        [
+            "id": .string(id), "path": .string(path), "stage": .string(stage), "skipped": .bool(skipped),
+            "stage_now": .string(nextStage), "status": .string(status),
+            "redactions": .object(redactions.mapValues(Value.int)), "preview": .bool(preview),
+            "section": .optional(section), "synced": .strings(synced), "sync_warning": .optional(syncWarning),
+        ]
+    }
 }
 
 /// Completes (or skips, or re-renders) the current stage of one incident.
@@ -248,9 +258,7 @@ public struct AdvanceWorkflow: Sendable {
         case .runChecks:
             let blocking = try FollowUps(workspace: workspace).blockingOpen(document)
             if !blocking.isEmpty { throw IncidentError.gate(stage: template.name, missing: blocking) }
-            let checks =
-                request.checks.isEmpty
-                ? workspace.config.checks : request.checks.map { Config.Check(name: $0, run: $0, timeout: nil) }
+            let checks = workspace.config.resolvedChecks(flags: request.checks)
             guard !checks.isEmpty else {
                 throw IncidentError.gate(
                     stage: template.name,

@@ -76,6 +76,14 @@ public struct TemplatesWorkflow {
         public var inStages: Bool
         /// Set when the template does not parse.
         public var problem: String?
+
+        /// One element of `templates list --json`.
+        public func toValue() -> Value {
+            [
+                "name": .string(name), "origin": .string(origin), "title": .string(title), "action": .optional(action),
+                "fields": .strings(fields), "in_stages": .bool(inStages), "problem": .optional(problem),
+            ]
+        }
     }
 
     public func list() throws -> [Entry] {

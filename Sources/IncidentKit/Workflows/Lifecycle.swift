@@ -127,7 +127,21 @@ public struct DoctorWorkflow: Sendable {
         public var message: String
     }
 
-    public func run() throws -> (checked: Int, problems: [Problem]) {
+    /// What was checked and what is wrong.
+    public struct Result: Sendable {
+        public var checked: Int
+        public var problems: [Problem]
+
+        /// `{checked, problems: [{file, message}]}`.
+        public func toValue() -> Value {
+            [
+                "checked": .int(checked),
+                "problems": .array(problems.map { ["file": .string($0.file), "message": .string($0.message)] }),
+            ]
+        }
+    }
+
+    public func run() throws -> Result {
         var problems: [Problem] = []
         var checked = 0
         var order: [String] = []
@@ -212,7 +226,7 @@ public struct DoctorWorkflow: Sendable {
                         message: "a temp file left by an interrupted write; the next write removes it, or delete it."))
             }
         }
-        return (checked, problems)
+        return Result(checked: checked, problems: problems)
     }
 }
 

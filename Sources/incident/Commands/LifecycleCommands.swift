@@ -73,12 +73,10 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         try Live.perform(globals) { live in
-            let (checked, problems) = try DoctorWorkflow(workspace: try live.workspace()).run()
+            let result = try DoctorWorkflow(workspace: try live.workspace()).run()
+            let (checked, problems) = (result.checked, result.problems)
             if json {
-                live.json([
-                    "checked": .int(checked),
-                    "problems": .array(problems.map { ["file": .string($0.file), "message": .string($0.message)] }),
-                ])
+                live.json(result.toValue())
             } else if problems.isEmpty {
                 live.out("\(checked) files checked; no problems.")
             } else {
