@@ -44,7 +44,9 @@ enum FieldSchema {
             schema["type"] = "array"
             schema["items"] = ["type": "string", "enum": .strings(field.options.map(\.label))]
             schema["uniqueItems"] = true
-            let ticked = field.options.filter(\.required).map { option -> Tree in ["contains": ["const": .string(option.label)]] }
+            let ticked = field.options.filter(\.required).map { option -> Tree in
+                ["contains": ["const": .string(option.label)]]
+            }
             if !ticked.isEmpty { schema["allOf"] = .array(ticked) }
         case .list, .whyChain:
             schema["type"] = "array"

@@ -33,7 +33,9 @@ public final class IncidentServer: Sendable {
         let server = Server(
             name: "incident", version: version, title: "incident",
             instructions: Self.instructions,
-            capabilities: .init(prompts: .init(listChanged: false), resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false)))
+            capabilities: .init(
+                prompts: .init(listChanged: false), resources: .init(subscribe: false, listChanged: false),
+                tools: .init(listChanged: false)))
         await register(on: server)
         try await server.start(transport: transport) { [client] info, _ in
             client.set(info.name)
@@ -123,11 +125,13 @@ public final class IncidentServer: Sendable {
             let (kind, message, extra) = Self.describe(error)
             var object: OrderedDictionary<String, Tree> = ["error": .string(kind), "message": .string(message)]
             for (key, value) in extra { object[key] = value }
-            let scrubbed = ((try? self.workspace()).flatMap { try? Self.redactor($0) } ?? (try? Redactor()))
+            let scrubbed =
+                ((try? self.workspace()).flatMap { try? Self.redactor($0) } ?? (try? Redactor()))
                 .map { $0.scrub(Tree.object(object)) } ?? Tree.object(object)
             let text = "\(kind == "gate" ? "not done" : "error"): " + (scrubbed["message"]?.string ?? message)
             return CallTool.Result(
-                content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: MCP.Value(tree: scrubbed) as MCP.Value?,
+                content: [.text(text: text, annotations: nil, _meta: nil)],
+                structuredContent: MCP.Value(tree: scrubbed) as MCP.Value?,
                 isError: true)
         }
     }

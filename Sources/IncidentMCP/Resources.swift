@@ -22,7 +22,10 @@ enum IncidentResources {
         let stages = workspace.config.stages
         for name in try workspace.templates.names() {
             let origin = (try? workspace.templates.source(named: name))??.origin ?? "?"
-            let role = name == "github-issue" ? "the GitHub issue's title and body" : stages.contains(name) ? "stage template" : "template not in stages"
+            let role =
+                name == "github-issue"
+                ? "the GitHub issue's title and body"
+                : stages.contains(name) ? "stage template" : "template not in stages"
             resources.append(
                 Resource(
                     name: name, uri: templatePrefix + name, title: "\(name) (\(role))",
@@ -90,18 +93,23 @@ enum WorkIncidentPrompt {
             switch template.action {
             case .githubIssue:
                 lines.append(
-                    "- \(name): call file_issue with dry_run: true and show the user the request; file only when they agree. A public repository needs allow_public: true, which only the user can give. Without GitHub, advance_incident with skip_reason.")
+                    "- \(name): call file_issue with dry_run: true and show the user the request; file only when they agree. A public repository needs allow_public: true, which only the user can give. Without GitHub, advance_incident with skip_reason."
+                )
             case .runChecks:
                 lines.append(
-                    "- \(name): advance_incident runs the configured checks; a failing check is a gate failure to fix in the code, not to skip.")
+                    "- \(name): advance_incident runs the configured checks; a failing check is a gate failure to fix in the code, not to skip."
+                )
             case .linkCommits:
                 lines.append(
-                    "- \(name): commit the fix with \(document.id) in the message first; advance_incident links those commits.")
+                    "- \(name): commit the fix with \(document.id) in the message first; advance_incident links those commits."
+                )
             case .analyzeLog, nil:
                 let fields = template.fields.map(\.id).joined(separator: ", ")
                 lines.append("- \(name) (\(template.title)): \(fields.isEmpty ? "no fields" : fields).")
             }
         }
-        return ("Work incident \(document.id) through \(remaining.joined(separator: ", "))", lines.joined(separator: "\n"))
+        return (
+            "Work incident \(document.id) through \(remaining.joined(separator: ", "))", lines.joined(separator: "\n")
+        )
     }
 }

@@ -33,7 +33,8 @@ struct ToolSpec: Sendable {
 
 private let refProperty: Tree = [
     "type": "string",
-    "description": "The incident: an id (inc-7f3a2c), a unique id prefix, a file name, a unique part of it, or 'latest'.",
+    "description":
+        "The incident: an id (inc-7f3a2c), a unique id prefix, a file name, a unique part of it, or 'latest'.",
 ]
 
 /// The tools, in the order a client lists them. Each only translates: arguments to a workflow
@@ -77,7 +78,8 @@ enum IncidentTools {
             if let severity = try arguments.string("severity") {
                 guard let parsed = Severity(rawValue: severity) else {
                     throw ToolError.arguments(
-                        "new_incident: severity '\(severity)' is not one of \(Severity.allCases.map(\.rawValue).joined(separator: ", ")).")
+                        "new_incident: severity '\(severity)' is not one of \(Severity.allCases.map(\.rawValue).joined(separator: ", "))."
+                    )
                 }
                 request.severity = parsed
             }
@@ -90,7 +92,8 @@ enum IncidentTools {
 
     static let listIncidents = ToolSpec(
         name: "list_incidents",
-        description: "List incidents, newest first, with their front-matter; filter by status, stage, severity or service.",
+        description:
+            "List incidents, newest first, with their front-matter; filter by status, stage, severity or service.",
         properties: [
             "status": ["type": "string", "enum": ["open", "resolved", "closed"]],
             "stage": ["type": "string"],
@@ -206,7 +209,9 @@ enum IncidentTools {
                 "type": "boolean",
                 "description": "Consent to file on a public repository (the issue may carry a redacted log excerpt).",
             ],
-            "repo": ["type": "string", "description": "OWNER/NAME or HOST/OWNER/NAME (default: config, then git remotes)."],
+            "repo": [
+                "type": "string", "description": "OWNER/NAME or HOST/OWNER/NAME (default: config, then git remotes).",
+            ],
             "labels": ["type": "array", "items": ["type": "string"]],
         ], required: ["ref"], annotations: .init(destructiveHint: false, openWorldHint: true),
         run: { arguments, context in

@@ -19,7 +19,9 @@ extension IncidentKit.Value {
             self = .string("data:\(mimeType ?? "");base64,\(data.base64EncodedString())")
         case .array(let items): self = .array(items.map(Tree.init(mcp:)))
         case .object(let fields):
-            self = .object(OrderedDictionary(uniqueKeysWithValues: fields.sorted { $0.key < $1.key }.map { ($0.key, Tree(mcp: $0.value)) }))
+            self = .object(
+                OrderedDictionary(
+                    uniqueKeysWithValues: fields.sorted { $0.key < $1.key }.map { ($0.key, Tree(mcp: $0.value)) }))
         }
     }
 }
@@ -50,7 +52,8 @@ struct Arguments {
         self.values = values ?? [:]
         for key in self.values.keys.sorted() where !allowed.contains(key) {
             throw ToolError.arguments(
-                "'\(key)' is not an argument of \(tool); its arguments are \(allowed.isEmpty ? "none" : allowed.joined(separator: ", ")).")
+                "'\(key)' is not an argument of \(tool); its arguments are \(allowed.isEmpty ? "none" : allowed.joined(separator: ", "))."
+            )
         }
     }
 

@@ -18,7 +18,12 @@ import Testing
         try withKnownIssue {
             let fake = try FakeGitHub()
             // No Accept header of GitHub's (libcurl sends */*): GitHub would answer, but the client must send it.
-            _ = try get(fake, "/repos/acme/netra", headers: [("User-Agent", "test"), ("X-GitHub-Api-Version", "2022-11-28"), ("Authorization", "Bearer \(fake.token)")])
+            _ = try get(
+                fake, "/repos/acme/netra",
+                headers: [
+                    ("User-Agent", "test"), ("X-GitHub-Api-Version", "2022-11-28"),
+                    ("Authorization", "Bearer \(fake.token)"),
+                ])
         } matching: { issue in
             issue.comments.contains { $0.rawValue.contains("GET /repos/acme/netra: Accept was */*") }
         }
@@ -36,7 +41,9 @@ import Testing
     @Test func aTestThatKeepsTheRulesIsNotFailed() throws {
         let fake = try FakeGitHub()
         fake.expect(["GET /repos/acme/netra"])
-        #expect(try get(fake, "/repos/acme/netra", headers: githubHeaders + [("Authorization", "Bearer \(fake.token)")]) == 200)
+        #expect(
+            try get(fake, "/repos/acme/netra", headers: githubHeaders + [("Authorization", "Bearer \(fake.token)")])
+                == 200)
     }
 
     @Test func theEnvironmentHasNoRealHomeTokensOrCredentialHelpers() throws {
@@ -51,7 +58,9 @@ import Testing
         // Every place a token is looked for (variables, `gh auth token`, gh's hosts.yml, `git credential
         // fill`) comes up empty, whatever the developer's machine holds.
         let workspace = try Workspace.open(repo.environment(), directory: nil)
-        #expect(throws: IncidentError.self) { try GitHubDiscovery(workspace: workspace).token(apiURL: "https://api.github.com") }
+        #expect(throws: IncidentError.self) {
+            try GitHubDiscovery(workspace: workspace).token(apiURL: "https://api.github.com")
+        }
     }
 
     @Test func httpNeverLeavesTheMachine() throws {

@@ -70,7 +70,8 @@ let fiveWhys: [String: MCP.Value] = [
         #expect(!analysis.text.contains(token) && analysis.text.contains("[REDACTED:github-token]"))
         #expect(try repo.incidentFiles().isEmpty)
 
-        let created = try await session.call("new_incident", ["log_text": .string(incidentLog), "environment": "staging"])
+        let created = try await session.call(
+            "new_incident", ["log_text": .string(incidentLog), "environment": "staging"])
         #expect(!created.isError, "\(created.text)")
         let id = try #require(created.json["id"]?.string)
         #expect(created.json["stage"] == "five-whys" && created.json["severity"] == "critical")
@@ -151,10 +152,14 @@ let fiveWhys: [String: MCP.Value] = [
         let env = ["GH_TOKEN": fake.token]
         let session = try await MCPSession(in: repo.root, env: env, clientName: "codex")
         let id = try #require(try await session.call("new_incident", ["log_path": "app.log"]).json["id"]?.string)
-        #expect(!(try await session.call("advance_incident", ["ref": .string(id), "answers": .object(fiveWhys)]).isError))
+        #expect(
+            !(try await session.call("advance_incident", ["ref": .string(id), "answers": .object(fiveWhys)]).isError))
         let plan = try await session.call(
             "advance_incident",
-            ["ref": .string(id), "answers": ["tests": [["name": "redis restart keeps readiness", "kind": "integration"]]]])
+            [
+                "ref": .string(id),
+                "answers": ["tests": [["name": "redis restart keeps readiness", "kind": "integration"]]],
+            ])
         #expect(!plan.isError && plan.json["stage_now"] == "issue", "\(plan.text)")
 
         let dryRun = try await session.call("file_issue", ["ref": .string(id), "dry_run": true])
@@ -187,7 +192,9 @@ let fiveWhys: [String: MCP.Value] = [
             try await session.call("new_incident", ["title": "checkout is slow"]).json["id"]?.string)
         let refused = try await session.call("file_issue", ["ref": .string(id)])
         #expect(refused.isError && refused.json["error"] == "refused")
-        #expect(refused.text.contains("acme/netra is public; nothing was sent") && refused.text.contains("allow_public: true"))
+        #expect(
+            refused.text.contains("acme/netra is public; nothing was sent")
+                && refused.text.contains("allow_public: true"))
         #expect(fake.issues("acme/netra").isEmpty)
         let allowed = try await session.call("file_issue", ["ref": .string(id), "allow_public": true])
         #expect(!allowed.isError, "\(allowed.text)")
@@ -230,18 +237,43 @@ let fiveWhys: [String: MCP.Value] = [
         try repo.write("secret.txt", "do not read me")
         let literal = try await session.call(
             "advance_incident",
-            ["ref": .string(id), "answers": .object(fiveWhys.merging(["root_cause": "@secret.txt"]) { $1 }), "preview": true])
+            [
+                "ref": .string(id), "answers": .object(fiveWhys.merging(["root_cause": "@secret.txt"]) { $1 }),
+                "preview": true,
+            ])
         #expect(!literal.isError, "\(literal.text)")
         #expect(literal.json["section"]?.string?.contains("@secret.txt") == true)
         #expect(literal.json["section"]?.string?.contains("do not read me") == false)
 
         await #expect(throws: MCPError.self) { _ = try await session.call("no_such_tool") }
-        await #expect(throws: MCPError.self) { _ = try await session.client.readResource(uri: "incident://incidents/../.incident.yml") }
+        await #expect(throws: MCPError.self) {
+            _ = try await session.client.readResource(uri: "incident://incidents/../.incident.yml")
+        }
 
         let closed = try await session.call("close_incident", ["ref": .string(id), "reason": "false-alarm"])
         #expect(!closed.isError && closed.json["status"] == "closed", "\(closed.text)")
         let ended = try await session.finish()
         #expect(ended.status == 0, "\(ended.stderr)")
+    }
+
+    @Test func noTokenAndNoGitHubAreToolErrorsWithTheCLIsKinds() async throws {
+        let refused = RefusedPort()
+        let repo = try initializedRepo(
+            config: "github:\n  repo: acme/netra\n  api_url: http://127.0.0.1:\(refused.port)\n")
+        // No token anywhere (the test environment has none): the auth error says where it looked.
+        let session = try await MCPSession(in: repo.root)
+        let id = try #require(try await session.call("new_incident", ["title": "no token"]).json["id"]?.string)
+        let auth = try await session.call("file_issue", ["ref": .string(id)])
+        #expect(auth.isError && auth.json["error"] == "auth" && auth.json["exit_code"] == 4)
+        #expect(auth.text.hasPrefix("error: no GitHub token for 127.0.0.1: looked in GH_TOKEN, GITHUB_TOKEN"))
+        #expect(try await session.finish().status == 0)
+        // A token, but nothing listening: a network error, and the incident keeps no pending mark.
+        let online = try await MCPSession(in: repo.root, env: ["GH_TOKEN": "t"])
+        let network = try await online.call("file_issue", ["ref": .string(id)])
+        #expect(network.isError && network.json["error"] == "network" && network.json["exit_code"] == 5)
+        let shown = try await online.call("show_incident", ["ref": .string(id)])
+        #expect(shown.json["github"] == nil)
+        #expect(try await online.finish().status == 0)
     }
 
     @Test func whatAnAgentReadsIsRedactedEvenWhereAPersonWroteASecret() async throws {
@@ -253,7 +285,8 @@ let fiveWhys: [String: MCP.Value] = [
         let session = try await MCPSession(in: repo.root)
         let shown = try await session.call("show_incident", ["ref": .string(id)])
         #expect(!shown.isError && !shown.text.contains(token) && shown.text.contains("[REDACTED:github-token]"))
-        let contents = try await session.client.readResource(uri: "incident://incidents/" + (file as NSString).lastPathComponent)
+        let contents = try await session.client.readResource(
+            uri: "incident://incidents/" + (file as NSString).lastPathComponent)
         let text = try #require(contents.first?.text)
         #expect(!text.contains(token) && text.contains("Pasted by hand: deploy with [REDACTED:github-token]"))
         #expect(try repo.read(file).contains(token))

@@ -59,7 +59,9 @@ final class MCPSession: @unchecked Sendable {
         var isError: Bool
     }
 
-    func call(_ name: String, _ arguments: [String: MCP.Value] = [:], timeout: Duration = .seconds(20)) async throws
+    func call(
+        _ name: String, _ arguments: [String: MCP.Value] = [:], timeout: Duration = .seconds(20)
+    ) async throws
         -> Reply
     {
         let context: RequestContext<CallTool.Result> = try await client.callTool(name: name, arguments: arguments)
