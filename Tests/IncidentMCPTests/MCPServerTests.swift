@@ -314,6 +314,32 @@ let fiveWhys: [String: MCP.Value] = [
         #expect(try await session.finish().status == 0)
     }
 
+    /// Without the SDK in between: every line on stdout is a JSON-RPC message, warnings go to stderr,
+    /// and the server answers what it was sent before it exits at the end of its input.
+    @Test func stdoutCarriesOnlyTheProtocolAndWarningsGoToStderr() throws {
+        let repo = try initializedRepo()
+        let binary = String(repeating: "\u{01}\u{02}\u{03}\u{04}\u{05}\u{06}", count: 20)
+        let log =
+            incidentLog + binary + "\n2025-09-09 02:27:11.531 | CRITICAL | app.smd:_validate:412 - Readiness failed\n"
+        let call: IncidentKit.Value = [
+            "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+            "params": ["name": "analyze_log", "arguments": ["text": .string(log)]],
+        ]
+        let lines = [
+            #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#,
+            #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            JSON.encode(call, pretty: false),
+            #"{"jsonrpc":"2.0","id":3,"method":"tools/list"}"#,
+        ]
+        let result = try CLI.run(["mcp"], in: repo.root, stdin: lines.joined(separator: "\n") + "\n")
+        #expect(result.status == 0, "\(result.stderr)")
+        let replies = try result.stdout.split(separator: "\n").map { try YAML.parse(String($0)) }
+        #expect(replies.map { $0["jsonrpc"] } == ["2.0", "2.0", "2.0"])
+        #expect(Set(replies.compactMap { $0["id"]?.int }) == [1, 2, 3])
+        #expect(result.stderr.contains("warning: the log text has binary data amid the log; skipped 1 line of it."))
+        #expect(!result.stderr.contains(token))
+    }
+
     @Test func thePromptWalksTheRemainingStages() async throws {
         let repo = try initializedRepo()
         let session = try await MCPSession(in: repo.root)
