@@ -17,13 +17,18 @@ public enum Hermetic {
     /// A HOME for this test process: an empty gh config and a git config holding only an identity
     /// (commits in test repos work on a clean CI machine) and no credential helper.
     public static let home: String = {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
-        let home = base + "/incident-test-home-\(getpid())"
+        let home = homePath()
+        // Removed when the test process ends (a C callback: it captures nothing, so it asks again).
+        atexit { try? FileManager.default.removeItem(atPath: Hermetic.homePath()) }
         try? FileManager.default.createDirectory(atPath: home + "/.config/gh", withIntermediateDirectories: true)
         let gitconfig = "[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n"
         try? Data(gitconfig.utf8).write(to: URL(fileURLWithPath: home + "/.gitconfig"))
         return home
     }()
+
+    static func homePath() -> String {
+        (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/incident-test-home-\(getpid())"
+    }
 
     /// A loopback port that refuses connections, held for the process: the proxy every request
     /// off this machine is sent to, so one that a test forgot to point at a fake fails at once.
