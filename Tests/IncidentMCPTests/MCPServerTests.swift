@@ -340,6 +340,24 @@ let fiveWhys: [String: MCP.Value] = [
         #expect(!result.stderr.contains(token))
     }
 
+    @Test func aSkipIsOnTheRecordWithTheAgentAndARedactedReason() async throws {
+        let repo = try initializedRepo()
+        let session = try await MCPSession(in: repo.root, clientName: "cursor")
+        let id = try #require(try await session.call("new_incident", ["title": "flaky probe"]).json["id"]?.string)
+        let both = try await session.call(
+            "advance_incident", ["ref": .string(id), "skip_reason": "n/a", "answers": .object(fiveWhys)])
+        #expect(both.isError && both.text.contains("skip_reason takes no answers"))
+        let skipped = try await session.call(
+            "advance_incident", ["ref": .string(id), "skip_reason": .string("known cause; see \(token)")])
+        #expect(!skipped.isError && skipped.json["skipped"] == true && skipped.json["stage_now"] == "test-plan")
+        let file = try #require(try repo.incidentFiles().first)
+        let text = try repo.read(file)
+        let record = try IncidentDocument.parse(text, name: file).stages["five-whys"]
+        #expect(record?["by"] == "agent:cursor" && record?["reason"] == "known cause; see [REDACTED:github-token]")
+        #expect(!text.contains(token))
+        #expect(try await session.finish().status == 0)
+    }
+
     @Test func thePromptWalksTheRemainingStages() async throws {
         let repo = try initializedRepo()
         let session = try await MCPSession(in: repo.root)
