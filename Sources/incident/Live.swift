@@ -58,12 +58,12 @@ struct Live {
             http: CurlHTTPClient(variables: variables, cacert: globals.cacert),
             sleep: { Thread.sleep(forTimeInterval: $0) }
         )
-        env.standardInputDescriptor = { 0 }
         if isatty(2) == 1 {
             env.progress = { message in
                 FileHandle.standardError.write(Data(("\r\u{1B}[K" + Terminal.render(message, color: colorErr)).utf8))
             }
         }
+        env.standardInputDescriptor = { 0 }
         if globals.verbose {
             env.trace = { line in
                 FileHandle.standardError.write(Data(("[github] " + Terminal.sanitized(line) + "\n").utf8))

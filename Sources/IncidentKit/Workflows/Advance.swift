@@ -37,7 +37,7 @@ public struct AdvanceResult: Sendable {
     public var syncWarning: String? = nil
     /// What was sent to the GitHub issue.
     public var synced: [String] = []
-    /// The stage's section as written (or, with `preview`, as it would be written).
+    /// With `preview`, the stage's section as it would be written.
     public var section: String? = nil
     /// True when nothing was written (`preview`).
     public var preview = false
@@ -48,7 +48,7 @@ public struct AdvanceResult: Sendable {
             "id": .string(id), "path": .string(path), "stage": .string(stage), "skipped": .bool(skipped),
             "stage_now": .string(nextStage), "status": .string(status),
             "redactions": .object(redactions.mapValues(Value.int)), "preview": .bool(preview),
-            "section": .optional(section), "synced": .strings(synced), "sync_warning": .optional(syncWarning),
+            "section": .optional(section ?? document.sections[stage]), "synced": .strings(synced), "sync_warning": .optional(syncWarning),
         ]
     }
 }
@@ -140,9 +140,7 @@ public struct AdvanceWorkflow: Sendable {
         }
         moveOn(&document, to: next)
         document.appendSection(stage: stage, markdown: markdown)
-        var outcome = try saveAndSync(incident, document, template: template, skipped: false, redactions: redactions)
-        outcome.section = markdown
-        return outcome
+        return try saveAndSync(incident, document, template: template, skipped: false, redactions: redactions)
     }
 
     /// Writes the stage with the GitHub updates it owes (and its follow-up issues) recorded as pending,
