@@ -5,11 +5,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build test demo install bench format lint clean fuzz sanitize
 
-# libcurl's and zlib's headers are the system dependencies; install them when they are missing.
+# libcurl's and zlib's headers are the system dependencies, and chromium the tests' (the exported
+# HTML page is checked in it, headless); install them when they are missing.
 deps:
 	@missing=""; \
 	echo '#include <curl/curl.h>' | cc -E -x c - >/dev/null 2>&1 || missing="$$missing libcurl4-openssl-dev"; \
 	echo '#include <zlib.h>' | cc -E -x c - >/dev/null 2>&1 || missing="$$missing zlib1g-dev"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
@@ -18,9 +20,11 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# The suite's own duration is printed at the end (the README keeps a recent figure).
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@start=$$(date +%s); $(SWIFT) test --skip-build; rc=$$?; \
+		echo "make test: the suite took $$(( $$(date +%s) - start )) s (exit $$rc)"; exit $$rc
 
 demo: build
 	@bash scripts/demo.sh "$$($(SWIFT) build --show-bin-path)/incident"

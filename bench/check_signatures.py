@@ -24,7 +24,7 @@ CATEGORIES = {
     "scheduling", "image", "rate-limit", "deadlock", "data", "crash",
 }
 SEVERITIES = {"critical", "high", "medium", "low"}
-KEYS = {"id", "match", "category", "service", "severity", "hint", "examples", "counterexamples"}
+KEYS = {"id", "match", "category", "service", "severity", "symptom", "hint", "examples", "counterexamples"}
 REQUIRED = {"id", "match", "category", "severity", "hint", "examples"}
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SERVICE_RE = re.compile(r"^(?:[a-z0-9][a-z0-9._+-]*|\$[1-9])$")
@@ -285,6 +285,8 @@ def main():
             bad(f"{sid}: category {s.get('category')!r} not allowed")
         if s.get("severity") not in SEVERITIES:
             bad(f"{sid}: severity {s.get('severity')!r} not allowed")
+        if "symptom" in s and not isinstance(s["symptom"], bool):
+            bad(f"{sid}: symptom {s['symptom']!r} is not true or false")
         hint = s.get("hint")
         if not isinstance(hint, str) or not hint.strip() or "\n" in hint:
             bad(f"{sid}: hint must be one non-empty line")

@@ -226,7 +226,7 @@ enum IncidentTools {
             let result = try FileIssueWorkflow(workspace: context.workspace).run(request)
             var object = result.toValue()
             object["repo"] = .string(result.repo)
-            object["dry_run"] = .optional(result.dryRun)
+            object["dry_run"] = result.dryRun.map { .array($0.map { $0.toValue() }) } ?? .null
             object["completed_stage"] = .optional(result.completedStage)
             object["stage_now"] = .string(result.incident.document.stage)
             object["synced"] = .strings(result.synced)

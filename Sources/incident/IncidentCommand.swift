@@ -26,7 +26,8 @@ struct Incident: ParsableCommand {
             SetCommand.self, TemplatesCommand.self, IssueCommand.self, SyncCommand.self, AnalyzeCommand.self,
             CloseCommand.self,
             ReopenCommand.self, DoctorCommand.self, StatsCommand.self, SignaturesCommand.self,
-            FollowUpsCommand.self, MCPCommand.self,
+            FollowUpsCommand.self,
+            ReviewCommand.self, ExportCommand.self, MCPCommand.self,
         ]
     )
 

@@ -36,9 +36,12 @@ func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:
         let first = try CLI.run(["init"], in: repo.root)
         #expect(first.status == 0)
         #expect(first.stdout.contains("created  .incident.yml"))
+        // The built-in templates stay built in (a copy would not receive later fixes) unless asked for.
+        #expect(!FileManager.default.fileExists(atPath: repo.path("templates")))
         try repo.write("templates/five-whys.md", "mine")
-        let second = try CLI.run(["init"], in: repo.root)
+        let second = try CLI.run(["init", "--eject-templates"], in: repo.root)
         #expect(second.status == 0 && second.stdout.contains("kept     templates/five-whys.md"))
+        #expect(second.stdout.contains("created  templates/verify.md"))
         #expect(try repo.read("templates/five-whys.md") == "mine")
     }
 
@@ -51,7 +54,8 @@ func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:
         let keys = [
             "id", "path", "title", "severity", "stage", "status", "fingerprint", "services", "occurrences",
             "first_seen",
-            "last_seen", "recurrence_of", "deduplicated", "new_occurrences", "redactions",
+            "last_seen", "recurrence_of", "deduplicated", "new_occurrences", "redactions", "seen_before",
+            "suspect_commits",
         ]
         #expect(Array(json.object!.keys) == keys)
         #expect(json["severity"] == "critical" && json["stage"] == "five-whys" && json["deduplicated"] == false)
@@ -170,6 +174,19 @@ func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:
         let show = try CLI.run(["templates", "show", "test-plan"], in: repo.root)
         #expect(show.stdout.hasPrefix("---\nstage: test-plan\n"))
         #expect(try CLI.run(["templates", "show", "nope"], in: repo.root).status == 64)
+        // One template by name: only that one is copied, and an unchanged copy is not marked as edited.
+        let one = try CLI.run(["templates", "eject", "five-whys"], in: repo.root)
+        #expect(one.status == 0 && one.stdout == "wrote  templates/five-whys.md\n", "\(one.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: repo.path("templates/verify.md")))
+        #expect(try CLI.run(["templates", "eject", "nope"], in: repo.root).status == 64)
+        let copied = try CLI.run(["templates", "list", "--json"], in: repo.root)
+        let entry = try #require(try YAML.parse(copied.stdout).array?.first { $0["name"] == "five-whys" })
+        #expect(entry["origin"] == "templates/five-whys.md" && entry["differs_from_built_in"] == false)
+        try repo.write("templates/five-whys.md", (try repo.read("templates/five-whys.md")) + "\nOur note.\n")
+        let edited = try CLI.run(["templates", "list"], in: repo.root)
+        #expect(edited.stdout.contains("templates/five-whys.md (edited)"), "\(edited.stdout)")
+        #expect(edited.stdout.contains("does not receive the built-in's fixes"))
+
         #expect(try CLI.run(["templates", "eject"], in: repo.root).stdout.contains("wrote  templates/verify.md"))
         try repo.write("templates/verify.md", "---\nfields: [\n---\n")
         let broken = try CLI.run(["templates", "list"], in: repo.root)
@@ -228,5 +245,43 @@ func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:
         let repo = try TestRepo()
         let help = try CLI.run(["advance", "--help"], in: repo.root)
         #expect(help.status == 0 && help.stdout.contains("Examples:") && help.stdout.contains("--skip"))
+    }
+}
+
+/// Issue 14 point 4: the stage list can change under an open incident; doctor and advance say so.
+@Suite struct StageDriftTests {
+    @Test func aStageAddedBeforeTheCurrentOneIsAskedForFirstAndARemovedOneIsReported() throws {
+        let (repo, id) = try startedRepo()
+        try completeFiveWhys(repo, id)
+        // Now at test-plan. A team adds a comms stage after five-whys and drops five-whys itself.
+        try repo.write(
+            "templates/comms.md",
+            "---\nstage: comms\ntitle: Communications\nfields:\n  - id: channel\n    type: input\n    validations: {required: true}\n---\nPosted in {{answers.channel}}.\n"
+        )
+        try repo.write(
+            ".incident.yml",
+            (try repo.read(".incident.yml")).replacingOccurrences(
+                of: "stages: [identify, five-whys, test-plan, issue, fix, verify]",
+                with: "stages: [identify, comms, test-plan, issue, fix, verify]"))
+
+        let doctor = try CLI.run(["doctor"], in: repo.root)
+        #expect(doctor.status == 1)
+        #expect(doctor.stdout.contains("now include 'comms' before 'test-plan', which \(id) has not done"), "\(doctor.stdout)")
+        #expect(doctor.stdout.contains("has a record of 'five-whys', no longer in the stages"), "\(doctor.stdout)")
+
+        // advance asks for the added stage first, says so, and then returns to test-plan.
+        let advance = try CLI.run(["advance", id, "--set", "channel=#inc-redis", "--json"], in: repo.root)
+        #expect(advance.status == 0, "\(advance.stderr)")
+        #expect(advance.stderr.contains("asks for 'comms' first"), "\(advance.stderr)")
+        let json = try YAML.parse(advance.stdout)
+        #expect(json["stage"] == "comms")
+        let file = try repo.read(try #require(json["path"]?.string))
+        #expect(file.contains("\nstage: test-plan\n"))
+        #expect(file.contains("Posted in #inc-redis."))
+
+        // With the added stage done, only the removed one is left to report.
+        let again = try CLI.run(["doctor"], in: repo.root)
+        #expect(!again.stdout.contains("now include"), "\(again.stdout)")
+        #expect(again.stdout.contains("no longer in the stages"))
     }
 }

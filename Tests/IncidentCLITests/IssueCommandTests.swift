@@ -25,6 +25,11 @@ import Testing
         #expect(fake.issues("acme/netra").count == 1)
         let shown = try YAML.parse(try CLI.run(["show", id, "--json"], in: repo.root).stdout)
         #expect(shown["github"]?["number"] == 1)
+        // The timeline records the filing once, though the command ran twice.
+        let filed = (shown["timeline"]?.array ?? []).compactMap { $0["event"]?.string }.filter {
+            $0.hasPrefix("GitHub issue")
+        }
+        #expect(filed == ["GitHub issue acme/netra#1 filed"])
     }
 
     @Test func noTokenIsExit4WithWhereItLooked() throws {
@@ -233,6 +238,17 @@ import Testing
         env["GH_ENTERPRISE_TOKEN"] = "ghe-token"
         let withToken = try CLI.run(["issue", "latest", "--dry-run"], in: repo.root, env: env)
         #expect(withToken.stdout.contains("Authorization: Bearer ****") && !withToken.stdout.contains("ghe-token"))
+        // The body reads as markdown; --json keeps the exact request, token still masked.
+        #expect(withToken.stdout.contains("\nTitle: [medium] Queue backlog\nLabels: incident, sev3\n"))
+        #expect(!withToken.stdout.contains("\\n"), "\(withToken.stdout)")
+        let exact = try CLI.run(["issue", "latest", "--dry-run", "--json"], in: repo.root, env: env)
+        #expect(exact.status == 0, "\(exact.stderr)")
+        let request = try #require(try YAML.parse(exact.stdout)["dry_run"]?.array?.first)
+        #expect(request["method"] == "POST")
+        #expect(request["url"] == "https://ghe.corp.example/api/v3/repos/team/svc/issues")
+        #expect(request["headers"]?["Authorization"] == "Bearer ****")
+        #expect(request["body"]?["title"] == "[medium] Queue backlog")
+        #expect(!exact.stdout.contains("ghe-token"))
 
         // A config from an older init names api.github.com: a warning naming both, and the remote's host wins.
         try repo.write(

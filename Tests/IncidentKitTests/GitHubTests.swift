@@ -226,10 +226,21 @@ final class GitHubFixture {
         let f = try GitHubFixture()
         f.fake.expect([])
         let result = try f.file { $0.dryRun = true }
-        let text = try #require(result.dryRun)
-        #expect(text.hasPrefix("POST \(f.fake.baseURL)/repos/acme/netra/issues\n"))
-        #expect(text.contains("Authorization: Bearer ****") && !text.contains(f.fake.token))
-        #expect(text.contains("\"labels\": ["))
+        let planned = try #require(result.dryRun)
+        let issue = try #require(planned.first)
+        #expect(issue.method == "POST" && issue.url == "\(f.fake.baseURL)/repos/acme/netra/issues")
+        #expect(issue.headers.contains { $0 == ("Authorization", "Bearer ****") })
+        #expect(!JSON.encode(issue.toValue()).contains(f.fake.token))
+        #expect(issue.fields["labels"]?.array?.isEmpty == false)
+
+        // For a person: the request line, the headers, the title and labels on their own lines, then the
+        // body as markdown (its line breaks real, not `\n` inside a JSON string).
+        let text = issue.review()
+        #expect(text.hasPrefix("POST \(f.fake.baseURL)/repos/acme/netra/issues\nAccept: application/vnd.github+json\n"))
+        #expect(text.contains("\nTitle: \(issue.fields["title"]?.string ?? "?")\n"))
+        #expect(text.contains("\nLabels: "))
+        let body = try #require(issue.fields["body"]?.string)
+        #expect(body.contains("\n") && text.hasSuffix("\n\n" + body))
         #expect(f.fake.verify() == [])
     }
 

@@ -118,3 +118,59 @@ import Testing
         #expect(analysis.severity == .low)
     }
 }
+
+/// Services an SRE names that no dependency clue gives: the program that logged the failure, the
+/// container a pasted command read, the image a pull failed for.
+@Suite struct ServiceClueTests {
+    @Test(arguments: [
+        ("ross@xenon:~$ kubectl logs kube-applier-6949c7675b-g626g -c git-sync", "git-sync"),
+        ("$ kubectl logs -n prod deploy/api --container=web --tail 50", "web"),
+        ("$ kubectl logs -n prod pod/checkout-7d9c-abc", "checkout-7d9c-abc"),
+        ("# docker logs --tail 100 payments", "payments"),
+        ("docker compose logs -f worker", "worker"),
+        ("sudo journalctl -u nginx.service --since today", "nginx"),
+    ])
+    func aPastedCommandNamesWhatItRead(line: String, name: String) {
+        #expect(Facts.commandTarget(line) == name)
+    }
+
+    @Test func otherLinesNameNothing() {
+        #expect(Facts.commandTarget("2025-09-09 ERROR kubectl failed") == nil)
+        #expect(Facts.commandTarget("docker ps -a") == nil)
+        #expect(Facts.commandTarget("journalctl --since today") == nil)
+    }
+
+    @Test func imagesAndProgramsByName() {
+        #expect(Facts.imageName(#"Failed to pull image "ghcr.io/acme/kubestr:latest": denied"#) == "kubestr")
+        #expect(Facts.imageName(#"Back-off pulling image "nginx@sha256:abc""#) == "nginx")
+        #expect(Facts.imageName("pulled the image") == nil)
+        #expect(Facts.programName("pglookout") == "pglookout")
+        #expect(Facts.programName("nginx[1234]") == "nginx")
+        #expect(Facts.programName("kernel") == nil)
+        #expect(Facts.programName("com.acme.Service") == nil)
+        #expect(Facts.programName("src/main.go:42") == nil)
+    }
+
+    @Test(arguments: [
+        #"{"@timestamp":"2025-09-09T02:25:11Z","log.level":"error","message":"payment declined","service.name":"checkout"}"#,
+        #"{"time":"2025-09-09T02:25:11Z","level":"error","msg":"payment declined","service":{"name":"checkout"}}"#,
+        #"{"ts":1757384711,"level":"error","msg":"payment declined","app":"checkout"}"#,
+        #"{"MESSAGE":"payment declined","PRIORITY":"3","_SYSTEMD_UNIT":"checkout.service"}"#,
+        #"time=2025-09-09T02:25:11Z level=error msg="payment declined" service=checkout"#,
+    ])
+    func aStructuredLineNamesItsService(line: String) {
+        let analysis = LogAnalyzer(redactor: try! Redactor(), now: Date()).analyze(Data((line + "\n").utf8))
+        #expect(analysis.services == ["checkout"], "\(analysis.services)")
+    }
+
+    @Test func theProgramThatLoggedASevereEventIsAService() {
+        let log = """
+            Nov 18 09:14:49 db1 pglookout[311]: ERROR could not connect to server: Connection refused
+            Nov 18 09:14:50 db1 cron[12]: (root) CMD (run-parts /etc/cron.hourly)
+
+            """
+        let analysis = LogAnalyzer(redactor: try! Redactor(), now: Date()).analyze(Data(log.utf8))
+        #expect(analysis.services.contains("pglookout"), "\(analysis.services)")
+        #expect(!analysis.services.contains("cron"), "a program with nothing severe is not named")
+    }
+}

@@ -30,6 +30,11 @@ import Testing
         ("a\u{00}b\u{07}c\u{08}d\rdone\u{7F}", "abcddone"),  // lone control bytes
         ("keep\ttabs and caf\u{E9} \u{B0}C", "keep\ttabs and caf\u{E9} \u{B0}C"),  // TAB and text stay
         ("trailing \u{1B}", "trailing "),
+        // rsyslog's escapes of the control bytes it received: a tab stays a tab, a colour goes.
+        ("09:14:49,630#011ClusterMonitor#011WARNING#011refused", "09:14:49,630\tClusterMonitor\tWARNING\trefused"),
+        ("#033[31mERROR#033[0m pool exhausted#015", "ERROR pool exhausted"),
+        // Not escapes: a number after '#', digits past octal, a printable code.
+        ("issue #0189 and #089 and #101 and #1 stay", "issue #0189 and #089 and #101 and #1 stay"),
         ("\u{1B}]unterminated title", ""),
     ])
     func terminalSequencesAreStripped(raw: String, clean: String) {

@@ -83,6 +83,29 @@ import Testing
         #expect(catalog.services(in: "retry at 02:25:53 after 1.5432 s on port 16379").isEmpty)
     }
 
+    @Test func aSymptomSignatureYieldsToTheEventThatExplainsIt() throws {
+        // Kubernetes events: the back-off comes first, the refused pull that explains it later.
+        let log = """
+              Warning  Failed   12s (x2 over 13s)  kubelet  Error: ImagePullBackOff
+              Normal   Pulling  2s (x2 over 14s)   kubelet  Pulling image "registry.example.com/shop/web:1.4"
+              Warning  Failed   1s (x2 over 14s)   kubelet  Failed to pull image "registry.example.com/shop/web:1.4": rpc error: code = Unknown desc = denied: requested access to the resource is denied
+
+            """
+        let analysis = LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(Data(log.utf8))
+        let primary = try #require(analysis.primary)
+        #expect(primary.signature == "registry-pull-auth-failed", "\(primary.template)")
+        #expect(analysis.events.contains { $0.signature == "k8s-image-pull-failed" })
+        #expect(SignatureCatalog.builtIn.signatures.first { $0.id == "k8s-image-pull-failed" }?.symptom == true)
+
+        let repo = try TestRepo()
+        try repo.write("signatures.yml", "signatures:\n  - id: x\n    match: 'x'\n    symptom: maybe\n")
+        #expect {
+            try SignatureCatalog.load(root: repo.root, fileSystem: LocalFileSystem())
+        } throws: { error in
+            "\(error)".contains("signature 'x' has symptom 'maybe', not true or false")
+        }
+    }
+
     @Test func theCauseOutranksTheLouderSymptomItNames() throws {
         let log = """
             2025-09-09 02:25:01 INFO app starting

@@ -47,9 +47,10 @@ import Testing
         var request = NewIncidentRequest()
         request.fromLog = "app.log"
         let section = try NewIncidentWorkflow(workspace: workspace).run(request).incident.document.sections["identify"]!
-        let rows = section.split(separator: "\n").filter {
-            $0.hasPrefix("| ") && !$0.hasPrefix("| count") && !$0.hasPrefix("| ---")
-        }
+        // The events table: the rows under its "| count" header (the timeline's table comes later).
+        let lines = section.split(separator: "\n")
+        let header = lines.firstIndex { $0.hasPrefix("| count") }!
+        let rows = lines[(header + 2)...].prefix { $0.hasPrefix("| ") }
         #expect(rows.count == 10)
         #expect(rows.first?.contains("primary failure") == true)
     }

@@ -164,9 +164,14 @@ let fiveWhys: [String: MCP.Value] = [
 
         let dryRun = try await session.call("file_issue", ["ref": .string(id), "dry_run": true])
         #expect(!dryRun.isError, "\(dryRun.text)")
-        let request = try #require(dryRun.json["dry_run"]?.string)
-        #expect(request.hasPrefix("POST \(fake.baseURL)/repos/acme/netra/issues"))
-        #expect(request.contains("Authorization: Bearer ****") && !request.contains(fake.token))
+        // The issue, then its follow-up (the test plan's test), each exactly as it would be sent.
+        let planned = try #require(dryRun.json["dry_run"]?.array)
+        #expect(planned.count == 2)
+        #expect(planned.map { $0["method"] } == ["POST", "POST"])
+        #expect(planned[0]["url"]?.string == "\(fake.baseURL)/repos/acme/netra/issues")
+        #expect(planned[0]["headers"]?["Authorization"] == "Bearer ****")
+        #expect(planned[0]["body"]?["body"]?.string?.contains("<!-- incident-id: \(id) -->") == true)
+        #expect(!dryRun.text.contains(fake.token) && !dryRun.text.contains(token))
         #expect(fake.requests.isEmpty)
 
         let filed = try await session.call("file_issue", ["ref": .string(id)])

@@ -202,6 +202,11 @@ public struct Config: Sendable {
           pii: false                         # also redact e-mail and IP addresses
         verify:
           checks: []                         # e.g. {name: unit tests, run: swift test, timeout: 600}
+        review:
+          required_before_verify: false      # verify completes only after `incident review REF --approve`
+          repeat_window_days: 30             # a repeat of a resolved incident within this many days needs review
+        analysis:
+          suspect_window_hours: 24           # commits this long before the first error are suspects
 
         """
 }

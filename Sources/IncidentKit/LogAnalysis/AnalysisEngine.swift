@@ -448,7 +448,9 @@ final class AnalysisEngine {
             let text = String(decoding: line, as: UTF8.self)
             // An excerpt that starts inside a trace opens with a frame; the exception line that
             // ends that trace is the event, not one more frame of it.
-            if StackTrace.continues(text, inTrace: inTrace), !(orphanFrames && StackTrace.exceptionLine(text)) {
+            if StackTrace.continues(text, inTrace: inTrace),
+                !(orphanFrames && (StackTrace.exceptionLine(text) || text.hasPrefix("Caused by:")))
+            {
                 inTrace = inTrace || StackTrace.opens(text)
                 let cluster = shapes[shape].cluster
                 appendDetail(line)
@@ -464,6 +466,12 @@ final class AnalysisEngine {
                 record(cluster)
                 return
             }
+        }
+        // The frames of an excerpt that starts inside a trace belong to the failure its closing
+        // exception (or "Caused by:") line names: that event inherits their application frame.
+        var carriedFrame: String? = nil
+        if orphanFrames, let shape = current, first == 0 {
+            carriedFrame = stats[shapes[shape].cluster].frame
         }
         var header: LineHeader
         var repeats = 1
@@ -485,7 +493,11 @@ final class AnalysisEngine {
             header = LineHeader(
                 time: entry.time ?? inner.time, level: entry.level ?? inner.level, source: nil,
                 messageStart: inner.messageStart)
-            if entry.level == nil && inner.level == nil { header.messageStart = 0 }
+            // The message's own header is read off only when the entry has no level of its own or
+            // the message carries a time: {"s":"F","msg":"Fatal assertion"} keeps its first word.
+            if (entry.level == nil && inner.level == nil) || (entry.level != nil && inner.time == nil) {
+                header.messageStart = 0
+            }
             bytes = Array(bytes[min(header.messageStart, bytes.count)...])
             header.messageStart = 0
             messageBytes = bytes
@@ -524,6 +536,9 @@ final class AnalysisEngine {
         } else {
             process(line, header.messageStart)
         }
+        if let carriedFrame, let shape = current, stats[shapes[shape].cluster].frame == nil {
+            stats[shapes[shape].cluster].frame = carriedFrame
+        }
     }
 
     private func newShape(
@@ -558,7 +573,9 @@ final class AnalysisEngine {
         var severity = header.level ?? .low
         // Severity here is the level's (SPEC "Severity"); signature floors are applied per event in
         // `finish`. A stack trace's head line without a level is an error.
-        if header.level == nil, StackTrace.exceptionLine(text) || text.hasPrefix("Traceback") {
+        if header.level == nil,
+            StackTrace.exceptionLine(text) || text.hasPrefix("Traceback") || text.hasPrefix("Caused by:")
+        {
             severity = max(severity, .high)
         }
         let example = String(String(decoding: line, as: UTF8.self).prefix(600))
@@ -751,6 +768,7 @@ enum Triggers {
         }
         for byte in 0..<0x20 where byte != 0x09 { table[byte] = true }
         table[0x7F] = true
+        table[0x23] = true  // rsyslog's "#011"
         table[0xC2] = true
         return table
     }()
@@ -784,6 +802,11 @@ enum Triggers {
                 continue
             }
             if i + 3 >= n {
+                i += 1
+                continue
+            }
+            if byte == 0x23 {
+                if ControlSequences.syslogEscape(line, i) != nil { return .control }
                 i += 1
                 continue
             }

@@ -2,6 +2,16 @@
 /// analysis"): removed from a line before it is parsed, redacted, stored or printed, so that a
 /// coloured log and the same log uncoloured read the same.
 enum ControlSequences {
+    /// rsyslog writes a control byte it receives as `#` and three octal digits (`#011` a tab,
+    /// `#033` an ESC): the byte such an escape at `at` stands for, if it is one.
+    @inline(__always) static func syslogEscape(_ line: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt8? {
+        guard at + 3 < line.count else { return nil }
+        let (a, b, c) = (line[at + 1] &- 0x30, line[at + 2] &- 0x30, line[at + 3] &- 0x30)
+        guard a < 2, b < 8, c < 8 else { return nil }
+        let value = a * 64 + b * 8 + c
+        return value < 0x20 || value == 0x7F ? value : nil
+    }
+
     /// Whether `line` holds anything `strip` removes.
     static func present(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
@@ -9,6 +19,7 @@ enum ControlSequences {
         while i < n {
             let byte = line[i]
             if (byte < 0x20 && byte != 0x09) || byte == 0x7F { return true }
+            if byte == 0x23, syslogEscape(line, i) != nil { return true }
             if byte == 0xC2, i + 1 < n, line[i + 1] &- 0x80 < 0x20 { return true }
             i += 1
         }
@@ -41,11 +52,20 @@ enum ControlSequences {
                 i += 1
                 continue
             }
+            if byte == 0x23, let escaped = syslogEscape(line, i) {
+                switch escaped {
+                case 0x09: out.append(0x09)  // rsyslog's "#011" between fields is a tab
+                case 0x1B: i = skipEscape(line, i + 4) - 4  // "#033[0;31m": a colour, as ESC [ would be
+                default: break
+                }
+                i += 4
+                continue
+            }
             // Copy the run up to the next byte that needs a look.
             var end = i + 1
             while end < n {
                 let next = line[end]
-                if (next < 0x20 && next != 0x09) || next == 0x7F || next == 0xC2 { break }
+                if (next < 0x20 && next != 0x09) || next == 0x7F || next == 0xC2 || next == 0x23 { break }
                 end += 1
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: line[i..<end]))

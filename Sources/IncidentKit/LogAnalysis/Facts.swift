@@ -94,6 +94,20 @@ enum Facts {
             }
         }
         for name in extraServices { addService(name) }
+        // What a pasted command read the log from: `kubectl logs POD -c git-sync`, `docker logs api`,
+        // `journalctl -u worker.service`; and the image a severe event failed to pull.
+        for shape in shapes {
+            if let name = commandTarget(shape.example) { addService(name) }
+            if severeImage(shape, severe: analysis.events, clusterIDs: clusterIDs), let name = imageName(shape.message) {
+                addService(name)
+            }
+        }
+        // The program that logged a severe event, as syslog and journald name it ("pglookout:",
+        // "nginx[1234]:"): a service of the incident too, after the dependencies it names.
+        let severe = Set(analysis.events.filter { $0.severity >= .high }.map(\.id))
+        for shape in shapes where severe.contains(clusterIDs[shape.cluster]) {
+            if let name = shape.source.flatMap(programName) { addService(name) }
+        }
         analysis.environment = environmentCounts.max { $0.value < $1.value }?.key
         analysis.services = services
         analysis.warnings = Array(warnings.prefix(20))
@@ -107,6 +121,115 @@ enum Facts {
         }
         analysis.sourceLocations = Array(sources.prefix(5))
         analysis.title = title(analysis, shapes: shapes)
+    }
+
+    /// The container, pod or unit a pasted `kubectl logs`, `docker logs`, `docker compose logs` or
+    /// `journalctl -u` command names (a shell prompt may come before it).
+    static func commandTarget(_ line: String) -> String? {
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        func after(_ index: Int) -> [String] { Array(words[(index + 1)...]) }
+        for (index, word) in words.enumerated() {
+            let rest = index + 1 < words.count ? after(index) : []
+            switch word {
+            case "kubectl" where rest.first == "logs":
+                var pod: String?
+                var container: String?
+                var i = 1
+                while i < rest.count {
+                    let arg = rest[i]
+                    if (arg == "-c" || arg == "--container"), i + 1 < rest.count {
+                        container = rest[i + 1]
+                        i += 2
+                        continue
+                    }
+                    if arg.hasPrefix("--container=") { container = String(arg.dropFirst(12)) }
+                    if (arg == "-n" || arg == "--namespace" || arg == "--tail" || arg == "--since"), i + 1 < rest.count {
+                        i += 2
+                        continue
+                    }
+                    if !arg.hasPrefix("-"), pod == nil { pod = arg.split(separator: "/").last.map(String.init) }
+                    i += 1
+                }
+                return (container ?? pod).flatMap(cleanName)
+            case "docker", "podman":
+                var args = rest
+                if args.first == "compose" { args.removeFirst() }
+                guard args.first == "logs" else { continue }
+                return firstOperand(args.dropFirst()).flatMap(cleanName)
+            case "docker-compose" where rest.first == "logs":
+                return firstOperand(rest.dropFirst()).flatMap(cleanName)
+            case "journalctl":
+                guard let u = rest.firstIndex(where: { $0 == "-u" || $0 == "--unit" }), u + 1 < rest.count else {
+                    continue
+                }
+                var unit = rest[u + 1]
+                if unit.hasSuffix(".service") { unit = String(unit.dropLast(8)) }
+                return cleanName(unit)
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    /// The first argument that is neither an option nor an option's value (`--tail 100`).
+    private static func firstOperand(_ args: ArraySlice<String>) -> String? {
+        var skipNext = false
+        for arg in args {
+            if skipNext {
+                skipNext = false
+                continue
+            }
+            if ["--tail", "-n", "--since", "--until"].contains(arg) {
+                skipNext = true
+                continue
+            }
+            if !arg.hasPrefix("-") { return arg }
+        }
+        return nil
+    }
+
+    private static func cleanName(_ raw: String) -> String? {
+        let name = raw.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "'\"`|;"))
+        guard (1...63).contains(name.count), name.first?.isLetter == true,
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+        else { return nil }
+        return name
+    }
+
+    private static func severeImage(
+        _ shape: AnalysisEngine.Shape, severe events: [LogAnalysis.Event], clusterIDs: [String]
+    ) -> Bool {
+        shape.message.contains("image \"")
+            && events.contains { $0.id == clusterIDs[shape.cluster] && $0.severity >= .high }
+    }
+
+    /// `… image "ghcr.io/acme/kubestr:latest" …` → `kubestr`: the image's name, without registry,
+    /// path, tag or digest.
+    static func imageName(_ message: String) -> String? {
+        guard let open = message.range(of: "image \"") else { return nil }
+        let rest = message[open.upperBound...]
+        guard let close = rest.firstIndex(of: "\"") else { return nil }
+        var reference = rest[..<close]
+        if let at = reference.firstIndex(of: "@") { reference = reference[..<at] }
+        var name = reference.split(separator: "/").last ?? ""
+        if let colon = name.firstIndex(of: ":") { name = name[..<colon] }
+        return cleanName(String(name))
+    }
+
+    /// A header's source when it is a program's name: lower-case letters, digits, `-` and `_`,
+    /// with an optional `[pid]` (not a dotted logger, a file or a path); the kernel is not a service.
+    static func programName(_ source: String) -> String? {
+        var name = Substring(source)
+        if name.hasSuffix("]"), let open = name.firstIndex(of: "["),
+            name[name.index(after: open)..<name.index(before: name.endIndex)].allSatisfy(\.isNumber)
+        {
+            name = name[..<open]
+        }
+        guard (2...32).contains(name.count), let first = name.first, first.isASCII, first.isLowercase,
+            name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") }),
+            !["kernel", "main", "root", "app", "systemd"].contains(name)
+        else { return nil }
+        return String(name)
     }
 
     /// `pkg.module:function:412` (loguru, Python logging) reads as `pkg.module.function`;

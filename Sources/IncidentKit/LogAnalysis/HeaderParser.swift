@@ -169,6 +169,22 @@ enum HeaderParser {
                 return year.epoch(month: m, day: d, seconds: seconds).map { ($0, end) }
             }
         }
+        // 30 Nov 2025 10:20:01.101 (RFC 2822's order; Redis, Valkey) · 1 Dec 2025 09:05:07
+        if let (d, dayEnd) = shortNumber(line, at), d >= 1, d <= 31, dayEnd + 4 < n, line[dayEnd] == 0x20,
+            let m = month(line, dayEnd + 1), line[dayEnd + 4] == 0x20, let y = number(line, dayEnd + 5, 4),
+            dayEnd + 10 < n, line[dayEnd + 9] == 0x20, let (seconds, end) = clock(line, dayEnd + 10)
+        {
+            let (offset, zoneEnd) = zone(line, end)
+            return epoch(y, m, d, 0, 0, 0).map { ($0 + Int64(seconds - offset), zoneEnd) }
+        }
+        // 30-Nov-2025 10:00:00 (PHP's error log, Tomcat's catalina.out)
+        if let d = number(line, at, 2), at + 12 < n, line[at + 2] == 0x2D, let m = month(line, at + 3),
+            line[at + 6] == 0x2D, let y = number(line, at + 7, 4), line[at + 11] == 0x20,
+            let (seconds, end) = clock(line, at + 12)
+        {
+            let (offset, zoneEnd) = zone(line, end)
+            return epoch(y, m, d, 0, 0, 0).map { ($0 + Int64(seconds - offset), zoneEnd) }
+        }
         // 09/Sep/2025:02:25:04 +0000 (access logs, inside brackets)
         if let d = number(line, at, 2), at + 11 < n, line[at + 2] == 0x2F, let m = month(line, at + 3),
             line[at + 6] == 0x2F,
@@ -195,7 +211,7 @@ enum HeaderParser {
         ("CRIT", .critical), ("PANIC", .critical), ("SEVERE", .high), ("ERROR", .high), ("ERR", .high), ("EROR", .high),
         ("WARNING", .medium), ("WARN", .medium), ("WRN", .medium), ("NOTICE", .low), ("INFO", .low), ("INF", .low),
         ("DEBUG", .low), ("DBG", .low), ("TRACE", .low), ("FINE", .low), ("FINER", .low), ("FINEST", .low),
-        ("VERBOSE", .low),
+        ("VERBOSE", .low), ("INFORMATION", .low),
     ]
 
     /// The level words packed into UInt64 keys (uppercased bytes): one lookup per token.
@@ -272,7 +288,12 @@ enum HeaderParser {
     }
 
     /// `[Sun Dec 04 04:47:44 2005] …`, `[10.30 16:49:06] …`.
+    /// Ruby's Logger: `E, [2025-11-30T10:00:00.223456 #1234] ERROR -- : …` (the letter repeats the level word).
     static func bracketedTime(_ line: Bytes, _ p: Int, _ year: YearlessDates, _ layout: HeaderLayout) -> LeadingTime? {
+        var p = p
+        if p + 4 < line.count, letterLevel(line[p]) != nil, line[p + 1] == 0x2C, line[p + 2] == 0x20, line[p + 3] == 0x5B {
+            p += 3
+        }
         guard p < line.count, line[p] == 0x5B, let close = indexOf(0x5D, in: line, from: p + 1, limit: 48),
             let (time, end) = timestamp(line, p + 1, year: year), end <= close
         else { return nil }
@@ -304,13 +325,17 @@ enum HeaderParser {
         guard next < n, next - p < 80, tokenEnd > p, isDigit(line[next]),
             let (time, end) = timestamp(line, next, year: year), end - next >= 10
         else { return nil }
-        return LeadingTime(time: time, end: end, name: p..<tokenEnd)
+        // A name has a word in it: "1:M" (Redis's pid and role) is a field, not a name.
+        let letters = line[p..<tokenEnd].filter { ($0 | 0x20) &- 0x61 < 26 }.count
+        return LeadingTime(time: time, end: end, name: letters >= 2 ? p..<tokenEnd : nil)
     }
 
     /// The header of a line: a leading timestamp (`leadingTime`'s matchers), fields up to a
     /// second timestamp, then header fields in any order (`fieldRule`), then the level where
     /// the file's other lines have it (`layout`).
-    static func parse(_ line: Bytes, year: YearlessDates, layout: HeaderLayout = .none) -> LineHeader {
+    static func parse(_ line: Bytes, year: YearlessDates, layout: HeaderLayout = .none, nested: Bool = false)
+        -> LineHeader
+    {
         let n = line.count
         var header = LineHeader(time: nil, level: nil, source: nil, messageStart: 0)
         var p = 0
@@ -338,6 +363,17 @@ enum HeaderParser {
             header.time = time  // "10.0.0.1 - - [09/Sep/2025:02:25:11 +0000] …": the message stays whole
             return header
         }
+        // Python logging's default format, LEVEL:logger:message ("ERROR:app.db:could not connect …").
+        if leading == nil, let colon = indexOf(0x3A, in: line, from: p, limit: 10), colon > p,
+            line[p] &- 0x41 < 26, let found = level(line, p, colon), colon + 1 < n, !isSpace(line[colon + 1]),
+            let second = indexOf(0x3A, in: line, from: colon + 1, limit: 80), second > colon + 1,
+            isSourceToken(line, colon + 1, second)
+        {
+            header.level = found
+            header.source = colon + 1..<second
+            header.messageStart = second + 1
+            return header
+        }
         let afterTime = p
         p = headerFields(line, from: p, &header, &fields)
         // The level where the file's other lines have it, the fields before it being header
@@ -357,6 +393,31 @@ enum HeaderParser {
             p += 1
         }
         header.messageStart = min(p, n)
+        // log4j's "%m (%c)": a level, no logger before the message, and the logger closing the line
+        // ("… Prepare to shutdown (kafka.server.BrokerServer)").
+        if header.source == nil, header.level != nil, n > p + 4, line[n - 1] == 0x29 {
+            var open = n - 2
+            while open > p, n - open < 160, line[open] != 0x28, !isSpace(line[open]) { open -= 1 }
+            if line[open] == 0x28, open > p, isSpace(line[open - 1]), open + 2 < n - 1,
+                isSourceToken(line, open + 1, n - 1), line[(open + 1)..<(n - 1)].contains(0x2E),
+                line[open + 1] &- 0x61 < 26 || line[open + 1] &- 0x41 < 26,
+                !line[(open + 1)..<(n - 1)].contains(where: { $0 == 0x2F || $0 == 0x3A || $0 == 0x3D }),
+                let dot = line[(open + 1)..<(n - 1)].lastIndex(of: 0x2E), dot + 1 < n - 1,
+                (line[dot + 1] | 0x20) &- 0x61 < 26  // a class name last, not a version's digits
+            {
+                header.source = (open + 1)..<(n - 1)
+            }
+        }
+        // A whole header inside the message (a journald or syslog line wrapping an application's own
+        // line: "… wsgi.sh[31]: [2024-07-05 09:13:44 +0200] [31] [CRITICAL] WORKER TIMEOUT"): its
+        // level is the line's, and the message starts after it.
+        if !nested, header.level == nil, header.time != nil, p < n {
+            let inner = parse(UnsafeBufferPointer(rebasing: line[p...]), year: year, nested: true)
+            if let level = inner.level, inner.time != nil {
+                header.level = level
+                header.messageStart = min(p + inner.messageStart, n)
+            }
+        }
         return header
     }
 
@@ -417,6 +478,30 @@ enum HeaderParser {
         if end - start == 1, line[start] == 0x2D || line[start] == 0x7C || line[start] == 0x3A {
             return .header(end: end)  // a separator: "-", "|", ":"
         }
+        if end - start == 1, header.time != nil, state.tokens < 3, line[start] == 0x2A || line[start] == 0x23 {
+            return .header(end: end)  // a one-character mark after the time: Redis's "*" and "#"
+        }
+        if end - start == 3 || end - start == 2, line[start] == 0x2D, line[start + 1] == 0x2D, line[end - 1] == 0x2D,
+            header.level != nil
+        {
+            return .header(end: end)  // Spring Boot's "--- [thread]", Ruby Logger's "-- :" after the level
+        }
+        if header.level != nil, line[start..<end].allSatisfy(isDigit), end + 4 < line.count, line[end] == 0x20,
+            line[end + 1] == 0x2D, line[end + 2] == 0x2D, line[end + 3] == 0x2D, isSpace(line[end + 4])
+        {
+            return .header(end: end)  // Spring Boot's pid: "ERROR 7264 --- [main] …"
+        }
+        // A logger padded to a column and then a lone colon: "o.a.tomcat.jdbc.pool.ConnectionPool      : …".
+        if header.level != nil, header.source == nil, line[start] != 0x3A, isSourceToken(line, start, end),
+            line[start..<end].contains(0x2E)
+        {
+            var colon = end
+            while colon < line.count, isSpace(line[colon]) { colon += 1 }
+            if colon > end, colon < line.count, line[colon] == 0x3A, colon + 1 == line.count || isSpace(line[colon + 1]) {
+                header.source = start..<end
+                return .last(end: colon + 1)
+            }
+        }
         if header.level == nil, let found = level(line, start, core) {
             header.level = found
             return .header(end: end)
@@ -429,19 +514,27 @@ enum HeaderParser {
         if state.tokens == 0, header.time != nil, end - start == 3, isZoneName(line, start) {
             return .header(end: end)  // "… 02:25:11.531 UTC [1234] ERROR: …"
         }
-        if header.level == nil, header.time != nil, state.tokens < 6, levelAhead(line, from: start, within: 4),
-            line[start..<end].contains(where: isDigit) || isUpperWord(line, start, end)
-        {
-            return .header(end: end)  // fields before a level further on: "2005.06.03 R02-M1-N0 RAS KERNEL FATAL …"
-        }
-        if let outcome = sourceWithColon(line, start, end, afterHost: afterHost, &header) { return outcome }
         if state.hostAllowed, state.tokens == 0 {
             state.hostAllowed = false  // the syslog host
             state.afterHost = true
             return .header(end: end)
         }
+        if header.level == nil, header.time != nil, state.tokens < 6, levelAhead(line, from: start, within: 4),
+            line[start..<end].contains(where: isDigit) || isUpperWord(line, start, end)
+                || (line[start..<end].contains(0x40) && line[start..<end].allSatisfy(isFieldByte))
+                || (line[start - 1] == 0x09 && line[start..<end].allSatisfy(isFieldByte))  // tab-separated fields
+        {
+            // fields before a level further on: "2005.06.03 R02-M1-N0 RAS KERNEL FATAL …", "user@db FATAL: …";
+            // after a syslog host, the program before the level is the source ("pglookout[311]: ERROR …")
+            if afterHost, header.source == nil, line[end - 1] == 0x3A, isSourceToken(line, start, end - 1) {
+                header.source = start..<end - 1
+            }
+            return .header(end: end)
+        }
+        if let outcome = sourceWithColon(line, start, end, afterHost: afterHost, &header) { return outcome }
         if header.level != nil, header.source == nil, isSourceToken(line, start, core), core - start > 2,
-            line[start..<core].contains(0x2E) || line[start..<core].contains(0x3A)
+            line[start..<core].contains(0x2E) || line[start..<core].contains(0x3A),
+            !doubleColon(line, start, core)  // "ActiveRecord::ConnectionNotEstablished (…)" is the message
         {
             header.source = start..<core  // "module.name" or "module:func:line" after a level
             return .header(end: end)
@@ -468,6 +561,7 @@ enum HeaderParser {
         guard let close = matching(line, start) else { return .notMine }
         if header.level == nil,
             let found = level(line, start + 1, close) ?? (close - start == 2 ? letterLevel(line[start + 1]) : nil)
+                ?? lastWordLevel(line, start + 1, close)
         {
             header.level = found
         } else if header.time != nil || header.level != nil {
@@ -599,6 +693,12 @@ enum HeaderParser {
     static func sourceInBrackets(_ line: Bytes, _ start: Int, _ end: Int) -> Range<Int>? {
         var colon = end - 1
         while colon > start, line[colon] != 0x3A { colon -= 1 }
+        // `[source/common/config/grpc_stream.h:87]`: a file and its line, the whole of it.
+        if line[colon] == 0x3A, colon + 1 < end, line[(colon + 1)..<end].allSatisfy(isDigit),
+            line[start..<colon].contains(0x2E), isSourceToken(line, start, colon)
+        {
+            return start..<end
+        }
         let from = line[colon] == 0x3A ? colon + 1 : start
         guard from < end, isSourceToken(line, from, end),
             line[from..<end].contains(where: { $0 == 0x2E || $0 == 0x40 || $0 == 0x24 })
@@ -609,6 +709,25 @@ enum HeaderParser {
     /// `dfs.DataNode$PacketResponder`, `sshd[24200]`, `pam_unix(sshd:auth)`, `src/x.go`: not a bare word.
     static func looksLikeCode(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
         line[start..<end].contains { $0 == 0x2E || $0 == 0x24 || $0 == 0x5B || $0 == 0x28 || $0 == 0x2F || $0 == 0x5F }
+    }
+
+    /// The level closing a bracket group after a space or colon: Serilog's `[10:00:05 ERR]`,
+    /// Apache's `[proxy:error]`.
+    static func lastWordLevel(_ line: Bytes, _ start: Int, _ end: Int) -> Severity? {
+        var word = end
+        while word > start, line[word - 1] != 0x20, line[word - 1] != 0x3A { word -= 1 }
+        guard word > start, end - word >= 3 else { return nil }
+        return level(line, word, end)
+    }
+
+    /// Whether `::` (a Ruby, C++ or Rust namespace) occurs in `line[start..<end]`.
+    static func doubleColon(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
+        var index = start
+        while index + 1 < end {
+            if line[index] == 0x3A, line[index + 1] == 0x3A { return true }
+            index += 1
+        }
+        return false
     }
 
     /// `UTC` or `GMT` written after a time.

@@ -32,9 +32,13 @@ enum Ranking {
             events[index] = event
         }
         func namesDependency(_ event: LogAnalysis.Event) -> Bool { event.signature != nil && !event.services.isEmpty }
+        let symptoms = Set(signatures.signatures.filter(\.symptom).map(\.id))
+        func isSymptom(_ event: LogAnalysis.Event) -> Bool { event.signature.map(symptoms.contains) ?? false }
         events.sort { a, b in
             if a.severity != b.severity { return a.severity > b.severity }
             if namesDependency(a) != namesDependency(b) { return namesDependency(a) }
+            // "Error: ImagePullBackOff" is explained by the "Failed to pull image …: denied" beside it.
+            if isSymptom(a) != isSymptom(b) { return isSymptom(b) }
             // An event its own software marked this severe before one a signature's floor raised.
             let ownA = a.levelSeverity >= a.severity
             let ownB = b.levelSeverity >= b.severity

@@ -8,6 +8,9 @@ public struct Signature: Sendable {
     /// A literal service name, or `$N` for a capture group.
     public var service: String?
     public var severity: Severity?
+    /// A symptom other failures explain (an image pull back-off, a crash loop): at equal severity
+    /// an event with another signature is the primary before it.
+    public var symptom = false
     public var hint: String
     public var examples: [String]
     public var counterexamples: [String]
@@ -144,10 +147,18 @@ public struct SignatureCatalog: Sendable {
                 }
                 severity = parsed
             }
+            var symptom = false
+            if let flag = entry["symptom"] {
+                guard case .bool(let value) = flag else {
+                    throw fail("has symptom '\(flag.string ?? "?")', not true or false")
+                }
+                symptom = value
+            }
             catalog.signatures.append(
                 Signature(
                     id: id, match: match, category: entry["category"]?.string ?? "other",
-                    service: entry["service"]?.string, severity: severity, hint: entry["hint"]?.string ?? "",
+                    service: entry["service"]?.string, severity: severity, symptom: symptom,
+                    hint: entry["hint"]?.string ?? "",
                     examples: entry["examples"]?.array?.compactMap(\.string) ?? [],
                     counterexamples: entry["counterexamples"]?.array?.compactMap(\.string) ?? [], origin: origin,
                     regex: regex))

@@ -166,11 +166,17 @@ enum Structured {
     static func json(_ bytes: UnsafeBufferPointer<UInt8>) -> StructuredLine? {
         guard let node = MiniJSON.parse(bytes), case .object = node else { return nil }
         let payload = node["jsonPayload"]
-        let message =
+        var message =
             node["message"]?.string ?? node["msg"]?.string ?? node["textPayload"]?.string ?? payload?["message"]?.string
-            ?? payload?["msg"]?.string ?? node["log"]?.string ?? node["MESSAGE"]?.string ?? node["error"]?.string ?? ""
-        var entry = StructuredLine(message: message.hasSuffix("\n") ? String(message.dropLast()) : message)
-        for key in ["severity", "level", "lvl", "log.level", "levelname", "loglevel"] {
+            ?? payload?["msg"]?.string ?? node["log"]?.string ?? node["MESSAGE"]?.string ?? node["error"]?.string
+            ?? node["@m"]?.string ?? node["@mt"]?.string ?? ""
+        // Serilog's compact JSON: the exception's first line belongs to the message.
+        if let exception = node["@x"]?.string, let first = exception.split(separator: "\n").first {
+            message += (message.isEmpty ? "" : ": ") + first
+        }
+        // Blank lines around a message ("\n\n***aborting after fassert() failure\n\n") are not part of it.
+        var entry = StructuredLine(message: message.trimmingCharacters(in: .newlines))
+        for key in ["severity", "level", "lvl", "log.level", "levelname", "loglevel", "@l"] {
             guard let field = node[key] else { continue }
             if case .number(let number) = field {
                 // pino/bunyan numeric levels
@@ -180,8 +186,17 @@ enum Structured {
             }
             break
         }
-        for key in ["timestamp", "time", "ts", "@timestamp", "datetime", "date"] {
-            guard let field = node[key] else { continue }
+        // MongoDB 4.4+: {"t":{"$date":"…"},"s":"E",…}, one letter for the level (F, E, W, I, D1–D5).
+        if entry.level == nil, let letter = node["s"]?.string, (1...2).contains(letter.utf8.count),
+            let first = letter.utf8.first, first &- 0x41 < 26
+        {
+            entry.level = HeaderParser.letterLevel(first)
+        }
+        // Serilog's compact JSON leaves "@l" out for Information.
+        if entry.level == nil, node["@t"] != nil, node["@mt"] != nil || node["@m"] != nil { entry.level = .low }
+        for key in ["timestamp", "time", "ts", "@timestamp", "datetime", "date", "t", "@t"] {
+            guard var field = node[key] else { continue }
+            if let date = field["$date"] { field = date }
             if case .number(let number) = field {
                 // Epoch ms or s; anything past year 9999 (or not finite) is no time, not a crash.
                 let seconds = number > 1e12 ? number / 1000 : number
@@ -205,7 +220,31 @@ enum Structured {
                 if let name = labels[key]?.string, !name.isEmpty { entry.services.append(name) }
             }
         }
+        // The emitting service as common schemas name it: ECS/OpenTelemetry `service.name`, a plain
+        // `service`/`app`, GCP Error Reporting's `serviceContext`, Kubernetes metadata added by a
+        // log shipper, Docker's fluentd `container_name`, journald's export.
+        let named: [MiniJSON.Node?] = [
+            node["service.name"], node["service"]?["name"], node["service"], node["app"], node["application"],
+            node["serviceContext"]?["service"], node["kubernetes"]?["container_name"], node["container_name"],
+            node["SYSLOG_IDENTIFIER"], node["_SYSTEMD_UNIT"],
+        ]
+        if let name = named.lazy.compactMap({ $0?.string }).compactMap(serviceName).first,
+            !entry.services.contains(name)
+        {
+            entry.services.append(name)
+        }
         return entry
+    }
+
+    /// A service name as a log field holds it: one short word (`checkout`, `api-gateway`, `nginx.service`
+    /// without `.service`), not a sentence or a path.
+    static func serviceName(_ raw: String) -> String? {
+        var name = raw.lowercased()
+        if name.hasSuffix(".service") { name = String(name.dropLast(8)) }
+        guard (1...63).contains(name.count), name.first?.isLetter == true,
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+        else { return nil }
+        return name
     }
 
     static func levelWord(_ text: String) -> Severity? {
@@ -256,6 +295,9 @@ enum Structured {
             entry.time = Int64(date.timeIntervalSince1970)
         }
         entry.source = pairs.first { ["caller", "logger", "source", "component"].contains($0.0) }?.1
+        if let name = pairs.first(where: { ["service", "service.name", "app"].contains($0.0) }).flatMap({ serviceName($0.1) }) {
+            entry.services.append(name)
+        }
         if entry.message.isEmpty {
             entry.message = pairs.filter { !["time", "ts", "t", "level", "lvl", "caller", "logger"].contains($0.0) }
                 .map { "\($0.0)=\($0.1)" }.joined(separator: " ")
@@ -382,6 +424,20 @@ enum StackTrace {
                 body = String(body[..<open.lowerBound]) + (body[open.lowerBound] == ")" ? ")" : "")
                 if packaging.hasPrefix("classes") || packaging.contains("classes/") { return body }
             }
+            // .NET: "at Ns.Type.Method(Int32 id) in /src/Api/Handler.cs:line 42". Without the
+            // " in file:line" part (no symbols) a .NET frame names no place in the code.
+            if let marker = body.range(of: ") in "), let lineMark = body.range(of: ":line ", options: .backwards),
+                lineMark.lowerBound > marker.upperBound
+            {
+                var path = String(body[marker.upperBound..<lineMark.lowerBound])
+                guard !isLibrary(path) else { return nil }
+                for root in ["/app/", "/src/", "/source/", "/home/"] where path.hasPrefix(root) {
+                    path = String(path.dropFirst(root.count))
+                    break
+                }
+                let number = body[lineMark.upperBound...].prefix { $0.isNumber }
+                return number.isEmpty ? path : "\(path):\(number)"
+            }
             guard !isLibrary(body) else { return nil }
             if let open = body.firstIndex(of: "("), body.hasSuffix(")") {
                 let name = String(body[..<open]).trimmingCharacters(in: .whitespaces)
@@ -390,7 +446,10 @@ enum StackTrace {
                 if location.hasSuffix(".java") || location.contains(".java:") || location.contains(".kt:") {
                     return "\(name)(\(location))"
                 }
-                return location.isEmpty ? name : location
+                // An argument list ("EndPoint remoteEP, Boolean async"), not a place: .NET without symbols.
+                if location.contains(" "), !location.contains("/"), !location.contains("\\") { return nil }
+                // "Open()": a frame with no file names no place in the code.
+                return location.isEmpty ? nil : location
             }
             return body
         }

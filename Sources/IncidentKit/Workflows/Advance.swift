@@ -65,7 +65,7 @@ public struct AdvanceWorkflow: Sendable {
         if let stage = request.rerender { return try rerender(incident, stage: stage) }
 
         var document = incident.document
-        let stage = document.stage
+        var stage = document.stage
         if stage == "resolved" || stage == "closed" || document.status != Status.open.rawValue {
             throw IncidentError.failure(
                 "\(document.id) is \(document.status) (stage \(stage)); there is nothing to advance. `incident reopen \(document.id)` reopens it."
@@ -77,9 +77,17 @@ public struct AdvanceWorkflow: Sendable {
                 "\(incident.relativePath) is at stage '\(stage)', which is not in the stages of \(Config.fileName) (\(order.joined(separator: ", "))); fix one of them."
             )
         }
+        // The stage list can change under an open incident: a stage added before the current one is
+        // asked for first (then the current stage again), and the user is told so, never silently.
+        let drift = StageDrift.of(document, order: order)
+        for sentence in drift.sentences(id: document.id, stage: stage) { workspace.env.diagnostics("note: " + sentence) }
+        var next = try workspace.stage(after: stage)
+        if let added = drift.added.first {
+            next = stage
+            stage = added
+        }
         let template = try workspace.templates.stage(stage)
         let now = Time.format(workspace.env.now)
-        let next = try workspace.stage(after: stage)
 
         if let reason = request.skipReason {
             var counts = OrderedDictionary<String, Int>()
@@ -90,6 +98,7 @@ public struct AdvanceWorkflow: Sendable {
             stages[stage] = .object(record)
             document.fields["stages"] = .object(stages)
             moveOn(&document, to: next)
+            WorkRecord.stageDone(&document, stage: stage, skipped: true, answers: [:], at: workspace.env.now)
             document.appendSection(stage: stage, markdown: "## \(template.title)\n\n_Skipped on \(now): \(redacted)_")
             return try saveAndSync(incident, document, template: template, skipped: true, redactions: counts)
         }
@@ -106,12 +115,24 @@ public struct AdvanceWorkflow: Sendable {
         var answers = try collectAnswers(request, template: template, rules: rules, document: document)
         var redactions = OrderedDictionary<String, Int>()
         let redactor = try Redactor(config: workspace.config)
+        if template.action == .runChecks {
+            let unreviewed = ReviewWorkflow.gate(document, config: workspace.config, stage: stage)
+            if !unreviewed.isEmpty { throw IncidentError.gate(stage: stage, missing: unreviewed) }
+        }
         try runAction(
             template, request: request, document: document, answers: &answers, redactor: redactor, counts: &redactions)
+        if template.action == .runChecks, let checks = answers["checks"]?.array {
+            WorkRecord.attempt(&document, checks: checks, passed: true, at: workspace.env.now)
+        }
+        for warning in Blameless.warnings(in: answers, document: document) {
+            workspace.env.diagnostics("warning: " + warning)
+        }
 
         try rules.checkLimits(answers)
         let missing = rules.missing(answers)
         if !missing.isEmpty { throw IncidentError.gate(stage: stage, missing: missing) }
+        let recurrence = SeenBefore.recurrenceGate(template, answers: answers, document: document)
+        if !recurrence.isEmpty { throw IncidentError.gate(stage: stage, missing: recurrence) }
 
         answers = answers.mapValues { redactor.redact($0, counts: &redactions) }
         var stages = document.stages
@@ -139,6 +160,7 @@ public struct AdvanceWorkflow: Sendable {
             }
         }
         moveOn(&document, to: next)
+        WorkRecord.stageDone(&document, stage: stage, skipped: false, answers: answers, at: workspace.env.now)
         document.appendSection(stage: stage, markdown: markdown)
         return try saveAndSync(incident, document, template: template, skipped: false, redactions: redactions)
     }
@@ -269,6 +291,11 @@ public struct AdvanceWorkflow: Sendable {
                         + (record["output_tail"]?.string ?? "").split(separator: "\n").suffix(10).map { "      \($0)" }
                         .joined(separator: "\n")
                 }
+                // The failed run is kept (an attempt in the record), though the stage does not complete.
+                let loaded = try workspace.store.resolve(document.id)
+                var attempted = loaded.document
+                WorkRecord.attempt(&attempted, checks: records, passed: false, at: workspace.env.now)
+                _ = try workspace.store.save(loaded, document: attempted)
                 throw IncidentError.gate(stage: template.name, missing: failed)
             }
             answers["checks"] = .array(records)

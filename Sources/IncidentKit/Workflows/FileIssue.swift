@@ -26,8 +26,8 @@ public struct FileIssueResult: Sendable {
     public var url: String?
     public var created: Bool
     public var repo: String
-    /// With `--dry-run`: the exact request that would be sent, token masked.
-    public var dryRun: String?
+    /// With `--dry-run`: the exact requests that would be sent (the issue, then one per follow-up), token masked.
+    public var dryRun: [PlannedRequest]?
     /// The stage completed because the issue now exists, if any.
     public var completedStage: String?
     public var incident: LoadedIncident
@@ -51,6 +51,48 @@ public struct FileIssueResult: Sendable {
                 }),
             "sync_warning": .optional(syncWarning),
         ]
+    }
+}
+
+/// One HTTP request `--dry-run` shows instead of sending: everything but the token, which is masked.
+public struct PlannedRequest: Sendable, Equatable {
+    public var method: String
+    public var url: String
+    /// In the order they are sent.
+    public var headers: [(name: String, value: String)]
+    /// The JSON body: `title`, `body`, `labels`, …
+    public var fields: Value
+
+    public static func == (a: PlannedRequest, b: PlannedRequest) -> Bool {
+        a.method == b.method && a.url == b.url && a.fields == b.fields
+            && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
+    }
+
+    /// The exact request: `{method, url, headers: {name: value}, body}` (body as sent, a JSON object).
+    public func toValue() -> Value {
+        var headerMap = OrderedDictionary<String, Value>()
+        for header in headers { headerMap[header.name] = .string(header.value) }
+        return ["method": .string(method), "url": .string(url), "headers": .object(headerMap), "body": fields]
+    }
+
+    /// For a person: the request line and headers, then the title, labels and assignees each on a line,
+    /// and the issue body as the markdown it is, not one JSON-escaped string.
+    public func review() -> String {
+        var lines = ["\(method) \(url)"]
+        lines += headers.map { "\($0.name): \($0.value)" }
+        lines.append("")
+        lines.append("Title: \(fields["title"]?.string ?? "")")
+        for key in ["labels", "assignees"] {
+            if let items = fields[key]?.array?.compactMap(\.string), !items.isEmpty {
+                lines.append("\(key.prefix(1).uppercased() + key.dropFirst()): \(items.joined(separator: ", "))")
+            }
+        }
+        if let milestone = fields["milestone"], milestone != .null {
+            lines.append("Milestone: \(milestone.string ?? JSON.encode(milestone))")
+        }
+        lines.append("")
+        lines.append(fields["body"]?.string ?? "")
+        return lines.joined(separator: "\n")
     }
 }
 
@@ -80,26 +122,21 @@ public struct FileIssueWorkflow: Sendable {
             let token =
                 (try? GitHubDiscovery(workspace: workspace).token(apiURL: apiURL)) != nil ? "****" : "(no token found)"
             let base = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
-            func post(_ fields: Value) -> String {
-                """
-                POST \(base)/repos/\(repo)/issues
-                Accept: application/vnd.github+json
-                X-GitHub-Api-Version: 2022-11-28
-                User-Agent: incident/0.1 (+libcurl)
-                Authorization: Bearer \(token)
-                Content-Type: application/json
-
-                \(JSON.encode(fields))
-                """
+            func post(_ fields: Value) -> PlannedRequest {
+                PlannedRequest(
+                    method: "POST", url: "\(base)/repos/\(repo)/issues",
+                    headers: [
+                        ("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28"),
+                        ("User-Agent", "incident/0.1 (+libcurl)"), ("Authorization", "Bearer \(token)"),
+                        ("Content-Type", "application/json"),
+                    ], fields: fields)
             }
             // Then one issue per follow-up, each linking the new issue.
             let followUps = FollowUps(workspace: workspace)
-            let text =
-                ([post(fields)]
-                + followUps.all(document).map {
-                    post(followUps.fields($0, document: document, parent: "#NEW"))
-                }).joined(separator: "\n\n")
-            return FileIssueResult(number: nil, url: nil, created: false, repo: repo, dryRun: text, incident: incident)
+            let planned =
+                [post(fields)]
+                + followUps.all(document).map { post(followUps.fields($0, document: document, parent: "#NEW")) }
+            return FileIssueResult(number: nil, url: nil, created: false, repo: repo, dryRun: planned, incident: incident)
         }
 
         let connection = try GitHubConnection.open(workspace, repo: repo, apiURL: apiURL)
@@ -243,6 +280,9 @@ public struct FileIssueWorkflow: Sendable {
     ) throws -> FileIssueResult {
         var document = incident.document
         document.fields["github"] = ["repo": .string(repo), "number": .int(issue.number), "url": .string(issue.url)]
+        Timeline.record(
+            &document, at: workspace.env.now,
+            "GitHub issue \(repo)#\(issue.number) \(created ? "filed" : "found and linked")")
         var saved = try workspace.store.save(incident, document: document)
         var completed: String?
         let stage = saved.document.stage

@@ -67,6 +67,7 @@ public struct LifecycleWorkflow: Sendable {
         ]
         if let original = update.duplicateOf { closed["duplicate_of"] = .string(original) }
         document.fields["closed"] = .object(closed)
+        Timeline.record(&document, at: workspace.env.now, "closed (\(reason))")
         let sync = GitHubSync(workspace: workspace)
         sync.enqueue([update], in: &document)
         let saved = try workspace.store.save(incident, document: document)
@@ -101,6 +102,7 @@ public struct LifecycleWorkflow: Sendable {
         document.fields["status"] = "open"
         document.fields["stage"] = .string(next)
         document.fields["reopened"] = .string(Time.format(workspace.env.now))
+        Timeline.record(&document, at: workspace.env.now, "reopened at stage \(next)")
         let sync = GitHubSync(workspace: workspace)
         var pending = GitHubSync.pending(document)
         if let last = pending.last, last.kind == .close, !last.commented {
@@ -127,20 +129,35 @@ public struct DoctorWorkflow: Sendable {
         public var message: String
     }
 
-    /// What was checked and what is wrong.
+    /// What was checked and what is wrong; warnings (blameful wording) do not fail the check.
     public struct Result: Sendable {
         public var checked: Int
         public var problems: [Problem]
+        public var warnings: [Problem] = []
 
-        /// `{checked, problems: [{file, message}]}`.
+        /// `{checked, problems: [{file, message}], warnings: [{file, message}]}`.
         public func toValue() -> Value {
-            [
-                "checked": .int(checked),
-                "problems": .array(problems.map { ["file": .string($0.file), "message": .string($0.message)] }),
-            ]
+            func list(_ items: [Problem]) -> Value {
+                .array(items.map { ["file": .string($0.file), "message": .string($0.message)] })
+            }
+            return ["checked": .int(checked), "problems": list(problems), "warnings": list(warnings)]
         }
     }
 
+    /// Warnings that do not fail the check: blameful wording in recorded answers, one line each.
+    public func warnings() throws -> [Problem] {
+        var result: [Problem] = []
+        for incident in try workspace.store.loadAll(problem: { _ in }) {
+            for (stage, answers) in incident.document.stageAnswers {
+                for warning in Blameless.warnings(in: answers.object ?? [:], document: incident.document) {
+                    result.append(Problem(file: incident.relativePath, message: "\(stage).\(warning)"))
+                }
+            }
+        }
+        return result
+    }
+
+    /// Checks everything; the warnings are those `warnings()` finds (none when it cannot look).
     public func run() throws -> Result {
         var problems: [Problem] = []
         var checked = 0
@@ -198,6 +215,11 @@ public struct DoctorWorkflow: Sendable {
             if !order.isEmpty, !(order + ["resolved", "closed"]).contains(document.stage) {
                 problem("stage '\(document.stage)' is not in the stages of \(Config.fileName).")
             }
+            if !order.isEmpty {
+                for sentence in StageDrift.of(document, order: order).sentences(id: document.id, stage: document.stage) {
+                    problem(sentence)
+                }
+            }
             if document.created == nil { problem("created is missing or not an RFC 3339 time.") }
             if let github = document.fields["github"] {
                 if github["pending"] != nil, github["number"] == nil {
@@ -226,7 +248,7 @@ public struct DoctorWorkflow: Sendable {
                         message: "a temp file left by an interrupted write; the next write removes it, or delete it."))
             }
         }
-        return Result(checked: checked, problems: problems)
+        return Result(checked: checked, problems: problems, warnings: (try? warnings()) ?? [])
     }
 }
 
@@ -245,8 +267,21 @@ public struct StatsWorkflow: Sendable {
         var byService = OrderedDictionary<String, Value>()
         var resolveHours: [Double] = []
         var stageHours: OrderedDictionary<String, [Double]> = [:]
+        // Hours from the failure's start to each milestone: overall, by severity, by service.
+        var milestoneHours: [String: [Double]] = [:]
+        var milestoneBySeverity: [String: [String: [Double]]] = [:]
+        var milestoneByService: [String: [String: [Double]]] = [:]
+        var recurrences = 0
         for incident in incidents {
             let document = incident.document
+            if document.fields["recurrence_of"]?.string != nil { recurrences += 1 }
+            for (name, hours) in Timeline.durations(document) {
+                milestoneHours[name, default: []].append(hours)
+                milestoneBySeverity[document.severity, default: [:]][name, default: []].append(hours)
+                for service in document.services {
+                    milestoneByService[service, default: [:]][name, default: []].append(hours)
+                }
+            }
             byStatus[document.status] = .int((byStatus[document.status]?.int ?? 0) + 1)
             bySeverity[document.severity] = .int((bySeverity[document.severity]?.int ?? 0) + 1)
             for service in document.services { byService[service] = .int((byService[service]?.int ?? 0) + 1) }
@@ -278,11 +313,38 @@ public struct StatsWorkflow: Sendable {
             return result
         }
         let services = byService.elements.sorted { ($0.value.int ?? 0, $1.key) > ($1.value.int ?? 0, $0.key) }
+        let spans = ["detected": "detect", "mitigated": "mitigate", "resolved": "resolve"]
+        func times(_ samples: [String: [Double]]) -> Value {
+            var result = OrderedDictionary<String, Value>()
+            for name in Timeline.milestoneNames {
+                result["median_hours_to_\(spans[name]!)"] = median(samples[name] ?? [])
+            }
+            return .object(result)
+        }
+        var bySeverityTimes = OrderedDictionary<String, Value>()
+        for severity in Severity.allCases.reversed().map(\.rawValue) where milestoneBySeverity[severity] != nil {
+            bySeverityTimes[severity] = times(milestoneBySeverity[severity]!)
+        }
+        var byServiceTimes = OrderedDictionary<String, Value>()
+        for (service, _) in services where milestoneByService[service] != nil {
+            byServiceTimes[service] = times(milestoneByService[service]!)
+        }
+        let followUps = QueryWorkflow(workspace: workspace).openFollowUps(incidents)
+        let openFollowUps = followUps.values.map(\.count).reduce(0, +)
+        let overdue = followUps.values.flatMap { $0 }.filter { $0.isOverdue(at: workspace.env.now) }.count
         return [
-            "incidents": .int(incidents.count), "by_status": .object(ordered(byStatus, Status.allCases.map(\.rawValue))),
+            "incidents": .int(incidents.count),
+            "by_status": .object(ordered(byStatus, Status.allCases.map(\.rawValue))),
             "by_severity": .object(ordered(bySeverity, Severity.allCases.reversed().map(\.rawValue))),
-            "by_service": .object(OrderedDictionary(uniqueKeysWithValues: services.map { ($0.key, $0.value) })), "median_hours_to_resolve": median(resolveHours),
+            "by_service": .object(OrderedDictionary(uniqueKeysWithValues: services.map { ($0.key, $0.value) })),
+            "median_hours_to_resolve": median(resolveHours),
             "median_hours_per_stage": .object(stageHours.mapValues(median)),
+            "time_to": times(milestoneHours), "time_to_by_severity": .object(bySeverityTimes),
+            "time_to_by_service": .object(byServiceTimes),
+            "recurrences": .int(recurrences),
+            "recurrence_rate": incidents.isEmpty
+                ? .null : .double((Double(recurrences) / Double(incidents.count) * 1000).rounded() / 1000),
+            "open_followups": .int(openFollowUps), "overdue_followups": .int(overdue),
         ]
     }
 }

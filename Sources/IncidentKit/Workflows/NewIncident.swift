@@ -10,6 +10,9 @@ public struct NewIncidentRequest: Sendable {
     public var services: [String] = []
     public var sets: [String] = []
     public var noDedupe = false
+    /// Hours before the first error in which commits are suspects (`--suspect-window`); default:
+    /// `analysis.suspect_window_hours` in the config, else 24.
+    public var suspectWindowHours: Double?
     /// Recorded as `stages.<first stage>.by` (an MCP front end passes `agent:<client name>`).
     public var author: String?
 
@@ -25,6 +28,8 @@ public struct NewIncidentResult: Sendable {
     public var regressionOf: String?
     /// On a deduplicated log: how many occurrences were new (0 when the log was seen already).
     public var newOccurrences: Int = 0
+    /// The resolved incident this failure matches (`seen_before`), with its root cause and fix.
+    public var seenBefore: Value? = nil
 
     public func toValue() -> Value {
         let fields = incident.document.fields
@@ -38,6 +43,8 @@ public struct NewIncidentResult: Sendable {
             "recurrence_of": fields["recurrence_of"] ?? .null, "deduplicated": .bool(deduplicated),
             "new_occurrences": deduplicated ? .int(newOccurrences) : .null,
             "redactions": .object(redactions.mapValues(Value.int)),
+            "seen_before": fields["seen_before"] ?? .null,
+            "suspect_commits": fields["suspect_commits"] ?? .array([]),
         ]
     }
 }
@@ -102,10 +109,12 @@ public struct NewIncidentWorkflow: Sendable {
         {
             return try addOccurrence(to: open, analysis: analysis!, redactions: redactions)
         }
-        let resolved = fingerprint.flatMap { print in
-            existing.filter { $0.document.fingerprint == print && $0.document.status == Status.resolved.rawValue }
-                .max { ($0.document.created ?? .distantPast) < ($1.document.created ?? .distantPast) }
-        }
+        let seen =
+            analysis?.primary == nil
+            ? nil
+            : SeenBefore.match(
+                fingerprint: fingerprint, pattern: analysis?.primary?.template, among: existing)
+        let resolved = seen?.0
 
         let now = env.now
         let stamp = Time.format(now)
@@ -131,6 +140,37 @@ public struct NewIncidentWorkflow: Sendable {
         fields["last_seen"] = .optional(analysis?.primary?.lastSeen.map(Time.format))
         fields["recurrence_of"] = .optional(resolved?.document.id)
         fields["created"] = .string(stamp)
+        if let pattern = analysis?.primary?.template { fields["pattern"] = .string(pattern) }
+        if let seen { fields["seen_before"] = SeenBefore.record(seen.0, why: seen.1) }
+        if let earlier = resolved, let when = SeenBefore.resolvedAt(earlier.document),
+            now.timeIntervalSince(when) <= repeatWindowDays * 86400
+        {
+            fields["review"] = [
+                "state": "draft", "required": true,
+                "reason": .string(
+                    "a repeat of \(earlier.document.id) within \(Int(repeatWindowDays)) days of its resolution"),
+            ]
+        }
+        if let analysis, let first = analysis.events.filter({ $0.severity >= .high }).compactMap(\.firstSeen).min() {
+            let clues = SuspectCommitFinder.clues(analysis, services: services)
+            let suspects = SuspectCommitFinder(workspace: workspace).find(
+                clues, before: first, windowHours: suspectWindowHours(request))
+            if !suspects.isEmpty {
+                fields["suspect_commits"] = .array(
+                    suspects.map { suspect in
+                        var value = suspect.toValue()
+                        for key in ["subject", "author"] {
+                            value[key] = .string(redactor.redact(value[key]?.string ?? "", counts: &redactions))
+                        }
+                        return value
+                    })
+            }
+        }
+        var timeline = analysis.map { Timeline.fromLog($0) } ?? []
+        timeline.append(Timeline.Entry(at: now, kind: "work", event: "incident record opened"))
+        fields["timeline"] = .array(
+            timeline.map { ["at": .string(Time.format($0.at)), "kind": .string($0.kind), "event": .string($0.event)] })
+        fields["milestones"] = ["detected": .string(stamp)]
         var record: OrderedDictionary<String, Value> = ["completed": .string(stamp)]
         if let author = request.author { record["by"] = .string(author) }
         if !answers.isEmpty { record["answers"] = .object(answers) }
@@ -148,8 +188,18 @@ public struct NewIncidentWorkflow: Sendable {
             file: "incidents/\(day)-\(Slug.make(document.title)).md")
         document.appendSection(stage: firstStage, markdown: markdown)
         let created = try workspace.store.create(document)
-        return NewIncidentResult(
+        var result = NewIncidentResult(
             incident: created, deduplicated: false, redactions: redactions, regressionOf: resolved?.document.id)
+        result.seenBefore = fields["seen_before"]
+        return result
+    }
+
+    private var repeatWindowDays: Double {
+        workspace.config.raw["review"]?["repeat_window_days"]?.numeric ?? 30
+    }
+
+    private func suspectWindowHours(_ request: NewIncidentRequest) -> Double {
+        request.suspectWindowHours ?? workspace.config.raw["analysis"]?["suspect_window_hours"]?.numeric ?? 24
     }
 
     /// The same error is still happening: count what is new and note it at the end of the file.
@@ -177,6 +227,11 @@ public struct NewIncidentWorkflow: Sendable {
         }
         note += " (added \(Time.format(workspace.env.now)))."
         document.appendOccurrence(at: when, markdown: note)
+        if let first = fresh.min() {
+            Timeline.record(
+                &document, at: first, kind: "log",
+                "seen again: \(added) new occurrence\(added == 1 ? "" : "s") of the primary error")
+        }
         let saved = try workspace.store.save(incident, document: document)
         return NewIncidentResult(
             incident: saved, deduplicated: true, redactions: redactions, regressionOf: nil, newOccurrences: added)

@@ -8,6 +8,8 @@ public struct ListRequest: Sendable {
     public var severity: Severity?
     public var service: String?
     public var since: Date?
+    /// A review state, `pending` or `required` (see `ReviewWorkflow.matches`).
+    public var review: String?
 
     public init() {}
 }
@@ -28,6 +30,7 @@ public struct QueryWorkflow {
             if let severity = request.severity, document.severity != severity.rawValue { return false }
             if let service = request.service, !document.services.contains(service) { return false }
             if let since = request.since, (document.created ?? .distantPast) < since { return false }
+            if let review = request.review, !ReviewWorkflow.matches(document, filter: review) { return false }
             return true
         }
         // Sort keys are computed once per incident, not once per comparison.
@@ -100,7 +103,7 @@ public struct SetFieldsWorkflow {
 
     public init(workspace: Workspace) { self.workspace = workspace }
 
-    public static let keys = ["title", "severity", "owner", "environment", "services"]
+    public static let keys = ["title", "severity", "owner", "environment", "services"] + Timeline.milestoneNames
 
     public func run(ref: String, assignments: [String]) throws -> LifecycleResult {
         guard !assignments.isEmpty else {
@@ -134,6 +137,12 @@ public struct SetFieldsWorkflow {
                                 !$0.isEmpty
                             })
                     ))
+            case _ where Timeline.milestoneNames.contains(key):
+                guard text.isEmpty || Time.parse(text) != nil else {
+                    throw IncidentError.usage(
+                        "\(key)='\(text)' is not an ISO 8601 time such as 2025-09-09T03:10Z (empty clears it).")
+                }
+                changes.append((key, text.isEmpty ? .null : .string(Time.format(Time.parse(text)!))))
             default:
                 throw IncidentError.usage("'\(key)' cannot be set; use one of \(Self.keys.joined(separator: ", ")).")
             }
@@ -141,8 +150,17 @@ public struct SetFieldsWorkflow {
         let incident = try workspace.store.resolve(ref)
         var document = incident.document
         let before = document
-        for (key, value) in changes { document.fields[key] = value }
-        let changed = Self.keys.filter { before.fields[$0] != document.fields[$0] }
+        for (key, value) in changes {
+            if Timeline.milestoneNames.contains(key) {
+                Timeline.setMilestone(&document, key, value.string.flatMap(Time.parse))
+            } else {
+                document.fields[key] = value
+            }
+        }
+        func current(_ document: IncidentDocument, _ key: String) -> Value? {
+            Timeline.milestoneNames.contains(key) ? document.fields["milestones"]?[key] : document.fields[key]
+        }
+        let changed = Self.keys.filter { current(before, $0) != current(document, $0) }
         if changed.contains("title") { Self.retitleHeading(&document, from: before.title) }
         if changed.contains("severity") {
             try Self.restateSeverity(&document, from: before.severity, firstStage: workspace.stageOrder().first)

@@ -1,7 +1,8 @@
 import Foundation
 import OrderedCollections
 
-/// Renders a stage's section: the template body with `incident`, `answers`, `analysis`, `stages`, `file`.
+/// Renders a stage's section: the template body with `incident`, `answers`, `analysis`, `stages`, `file`,
+/// `timeline` (`rows`, `table`, `mermaid`: see `Timeline`).
 enum StageSection {
     static func render(
         _ template: StageTemplate, document: IncidentDocument, answers: Answers, analysis: Value?, file: String
@@ -12,6 +13,7 @@ enum StageSection {
             "stages": .object(
                 document.stageAnswers.mapValues { answers in ["answers": answers] }),
             "file": .string(file),
+            "timeline": Timeline.templateValue(document),
         ]
         context["analysis"] = analysis ?? .null
         return try Renderer.render(template.body, context: .object(context), origin: template.origin)

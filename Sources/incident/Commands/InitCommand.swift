@@ -1,18 +1,23 @@
 import ArgumentParser
 import IncidentKit
 
+extension Preset: ExpressibleByArgument {}
+
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Set up this repo: .incident.yml, incidents/ and templates/ (safe to run twice).",
+        abstract: "Set up this repo: .incident.yml and incidents/ (safe to run twice).",
         discussion: """
-            Existing files are kept as they are; run it again after an upgrade to get new default templates.
+            Existing files are kept as they are. The stage templates stay built in, so an upgrade brings
+            their fixes; copy one into templates/ only to change it (`incident templates eject NAME`).
             The config names no GitHub API unless --api-url is given: the API follows the repo's host
             (api.github.com for github.com, https://HOST/api/v3 for an Enterprise server).
 
             Examples:
               incident init
               incident init --api-url https://ghe.corp.example/api/v3
+              incident init --eject-templates
+              incident init --preset google    # impact, trigger and contributing factors, lessons
             """)
 
     @Option(
@@ -20,13 +25,25 @@ struct InitCommand: ParsableCommand {
         help: ArgumentHelp("Write github.api_url: only to override the API the repo's host implies.", valueName: "url"))
     var apiURL: String?
 
+    @Flag(
+        name: .customLong("eject-templates"),
+        help: "Also copy every built-in template into templates/ to edit (they then no longer follow upgrades).")
+    var ejectTemplates = false
+
+    @Option(
+        help: ArgumentHelp(
+            "A stage set after a known postmortem template: google, pagerduty, atlassian or minimal (default: identify → five-whys → test-plan → issue → fix → verify).",
+            valueName: "name"))
+    var preset: Preset?
+
     @Flag(help: "Print {root, created, kept, api_url, warnings} as JSON.") var json = false
 
     @OptionGroup var globals: GlobalOptions
 
     func run() throws {
         try Live.perform(globals) { live in
-            let result = try InitWorkflow(env: live.env).run(directory: globals.dir, apiURL: apiURL)
+            let result = try InitWorkflow(env: live.env).run(
+                directory: globals.dir, apiURL: apiURL, preset: preset, ejectTemplates: ejectTemplates)
             for warning in result.warnings { live.warn(warning) }
             if json {
                 live.json(result.toValue())

@@ -44,7 +44,7 @@ struct IssueCommand: ParsableCommand {
         help: "File without asking; needed off a terminal when a log excerpt goes to a public repo.")
     var yes = false
 
-    @Flag(name: .customLong("dry-run"), help: "Print the exact request (token masked) and send nothing.")
+    @Flag(name: .customLong("dry-run"), help: "Show the request (token masked) and the issue as it would read, and send nothing; with --json, the exact requests.")
     var dryRun = false
 
     @Flag(help: "Print {number, url, created, followups: [{key, title, number, url, state}], sync_warning} as JSON.")
@@ -62,8 +62,12 @@ struct IssueCommand: ParsableCommand {
             request.yes = yes
             request.dryRun = dryRun
             let result = try FileIssueWorkflow(workspace: try live.workspace()).run(request)
-            if let text = result.dryRun {
-                live.out(text)
+            if let planned = result.dryRun {
+                if json {
+                    live.json(["dry_run": .array(planned.map { $0.toValue() })])
+                } else {
+                    live.out(planned.map { $0.review() }.joined(separator: "\n\n" + String(repeating: "-", count: 40) + "\n\n"))
+                }
                 return
             }
             if let warning = result.syncWarning { live.warn(warning) }

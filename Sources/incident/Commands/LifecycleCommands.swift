@@ -68,20 +68,26 @@ struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor", abstract: "Check every incident file, template and the config; exit 1 on a problem.")
 
-    @Flag(help: "Print {checked, problems: [{file, message}]} as JSON.") var json = false
+    @Flag(
+        help:
+            "Print {checked, problems: [{file, message}], warnings: [{file, message}]} as JSON; warnings (blameful wording) do not fail the check."
+    ) var json = false
     @OptionGroup var globals: GlobalOptions
 
     func run() throws {
         try Live.perform(globals) { live in
             let result = try DoctorWorkflow(workspace: try live.workspace()).run()
-            let (checked, problems) = (result.checked, result.problems)
+            let (checked, problems, warnings) = (result.checked, result.problems, result.warnings)
             if json {
                 live.json(result.toValue())
-            } else if problems.isEmpty {
-                live.out("\(checked) files checked; no problems.")
             } else {
-                for problem in problems { live.out("\(problem.file): \(problem.message)") }
-                live.out("\(checked) files checked; \(problems.count) problem\(problems.count == 1 ? "" : "s").")
+                for warning in warnings { live.warn("\(warning.file): \(warning.message)") }
+                if problems.isEmpty {
+                    live.out("\(checked) files checked; no problems.")
+                } else {
+                    for problem in problems { live.out("\(problem.file): \(problem.message)") }
+                    live.out("\(checked) files checked; \(problems.count) problem\(problems.count == 1 ? "" : "s").")
+                }
             }
             if !problems.isEmpty { throw ExitCode(1) }
         }
@@ -118,6 +124,50 @@ struct StatsCommand: ParsableCommand {
             for (stage, hours) in stats["median_hours_per_stage"]?.object ?? [:] {
                 if let value = hours.numeric { live.out("  \(stage): median \(value) h") }
             }
+            for line in statsChart(stats) { live.out(line) }
         }
     }
+}
+
+/// A terminal bar chart of incidents by severity and by service, each bar with its median times to
+/// detect, mitigate and resolve; then the recurrence rate and open follow-ups.
+func statsChart(_ stats: Value) -> [String] {
+    var lines: [String] = []
+    func times(_ value: Value?) -> String {
+        let parts = [("detect", "TTD"), ("mitigate", "TTM"), ("resolve", "TTR")].compactMap { key, short -> String? in
+            value?["median_hours_to_\(key)"]?.numeric.map { "\(short) \($0) h" }
+        }
+        return parts.joined(separator: " · ")
+    }
+    for (title, counts, timesKey) in [
+        ("severity", stats["by_severity"], "time_to_by_severity"),
+        ("service", stats["by_service"], "time_to_by_service"),
+    ] {
+        let rows = counts?.object ?? [:]
+        guard let most = rows.values.compactMap(\.int).max(), most > 0 else { continue }
+        let width = rows.keys.map(\.count).max() ?? 0
+        lines.append("")
+        lines.append("Incidents by \(title) (median hours to detect, mitigate, resolve):")
+        for (name, value) in rows {
+            let count = value.int ?? 0
+            let bar = String(repeating: "█", count: max(1, count * 30 / most))
+            let detail = times(stats[timesKey]?[name])
+            lines.append(
+                "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  \(bar) \(count)"
+                    + (detail.isEmpty ? "" : "   " + detail))
+        }
+    }
+    let overall = times(stats["time_to"])
+    if !overall.isEmpty { lines.append("Median over all: " + overall) }
+    if let rate = stats["recurrence_rate"]?.numeric {
+        lines.append(
+            "Recurrences: \(stats["recurrences"]?.int ?? 0) (\(Int((rate * 100).rounded()))% of incidents repeat a resolved one)"
+        )
+    }
+    if let open = stats["open_followups"]?.int {
+        lines.append(
+            "Open follow-ups: \(open)\((stats["overdue_followups"]?.int ?? 0) > 0 ? ", \(stats["overdue_followups"]!.int!) overdue" : "")"
+        )
+    }
+    return lines
 }

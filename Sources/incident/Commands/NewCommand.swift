@@ -41,10 +41,19 @@ struct NewCommand: ParsableCommand {
         name: .customLong("no-dedupe"), help: "Always start a new incident, even when an open one has the same error.")
     var noDedupe = false
 
+    @Option(
+        name: .customLong("suspect-window"),
+        help: ArgumentHelp(
+            "How far before the first error to look for suspect commits: hours, or 30m, 12h, 2d (default 24h).",
+            valueName: "age"))
+    var suspectWindow: String?
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
     @OptionGroup var globals: GlobalOptions
+
+    func validate() throws { _ = try suspectWindow.map(parseHours) }
 
     func run() throws {
         try Live.perform(globals) { live in
@@ -56,12 +65,19 @@ struct NewCommand: ParsableCommand {
             request.services = services
             request.sets = sets
             request.noDedupe = noDedupe
+            request.suspectWindowHours = try suspectWindow.map(parseHours)
             let result = try NewIncidentWorkflow(workspace: try live.workspace()).run(request)
             let document = result.incident.document
             if let previous = result.regressionOf {
+                let seen = result.seenBefore
                 live.warn(
-                    "this error was resolved before in \(previous): the fix regressed. Recorded as recurrence_of: \(previous)."
+                    "seen before: \(previous) (\(seen?["match"]?.string ?? "same fingerprint")) was resolved; the failure is back. Recorded as recurrence_of: \(previous)."
                 )
+                if let cause = seen?["root_cause"]?.string { live.err("  root cause then: \(cause)") }
+                if let fix = seen?["fix"]?.string { live.err("  fix then: \(fix)") }
+                if document.fields["review"]?["required"] == .bool(true) {
+                    live.err("  review required: \(document.fields["review"]?["reason"]?.string ?? "a repeat")")
+                }
             }
             if json {
                 live.json(result.toValue())
@@ -100,4 +116,19 @@ struct NewCommand: ParsableCommand {
             )
         }
     }
+}
+
+/// `24`, `90m`, `12h`, `2d` as hours; anything else is a usage error.
+func parseHours(_ text: String) throws -> Double {
+    let units: [Character: Double] = ["m": 1.0 / 60, "h": 1, "d": 24]
+    var number = Substring(text)
+    var scale = 1.0
+    if let last = text.last, let unit = units[last] {
+        number = number.dropLast()
+        scale = unit
+    }
+    guard let value = Double(number), value > 0, value.isFinite else {
+        throw ValidationError("--suspect-window '\(text)' is not a positive number of hours, or 30m, 12h, 2d.")
+    }
+    return value * scale
 }

@@ -57,8 +57,17 @@ struct ShowCommand: ParsableCommand {
                     live.out("  " + followUpLine(followUp, now: live.env.now))
                 }
             }
+            if document.fields["review"] != nil || ReviewWorkflow.matches(document, filter: "required") {
+                live.out("Review: \(ReviewWorkflow.state(document))")
+            }
             live.out("")
             live.out(MarkdownView.render(document.body))
+            // The timeline as it stands now (the identify section holds it as it was at `new`).
+            let entries = Timeline.entries(document)
+            if entries.count > 1 {
+                live.out("")
+                live.out(MarkdownView.render("## Timeline now\n\n" + Timeline.table(entries)))
+            }
         }
     }
 }
@@ -78,6 +87,11 @@ struct ListCommand: ParsableCommand {
     @Option(help: "Only incidents affecting this service.") var service: String?
     @Option(help: ArgumentHelp("Only incidents created since a date, a time or an age (7d, 12h).", valueName: "when"))
     var since: String?
+    @Option(
+        help: ArgumentHelp(
+            "Only incidents whose review is draft, in-review, approved, pending (not approved) or required.",
+            valueName: "state"))
+    var review: String?
     @Flag(help: "Print an array of front-matter objects, each with its path.") var json = false
 
     @OptionGroup var globals: GlobalOptions
@@ -87,11 +101,16 @@ struct ListCommand: ParsableCommand {
             throw ValidationError("--status '\(status)' is not one of open, resolved, closed.")
         }
         if let since { _ = try parseSince(since, now: Date()) }
+        if let review, !ReviewWorkflow.filters.contains(review) {
+            throw ValidationError(
+                "--review '\(review)' is not one of \(ReviewWorkflow.filters.joined(separator: ", ")).")
+        }
     }
 
     func run() throws {
         try Live.perform(globals) { live in
             var request = ListRequest()
+            request.review = review
             request.stage = stage
             request.status = status
             request.severity = severity
@@ -113,7 +132,7 @@ struct ListCommand: ParsableCommand {
             }
             if incidents.isEmpty {
                 live.out(
-                    "No incidents\(request.stage == nil && request.status == nil && request.severity == nil && request.service == nil && request.since == nil ? " yet; start one with `incident new`" : " match")."
+                    "No incidents\(request.stage == nil && request.status == nil && request.severity == nil && request.service == nil && request.since == nil && request.review == nil ? " yet; start one with `incident new`" : " match")."
                 )
                 return
             }
@@ -165,7 +184,8 @@ func followUpLine(_ followUp: FollowUp, now: Date) -> String {
 
 struct SetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "set", abstract: "Change an incident's title, severity, owner, environment or services.",
+        commandName: "set",
+        abstract: "Change an incident's title, severity, owner, environment, services or milestones.",
         discussion: """
             A new title or severity also changes the file's heading and identify line, and a filed
             GitHub issue's title and severity label (a failed update is sent by `incident sync`).
@@ -173,10 +193,14 @@ struct SetCommand: ParsableCommand {
             Examples:
               incident set latest severity=high owner=dana
               incident set inc-7f3a2c services=redis,postgres
+              incident set latest mitigated=2025-09-09T03:10Z   # on the timeline; stats measures from it
             """)
 
     @Argument(help: "The incident.") var ref: String
-    @Argument(help: "KEY=VALUE pairs; KEY is title, severity, owner, environment or services (comma-separated).")
+    @Argument(
+        help:
+            "KEY=VALUE pairs; KEY is title, severity, owner, environment, services (comma-separated), or a milestone: detected, mitigated, resolved (an ISO 8601 time; empty clears it)."
+    )
     var assignments: [String] = []
 
     @Flag(help: "Print {id, path, status, stage, changed, synced, pending_updates, sync_warning} as JSON.")
@@ -217,18 +241,25 @@ struct TemplatesCommand: ParsableCommand {
                     live.json(.array(entries.map { $0.toValue() }))
                     return
                 }
+                func origin(_ entry: TemplatesWorkflow.Entry) -> String {
+                    entry.origin + (entry.differsFromBuiltIn == true ? " (edited)" : "")
+                }
+                let width = max(28, (entries.map { origin($0).count }.max() ?? 0) + 2)
                 for entry in entries {
                     let role = entry.name == "github-issue" ? "issue body" : entry.inStages ? "stage" : "unused"
                     var line =
                         entry.name.padding(toLength: 14, withPad: " ", startingAt: 0)
                         + role.padding(toLength: 12, withPad: " ", startingAt: 0)
-                        + entry.origin.padding(toLength: 28, withPad: " ", startingAt: 0)
+                        + origin(entry).padding(toLength: width, withPad: " ", startingAt: 0)
                     if let problem = entry.problem {
                         line += live.paint("broken: \(problem)", 31)
                     } else {
                         line += entry.title + (entry.fields.isEmpty ? "" : " (\(entry.fields.joined(separator: ", ")))")
                     }
                     live.out(line)
+                }
+                if entries.contains(where: { $0.differsFromBuiltIn == true }) {
+                    live.out("\n(edited): a local copy that differs from the built-in; it does not receive the built-in's fixes.")
                 }
             }
         }
@@ -248,13 +279,22 @@ struct TemplatesCommand: ParsableCommand {
 
     struct Eject: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Copy the built-in templates into templates/ to edit them.")
+            abstract: "Copy built-in templates into templates/ to edit them.",
+            discussion: """
+                A copy overrides the built-in and no longer receives its fixes after an upgrade, so eject only
+                what you change.
+
+                Examples:
+                  incident templates eject five-whys
+                  incident templates eject            (every built-in)
+                """)
+        @Argument(help: "Templates to copy (default: all of them).") var names: [String] = []
         @Flag(help: "Overwrite templates that exist.") var force = false
         @OptionGroup var globals: GlobalOptions
 
         func run() throws {
             try Live.perform(globals) { live in
-                let result = try TemplatesWorkflow(workspace: try live.workspace()).eject(force: force)
+                let result = try TemplatesWorkflow(workspace: try live.workspace()).eject(names, force: force)
                 for path in result.written { live.out("wrote  \(path)") }
                 for path in result.kept { live.out("kept   \(path) (exists; --force overwrites)") }
             }
