@@ -50,6 +50,15 @@ import Testing
         #expect(null.github.labels == [])
     }
 
+    @Test func reviewAndAnalysisKeys() throws {
+        #expect(try Config.parse("stages: [identify]\n").review == Config.Review())
+        #expect(try Config.parse("stages: [identify]\n").resolvedSuspectWindowHours(flag: nil) == 24)
+        let config = try Config.parse(
+            "review: {required_before_verify: true, repeat_window_days: 7}\nanalysis: {suspect_window_hours: 6}\n")
+        #expect(config.review.requiredBeforeVerify && config.review.repeatWindowDays == 7)
+        #expect(config.resolvedSuspectWindowHours(flag: nil) == 6 && config.resolvedSuspectWindowHours(flag: 1) == 1)
+    }
+
     @Test func checksComeFromFlagsElseConfig() throws {
         let config = try Config.parse("verify:\n  checks: [{name: unit, run: swift test, timeout: 600}]\n")
         let configured = config.resolvedChecks(flags: [])

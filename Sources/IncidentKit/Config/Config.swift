@@ -46,6 +46,21 @@ public struct Config: Sendable {
         public init() {}
     }
 
+    /// `review:`: whether verify waits for an approved review, and how far back a repeat is linked.
+    public struct Review: Equatable, Sendable {
+        public var requiredBeforeVerify = false
+        public var repeatWindowDays: Double = 30
+
+        public init() {}
+    }
+
+    /// `analysis:`: how far before the first error a commit is a suspect.
+    public struct Analysis: Equatable, Sendable {
+        public var suspectWindowHours: Double = 24
+
+        public init() {}
+    }
+
     public var stages: [String] = Config.defaultStages
     public var checks: [Check] = []
     public var redactPatterns: [RedactPattern] = []
@@ -53,6 +68,8 @@ public struct Config: Sendable {
     public var redactPII = false
     public var github = GitHub()
     public var http = HTTP()
+    public var review = Review()
+    public var analysis = Analysis()
     /// The whole file as written (unknown keys included).
     public var raw: Value = .object([:])
 
@@ -132,10 +149,18 @@ public struct Config: Sendable {
             if let seconds = http["timeout"]?.numeric { config.http.timeout = seconds }
             if let seconds = http["max_wait"]?.numeric { config.http.maxWait = seconds }
         }
+        config.review.requiredBeforeVerify = value["review"]?["required_before_verify"] == .bool(true)
+        if let days = value["review"]?["repeat_window_days"]?.numeric { config.review.repeatWindowDays = days }
+        if let hours = value["analysis"]?["suspect_window_hours"]?.numeric {
+            config.analysis.suspectWindowHours = hours
+        }
         return config
     }
 
     // MARK: - Flag, then config, then default
+
+    /// `--suspect-window`, else `analysis.suspect_window_hours`, else 24.
+    public func resolvedSuspectWindowHours(flag: Double?) -> Double { flag ?? analysis.suspectWindowHours }
 
     /// `--milestone`, else `github.milestone`.
     public func resolvedMilestone(flag: String?) -> String? { flag ?? github.milestone }

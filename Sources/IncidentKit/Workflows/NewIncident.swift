@@ -195,11 +195,11 @@ public struct NewIncidentWorkflow: Sendable {
     }
 
     private var repeatWindowDays: Double {
-        workspace.config.raw["review"]?["repeat_window_days"]?.numeric ?? 30
+        workspace.config.review.repeatWindowDays
     }
 
     private func suspectWindowHours(_ request: NewIncidentRequest) -> Double {
-        request.suspectWindowHours ?? workspace.config.raw["analysis"]?["suspect_window_hours"]?.numeric ?? 24
+        workspace.config.resolvedSuspectWindowHours(flag: request.suspectWindowHours)
     }
 
     /// The same error is still happening: count what is new and note it at the end of the file.
