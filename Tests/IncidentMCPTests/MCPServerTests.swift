@@ -232,6 +232,10 @@ let fiveWhys: [String: MCP.Value] = [
         #expect(badField.isError && badField.json["error"] == "usage")
         #expect(badField.text.contains("'root_cuase' is not a field of stage five-whys"))
 
+        // '-' is a file name here: standard input is the protocol channel and is never read as a log.
+        let dash = try await session.call("analyze_log", ["path": "-"])
+        #expect(dash.isError && dash.text == "error: log file '-' does not exist; check the path.")
+
         let both = try await session.call("analyze_log", ["text": "x", "path": "app.log"])
         #expect(both.isError && both.text.contains("not both"))
 
