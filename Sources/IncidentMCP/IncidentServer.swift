@@ -79,7 +79,11 @@ public final class IncidentServer: Sendable {
             return await call(spec, arguments: params.arguments)
         }
         await server.withMethodHandler(ListResources.self) { [self] _ in
-            ListResources.Result(resources: try await perform { try IncidentResources.list(self.workspace()) })
+            ListResources.Result(
+                resources: try await perform {
+                    let workspace = try self.workspace()
+                    return try IncidentResources.list(workspace, redactor: try Self.redactor(workspace))
+                })
         }
         await server.withMethodHandler(ReadResource.self) { [self] params in
             try await perform {

@@ -8,15 +8,17 @@ enum IncidentResources {
     static let incidentPrefix = "incident://incidents/"
     static let templatePrefix = "incident://templates/"
 
-    static func list(_ workspace: Workspace) throws -> [Resource] {
+    /// Titles and descriptions come from files people edit: they are redacted like everything else sent.
+    static func list(_ workspace: Workspace, redactor: Redactor) throws -> [Resource] {
         var resources: [Resource] = []
         for incident in try workspace.store.loadAll() {
             let file = (incident.relativePath as NSString).lastPathComponent
             resources.append(
                 Resource(
-                    name: incident.document.id, uri: incidentPrefix + file, title: incident.document.title,
-                    description:
-                        "\(incident.relativePath): \(incident.document.status), stage \(incident.document.stage)",
+                    name: redactor.scrub(incident.document.id), uri: incidentPrefix + file,
+                    title: redactor.scrub(incident.document.title),
+                    description: redactor.scrub(
+                        "\(incident.relativePath): \(incident.document.status), stage \(incident.document.stage)"),
                     mimeType: "text/markdown"))
         }
         let stages = workspace.config.stages

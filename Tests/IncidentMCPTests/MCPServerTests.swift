@@ -290,8 +290,13 @@ let fiveWhys: [String: MCP.Value] = [
         let created = try CLI.run(["new", "--title", "cache stampede", "--json"], in: repo.root)
         let id = try #require(try YAML.parse(created.stdout)["id"]?.string)
         let file = try #require(try repo.incidentFiles().first)
-        try repo.write(file, try repo.read(file) + "\nPasted by hand: deploy with \(token)\n")
+        let edited = try repo.read(file).replacingOccurrences(
+            of: "title: cache stampede", with: "title: cache stampede \(token)")
+        try repo.write(file, edited + "\nPasted by hand: deploy with \(token)\n")
         let session = try await MCPSession(in: repo.root)
+        let (resources, _) = try await session.client.listResources()
+        let listed = try #require(resources.first { $0.name == id })
+        #expect(listed.title == "cache stampede [REDACTED:github-token]")
         let shown = try await session.call("show_incident", ["ref": .string(id)])
         #expect(!shown.isError && !shown.text.contains(token) && shown.text.contains("[REDACTED:github-token]"))
         let contents = try await session.client.readResource(
