@@ -7,7 +7,7 @@ import SystemPackage
 /// `incident mcp`: the Model Context Protocol over stdio, for coding agents. It only translates:
 /// tool arguments become workflow requests, results and errors become tool results. The gates,
 /// redaction and GitHub rules are the workflows' own, so nothing the CLI refuses happens here.
-/// Every string sent to the client is redacted once more on the way out, and the protocol channel
+/// Every tool result, error, resource and prompt is redacted once more on the way out; the protocol channel
 /// (fd 0 and 1) is never touched by a workflow: the environment given has no standard input and no
 /// prompter, and diagnostics go to stderr.
 public final class IncidentServer: Sendable {
@@ -62,7 +62,7 @@ public final class IncidentServer: Sendable {
         test-plan → issue → fix → verify by default). Use stage_fields to learn what the current stage \
         asks, advance_incident with preview: true to see the section, then without preview to write it. \
         A gate failure names the fields still missing: answer them from evidence, or ask the user. \
-        file_issue needs dry_run first and allow_public: true (with the user's consent) for a public repo.
+        Call file_issue with dry_run: true first; a public repo needs allow_public: true, with the user's consent.
         """
 
     // MARK: - Handlers
