@@ -48,7 +48,8 @@ public struct AdvanceResult: Sendable {
             "id": .string(id), "path": .string(path), "stage": .string(stage), "skipped": .bool(skipped),
             "stage_now": .string(nextStage), "status": .string(status),
             "redactions": .object(redactions.mapValues(Value.int)), "preview": .bool(preview),
-            "section": .optional(section ?? document.sections[stage]), "synced": .strings(synced), "sync_warning": .optional(syncWarning),
+            "section": .optional(section ?? document.sections[stage]), "synced": .strings(synced),
+            "sync_warning": .optional(syncWarning),
         ]
     }
 }
