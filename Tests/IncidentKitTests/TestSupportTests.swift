@@ -24,6 +24,8 @@ import Testing
                     ("User-Agent", "test"), ("X-GitHub-Api-Version", "2022-11-28"),
                     ("Authorization", "Bearer \(fake.token)"),
                 ])
+            // The fake saw it (and stays alive until here: its checks run when it goes away).
+            #expect(fake.requests == ["GET /repos/acme/netra"])
         } matching: { issue in
             issue.comments.contains { $0.rawValue.contains("GET /repos/acme/netra: Accept was */*") }
         }
@@ -44,6 +46,7 @@ import Testing
         #expect(
             try get(fake, "/repos/acme/netra", headers: githubHeaders + [("Authorization", "Bearer \(fake.token)")])
                 == 200)
+        #expect(fake.requests == ["GET /repos/acme/netra"] && fake.verify() == [])
     }
 
     @Test func theEnvironmentHasNoRealHomeTokensOrCredentialHelpers() throws {
