@@ -3,7 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test demo install bench format lint clean fuzz sanitize
+.PHONY: deps build test demo install bench format lint clean fuzz sanitize mcp-interop
 
 # libcurl's and zlib's headers are the system dependencies, and chromium the tests' (the exported
 # HTML page is checked in it, headless); install them when they are missing.
@@ -28,6 +28,12 @@ test: deps
 
 demo: build
 	@bash scripts/demo.sh "$$($(SWIFT) build --show-bin-path)/incident"
+
+# incident mcp driven by a second MCP client, Python's (PyPI `mcp`, in a venv under .build); not part of make test.
+mcp-interop: build
+	@[ -x .build/mcp-venv/bin/python ] || python3 -m venv .build/mcp-venv
+	@.build/mcp-venv/bin/python -c 'import mcp' 2>/dev/null || .build/mcp-venv/bin/pip install -q mcp
+	.build/mcp-venv/bin/python scripts/mcp-interop.py "$$($(SWIFT) build --show-bin-path)/incident"
 
 install: deps
 	$(SWIFT) build -c release
