@@ -3,7 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test demo install bench format lint clean fuzz sanitize
+.PHONY: deps build test demo install bench format lint clean fuzz sanitize mcp-interop
 
 # libcurl's, zlib's and libedit's headers are the system dependencies, and chromium and vim the
 # tests' (the exported HTML page is checked in headless chromium; a prompt test drives vim);
@@ -31,6 +31,12 @@ test: deps
 
 demo: build
 	@bash scripts/demo.sh "$$($(SWIFT) build --show-bin-path)/incident"
+
+# incident mcp driven by a second MCP client, Python's (PyPI `mcp`, in a venv under .build); not part of make test.
+mcp-interop: build
+	@[ -x .build/mcp-venv/bin/python ] || python3 -m venv .build/mcp-venv
+	@.build/mcp-venv/bin/python -c 'import mcp' 2>/dev/null || .build/mcp-venv/bin/pip install -q mcp
+	.build/mcp-venv/bin/python scripts/mcp-interop.py "$$($(SWIFT) build --show-bin-path)/incident"
 
 # The binary, its man page (argument-parser's generate-manual plugin, built from the checked-out
 # package, no network) and shell completions for bash, zsh and fish.

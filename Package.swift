@@ -13,6 +13,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        // The MCP SDK's own dependencies, named here because the server's transport and the tests use their types.
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.0.0"),
     ],
     targets: [
         // Typed, non-variadic wrappers over libcurl; only IncidentKit/HTTP imports it.
@@ -49,10 +53,21 @@ let package = Package(
             ],
             plugins: ["EmbedTemplates"]
         ),
+        // `incident mcp`: the Model Context Protocol over stdio, translating to and from IncidentKit's workflows.
+        .target(
+            name: "IncidentMCP",
+            dependencies: [
+                "IncidentKit", .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]
+        ),
         .executableTarget(
             name: "incident",
             dependencies: [
                 "IncidentKit",
+                "IncidentMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,6 +84,13 @@ let package = Package(
         .testTarget(
             name: "IncidentCLITests",
             dependencies: ["IncidentKit", "IncidentTestSupport", "FakeGitHub"]
+        ),
+        .testTarget(
+            name: "IncidentMCPTests",
+            dependencies: [
+                "IncidentKit", "IncidentTestSupport", "FakeGitHub", .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

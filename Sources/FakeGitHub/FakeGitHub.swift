@@ -1,11 +1,17 @@
 import Foundation
 
+#if canImport(Testing)
+    import Testing
+#endif
+
 /// A GitHub REST API on loopback for tests and the demo: it checks requests the way GitHub does
 /// (User-Agent, Accept, API version, Bearer auth, JSON bodies, required fields), keeps issues,
 /// comments and labels in memory, and injects faults on demand.
 ///
 /// Strict: `verify()` lists every request no route expected and every expected request that never
-/// came, and every request GitHub would have rejected for its shape.
+/// came, and every request GitHub would have rejected for its shape. Inside a test each of those
+/// fails the test when the fake goes away, whether or not the test called `verify()` (set
+/// `strict = false` only in a test that checks `verify()` itself).
 public final class FakeGitHub: @unchecked Sendable {
     /// Failures GitHub (or the network in front of it) produces.
     public enum Fault: Sendable, Equatable {
@@ -78,6 +84,21 @@ public final class FakeGitHub: @unchecked Sendable {
         let box = HandlerBox()
         server = try LoopbackServer(port: port) { request in box.target?.handle(request) ?? .drop }
         box.target = self
+    }
+
+    /// Whether what `verify()` finds fails the running test when the fake goes away.
+    public var strict: Bool {
+        get { lock.withLock { isStrict } }
+        set { lock.withLock { isStrict = newValue } }
+    }
+    private var isStrict = true
+
+    deinit {
+        server.stop()
+        #if canImport(Testing)
+            guard isStrict, Test.current != nil else { return }
+            for problem in verify() { Testing.Issue.record("fake GitHub: \(problem)") }
+        #endif
     }
 
     public var baseURL: String { server.baseURL }

@@ -80,10 +80,10 @@ public final class LoopbackServer: @unchecked Sendable {
             defer { stopped = true }
             return stopped
         }
-        if !wasStopped {
-            shutdown(listener, Int32(SHUT_RDWR))
-            close(listener)
-        }
+        // Only the accept thread closes the listener, once accept fails: closed here, its number could
+        // be reused by another server's listener before that thread reached accept(), which would then
+        // take the other server's connections and drop them.
+        if !wasStopped { shutdown(listener, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
@@ -91,6 +91,7 @@ public final class LoopbackServer: @unchecked Sendable {
             let connection = accept(listener, nil, nil)
             if connection < 0 {
                 if errno == EINTR { continue }
+                close(listener)
                 return
             }
             let thread = Thread { [self] in serve(connection) }
@@ -121,6 +122,8 @@ public final class LoopbackServer: @unchecked Sendable {
         var headEnd: Range<Data.Index>?
         while headEnd == nil {
             let count = read(connection, &chunk, chunk.count)
+            // A signal to the test process (a child exiting) interrupts the read; it is not the client's doing.
+            if count < 0 && errno == EINTR { continue }
             if count <= 0 { return nil }
             buffer.append(contentsOf: chunk[0..<count])
             headEnd = buffer.range(of: separator)
@@ -139,6 +142,7 @@ public final class LoopbackServer: @unchecked Sendable {
         let length = Int(headers["content-length"] ?? "0") ?? 0
         while body.count < length {
             let count = read(connection, &chunk, chunk.count)
+            if count < 0 && errno == EINTR { continue }
             if count <= 0 { break }
             body.append(contentsOf: chunk[0..<count])
         }
@@ -151,6 +155,7 @@ public final class LoopbackServer: @unchecked Sendable {
             var offset = 0
             while offset < bytes.count {
                 let written = send(connection, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+                if written < 0 && errno == EINTR { continue }
                 if written <= 0 { return }
                 offset += written
             }

@@ -28,10 +28,10 @@ public enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
     }()
 
+    /// `Hermetic.variables`, uncoloured, with `extra` on top.
     public static func environment(_ extra: [String: String]) -> [String: String] {
-        var env = ProcessInfo.processInfo.environment
+        var env = Hermetic.variables
         env["NO_COLOR"] = "1"
-        for key in ["GH_TOKEN", "GITHUB_TOKEN", "EDITOR", "VISUAL"] { env[key] = nil }
         for (key, value) in extra { env[key] = value }
         return env
     }

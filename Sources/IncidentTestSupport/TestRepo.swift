@@ -46,15 +46,16 @@ public final class TestRepo: @unchecked Sendable {
     }
 
     /// An environment over this repo with a fixed clock and seeded ids; non-interactive unless a prompter is given.
+    /// Its variables are `Hermetic.variables` plus `variables`; its HTTP reaches loopback only.
     public func environment(
         now: Date = Date(timeIntervalSince1970: 1_757_385_611),  // 2025-09-09T02:40:11Z
         prompter: (any Prompter)? = nil, stdin: Data = Data(), seed: UInt64 = 42,
         variables: [String: String] = [:], diagnostics: Diagnostics = Diagnostics(),
-        http: any HTTPClient = CurlHTTPClient(), sleeps: Sleeps = Sleeps()
+        http: any HTTPClient = LoopbackOnlyHTTPClient(), sleeps: Sleeps = Sleeps()
     ) -> Environment {
         let generator = SeededGenerator(seed: seed)
         let clock = MovingClock(start: now)
-        var merged = ProcessInfo.processInfo.environment
+        var merged = Hermetic.variables
         for (key, value) in variables { merged[key] = value }
         var env = Environment(
             fileSystem: LocalFileSystem(), clock: { clock.tick() }, random: { generator.next() }, variables: merged,
@@ -73,7 +74,7 @@ public final class TestRepo: @unchecked Sendable {
 
     @discardableResult
     public static func run(_ arguments: [String], in directory: String) throws -> String {
-        let result = try LocalProcessRunner(variables: ProcessInfo.processInfo.environment).run(
+        let result = try LocalProcessRunner(variables: Hermetic.variables).run(
             arguments, in: directory, timeout: 60)
         guard result.status == 0 else {
             throw IncidentError.failure("\(arguments.joined(separator: " ")) failed: \(result.output)")

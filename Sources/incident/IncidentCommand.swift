@@ -27,7 +27,7 @@ struct Incident: ParsableCommand {
             CloseCommand.self,
             ReopenCommand.self, DoctorCommand.self, StatsCommand.self, SignaturesCommand.self,
             FollowUpsCommand.self,
-            ReviewCommand.self, ExportCommand.self,
+            ReviewCommand.self, ExportCommand.self, MCPCommand.self,
         ]
     )
 

@@ -60,6 +60,7 @@ struct Live {
                 FileHandle.standardError.write(Data(("\r\u{1B}[K" + Terminal.render(message, color: colorErr)).utf8))
             }
         }
+        env.standardInputDescriptor = { 0 }
         if globals.verbose {
             env.trace = { line in
                 FileHandle.standardError.write(Data(("[github] " + Terminal.sanitized(line) + "\n").utf8))

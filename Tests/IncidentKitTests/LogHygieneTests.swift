@@ -227,11 +227,11 @@ import Testing
         try repo.writeBytes(name, bytes)
         let workspace = try Workspace.open(repo.environment(), directory: nil)
         #expect(throws: IncidentError.failure(message)) {
-            try AnalyzeWorkflow(workspace: workspace).run(source: name, eventsOut: "rows.tsv")
+            try AnalyzeWorkflow(workspace: workspace).run(source: LogSource(argument: name), eventsOut: "rows.tsv")
         }
         #expect(!FileManager.default.fileExists(atPath: repo.path("rows.tsv")))
         var request = NewIncidentRequest()
-        request.fromLog = name
+        request.fromLog = LogSource(argument: name)
         #expect(throws: IncidentError.failure(message)) { try NewIncidentWorkflow(workspace: workspace).run(request) }
         #expect(try repo.incidentFiles().isEmpty)
     }

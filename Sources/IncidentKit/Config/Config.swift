@@ -19,12 +19,58 @@ public struct Config: Sendable {
         public var regex: String
     }
 
+    /// `github:`: where and how issues are filed. Each default is here and nowhere else.
+    public struct GitHub: Equatable, Sendable {
+        /// The API of github.com, used when nothing names another host.
+        public static let defaultAPIURL = "https://api.github.com"
+        public static let defaultSeverityLabels = ["critical": "sev1", "high": "sev2", "medium": "sev3", "low": "sev4"]
+
+        public var repo: String?
+        public var apiURL: String?
+        public var labels = ["incident"]
+        public var severityLabels = GitHub.defaultSeverityLabels
+        public var assignees: [String] = []
+        public var milestone: String?
+        public var commentOnAdvance = true
+        public var closeOnVerify = true
+
+        public init() {}
+    }
+
+    /// `http:`: timeouts and the longest wait for a rate limit or a backoff, in seconds.
+    public struct HTTP: Equatable, Sendable {
+        public var connectTimeout: TimeInterval = 10
+        public var timeout: TimeInterval = 30
+        public var maxWait: TimeInterval = 60
+
+        public init() {}
+    }
+
+    /// `review:`: whether verify waits for an approved review, and how far back a repeat is linked.
+    public struct Review: Equatable, Sendable {
+        public var requiredBeforeVerify = false
+        public var repeatWindowDays: Double = 30
+
+        public init() {}
+    }
+
+    /// `analysis:`: how far before the first error a commit is a suspect.
+    public struct Analysis: Equatable, Sendable {
+        public var suspectWindowHours: Double = 24
+
+        public init() {}
+    }
+
     public var stages: [String] = Config.defaultStages
     public var checks: [Check] = []
     public var redactPatterns: [RedactPattern] = []
     public var redactAllow: [String] = []
     public var redactPII = false
-    /// The whole file, so later features (GitHub, HTTP) read their keys without a schema change here.
+    public var github = GitHub()
+    public var http = HTTP()
+    public var review = Review()
+    public var analysis = Analysis()
+    /// The whole file as written (unknown keys included).
     public var raw: Value = .object([:])
 
     public init() {}
@@ -85,8 +131,64 @@ public struct Config: Sendable {
         }
         config.redactAllow = value["redact"]?["allow"]?.array?.compactMap(\.string) ?? []
         config.redactPII = value["redact"]?["pii"] == .bool(true)
+        if let github = value["github"] {
+            config.github.repo = github["repo"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+            config.github.apiURL = github["api_url"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+            // Written but empty (or null) means no labels; left out means the default.
+            if let labels = github["labels"] { config.github.labels = labels.array?.compactMap(\.string) ?? [] }
+            if let configured = github["severity_labels"]?.object {
+                config.github.severityLabels = configured.reduce(into: [:]) { $0[$1.key] = $1.value.string }
+            }
+            config.github.assignees = github["assignees"]?.array?.compactMap(\.string) ?? []
+            config.github.milestone = github["milestone"]?.string
+            config.github.commentOnAdvance = github["comment_on_advance"] != .bool(false)
+            config.github.closeOnVerify = github["close_on_verify"] != .bool(false)
+        }
+        if let http = value["http"] {
+            if let seconds = http["connect_timeout"]?.numeric { config.http.connectTimeout = seconds }
+            if let seconds = http["timeout"]?.numeric { config.http.timeout = seconds }
+            if let seconds = http["max_wait"]?.numeric { config.http.maxWait = seconds }
+        }
+        config.review.requiredBeforeVerify = value["review"]?["required_before_verify"] == .bool(true)
+        if let days = value["review"]?["repeat_window_days"]?.numeric { config.review.repeatWindowDays = days }
+        if let hours = value["analysis"]?["suspect_window_hours"]?.numeric {
+            config.analysis.suspectWindowHours = hours
+        }
         return config
     }
+
+    // MARK: - Flag, then config, then default
+
+    /// `--suspect-window`, else `analysis.suspect_window_hours`, else 24.
+    public func resolvedSuspectWindowHours(flag: Double?) -> Double { flag ?? analysis.suspectWindowHours }
+
+    /// `--milestone`, else `github.milestone`.
+    public func resolvedMilestone(flag: String?) -> String? { flag ?? github.milestone }
+
+    /// `github.labels` (default `incident`), the severity's label, the template's, then `--label`s; no repeats.
+    public func resolvedLabels(severity: String, template: [String], flags: [String]) -> [String] {
+        var labels: [String] = []
+        for label in github.labels + [github.severityLabels[severity]].compactMap({ $0 }) + template + flags
+        where !label.isEmpty && !labels.contains(label) {
+            labels.append(label)
+        }
+        return labels
+    }
+
+    /// `github.assignees`, the template's, then `--assignee`s; no repeats.
+    public func resolvedAssignees(template: [String], flags: [String]) -> [String] {
+        var assignees: [String] = []
+        for name in github.assignees + template + flags where !assignees.contains(name) { assignees.append(name) }
+        return assignees
+    }
+
+    /// `--check`s (each its own name), else `verify.checks`.
+    public func resolvedChecks(flags: [String]) -> [Check] {
+        flags.isEmpty ? checks : flags.map { Check(name: $0, run: $0, timeout: nil) }
+    }
+
+    /// `github.api_url`, else github.com's API.
+    public func resolvedAPIURL() -> String { github.apiURL ?? GitHub.defaultAPIURL }
 
     static func isValidStageName(_ name: String) -> Bool {
         !name.isEmpty

@@ -23,8 +23,11 @@ public struct Environment: Sendable {
     public var sleep: @Sendable (TimeInterval) -> Void
     /// Progress on long work, shown only when stderr is a terminal (nil otherwise).
     public var progress: (@Sendable (String) -> Void)? = nil
-    /// Standard input as a descriptor for streaming (the live one is fd 0).
-    public var standardInputDescriptor: @Sendable () throws -> Int32 = { 0 }
+    /// Standard input as a descriptor for streaming. The CLI's is fd 0; by default there is none,
+    /// so a front end whose fd 0 is something else (the MCP protocol channel) never reads it.
+    public var standardInputDescriptor: @Sendable () throws -> Int32 = {
+        throw IncidentError.usage("standard input is not available here; give a file or the log text.")
+    }
     /// `--verbose`: where request traces go (nil when off).
     public var trace: (@Sendable (String) -> Void)? = nil
 

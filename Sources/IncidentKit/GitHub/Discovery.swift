@@ -12,13 +12,12 @@ public struct GitHubDiscovery: Sendable {
     /// `github.repo`, or the remote); a configured `api_url` on another host is a warning and loses,
     /// so an internal repo's name and body never go to a same-named repo elsewhere.
     public func repository(flag: String?) throws -> (repo: String, apiURL: String) {
-        let configured = workspace.config.raw["github"]
-        let configURL = configured?["api_url"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+        let configURL = workspace.config.github.apiURL
         let remotes = remoteURLs()
         var chosen: (host: String?, repo: String, source: String)
         if let flag {
             chosen = try Self.checkRepo(flag, source: "--repo")
-        } else if let repo = configured?["repo"]?.string, !repo.isEmpty {
+        } else if let repo = workspace.config.github.repo {
             chosen = try Self.checkRepo(repo, source: "\(Config.fileName) github.repo")
         } else if let (name, url, host, repo) = ["upstream", "github", "origin"].lazy.compactMap({ name in
             remotes.first { $0.name == name }.flatMap { remote in
@@ -40,7 +39,7 @@ public struct GitHubDiscovery: Sendable {
             chosen.host = match.0
         }
         guard let host = chosen.host else {
-            return (chosen.repo, configURL ?? "https://api.github.com")
+            return (chosen.repo, workspace.config.resolvedAPIURL())
         }
         let derived = Self.apiURL(forHost: host)
         guard let configURL else { return (chosen.repo, derived) }
@@ -60,7 +59,7 @@ public struct GitHubDiscovery: Sendable {
     /// Enterprise Cloud with data residency, else Enterprise Server's `https://HOST/api/v3`.
     public static func apiURL(forHost host: String) -> String {
         let host = host.lowercased()
-        if host == "github.com" { return "https://api.github.com" }
+        if host == "github.com" { return Config.GitHub.defaultAPIURL }
         if host.hasSuffix(".ghe.com") { return "https://api.\(host)" }
         return "https://\(host)/api/v3"
     }

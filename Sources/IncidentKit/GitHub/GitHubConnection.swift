@@ -8,19 +8,19 @@ struct GitHubConnection {
 
     static func settings(_ workspace: Workspace, apiURL: String, token: String) -> GitHubSettings {
         var settings = GitHubSettings(apiURL: apiURL, token: token)
-        let http = workspace.config.raw["http"]
-        if let value = http?["connect_timeout"]?.numeric { settings.connectTimeout = value }
-        if let value = http?["timeout"]?.numeric { settings.timeout = value }
-        if let value = http?["max_wait"]?.numeric { settings.maxWait = value }
+        let http = workspace.config.http
+        settings.connectTimeout = http.connectTimeout
+        settings.timeout = http.timeout
+        settings.maxWait = http.maxWait
         return settings
     }
 
     /// The API URL for an issue already filed: its URL's host decides; a configured `api_url` is used
     /// when it serves that host (or is a local test server).
     static func apiURL(_ workspace: Workspace, issueURL: String?) -> String {
-        let configured = workspace.config.raw["github"]?["api_url"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+        let configured = workspace.config.github.apiURL
         guard let host = issueURL.flatMap({ URLComponents(string: $0)?.host?.lowercased() }) else {
-            return configured ?? "https://api.github.com"
+            return workspace.config.resolvedAPIURL()
         }
         if let configured {
             if let configHost = URLComponents(string: configured)?.host, GitHubClient.isLoopback(configHost) {

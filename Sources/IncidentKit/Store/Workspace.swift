@@ -61,38 +61,44 @@ public struct Workspace: Sendable {
         return index + 1 < order.count ? order[index + 1] : nil
     }
 
-    /// Analyses a log named on the command line (`-` for stdin), streaming it: plain or gzip, any size.
-    public func analyzeLog(_ source: String, recordLineEvents: Bool) throws -> LogAnalysis {
+    /// Analyses a log (a file, standard input or text), streaming it: plain or gzip, any size.
+    public func analyzeLog(_ source: LogSource, recordLineEvents: Bool) throws -> LogAnalysis {
+        let analyzer = LogAnalyzer(
+            redactor: try Redactor(config: config), now: env.now, recordLineEvents: recordLineEvents,
+            signatures: try SignatureCatalog.load(root: root, fileSystem: env.fileSystem))
         let descriptor: Int32
-        if source == "-" {
+        var path: String?
+        switch source {
+        case .text(let text):
+            let data = Data(text.utf8)
+            if data.prefix(1 << 16).withUnsafeBytes({ BinaryData.isBinary($0.bindMemory(to: UInt8.self)) }) {
+                throw LogInputError.binary
+            }
+            return analyzer.analyze(data)
+        case .standardInput:
             if env.stdinIsTerminal {
                 throw IncidentError.usage(
                     "'-' reads a log from standard input, which is a terminal; pipe a log in (kubectl logs POD | incident …) or give a file."
                 )
             }
             descriptor = try env.standardInputDescriptor()
-        } else {
-            let path = source.hasPrefix("/") ? source : env.workingDirectory + "/" + source
+        case .path(let given):
+            let full = given.hasPrefix("/") ? given : env.workingDirectory + "/" + given
             do {
-                descriptor = try env.fileSystem.openForReading(path)
+                descriptor = try env.fileSystem.openForReading(full)
             } catch let error as FileSystemError {
-                throw Self.userFileError(error, path: source, what: "log file")
+                throw Self.userFileError(error, path: given, what: "log file")
             }
+            path = full
         }
-        let analyzer = LogAnalyzer(
-            redactor: try Redactor(config: config), now: env.now, recordLineEvents: recordLineEvents,
-            signatures: try SignatureCatalog.load(root: root, fileSystem: env.fileSystem))
         let progress = env.progress
-        let report: (Int) -> Void = { bytes in
-            progress?("analysing \(source == "-" ? "standard input" : source): \(bytes >> 20) MiB read…")
-        }
+        let report: (Int) -> Void = { bytes in progress?("analysing \(source.name): \(bytes >> 20) MiB read…") }
         // A large plain file is read as two halves on two threads; gzip and pipes stream in order.
         var info = stat()
         var magic: [UInt8] = [0, 0]
-        if source != "-", fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size >= 32 << 20,
+        if let path, fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size >= 32 << 20,
             pread(descriptor, &magic, 2, 0) == 2, magic != [0x1F, 0x8B],
-            let second = try? env.fileSystem.openForReading(
-                source.hasPrefix("/") ? source : env.workingDirectory + "/" + source)
+            let second = try? env.fileSystem.openForReading(path)
         {
             let analysis = try analyzer.analyze(
                 first: descriptor, second: second, size: Int(info.st_size), progress: report)

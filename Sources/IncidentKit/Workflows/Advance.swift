@@ -11,6 +11,13 @@ public struct AdvanceRequest: Sendable {
     public var checks: [String] = []
     public var skipReason: String?
     public var rerender: String?
+    /// Answers as a value (an object keyed by field id), as a front end other than the CLI hands
+    /// them over; text is taken as written (an '@path' is not read as a file).
+    public var answerValues: Value?
+    /// Render the section and check the gate without writing anything.
+    public var preview = false
+    /// Recorded as `stages.<stage>.by` (an MCP front end passes `agent:<client name>`).
+    public var author: String?
 
     public init(ref: String) { self.ref = ref }
 }
@@ -30,6 +37,21 @@ public struct AdvanceResult: Sendable {
     public var syncWarning: String? = nil
     /// What was sent to the GitHub issue.
     public var synced: [String] = []
+    /// With `preview`, the stage's section as it would be written.
+    public var section: String? = nil
+    /// True when nothing was written (`preview`).
+    public var preview = false
+
+    /// The `--json` object (and what `incident mcp` returns).
+    public func toValue() -> Value {
+        [
+            "id": .string(id), "path": .string(path), "stage": .string(stage), "skipped": .bool(skipped),
+            "stage_now": .string(nextStage), "status": .string(status),
+            "redactions": .object(redactions.mapValues(Value.int)), "preview": .bool(preview),
+            "section": .optional(section ?? document.sections[stage]), "synced": .strings(synced),
+            "sync_warning": .optional(syncWarning),
+        ]
+    }
 }
 
 /// Completes (or skips, or re-renders) the current stage of one incident.
@@ -75,7 +97,9 @@ public struct AdvanceWorkflow: Sendable {
             var counts = OrderedDictionary<String, Int>()
             let redacted = try Redactor(config: workspace.config).redact(reason, counts: &counts)
             var stages = document.stages
-            stages[stage] = ["skipped": .string(now), "reason": .string(redacted)]
+            var record: OrderedDictionary<String, Value> = ["skipped": .string(now), "reason": .string(redacted)]
+            if let author = request.author { record["by"] = .string(author) }
+            stages[stage] = .object(record)
             document.fields["stages"] = .object(stages)
             moveOn(&document, to: next)
             WorkRecord.stageDone(&document, stage: stage, skipped: true, answers: [:], at: workspace.env.now)
@@ -133,11 +157,21 @@ public struct AdvanceWorkflow: Sendable {
             answers = answers.mapValues { redactor.redact($0, counts: &redactions) }
             var stages = document.stages
             var record: OrderedDictionary<String, Value> = ["completed": .string(now)]
+            if let author = request.author { record["by"] = .string(author) }
             if !answers.isEmpty { record["answers"] = .object(answers) }
             stages[stage] = .object(record)
             document.fields["stages"] = .object(stages)
             markdown = try StageSection.render(
                 template, document: document, answers: answers, analysis: nil, file: incident.relativePath)
+            if request.preview {
+                moveOn(&document, to: next)
+                var outcome = AdvanceResult(
+                    id: document.id, path: incident.relativePath, stage: stage, skipped: false, rerendered: false,
+                    nextStage: document.stage, status: document.status, redactions: redactions, document: document)
+                outcome.section = markdown
+                outcome.preview = true
+                return outcome
+            }
 
             if let prompter = workspace.env.prompter, !request.yes {
                 prompter.show("\n" + markdown + "\n")
@@ -233,6 +267,10 @@ public struct AdvanceWorkflow: Sendable {
             }
             answers = try rules.normalize(value, source: "answers file '\(path)'")
         }
+        if let given = request.answerValues {
+            let literal = AnswerRules(template: template, readFile: { "@" + $0 })
+            for (id, value) in try literal.normalize(given, source: "answers") { answers[id] = value }
+        }
         for assignment in request.sets { try rules.apply(set: assignment, to: &answers) }
         let drafts = Drafts(workspace: workspace)
         let shownDraft = drafts.shown(id: document.id, stage: template.name)
@@ -307,9 +345,7 @@ public struct AdvanceWorkflow: Sendable {
         case .runChecks:
             let blocking = try FollowUps(workspace: workspace).blockingOpen(document)
             if !blocking.isEmpty { throw IncidentError.gate(stage: template.name, missing: blocking) }
-            let checks =
-                request.checks.isEmpty
-                ? workspace.config.checks : request.checks.map { Config.Check(name: $0, run: $0, timeout: nil) }
+            let checks = workspace.config.resolvedChecks(flags: request.checks)
             guard !checks.isEmpty else {
                 throw IncidentError.gate(
                     stage: template.name,

@@ -180,7 +180,7 @@ public struct AmendWorkflow: Sendable {
         StageSection.recordHash(&document, stage: stage)
         Timeline.record(&document, at: workspace.env.now, "amended \(stage) (\(ordered.joined(separator: ", ")))")
         let sync = GitHubSync(workspace: workspace)
-        if workspace.config.raw["github"]?["comment_on_advance"] != .bool(false) {
+        if workspace.config.github.commentOnAdvance {
             var update = GitHubUpdate(.comment, stage: stage)
             update.reason = "amended"
             sync.enqueue([update], in: &document)

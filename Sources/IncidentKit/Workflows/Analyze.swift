@@ -6,7 +6,7 @@ public struct AnalyzeWorkflow: Sendable {
 
     public init(workspace: Workspace) { self.workspace = workspace }
 
-    public func run(source: String, eventsOut: String?) throws -> LogAnalysis {
+    public func run(source: LogSource, eventsOut: String?) throws -> LogAnalysis {
         let env = workspace.env
         let analysis = try workspace.analyzeTextLog(source, recordLineEvents: eventsOut != nil)
         if let eventsOut {
@@ -44,8 +44,8 @@ public struct AnalyzeWorkflow: Sendable {
 extension Workspace {
     /// Reads a log for `analyze` and `new --from-log`: input that is not a text log is refused
     /// before anything is written, and what was odd about the input is said on stderr.
-    func analyzeTextLog(_ source: String, recordLineEvents: Bool) throws -> LogAnalysis {
-        let name = source == "-" ? "standard input" : source
+    func analyzeTextLog(_ source: LogSource, recordLineEvents: Bool) throws -> LogAnalysis {
+        let name = source.name
         var analysis: LogAnalysis
         do {
             analysis = try analyzeLog(source, recordLineEvents: recordLineEvents)

@@ -10,6 +10,12 @@ public struct FileIssueRequest: Sendable {
     public var milestone: String?
     public var yes = false
     public var dryRun = false
+    /// Any public repository needs `yes`, not only an issue carrying a log excerpt (an agent's
+    /// explicit `allow_public: true`); `consent` names that switch in the refusal.
+    public var publicNeedsConsent = false
+    public var consent = "--yes"
+    /// Recorded as `stages.<stage>.by` of the stage the issue completes.
+    public var author: String?
 
     public init(ref: String) { self.ref = ref }
 }
@@ -140,13 +146,13 @@ public struct FileIssueWorkflow: Sendable {
             throw IncidentError.failure(
                 "issues are disabled on \(repo); enable them in the repository settings, or use --repo.")
         }
-        try confirm(fields, repo: repo, isPublic: !info.isPrivate, yes: request.yes)
+        try confirm(fields, repo: repo, isPublic: !info.isPrivate, request: request)
         try client.ensureLabels(repo, fields["labels"]?.array?.compactMap(\.string) ?? [])
 
         let marker = Self.marker(document.id)
         if document.fields["github"]?["pending"] != nil, let found = try client.findIssue(repo, marker: marker) {
             workspace.env.diagnostics("found \(repo)#\(found.number), filed by an earlier run whose answer was lost.")
-            return try record(found, repo: repo, in: incident, created: false)
+            return try record(found, repo: repo, in: incident, created: false, author: request.author)
         }
         // Record the attempt before sending, so a lost answer is looked for, not posted again.
         var pending = document
@@ -157,12 +163,12 @@ public struct FileIssueWorkflow: Sendable {
         for attempt in 1...3 {
             do {
                 let issue = try client.createIssue(repo, fields: fields)
-                return try record(issue, repo: repo, in: incident, created: true)
+                return try record(issue, repo: repo, in: incident, created: true, author: request.author)
             } catch let unknown as UnknownOutcome {
                 lastUnknown = unknown.message
                 workspace.env.diagnostics("\(unknown.message); looking for the issue before posting again…")
                 if let found = try client.findIssue(repo, marker: marker) {
-                    return try record(found, repo: repo, in: incident, created: true)
+                    return try record(found, repo: repo, in: incident, created: true, author: request.author)
                 }
                 if attempt < 3 { workspace.env.sleep(Double(attempt)) }
             } catch {
@@ -211,25 +217,18 @@ public struct FileIssueWorkflow: Sendable {
         var text = redactor.redact(try render(body), counts: &counts).trimmingCharacters(in: .whitespacesAndNewlines)
         text += "\n\n" + Self.marker(document.id) + "\n"
 
-        let github = workspace.config.raw["github"]
-        var labels: [String] = []
-        func add(_ items: [String]) {
-            for item in items where !item.isEmpty && !labels.contains(item) { labels.append(item) }
-        }
-        add(github?["labels"]?.array?.compactMap(\.string) ?? (github?["labels"] == nil ? ["incident"] : []))
-        if let label = Self.severityLabels(workspace.config)[document.severity] { add([label]) }
-        add(try (header["labels"]?.array ?? []).compactMap { try $0.string.map(render) })
-        add(request.labels)
-        var assignees = github?["assignees"]?.array?.compactMap(\.string) ?? []
-        for name in (header["assignees"]?.array?.compactMap(\.string) ?? []) + request.assignees
-        where !assignees.contains(name) {
-            assignees.append(name)
-        }
+        let config = workspace.config
+        let labels = config.resolvedLabels(
+            severity: document.severity,
+            template: try (header["labels"]?.array ?? []).compactMap { try $0.string.map(render) },
+            flags: request.labels)
+        let assignees = config.resolvedAssignees(
+            template: header["assignees"]?.array?.compactMap(\.string) ?? [], flags: request.assignees)
         var fields: OrderedDictionary<String, Value> = [
             "title": .string(title), "body": .string(text), "labels": .strings(labels),
             "assignees": .strings(assignees),
         ]
-        if let milestone = request.milestone ?? github?["milestone"]?.string {
+        if let milestone = config.resolvedMilestone(flag: request.milestone) {
             guard let number = Int(milestone) else {
                 throw IncidentError.usage(
                     "--milestone '\(milestone)' must be the milestone's number, as in its URL (…/milestone/3).")
@@ -237,14 +236,6 @@ public struct FileIssueWorkflow: Sendable {
             fields["milestone"] = .int(number)
         }
         return .object(fields)
-    }
-
-    /// `github.severity_labels`, or sev1…sev4.
-    static func severityLabels(_ config: Config) -> [String: String] {
-        guard let configured = config.raw["github"]?["severity_labels"]?.object else {
-            return ["critical": "sev1", "high": "sev2", "medium": "sev3", "low": "sev4"]
-        }
-        return configured.reduce(into: [:]) { result, entry in result[entry.key] = entry.value.string }
     }
 
     /// The title the template gives the issue now (after `incident set` changed the incident).
@@ -261,12 +252,17 @@ public struct FileIssueWorkflow: Sendable {
         return String(section[open.upperBound..<close.lowerBound])
     }
 
-    private func confirm(_ fields: Value, repo: String, isPublic: Bool, yes: Bool) throws {
+    private func confirm(_ fields: Value, repo: String, isPublic: Bool, request: FileIssueRequest) throws {
+        let yes = request.yes
         let body = fields["body"]?.string ?? ""
         let carriesLog = body.contains("```")
+        if isPublic && request.publicNeedsConsent && !yes {
+            throw IncidentError.cancelled(
+                "\(repo) is public; nothing was sent. Review the issue with a dry run, then pass \(request.consent).")
+        }
         if isPublic && carriesLog && !yes && workspace.env.prompter == nil {
             throw IncidentError.cancelled(
-                "\(repo) is public and the issue carries a log excerpt; nothing was sent. Review it with --dry-run, then pass --yes."
+                "\(repo) is public and the issue carries a log excerpt; nothing was sent. Review it with --dry-run, then pass \(request.consent)."
             )
         }
         guard let prompter = workspace.env.prompter, !yes else { return }
@@ -280,7 +276,7 @@ public struct FileIssueWorkflow: Sendable {
     }
 
     private func record(
-        _ issue: GitHubIssue, repo: String, in incident: LoadedIncident, created: Bool
+        _ issue: GitHubIssue, repo: String, in incident: LoadedIncident, created: Bool, author: String?
     ) throws -> FileIssueResult {
         var document = incident.document
         document.fields["github"] = ["repo": .string(repo), "number": .int(issue.number), "url": .string(issue.url)]
@@ -295,6 +291,7 @@ public struct FileIssueWorkflow: Sendable {
         {
             var advance = AdvanceRequest(ref: saved.document.id)
             advance.yes = true
+            advance.author = author
             let result = try AdvanceWorkflow(workspace: workspace).run(advance)
             saved = try workspace.store.resolve(result.path)
             completed = stage

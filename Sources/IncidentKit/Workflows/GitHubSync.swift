@@ -133,10 +133,10 @@ public struct GitHubSync: Sendable {
     /// The updates a completed stage owes, per config.
     func owed(afterStage stage: String, action: StageAction?, document: IncidentDocument) -> [GitHubUpdate] {
         guard Self.hasIssue(document), action != .githubIssue else { return [] }
-        let github = workspace.config.raw["github"]
+        let github = workspace.config.github
         var updates: [GitHubUpdate] = []
-        if github?["comment_on_advance"] != .bool(false) { updates.append(GitHubUpdate(.comment, stage: stage)) }
-        if document.status == Status.resolved.rawValue && github?["close_on_verify"] != .bool(false) {
+        if github.commentOnAdvance { updates.append(GitHubUpdate(.comment, stage: stage)) }
+        if document.status == Status.resolved.rawValue && github.closeOnVerify {
             updates.append(GitHubUpdate(.close, stage: stage))
         }
         return updates
@@ -384,7 +384,7 @@ public struct GitHubSync: Sendable {
                 _ = try client.updateIssue(repo, number: number, fields: ["title": .string(title)])
                 changed.append("title")
             }
-            let labels = FileIssueWorkflow.severityLabels(workspace.config)
+            let labels = workspace.config.github.severityLabels
             let wanted = labels[document.severity]
             for stale in Set(labels.values).sorted() where stale != wanted && current.labels.contains(stale) {
                 try client.removeLabel(repo, number: number, stale)

@@ -122,6 +122,15 @@ public struct TemplatesWorkflow {
         public var differsFromBuiltIn: Bool?
         /// Set when the template does not parse.
         public var problem: String?
+
+        /// One element of `templates list --json`.
+        public func toValue() -> Value {
+            [
+                "name": .string(name), "origin": .string(origin), "title": .string(title), "action": .optional(action),
+                "fields": .strings(fields), "in_stages": .bool(inStages), "problem": .optional(problem),
+                "differs_from_built_in": differsFromBuiltIn.map(Value.bool) ?? .null,
+            ]
+        }
     }
 
     public func list() throws -> [Entry] {

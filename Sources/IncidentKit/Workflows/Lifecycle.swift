@@ -132,6 +132,21 @@ public struct DoctorWorkflow: Sendable {
         public var message: String
     }
 
+    /// What was checked and what is wrong; warnings (blameful wording) do not fail the check.
+    public struct Result: Sendable {
+        public var checked: Int
+        public var problems: [Problem]
+        public var warnings: [Problem] = []
+
+        /// `{checked, problems: [{file, message}], warnings: [{file, message}]}`.
+        public func toValue() -> Value {
+            func list(_ items: [Problem]) -> Value {
+                .array(items.map { ["file": .string($0.file), "message": .string($0.message)] })
+            }
+            return ["checked": .int(checked), "problems": list(problems), "warnings": list(warnings)]
+        }
+    }
+
     /// Warnings that do not fail the check: blameful wording in recorded answers, one line each.
     public func warnings() throws -> [Problem] {
         var result: [Problem] = []
@@ -145,7 +160,8 @@ public struct DoctorWorkflow: Sendable {
         return result
     }
 
-    public func run() throws -> (checked: Int, problems: [Problem]) {
+    /// Checks everything; the warnings are those `warnings()` finds (none when it cannot look).
+    public func run() throws -> Result {
         var problems: [Problem] = []
         var checked = 0
         var order: [String] = []
@@ -253,7 +269,7 @@ public struct DoctorWorkflow: Sendable {
                         message: "a temp file left by an interrupted write; the next write removes it, or delete it."))
             }
         }
-        return (checked, problems)
+        return Result(checked: checked, problems: problems, warnings: (try? warnings()) ?? [])
     }
 }
 

@@ -3,7 +3,7 @@ import OrderedCollections
 
 /// What `incident new` was asked to do.
 public struct NewIncidentRequest: Sendable {
-    public var fromLog: String?
+    public var fromLog: LogSource?
     public var title: String?
     public var severity: Severity?
     public var environment: String?
@@ -13,6 +13,8 @@ public struct NewIncidentRequest: Sendable {
     /// Hours before the first error in which commits are suspects (`--suspect-window`); default:
     /// `analysis.suspect_window_hours` in the config, else 24.
     public var suspectWindowHours: Double?
+    /// Recorded as `stages.<first stage>.by` (an MCP front end passes `agent:<client name>`).
+    public var author: String?
 
     public init() {}
 }
@@ -170,6 +172,7 @@ public struct NewIncidentWorkflow: Sendable {
             timeline.map { ["at": .string(Time.format($0.at)), "kind": .string($0.kind), "event": .string($0.event)] })
         fields["milestones"] = ["detected": .string(stamp)]
         var record: OrderedDictionary<String, Value> = ["completed": .string(stamp)]
+        if let author = request.author { record["by"] = .string(author) }
         if !answers.isEmpty { record["answers"] = .object(answers) }
         fields["stages"] = .object([firstStage: .object(record)])
 
@@ -193,11 +196,11 @@ public struct NewIncidentWorkflow: Sendable {
     }
 
     private var repeatWindowDays: Double {
-        workspace.config.raw["review"]?["repeat_window_days"]?.numeric ?? 30
+        workspace.config.review.repeatWindowDays
     }
 
     private func suspectWindowHours(_ request: NewIncidentRequest) -> Double {
-        request.suspectWindowHours ?? workspace.config.raw["analysis"]?["suspect_window_hours"]?.numeric ?? 24
+        workspace.config.resolvedSuspectWindowHours(flag: request.suspectWindowHours)
     }
 
     /// The same error is still happening: count what is new and note it at the end of the file.

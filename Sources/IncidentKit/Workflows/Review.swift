@@ -97,7 +97,7 @@ public struct ReviewWorkflow: Sendable {
 
     /// The gate before verify: an unapproved review when the config or the incident requires one.
     static func gate(_ document: IncidentDocument, config: Config, stage: String) -> [String] {
-        let configured = config.raw["review"]?["required_before_verify"] == .bool(true)
+        let configured = config.review.requiredBeforeVerify
         let flagged = document.fields["review"]?["required"] == .bool(true)
         guard configured || flagged, state(document) != "approved" else { return [] }
         let why =

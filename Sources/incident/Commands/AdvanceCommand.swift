@@ -81,12 +81,7 @@ struct AdvanceCommand: ParsableCommand {
             let result = try AdvanceWorkflow(workspace: try live.workspace()).run(request)
             if let warning = result.syncWarning { live.warn(warning) }
             if json {
-                live.json([
-                    "id": .string(result.id), "path": .string(result.path), "stage": .string(result.stage),
-                    "skipped": .bool(result.skipped), "stage_now": .string(result.nextStage),
-                    "status": .string(result.status),
-                    "redactions": .object(result.redactions.mapValues(Value.int)),
-                ])
+                live.json(result.toValue())
                 return
             }
             let verb = result.rerendered ? "Re-rendered" : result.skipped ? "Skipped" : "Completed"

@@ -26,7 +26,7 @@ struct AnalyzeCommand: ParsableCommand {
     func run() throws {
         try Live.perform(globals) { live in
             let analysis = try AnalyzeWorkflow(workspace: try live.workspace()).run(
-                source: source, eventsOut: eventsOut)
+                source: LogSource(argument: source), eventsOut: eventsOut)
             if json {
                 live.json(analysis.toValue())
             } else {

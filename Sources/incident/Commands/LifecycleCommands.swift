@@ -92,15 +92,10 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         try Live.perform(globals) { live in
-            let doctor = DoctorWorkflow(workspace: try live.workspace())
-            let (checked, problems) = try doctor.run()
-            let warnings = (try? doctor.warnings()) ?? []
+            let result = try DoctorWorkflow(workspace: try live.workspace()).run()
+            let (checked, problems, warnings) = (result.checked, result.problems, result.warnings)
             if json {
-                live.json([
-                    "checked": .int(checked),
-                    "problems": .array(problems.map { ["file": .string($0.file), "message": .string($0.message)] }),
-                    "warnings": .array(warnings.map { ["file": .string($0.file), "message": .string($0.message)] }),
-                ])
+                live.json(result.toValue())
             } else {
                 for warning in warnings { live.warn("\(warning.file): \(warning.message)") }
                 if problems.isEmpty {

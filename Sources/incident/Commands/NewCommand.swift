@@ -64,7 +64,7 @@ struct NewCommand: ParsableCommand {
     func run() throws {
         try Live.perform(globals) { live in
             var request = NewIncidentRequest()
-            request.fromLog = fromLog
+            request.fromLog = fromLog.map(LogSource.init(argument:))
             request.title = title
             request.severity = severity
             request.environment = env

@@ -248,17 +248,7 @@ struct TemplatesCommand: ParsableCommand {
             try Live.perform(globals) { live in
                 let entries = try TemplatesWorkflow(workspace: try live.workspace()).list()
                 if json {
-                    live.json(
-                        .array(
-                            entries.map { entry in
-                                [
-                                    "name": .string(entry.name), "origin": .string(entry.origin),
-                                    "title": .string(entry.title),
-                                    "action": .optional(entry.action), "fields": .strings(entry.fields),
-                                    "in_stages": .bool(entry.inStages), "problem": .optional(entry.problem),
-                                    "differs_from_built_in": entry.differsFromBuiltIn.map(Value.bool) ?? .null,
-                                ]
-                            }))
+                    live.json(.array(entries.map { $0.toValue() }))
                     return
                 }
                 func origin(_ entry: TemplatesWorkflow.Entry) -> String {
