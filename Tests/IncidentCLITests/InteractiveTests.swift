@@ -435,4 +435,49 @@ func privateTemp() throws -> String {
         #expect(try session.waitWithoutReading() == 2)
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp).isEmpty)
     }
+
+    /// Amend shows a checkboxes field with its current ticks; Enter keeps them, 0 ticks none (and
+    /// a required box is still required).
+    @Test func amendShowsTheTicksAndEnterKeepsThem() throws {
+        let (repo, id) = try startedRepo()
+        try completeFiveWhys(repo, id)
+        try repo.write(
+            "templates/test-plan.md",
+            """
+            ---
+            stage: test-plan
+            title: Test Plan
+            fields:
+              - {id: where, type: checkboxes, label: Tried in, options: [{label: staging, required: true}, prod, canary]}
+            ---
+            ## Test Plan
+
+            {{#answers.where}}
+            - {{.}}
+            {{/answers.where}}
+
+            """)
+        let set = try CLI.run(["advance", id, "--set", "where=staging", "--set", "where=canary"], in: repo.root)
+        #expect(set.status == 0, "\(set.stderr)")
+        let keep = try PTYSession(["amend", id, "test-plan"], in: repo.root)
+        try keep.expect("1) [x] staging (required)")
+        try keep.expect("2) [ ] prod")
+        try keep.expect("3) [x] canary")
+        try keep.expect("empty keeps the [x] ones, 0 for none: ")
+        keep.sendLine("")
+        try keep.expect("No answer of test-plan changed")
+        #expect(try keep.wait() == 0)
+
+        let change = try PTYSession(["amend", id, "test-plan"], in: repo.root)
+        try change.expect("0 for none: ")
+        change.sendLine("0")
+        try change.expect("'staging' must be ticked")
+        try change.expect("0 for none: ")
+        change.sendLine("1,2")
+        try change.expect("Write this section to")
+        change.sendLine("y")
+        try change.expect("Amended test-plan for \(id) (where)")
+        #expect(try change.wait() == 0)
+        #expect(try repo.read(try repo.incidentFiles()[0]).contains("- staging\n- prod\n"))
+    }
 }

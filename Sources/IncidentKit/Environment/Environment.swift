@@ -82,6 +82,8 @@ public protocol Prompter: Sendable {
     func line(_ question: String, help: String?, defaultValue: String?, initial: String) throws -> String
     /// Several lines, where `initial` is the text so far: an empty first line keeps it.
     func text(_ question: String, help: String?, initial: String) throws -> String
+    /// Any of `options`, with `ticked` ticked already: an empty answer keeps them.
+    func chooseMany(_ question: String, options: [String], ticked: [Int]) throws -> [Int]
 }
 
 extension Prompter {
@@ -93,6 +95,11 @@ extension Prompter {
     public func text(_ question: String, help: String?, initial: String) throws -> String {
         let answer = try text(question, help: help)
         return answer.isEmpty ? initial : answer
+    }
+
+    public func chooseMany(_ question: String, options: [String], ticked: [Int]) throws -> [Int] {
+        let answer = try chooseMany(question, options: options)
+        return answer.isEmpty ? ticked : answer
     }
 }
 

@@ -119,10 +119,26 @@ public struct TerminalPrompter: Prompter {
     }
 
     public func chooseMany(_ question: String, options: [String]) throws -> [Int] {
+        try chooseMany(question, options: options, ticked: [])
+    }
+
+    /// With `ticked`, those are marked [x] and an empty answer keeps them; 0 ticks none.
+    public func chooseMany(_ question: String, options: [String], ticked: [Int]) throws -> [Int] {
         write(bold("? \(question)") + "\n")
-        for (index, option) in options.enumerated() { write("  \(index + 1)) \(option)\n") }
+        for (index, option) in options.enumerated() {
+            write("  \(index + 1)) " + (ticked.isEmpty ? "" : ticked.contains(index) ? "[x] " : "[ ] ") + option + "\n")
+        }
         while true {
-            let answer = try readAnswer(dim("  numbers separated by commas, empty for none: "))
+            let hint =
+                ticked.isEmpty
+                ? "numbers separated by commas, empty for none: "
+                : "numbers separated by commas, empty keeps the [x] ones, 0 for none: "
+            let answer = try readAnswer(dim("  " + hint))
+            if !ticked.isEmpty {
+                let trimmed = answer.trimmingCharacters(in: .whitespaces)
+                if trimmed.isEmpty { return ticked }
+                if trimmed == "0" { return [] }
+            }
             let parts = answer.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
                 !$0.isEmpty
             }

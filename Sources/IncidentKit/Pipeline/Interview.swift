@@ -104,7 +104,10 @@ struct Interview {
         case .checkboxes:
             let shown = field.options.map { $0.required ? "\($0.label) (required)" : $0.label }
             while true {
-                let picked = try prompter.chooseMany(field.label + suffix(field), options: shown)
+                let ticked = (previous?.array ?? []).compactMap { value in
+                    field.options.firstIndex { $0.label == value.string }
+                }
+                let picked = try prompter.chooseMany(field.label + suffix(field), options: shown, ticked: ticked)
                 let labels = Set(picked.map { field.options[$0].label })
                 let unticked = field.options.filter { $0.required && !labels.contains($0.label) }.map(\.label)
                 if !unticked.isEmpty {
