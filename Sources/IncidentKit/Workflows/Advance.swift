@@ -119,7 +119,7 @@ public struct AdvanceWorkflow: Sendable {
             })
         let drafts = Drafts(workspace: workspace)
         let typed = TypedAnswers()
-        let scripted = request.answersFile != nil || !request.sets.isEmpty
+        let scripted = request.answersFile != nil || !request.sets.isEmpty || request.answerValues != nil
         var draft = drafts.text(id: document.id, stage: stage)
         if draft != nil && scripted {
             workspace.env.diagnostics(
