@@ -5,12 +5,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build test demo install bench format lint clean fuzz sanitize mcp-interop
 
-# libcurl's and zlib's headers are the system dependencies, and chromium the tests' (the exported
-# HTML page is checked in it, headless); install them when they are missing.
+# libcurl's, zlib's and libedit's headers are the system dependencies, and chromium and vim the
+# tests' (the exported HTML page is checked in headless chromium; a prompt test drives vim);
+# install them when they are missing.
 deps:
 	@missing=""; \
 	echo '#include <curl/curl.h>' | cc -E -x c - >/dev/null 2>&1 || missing="$$missing libcurl4-openssl-dev"; \
 	echo '#include <zlib.h>' | cc -E -x c - >/dev/null 2>&1 || missing="$$missing zlib1g-dev"; \
+	echo '#include <histedit.h>' | cc -E -x c - >/dev/null 2>&1 || missing="$$missing libedit-dev"; \
+	command -v vim >/dev/null || command -v vim.tiny >/dev/null || missing="$$missing vim-tiny"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing"; \
@@ -35,10 +38,19 @@ mcp-interop: build
 	@.build/mcp-venv/bin/python -c 'import mcp' 2>/dev/null || .build/mcp-venv/bin/pip install -q mcp
 	.build/mcp-venv/bin/python scripts/mcp-interop.py "$$($(SWIFT) build --show-bin-path)/incident"
 
+# The binary, its man page (argument-parser's generate-manual plugin, built from the checked-out
+# package, no network) and shell completions for bash, zsh and fish.
+MANDIR ?= $(PREFIX)/share/man/man1
 install: deps
 	$(SWIFT) build -c release
-	install -d "$(PREFIX)/bin"
+	$(SWIFT) package plugin generate-manual
+	install -d "$(PREFIX)/bin" "$(MANDIR)" "$(PREFIX)/share/bash-completion/completions" \
+		"$(PREFIX)/share/zsh/site-functions" "$(PREFIX)/share/fish/vendor_completions.d"
 	install "$$($(SWIFT) build -c release --show-bin-path)/incident" "$(PREFIX)/bin/incident"
+	install -m 644 .build/plugins/GenerateManual/outputs/incident/incident.1 "$(MANDIR)/incident.1"
+	"$(PREFIX)/bin/incident" --generate-completion-script bash > "$(PREFIX)/share/bash-completion/completions/incident"
+	"$(PREFIX)/bin/incident" --generate-completion-script zsh > "$(PREFIX)/share/zsh/site-functions/_incident"
+	"$(PREFIX)/bin/incident" --generate-completion-script fish > "$(PREFIX)/share/fish/vendor_completions.d/incident.fish"
 
 bench: deps
 	bash bench/list.sh

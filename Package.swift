@@ -26,6 +26,13 @@ let package = Package(
         ),
         // zlib, for streaming .gz logs (gzread also reads plain files as they are).
         .systemLibrary(name: "CZlib"),
+        // Line editing on every prompt, over libedit (Debian's libedit-dev).
+        .target(
+            name: "CLineEdit",
+            linkerSettings: [.linkedLibrary("edit")]
+        ),
+        // fork/exec with process groups: the editor in the terminal's foreground, checks killable as a group.
+        .target(name: "CProcess"),
         // Turns templates/*.md into Swift source at build time, so the binary needs no resource folder.
         .executableTarget(name: "incident-embed-templates"),
         .plugin(
@@ -38,6 +45,8 @@ let package = Package(
             dependencies: [
                 "CCurl",
                 "CZlib",
+                "CLineEdit",
+                "CProcess",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "OrderedCollections", package: "swift-collections"),

@@ -22,7 +22,7 @@ struct Incident: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            InitCommand.self, NewCommand.self, AdvanceCommand.self, ShowCommand.self, ListCommand.self,
+            InitCommand.self, NewCommand.self, AdvanceCommand.self, AmendCommand.self, ShowCommand.self, ListCommand.self,
             SetCommand.self, TemplatesCommand.self, IssueCommand.self, SyncCommand.self, AnalyzeCommand.self,
             CloseCommand.self,
             ReopenCommand.self, DoctorCommand.self, StatsCommand.self, SignaturesCommand.self,
@@ -33,6 +33,10 @@ struct Incident: ParsableCommand {
 
     static func main() {
         Cancellation.install()
+        if let message = unknownCommand(Array(CommandLine.arguments.dropFirst())) {
+            FileHandle.standardError.write(Data((Terminal.sanitized(message) + "\n").utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -46,6 +50,48 @@ struct Incident: ParsableCommand {
             }
             Foundation.exit(code.rawValue)
         }
+    }
+}
+
+extension Incident {
+    /// The names `incident NAME` takes: the subcommands, and help.
+    static var commandNames: [String] { configuration.subcommands.map { $0._commandName } }
+
+    /// A first argument (or `help X`) that names no command, with the nearest one suggested; nil
+    /// when the arguments name a command (argument-parser reports everything else).
+    static func unknownCommand(_ arguments: [String]) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
+        let asked: String
+        if first == "help" {
+            guard arguments.count > 1, !arguments[1].hasPrefix("-") else { return nil }
+            asked = arguments[1]
+        } else {
+            asked = first
+        }
+        guard !commandNames.contains(asked) else { return nil }
+        let nearest = commandNames.map { ($0, editDistance($0, asked.lowercased())) }.min { $0.1 < $1.1 }
+        let hint =
+            nearest.flatMap { name, distance in
+                distance <= max(2, asked.count / 3) || name.hasPrefix(asked.lowercased()) ? name : nil
+            }.map { "did you mean '\($0)'? " } ?? ""
+        return "error: '\(asked)' is not an incident command; \(hint)`incident --help` lists them."
+    }
+
+    /// Levenshtein distance, for the suggestion.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a)
+        let b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in stride(from: 1, through: b.count, by: 1) {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return a.isEmpty ? b.count : row[b.count]
     }
 }
 
@@ -71,8 +117,12 @@ enum Cancellation {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
         Interrupts.prepare()
         signal(SIGINT) { _ in Interrupts.interrupt() }
+        // A closed terminal (SIGHUP) is a cancel too: the same cleanup (a check's processes, the
+        // editor's temp file) and the same care for a write in progress.
+        signal(SIGHUP) { _ in Interrupts.interrupt() }
     }
 }

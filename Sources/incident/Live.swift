@@ -30,17 +30,13 @@ struct Live {
         self.colorErr = colorErr
         let processes = LocalProcessRunner(variables: variables)
         let cwd = FileManager.default.currentDirectoryPath
+        // The editor gets the environment built below (its variables, files and processes).
+        let editorEnvironment = EnvironmentBox()
         let prompter: (any Prompter)? =
             interactive
             ? TerminalPrompter(color: colorErr) { initial in
-                let editor = variables["VISUAL"] ?? variables["EDITOR"] ?? "vi"
-                let path = (variables["TMPDIR"] ?? "/tmp") + "/incident-answer-\(getpid()).md"
-                try Data(initial.utf8).write(to: URL(fileURLWithPath: path))
-                defer { unlink(path) }
-                let status = try processes.interactive(
-                    "/bin/sh", arguments: ["-c", editor + " \"$1\"", "sh", path], in: cwd)
-                guard status == 0 else { return nil }
-                return try String(contentsOfFile: path, encoding: .utf8)
+                guard let env = editorEnvironment.value else { return nil }
+                return try ExternalEditor(env: env, directory: cwd).edit(initial, name: "answer", suffix: "md").text
             } : nil
         env = Environment(
             fileSystem: LocalFileSystem(),
@@ -58,6 +54,7 @@ struct Live {
             http: CurlHTTPClient(variables: variables, cacert: globals.cacert),
             sleep: { Thread.sleep(forTimeInterval: $0) }
         )
+        editorEnvironment.value = env
         if isatty(2) == 1 {
             env.progress = { message in
                 FileHandle.standardError.write(Data(("\r\u{1B}[K" + Terminal.render(message, color: colorErr)).utf8))
@@ -107,6 +104,11 @@ struct Live {
 }
 
 extension Severity: ExpressibleByArgument {}
+
+/// Set once, before any prompt can open the editor.
+private final class EnvironmentBox: @unchecked Sendable {
+    var value: Environment?
+}
 
 /// Reads `--since`: a date (2025-09-09), a time (RFC 3339) or an age such as 7d, 12h, 30m.
 func parseSince(_ text: String, now: Date) throws -> Date {

@@ -97,10 +97,39 @@ import Testing
         let prompter = ScriptedPrompter(["a", "b", "c", "", "root", "", "", "n"])
         let (workspace, created) = try started(repo, prompter: prompter)
         let before = try repo.bytes(created.incident.relativePath)
-        #expect(throws: IncidentError.cancelled("nothing was written.")) {
+        let id = created.incident.document.id
+        let draft = ".git/incident/drafts/\(id)-five-whys.yml"
+        #expect(
+            throws: IncidentError.cancelled(
+                "nothing was written to \(created.incident.relativePath). Your answers are kept in \(draft); `incident advance \(id)` offers to start from them."
+            )
+        ) {
             try AdvanceWorkflow(workspace: workspace).run(AdvanceRequest(ref: "latest"))
         }
         #expect(try repo.bytes(created.incident.relativePath) == before)
+        // What was typed is kept, readable by its owner only.
+        let kept = try YAML.parse(try repo.read(draft))
+        #expect(kept["whys"] == ["a", "b", "c"] && kept["root_cause"] == "root")
+        let mode = try FileManager.default.attributesOfItem(atPath: repo.path(draft))[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test func aDraftIsOfferedNextTimeAndRemovedWhenTheStageCompletes() throws {
+        let repo = try TestRepo()
+        let (workspace, created) = try started(repo, prompter: ScriptedPrompter(["first why", "second why"]))
+        let id = created.incident.document.id
+        #expect(throws: IncidentError.self) {
+            try AdvanceWorkflow(workspace: workspace).run(AdvanceRequest(ref: "latest"))
+        }
+        let draft = ".git/incident/drafts/\(id)-five-whys.yml"
+        #expect(try YAML.parse(try repo.read(draft))["whys"] == ["first why", "second why"])
+        // Next time: the draft is offered; its entries come pre-filled (the scripted Enter keeps each).
+        let again = ScriptedPrompter(["y", "", "", "third why", "", "the root", "", "", "y"])
+        let resumed = try Workspace.open(repo.environment(prompter: again), directory: nil)
+        let result = try AdvanceWorkflow(workspace: resumed).run(AdvanceRequest(ref: "latest"))
+        #expect(again.questions[0].contains("A draft of this stage"))
+        #expect(result.document.stages["five-whys"]?["answers"]?["whys"] == ["first why", "second why", "third why"])
+        #expect(!FileManager.default.fileExists(atPath: repo.path(draft)))
     }
 
     @Test func endOfInputMidInterviewWritesNothing() throws {

@@ -78,6 +78,29 @@ public protocol Prompter: Sendable {
     func confirm(_ question: String, defaultYes: Bool) throws -> Bool
     /// Shows text to the user (a preview).
     func show(_ text: String)
+    /// One line with `initial` already typed for the user to edit (amend).
+    func line(_ question: String, help: String?, defaultValue: String?, initial: String) throws -> String
+    /// Several lines, where `initial` is the text so far: an empty first line keeps it.
+    func text(_ question: String, help: String?, initial: String) throws -> String
+    /// Any of `options`, with `ticked` ticked already: an empty answer keeps them.
+    func chooseMany(_ question: String, options: [String], ticked: [Int]) throws -> [Int]
+}
+
+extension Prompter {
+    public func line(_ question: String, help: String?, defaultValue: String?, initial: String) throws -> String {
+        let answer = try line(question, help: help, defaultValue: initial.isEmpty ? defaultValue : initial)
+        return answer
+    }
+
+    public func text(_ question: String, help: String?, initial: String) throws -> String {
+        let answer = try text(question, help: help)
+        return answer.isEmpty ? initial : answer
+    }
+
+    public func chooseMany(_ question: String, options: [String], ticked: [Int]) throws -> [Int] {
+        let answer = try chooseMany(question, options: options)
+        return answer.isEmpty ? ticked : answer
+    }
 }
 
 /// The result of a child process.
@@ -96,6 +119,14 @@ public struct ProcessResult: Sendable, Equatable {
 }
 
 extension ProcessRunner {
+    /// `shell`, and each piece of output handed to `live` as it arrives (a runner that cannot
+    /// stream hands it nothing).
+    public func shell(
+        _ command: String, in directory: String, timeout: TimeInterval?, live: (@Sendable (Data) -> Void)?
+    ) throws -> ProcessResult {
+        try shell(command, in: directory, timeout: timeout)
+    }
+
     /// Runs `arguments[0]` found on PATH, capturing stdout and stderr together.
     public func run(_ arguments: [String], in directory: String, timeout: TimeInterval?) throws -> ProcessResult {
         try run(arguments, in: directory, timeout: timeout, input: nil, extra: [:], stdoutOnly: false)
@@ -112,6 +143,10 @@ public protocol ProcessRunner: Sendable {
     ) throws -> ProcessResult
     /// Runs a shell command line with `/bin/sh -c`, capturing stdout and stderr together.
     func shell(_ command: String, in directory: String, timeout: TimeInterval?) throws -> ProcessResult
+    /// `shell` with its output also handed to `live` piece by piece as it arrives.
+    func shell(
+        _ command: String, in directory: String, timeout: TimeInterval?, live: (@Sendable (Data) -> Void)?
+    ) throws -> ProcessResult
     /// Runs a program attached to the user's terminal (an editor) and returns its exit status.
     func interactive(_ command: String, arguments: [String], in directory: String) throws -> Int32
 }

@@ -28,6 +28,11 @@ public protocol FileSystem: Sendable {
         to path: String, _ produce: (_ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws
     /// Temp files an interrupted write left behind in `folder` (absolute paths).
     func staleTemporaryFiles(in folder: String) -> [String]
+    /// Like `writeAtomically`, but the file is readable by its owner only (mode 0600), for
+    /// answers in progress: drafts and the editor's temp files.
+    func writePrivately(_ data: Data, to path: String) throws
+    /// Removes a file; a missing one is no error.
+    func remove(_ path: String) throws
 }
 
 /// A held lock; `release()` (or deinit) lets go of it.
@@ -146,7 +151,21 @@ public struct LocalFileSystem: FileSystem {
         syncDirectory(of: path)
     }
 
-    private func writeTemp(_ data: Data, beside path: String) throws -> String {
+    public func writePrivately(_ data: Data, to path: String) throws {
+        let temp = try writeTemp(data, beside: path, mode: 0o600)
+        guard rename(temp, path) == 0 else {
+            let problem = Self.errorText()
+            unlink(temp)
+            throw FileSystemError.io(path, problem)
+        }
+        chmod(path, 0o600)
+    }
+
+    public func remove(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT { throw FileSystemError.io(path, Self.errorText()) }
+    }
+
+    private func writeTemp(_ data: Data, beside path: String, mode fixed: mode_t? = nil) throws -> String {
         let folder = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         removeStaleTemporaryFiles(in: folder)
@@ -154,6 +173,7 @@ public struct LocalFileSystem: FileSystem {
         var mode: mode_t = 0o644
         var info = stat()
         if stat(path, &info) == 0 { mode = info.st_mode & 0o7777 }
+        if let fixed { mode = fixed }
         let descriptor = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw FileSystemError.io(path, Self.errorText()) }
         var failure: String?

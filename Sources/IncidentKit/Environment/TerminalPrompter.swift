@@ -1,10 +1,12 @@
+import CLineEdit
 import Foundation
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Asks on the user's terminal: questions on stderr, answers from stdin, line by line.
+/// Asks on the user's terminal with line editing (libedit: cursor keys, Home/End, Ctrl-A/E/W/U and
+/// Up/Down through this session's answers). Questions go to stderr; answers come from the terminal.
 public struct TerminalPrompter: Prompter {
     let color: Bool
     let openEditor: @Sendable (String) throws -> String?
@@ -22,8 +24,32 @@ public struct TerminalPrompter: Prompter {
     private func bold(_ text: String) -> String { Terminal.styled(text, 1) }
     private func dim(_ text: String) -> String { Terminal.styled(text, 2) }
 
-    private func readAnswer() throws -> String {
-        guard let line = readLine(strippingNewline: true) else {
+    /// One edited line after `prompt` (whose earlier lines are written first), or nil at end of input.
+    /// A line holding a control character (a stray escape sequence, Ctrl-V …) is refused and asked again.
+    private func readLine(_ prompt: String, initial: String = "") throws -> String? {
+        var lines = prompt.components(separatedBy: "\n")
+        let last = lines.removeLast()
+        if !lines.isEmpty { write(lines.joined(separator: "\n") + "\n") }
+        // libedit measures the prompt's width; colour sequences are marked as taking none.
+        let rendered = Terminal.render(last, color: color).replacingOccurrences(
+            of: "\u{1B}\\[[0-9;]*m", with: "\u{01}$0\u{01}", options: .regularExpression)
+        var initial = initial
+        while true {
+            guard let pointer = cle_gets(rendered, initial) else { return nil }
+            let line = String(cString: pointer)
+            free(pointer)
+            if let bad = ControlCharacters.first(in: line) {
+                write("  that answer holds a control character (\(bad)); type it again without it.\n")
+                initial = ControlCharacters.removed(from: line)
+                continue
+            }
+            cle_remember(line)
+            return line
+        }
+    }
+
+    private func readAnswer(_ prompt: String, initial: String = "") throws -> String {
+        guard let line = try readLine(prompt, initial: initial) else {
             write("\n")
             throw IncidentError.cancelled("input ended; nothing was written.")
         }
@@ -31,26 +57,49 @@ public struct TerminalPrompter: Prompter {
     }
 
     public func line(_ question: String, help: String?, defaultValue: String?) throws -> String {
-        if let help { write(dim("  \(help)") + "\n") }
+        try line(question, help: help, defaultValue: defaultValue, initial: "")
+    }
+
+    public func line(_ question: String, help: String?, defaultValue: String?, initial: String) throws -> String {
+        let helpLine = help.map { dim("  \($0)") + "\n" } ?? ""
         let suffix = defaultValue.map { dim(" [\($0)]") } ?? ""
-        write(bold("? \(question)") + suffix + " ")
-        let answer = try readAnswer().trimmingCharacters(in: .whitespaces)
+        let answer = try readAnswer(helpLine + bold("? \(question)") + suffix + " ", initial: initial)
+            .trimmingCharacters(in: .whitespaces)
         return answer.isEmpty ? (defaultValue ?? "") : answer
     }
 
     public func text(_ question: String, help: String?) throws -> String {
+        try text(question, help: help, initial: "")
+    }
+
+    /// Lines until one holding only "." or Ctrl-D; ":e" opens the editor on what is typed so far.
+    /// With `initial`, an empty first line keeps it and ":e" edits it.
+    public func text(_ question: String, help: String?, initial: String) throws -> String {
         if let help { write(dim("  \(help)") + "\n") }
-        write(bold("? \(question)") + dim(" (end with a line holding only '.', or type ':e' to use $EDITOR)") + "\n")
+        let how =
+            initial.isEmpty
+            ? " (end with a line holding only '.' or Ctrl-D; ':e' opens $EDITOR)"
+            : " (Enter keeps it; type new text ending with '.', or ':e' to edit it in $EDITOR)"
+        write(bold("? \(question)") + dim(how) + "\n")
+        if !initial.isEmpty {
+            write(
+                initial.split(separator: "\n", omittingEmptySubsequences: false).map { dim("  | ") + $0 }.joined(
+                    separator: "\n") + "\n")
+        }
         var lines: [String] = []
         while true {
-            write(dim("> "))
-            let line = try readAnswer()
+            guard let line = try readLine(dim("> ")) else {
+                write("\n")
+                break
+            }
             if line == "." { break }
-            if line == ":e" && lines.isEmpty {
-                if let edited = try openEditor("") { return edited.trimmingCharacters(in: .whitespacesAndNewlines) }
+            if line == ":e" {
+                let start = lines.isEmpty ? initial : lines.joined(separator: "\n")
+                if let edited = try openEditor(start) { return edited.trimmingCharacters(in: .whitespacesAndNewlines) }
+                write(dim("  the editor did not save; go on typing, or ':e' to try again.") + "\n")
                 continue
             }
-            if line.isEmpty && lines.isEmpty { return "" }
+            if line.isEmpty && lines.isEmpty { return initial }
             lines.append(line)
         }
         return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -61,8 +110,7 @@ public struct TerminalPrompter: Prompter {
         for (index, option) in options.enumerated() { write("  \(index + 1)) \(option)\n") }
         while true {
             let hint = defaultIndex.map { " [\($0 + 1)]" } ?? ""
-            write(dim("  number or name\(hint): "))
-            let answer = try readAnswer().trimmingCharacters(in: .whitespaces)
+            let answer = try readAnswer(dim("  number or name\(hint): ")).trimmingCharacters(in: .whitespaces)
             if answer.isEmpty, let defaultIndex { return defaultIndex }
             if let number = Int(answer), number >= 1, number <= options.count { return number - 1 }
             if let index = options.firstIndex(where: { $0.lowercased() == answer.lowercased() }) { return index }
@@ -71,11 +119,26 @@ public struct TerminalPrompter: Prompter {
     }
 
     public func chooseMany(_ question: String, options: [String]) throws -> [Int] {
+        try chooseMany(question, options: options, ticked: [])
+    }
+
+    /// With `ticked`, those are marked [x] and an empty answer keeps them; 0 ticks none.
+    public func chooseMany(_ question: String, options: [String], ticked: [Int]) throws -> [Int] {
         write(bold("? \(question)") + "\n")
-        for (index, option) in options.enumerated() { write("  \(index + 1)) \(option)\n") }
+        for (index, option) in options.enumerated() {
+            write("  \(index + 1)) " + (ticked.isEmpty ? "" : ticked.contains(index) ? "[x] " : "[ ] ") + option + "\n")
+        }
         while true {
-            write(dim("  numbers separated by commas, empty for none: "))
-            let answer = try readAnswer()
+            let hint =
+                ticked.isEmpty
+                ? "numbers separated by commas, empty for none: "
+                : "numbers separated by commas, empty keeps the [x] ones, 0 for none: "
+            let answer = try readAnswer(dim("  " + hint))
+            if !ticked.isEmpty {
+                let trimmed = answer.trimmingCharacters(in: .whitespaces)
+                if trimmed.isEmpty { return ticked }
+                if trimmed == "0" { return [] }
+            }
             let parts = answer.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
                 !$0.isEmpty
             }
@@ -89,8 +152,8 @@ public struct TerminalPrompter: Prompter {
 
     public func confirm(_ question: String, defaultYes: Bool) throws -> Bool {
         while true {
-            write(bold("? \(question)") + (defaultYes ? " [Y/n] " : " [y/N] "))
-            let answer = try readAnswer().trimmingCharacters(in: .whitespaces).lowercased()
+            let answer = try readAnswer(bold("? \(question)") + (defaultYes ? " [Y/n] " : " [y/N] "))
+                .trimmingCharacters(in: .whitespaces).lowercased()
             if answer.isEmpty { return defaultYes }
             if ["y", "yes"].contains(answer) { return true }
             if ["n", "no"].contains(answer) { return false }
@@ -99,5 +162,31 @@ public struct TerminalPrompter: Prompter {
 
     public func show(_ text: String) {
         write(text + "\n")
+    }
+}
+
+/// Control characters in typed or stored text: C0 (but tab and, in files, newline), DEL and C1.
+public enum ControlCharacters {
+    static func isControl(_ scalar: Unicode.Scalar, allowNewline: Bool) -> Bool {
+        let value = scalar.value
+        if value == 0x09 || (allowNewline && (value == 0x0A)) { return false }
+        return value < 0x20 || value == 0x7F || (0x80...0x9F).contains(value)
+    }
+
+    /// The first control character in a one-line answer, spelled visibly (^[ for escape), or nil.
+    public static func first(in text: String, allowNewline: Bool = false) -> String? {
+        guard let scalar = text.unicodeScalars.first(where: { isControl($0, allowNewline: allowNewline) }) else {
+            return nil
+        }
+        if scalar.value < 0x20 { return "^" + String(Character(Unicode.Scalar(scalar.value + 0x40)!)) }
+        if scalar.value == 0x7F { return "^?" }
+        return String(format: "U+%04X", scalar.value)
+    }
+
+    /// The text without its control characters (what is left is offered for editing again).
+    static func removed(from text: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: text.unicodeScalars.filter { !isControl($0, allowNewline: false) })
+        return String(scalars)
     }
 }

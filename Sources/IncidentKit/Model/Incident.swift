@@ -172,7 +172,13 @@ public struct IncidentDocument: Equatable, Sendable {
         eol == "\n" ? text : text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: eol)
     }
 
-    /// Replaces a stage section's content (only for `advance --rerender`). Returns false when absent.
+    /// Writes a stage's section: in place of the one already there (a stage run again after
+    /// `reopen`, an amend, a re-render), else at the end. Never two sections with one marker.
+    public mutating func writeSection(stage: String, markdown: String) {
+        if !replaceSection(stage: stage, markdown: markdown) { appendSection(stage: stage, markdown: markdown) }
+    }
+
+    /// Replaces a stage section's content. Returns false when absent.
     public mutating func replaceSection(stage: String, markdown: String) -> Bool {
         guard let section = sectionRanges().last(where: { $0.kind == .stage && $0.name == stage }) else {
             return false

@@ -64,6 +64,21 @@ public struct AnswerRules: Sendable {
         )
     }
 
+    /// Why one typed answer (or list entry) of `field` is refused, or nil when it is fine: a
+    /// control character, or text that is not a URL where the field takes one.
+    public static func problem(with text: String, for field: Field) -> String? {
+        if let bad = ControlCharacters.first(in: text, allowNewline: field.type == .textarea) {
+            return "it holds a control character (\(bad))"
+        }
+        if field.format == "url", !text.isEmpty {
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            guard let url = URL(string: trimmed), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+                let host = url.host, !host.isEmpty, !trimmed.contains(" ")
+            else { return "'\(trimmed)' is not a URL; give one such as https://github.com/org/repo/pull/12" }
+        }
+        return nil
+    }
+
     func shape(_ value: Value, for field: Field, source: String) throws -> Value {
         switch field.type {
         case .input, .textarea:
@@ -72,6 +87,9 @@ public struct AnswerRules: Sendable {
                 throw IncidentError.usage("\(source): '\(field.id)' takes text, not a list or mapping.")
             }
             if text.hasPrefix("@") && text.count > 1 { text = try readFile(String(text.dropFirst())) }
+            if let problem = Self.problem(with: text, for: field) {
+                throw IncidentError.usage("\(source): '\(field.id)' is refused: \(problem).")
+            }
             return .string(text)
         case .dropdown:
             if value.isNull { return .null }
@@ -95,6 +113,9 @@ public struct AnswerRules: Sendable {
                     try items.map { item in
                         guard let text = item.string else {
                             throw IncidentError.usage("\(source): each entry of '\(field.id)' must be text.")
+                        }
+                        if let problem = Self.problem(with: text, for: field) {
+                            throw IncidentError.usage("\(source): an entry of '\(field.id)' is refused: \(problem).")
                         }
                         return .string(text)
                     })

@@ -1,19 +1,32 @@
 import Foundation
 
-/// Asks a stage's fields on a terminal, one prompt per field, in template order.
+/// Asks a stage's fields on a terminal, one prompt per field, in template order. Each answer is
+/// checked the moment it is typed (required, options, URLs, how many entries a list needs) and
+/// asked again with the reason, so the gate at the end never throws away a whole interview.
 struct Interview {
     let prompter: any Prompter
     let template: StageTemplate
     let rules: AnswerRules
     let incidentTitle: String
+    /// Answers offered pre-filled (amend, or a draft being resumed).
+    var previous: Answers = [:]
+    /// Told every answer so far, partial lists included, after each one (to keep a draft).
+    var keep: (Answers) -> Void = { _ in }
 
     /// Asks every field that `answers` does not hold yet.
     func run(into answers: inout Answers) throws {
         for field in template.fields where answers[field.id] == nil {
             if template.action == .linkCommits && field.id == "commits" { continue }
-            if let value = try ask(field), !value.isBlank {
+            let before = answers
+            let value = try ask(field, previous: previous[field.id]) { partial in
+                var draft = before
+                draft[field.id] = partial
+                keep(draft)
+            }
+            if let value, !value.isBlank {
                 answers[field.id] = value
             }
+            keep(answers)
         }
     }
 
@@ -22,72 +35,161 @@ struct Interview {
         return parts.isEmpty ? nil : parts.joined(separator: " ")
     }
 
-    private func suffix(_ field: Field) -> String { field.required ? "" : " (optional)" }
+    private func suffix(_ field: Field) -> String { field.required ? " (required)" : " (optional)" }
 
-    func ask(_ field: Field) throws -> Value? {
-        switch field.type {
-        case .input:
-            let text = try prompter.line(
-                field.label + suffix(field), help: help(field), defaultValue: field.defaultValue?.string)
-            return text.isEmpty ? nil : try rules.shape(.string(text), for: field, source: "answer")
-        case .textarea:
-            let text = try prompter.text(field.label + suffix(field), help: help(field))
-            return text.isEmpty ? nil : try rules.shape(.string(text), for: field, source: "answer")
-        case .dropdown:
-            let defaultIndex = field.defaultValue?.string.flatMap { value in
-                field.options.firstIndex { $0.label == value }
+    private func refuse(_ reason: String) { prompter.show("  \(reason); type it again.") }
+
+    /// One line, asked until it passes the field's checks; "" only when the answer may be empty.
+    private func askLine(
+        _ question: String, help: String?, field: Field, required: Bool, defaultValue: String? = nil,
+        initial: String = "", emptyRefusal: String? = nil
+    ) throws -> String {
+        var initial = initial
+        while true {
+            let text = try prompter.line(question, help: help, defaultValue: defaultValue, initial: initial)
+            initial = ""
+            if text.isEmpty || text == "." {
+                if required || emptyRefusal != nil {
+                    refuse(
+                        text == "."
+                            ? "'.' is no answer (it ends a multi-line answer)"
+                            : emptyRefusal ?? "\(field.label) is required")
+                    continue
+                }
+                if text == "." {
+                    refuse("'.' is no answer (it ends a multi-line answer); leave the line empty to skip")
+                    continue
+                }
+                return ""
             }
-            let index = try prompter.choose(
-                field.label, options: field.options.map(\.label), defaultIndex: defaultIndex)
-            return .string(field.options[index].label)
-        case .checkboxes:
-            let picked = try prompter.chooseMany(field.label, options: field.options.map(\.label))
-            return .array(picked.map { .string(field.options[$0].label) })
-        case .list where !field.fields.isEmpty:
-            return try askEntries(field)
-        case .list:
-            var items: [Value] = []
-            while field.max.map({ items.count < $0 }) ?? true {
-                let count = items.count + 1
-                let min = field.min ?? 0
-                let hint = count > min ? " (empty line to finish)" : ""
-                let text = try prompter.line(
-                    "\(field.label) \(count)\(hint)", help: count == 1 ? help(field) : nil, defaultValue: nil)
-                if text.isEmpty { break }
-                items.append(.string(text))
+            if let problem = AnswerRules.problem(with: text, for: field) {
+                refuse(problem)
+                initial = ControlCharacters.removed(from: text)
+                continue
             }
-            return .array(items)
-        case .whyChain:
-            var items: [Value] = []
-            var previous = incidentTitle
-            while field.max.map({ items.count < $0 }) ?? true {
-                let question = items.isEmpty ? "Why did this happen: \(previous)?" : "Why? (\(previous))"
-                let min = field.min ?? 0
-                let hint = items.count >= min ? " [empty line to stop]" : ""
-                let text = try prompter.line(
-                    "\(items.count + 1). \(question)\(hint)", help: items.isEmpty ? help(field) : nil, defaultValue: nil
-                )
-                if text.isEmpty { break }
-                items.append(.string(text))
-                previous = text
-            }
-            return .array(items)
+            return text
         }
     }
 
-    private func askEntries(_ field: Field) throws -> Value {
+    func ask(_ field: Field, previous: Value? = nil, partial: (Value) -> Void = { _ in }) throws -> Value? {
+        switch field.type {
+        case .input:
+            let text = try askLine(
+                field.label + suffix(field), help: help(field), field: field, required: field.required,
+                defaultValue: field.defaultValue?.string, initial: previous?.string ?? "")
+            return text.isEmpty ? nil : try rules.shape(.string(text), for: field, source: "answer")
+        case .textarea:
+            while true {
+                let text = try prompter.text(
+                    field.label + suffix(field), help: help(field), initial: previous?.string ?? "")
+                if text.isEmpty || text == "." {
+                    if field.required {
+                        refuse("\(field.label) is required: write at least one line")
+                        continue
+                    }
+                    return nil
+                }
+                if let problem = AnswerRules.problem(with: text, for: field) {
+                    refuse(problem)
+                    continue
+                }
+                return try rules.shape(.string(text), for: field, source: "answer")
+            }
+        case .dropdown:
+            let current = previous?.string ?? field.defaultValue?.string
+            let defaultIndex = current.flatMap { value in field.options.firstIndex { $0.label == value } }
+            let index = try prompter.choose(
+                field.label + suffix(field), options: field.options.map(\.label), defaultIndex: defaultIndex)
+            return .string(field.options[index].label)
+        case .checkboxes:
+            let shown = field.options.map { $0.required ? "\($0.label) (required)" : $0.label }
+            while true {
+                let ticked = (previous?.array ?? []).compactMap { value in
+                    field.options.firstIndex { $0.label == value.string }
+                }
+                let picked = try prompter.chooseMany(field.label + suffix(field), options: shown, ticked: ticked)
+                let labels = Set(picked.map { field.options[$0].label })
+                let unticked = field.options.filter { $0.required && !labels.contains($0.label) }.map(\.label)
+                if !unticked.isEmpty {
+                    refuse("\(unticked.map { "'\($0)'" }.joined(separator: " and ")) must be ticked")
+                    continue
+                }
+                return .array(picked.map { .string(field.options[$0].label) })
+            }
+        case .list where !field.fields.isEmpty:
+            return try askEntries(field, previous: previous?.array ?? [], partial: partial)
+        case .list, .whyChain:
+            return .array(try askItems(field, previous: previous?.array ?? [], partial: partial))
+        }
+    }
+
+    /// A list of lines or a why-chain: asked until an empty line once `min` entries are given.
+    private func askItems(_ field: Field, previous: [Value], partial: (Value) -> Void) throws -> [Value] {
+        var items: [Value] = []
+        var offered = previous.compactMap(\.string)
+        let min = field.min ?? 0
+        var chainAbove = incidentTitle
+        while field.max.map({ items.count < $0 }) ?? true {
+            let count = items.count + 1
+            let prefill = offered.isEmpty ? "" : offered.removeFirst()
+            let progress = count <= min ? "\(count) of at least \(min)" : "\(count), empty line to stop"
+            let question: String
+            if field.type == .whyChain {
+                question = "\(count). Why did this happen: \(chainAbove)? (\(progress))"
+            } else {
+                question = "\(field.label) \(count) (\(progress))"
+            }
+            let entryHelp = count == 1 ? help(field) : nil
+            let text = try askLine(
+                question,
+                help: prefill.isEmpty
+                    ? entryHelp
+                    : [entryHelp, "Clear the line to drop this entry."].compactMap { $0 }.joined(separator: " "),
+                field: field, required: false, initial: prefill,
+                emptyRefusal: count > min
+                    ? nil
+                    : field.type == .whyChain
+                        ? "the chain needs at least \(min) answers and this is answer \(count)"
+                        : "\(field.label) needs at least \(min) \(min == 1 ? "entry" : "entries") and this is entry \(count)"
+            )
+            if text.isEmpty {
+                if !prefill.isEmpty && !offered.isEmpty { continue }
+                break
+            }
+            items.append(.string(text))
+            chainAbove = text
+            partial(.array(items))
+        }
+        return items
+    }
+
+    private func askEntries(_ field: Field, previous: [Value], partial: (Value) -> Void) throws -> Value {
         var entries: [Value] = []
+        var offered = previous
+        let min = field.min ?? 0
         entries: while field.max.map({ entries.count < $0 }) ?? true {
             var entry = Answers()
+            let prior = offered.isEmpty ? Answers() : (offered.removeFirst().object ?? [:])
+            let optional = entries.count >= min
             prompter.show(
                 "\(field.label) \(entries.count + 1)"
-                    + (entries.count >= (field.min ?? 0) ? " (leave the first answer empty to finish)" : ""))
+                    + (optional
+                        ? " (leave the first answer empty to finish)" : " (\(entries.count + 1) of at least \(min))"))
             for (index, subfield) in field.fields.enumerated() {
-                let value = try ask(subfield)
-                if index == 0 && (value ?? .null).isBlank { break entries }
+                if index == 0 && subfield.type == .input {
+                    let text = try askLine(
+                        subfield.label + (optional ? " (empty to finish)" : suffix(subfield)), help: help(subfield),
+                        field: subfield, required: !optional, initial: prior[subfield.id]?.string ?? "")
+                    if text.isEmpty { break entries }
+                    entry[subfield.id] = try rules.shape(.string(text), for: subfield, source: "answer")
+                    continue
+                }
+                let value = try ask(subfield, previous: prior[subfield.id])
+                if index == 0 && (value ?? .null).isBlank && optional { break entries }
                 if let value, !value.isBlank { entry[subfield.id] = value }
             }
             entries.append(.object(entry))
+            partial(.array(entries))
         }
         return .array(entries)
     }

@@ -25,9 +25,15 @@ struct StageActions: Sendable {
         var passed = true
         for check in checks {
             workspace.env.diagnostics("running check '\(check.name)': \(check.run)")
+            let limit = check.timeout ?? 600
             let result: ProcessResult
             do {
-                result = try workspace.env.processes.shell(check.run, in: workspace.root, timeout: check.timeout ?? 600)
+                // On a terminal the output shows as it comes, line by line (made safe by diagnostics).
+                let lines = workspace.env.progress == nil ? nil : LiveLines(workspace.env.diagnostics)
+                result = try workspace.env.processes.shell(
+                    check.run, in: workspace.root, timeout: limit,
+                    live: lines.map { lines in { @Sendable chunk in lines.feed(chunk) } })
+                lines?.finish()
             } catch {
                 throw IncidentError.failure("could not start check '\(check.name)' (\(check.run)): \(error).")
             }
@@ -35,15 +41,46 @@ struct StageActions: Sendable {
             passed = passed && ok
             let tail = result.output.split(separator: "\n", omittingEmptySubsequences: false).suffix(20).joined(
                 separator: "\n")
-            records.append([
+            var record: OrderedDictionary<String, Value> = [
                 "name": .string(check.name), "run": .string(check.run),
                 "result": .string(result.timedOut ? "timed out" : ok ? "passed" : "failed"),
                 "exit_status": .int(Int(result.status)),
                 "duration_seconds": .double((result.duration * 10).rounded() / 10),
                 "output_tail": .string(
                     redactor.redact(tail.trimmingCharacters(in: .whitespacesAndNewlines), counts: &counts)),
-            ])
+            ]
+            if result.timedOut {
+                record["timeout_seconds"] = limit == limit.rounded() ? .int(Int(limit)) : .double(limit)
+            }
+            records.append(.object(record))
         }
         return (records, passed)
+    }
+}
+
+/// Output split into lines as it arrives, each shown indented.
+final class LiveLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pending = Data()
+    private let show: @Sendable (String) -> Void
+
+    init(_ show: @escaping @Sendable (String) -> Void) { self.show = show }
+
+    func feed(_ chunk: Data) {
+        lock.withLock {
+            pending.append(chunk)
+            while let newline = pending.firstIndex(of: 0x0A) {
+                let line = pending[pending.startIndex..<newline]
+                pending.removeSubrange(pending.startIndex...newline)
+                show("  | " + String(decoding: line, as: UTF8.self))
+            }
+        }
+    }
+
+    func finish() {
+        lock.withLock {
+            if !pending.isEmpty { show("  | " + String(decoding: pending, as: UTF8.self)) }
+            pending.removeAll()
+        }
     }
 }

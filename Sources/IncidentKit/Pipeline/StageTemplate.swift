@@ -29,6 +29,8 @@ public struct Field: Equatable, Sendable {
     public var required: Bool
     /// `issue: true` on a list: each entry is a follow-up, filed as its own GitHub issue.
     public var issue: Bool = false
+    /// `format: url`: each answer (or list entry) must be an http(s) URL.
+    public var format: String? = nil
 }
 
 /// The built-in automation a template can attach with `action:`.
@@ -115,11 +117,16 @@ public struct StageTemplate: Sendable {
                 throw IncidentError.failure(
                     "\(origin): field '\(id)' has issue: true, but only a list's entries can be filed as issues.")
             }
+            let format = object["format"]?.string ?? object["validations"]?["format"]?.string
+            if let format, format != "url" {
+                throw IncidentError.failure("\(origin): field '\(id)' has format '\(format)'; the one format is url.")
+            }
             return Field(
                 id: id, type: type, label: object["label"]?.string ?? id,
                 description: object["description"]?.string, placeholder: object["placeholder"]?.string,
                 defaultValue: object["default"], options: options, min: object["min"]?.int, max: object["max"]?.int,
-                fields: subfields, required: object["validations"]?["required"] == .bool(true), issue: issue)
+                fields: subfields, required: object["validations"]?["required"] == .bool(true), issue: issue,
+                format: format)
         }
     }
 }

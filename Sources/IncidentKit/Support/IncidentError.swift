@@ -24,6 +24,18 @@ public enum IncidentError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The same error with one more sentence for the user (a kept draft).
+    public func noting(_ note: String) -> IncidentError {
+        switch self {
+        case .failure(let message): return .failure(message + " " + note)
+        case .cancelled(let message): return .cancelled(message + " " + note)
+        case .auth(let message): return .auth(message + " " + note)
+        case .network(let message): return .network(message + " " + note)
+        case .usage(let message): return .usage(message + " " + note)
+        case .gate(let stage, let missing): return .gate(stage: stage, missing: missing + [note])
+        }
+    }
+
     public var description: String {
         switch self {
         case .failure(let message), .cancelled(let message), .usage(let message), .auth(let message),

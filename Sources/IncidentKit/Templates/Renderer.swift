@@ -98,6 +98,12 @@ struct TemplateText: CustomStringConvertible, MustacheCustomRenderable, Mustache
         case "capitalized": return TemplateText(text.prefix(1).uppercased() + text.dropFirst())
         case "oneline":
             return TemplateText(text.split(whereSeparator: \.isNewline).joined(separator: " "))
+        case "cell":
+            // A markdown table cell: a pipe would end it and a line break would end the row.
+            let flat = text.replacingOccurrences(of: "\r\n", with: "\n").split(
+                separator: "\n", omittingEmptySubsequences: false
+            ).joined(separator: "<br>")
+            return TemplateText(flat.replacingOccurrences(of: "|", with: "\\|"))
         case "mermaid":
             // A Mermaid label inside "…": quotes and line breaks would end it.
             let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")

@@ -90,6 +90,9 @@ public struct AdvanceWorkflow: Sendable {
         let template = try workspace.templates.stage(stage)
         let now = Time.format(workspace.env.now)
 
+        // A stage run again (after `reopen`) replaces its section; a hand edit in it stops that first.
+        try Self.refuseHandEdits(document, stage: stage, file: incident.relativePath, doing: "advance")
+
         if let reason = request.skipReason {
             var counts = OrderedDictionary<String, Int>()
             let redacted = try Redactor(config: workspace.config).redact(reason, counts: &counts)
@@ -100,7 +103,8 @@ public struct AdvanceWorkflow: Sendable {
             document.fields["stages"] = .object(stages)
             moveOn(&document, to: next)
             WorkRecord.stageDone(&document, stage: stage, skipped: true, answers: [:], at: workspace.env.now)
-            document.appendSection(stage: stage, markdown: "## \(template.title)\n\n_Skipped on \(now): \(redacted)_")
+            document.writeSection(stage: stage, markdown: "## \(template.title)\n\n_Skipped on \(now): \(redacted)_")
+            StageSection.recordHash(&document, stage: stage)
             return try saveAndSync(incident, document, template: template, skipped: true, redactions: counts)
         }
 
@@ -113,57 +117,95 @@ public struct AdvanceWorkflow: Sendable {
                 }
                 return text
             })
-        var answers = try collectAnswers(request, template: template, rules: rules, document: document)
+        let drafts = Drafts(workspace: workspace)
+        let typed = TypedAnswers()
+        let scripted = request.answersFile != nil || !request.sets.isEmpty || request.answerValues != nil
+        var draft = drafts.text(id: document.id, stage: stage)
+        if draft != nil && scripted {
+            workspace.env.diagnostics(
+                "note: the draft of stage \(stage) in \(drafts.shown(id: document.id, stage: stage)) is not used: the answers given replace it, and it is removed once the stage completes."
+            )
+            draft = nil
+        }
+        var answers: Answers
         var redactions = OrderedDictionary<String, Int>()
-        let redactor = try Redactor(config: workspace.config)
-        if template.action == .runChecks {
-            let unreviewed = ReviewWorkflow.gate(document, config: workspace.config, stage: stage)
-            if !unreviewed.isEmpty { throw IncidentError.gate(stage: stage, missing: unreviewed) }
-        }
-        try runAction(
-            template, request: request, document: document, answers: &answers, redactor: redactor, counts: &redactions)
-        if template.action == .runChecks, let checks = answers["checks"]?.array {
-            WorkRecord.attempt(&document, checks: checks, passed: true, at: workspace.env.now)
-        }
-        for warning in Blameless.warnings(in: answers, document: document) {
-            workspace.env.diagnostics("warning: " + warning)
-        }
-
-        try rules.checkLimits(answers)
-        let missing = rules.missing(answers)
-        if !missing.isEmpty { throw IncidentError.gate(stage: stage, missing: missing) }
-        let recurrence = SeenBefore.recurrenceGate(template, answers: answers, document: document)
-        if !recurrence.isEmpty { throw IncidentError.gate(stage: stage, missing: recurrence) }
-
-        answers = answers.mapValues { redactor.redact($0, counts: &redactions) }
-        var stages = document.stages
-        var record: OrderedDictionary<String, Value> = ["completed": .string(now)]
-        if let author = request.author { record["by"] = .string(author) }
-        if !answers.isEmpty { record["answers"] = .object(answers) }
-        stages[stage] = .object(record)
-        document.fields["stages"] = .object(stages)
-        let markdown = try StageSection.render(
-            template, document: document, answers: answers, analysis: nil, file: incident.relativePath)
-        if request.preview {
-            moveOn(&document, to: next)
-            var outcome = AdvanceResult(
-                id: document.id, path: incident.relativePath, stage: stage, skipped: false, rerendered: false,
-                nextStage: document.stage, status: document.status, redactions: redactions, document: document)
-            outcome.section = markdown
-            outcome.preview = true
-            return outcome
-        }
-
-        if let prompter = workspace.env.prompter, !request.yes {
-            prompter.show("\n" + markdown + "\n")
-            guard try prompter.confirm("Write this section to \(incident.relativePath)?", defaultYes: true) else {
-                throw IncidentError.cancelled("nothing was written.")
+        let markdown: String
+        do {
+            answers = try collectAnswers(
+                request, template: template, rules: rules, document: document, draft: draft, typed: typed)
+            let redactor = try Redactor(config: workspace.config)
+            if template.action == .runChecks {
+                let unreviewed = ReviewWorkflow.gate(document, config: workspace.config, stage: stage)
+                if !unreviewed.isEmpty { throw IncidentError.gate(stage: stage, missing: unreviewed) }
             }
+            try runAction(
+                template, request: request, document: document, answers: &answers, redactor: redactor,
+                counts: &redactions)
+            if template.action == .runChecks, let checks = answers["checks"]?.array {
+                WorkRecord.attempt(&document, checks: checks, passed: true, at: workspace.env.now)
+            }
+            for warning in Blameless.warnings(in: answers, document: document) {
+                workspace.env.diagnostics("warning: " + warning)
+            }
+
+            try rules.checkLimits(answers)
+            let missing = rules.missing(answers)
+            if !missing.isEmpty { throw IncidentError.gate(stage: stage, missing: missing) }
+            let recurrence = SeenBefore.recurrenceGate(template, answers: answers, document: document)
+            if !recurrence.isEmpty { throw IncidentError.gate(stage: stage, missing: recurrence) }
+
+            answers = answers.mapValues { redactor.redact($0, counts: &redactions) }
+            var stages = document.stages
+            var record: OrderedDictionary<String, Value> = ["completed": .string(now)]
+            if let author = request.author { record["by"] = .string(author) }
+            if !answers.isEmpty { record["answers"] = .object(answers) }
+            stages[stage] = .object(record)
+            document.fields["stages"] = .object(stages)
+            markdown = try StageSection.render(
+                template, document: document, answers: answers, analysis: nil, file: incident.relativePath)
+            if request.preview {
+                moveOn(&document, to: next)
+                var outcome = AdvanceResult(
+                    id: document.id, path: incident.relativePath, stage: stage, skipped: false, rerendered: false,
+                    nextStage: document.stage, status: document.status, redactions: redactions, document: document)
+                outcome.section = markdown
+                outcome.preview = true
+                return outcome
+            }
+
+            if let prompter = workspace.env.prompter, !request.yes {
+                prompter.show("\n" + markdown + "\n")
+                guard try prompter.confirm("Write this section to \(incident.relativePath)?", defaultYes: true) else {
+                    throw IncidentError.cancelled("nothing was written to \(incident.relativePath).")
+                }
+            }
+        } catch let error as EditedAnswersError {
+            drafts.keep(text: error.text, id: document.id, stage: stage)
+            throw IncidentError.usage(
+                "\(error.problem); nothing was written. The edited text is kept in \(drafts.shown(id: document.id, stage: stage)); `incident advance \(document.id) --edit` opens it again."
+            )
+        } catch let error as IncidentError {
+            guard drafts.keep(typed.answers, id: document.id, stage: stage) else { throw error }
+            throw error.noting(
+                "Your answers are kept in \(drafts.shown(id: document.id, stage: stage)); `incident advance \(document.id)` offers to start from them."
+            )
         }
         moveOn(&document, to: next)
         WorkRecord.stageDone(&document, stage: stage, skipped: false, answers: answers, at: workspace.env.now)
-        document.appendSection(stage: stage, markdown: markdown)
-        return try saveAndSync(incident, document, template: template, skipped: false, redactions: redactions)
+        document.writeSection(stage: stage, markdown: markdown)
+        StageSection.recordHash(&document, stage: stage)
+        let outcome: AdvanceResult
+        do {
+            outcome = try saveAndSync(incident, document, template: template, skipped: false, redactions: redactions)
+        } catch let error as IncidentError {
+            // The save failed (the file changed on disk, a lock): what was typed is not lost.
+            guard drafts.keep(typed.answers, id: document.id, stage: stage) else { throw error }
+            throw error.noting(
+                "Your answers are kept in \(drafts.shown(id: document.id, stage: stage)); `incident advance \(document.id)` offers to start from them."
+            )
+        }
+        drafts.discard(id: document.id, stage: stage)
+        return outcome
     }
 
     /// Writes the stage with the GitHub updates it owes (and its follow-up issues) recorded as pending,
@@ -205,7 +247,8 @@ public struct AdvanceWorkflow: Sendable {
     }
 
     private func collectAnswers(
-        _ request: AdvanceRequest, template: StageTemplate, rules: AnswerRules, document: IncidentDocument
+        _ request: AdvanceRequest, template: StageTemplate, rules: AnswerRules, document: IncidentDocument,
+        draft: String?, typed: TypedAnswers
     ) throws -> Answers {
         var answers = Answers()
         if let path = request.answersFile {
@@ -229,9 +272,13 @@ public struct AdvanceWorkflow: Sendable {
             for (id, value) in try literal.normalize(given, source: "answers") { answers[id] = value }
         }
         for assignment in request.sets { try rules.apply(set: assignment, to: &answers) }
+        let drafts = Drafts(workspace: workspace)
+        let shownDraft = drafts.shown(id: document.id, stage: template.name)
         if request.edit {
+            if draft != nil { workspace.env.diagnostics("opening the draft in \(shownDraft) in the editor…") }
             answers = try EditAnswers(workspace: workspace).edit(
-                answers, template: template, rules: rules, id: document.id)
+                answers, template: template, rules: rules, id: document.id, startingFrom: draft)
+            typed.answers = answers
         }
         if let prompter = workspace.env.prompter, !request.edit,
             template.fields.contains(where: { answers[$0.id] == nil })
@@ -239,8 +286,27 @@ public struct AdvanceWorkflow: Sendable {
             let order = (try? workspace.stageOrder()) ?? []
             let position = order.firstIndex(of: template.name).map { " (stage \($0 + 1) of \(order.count))" } ?? ""
             prompter.show("\(document.id) · \(document.title)\n\(template.title)\(position)\n")
-            try Interview(prompter: prompter, template: template, rules: rules, incidentTitle: document.title).run(
-                into: &answers)
+            var interview = Interview(
+                prompter: prompter, template: template, rules: rules, incidentTitle: document.title)
+            if let draft {
+                let parsed = (try? YAML.parse(draft)).flatMap { try? rules.normalize($0, source: shownDraft) }
+                if let parsed {
+                    if try prompter.confirm(
+                        "A draft of this stage holds \(parsed.count) answered \(parsed.count == 1 ? "field" : "fields") (\(shownDraft)). Start from it?",
+                        defaultYes: true)
+                    {
+                        interview.previous = parsed
+                    }
+                } else {
+                    prompter.show(
+                        "The draft in \(shownDraft) does not read as answers; `incident advance \(document.id) --edit` opens it.")
+                }
+            }
+            interview.keep = { so in
+                typed.answers = so
+                drafts.keep(so, id: document.id, stage: template.name)
+            }
+            try interview.run(into: &answers)
         }
         // Template order, so the stored record reads like the form.
         var ordered = Answers()
@@ -288,7 +354,12 @@ public struct AdvanceWorkflow: Sendable {
             let (records, passed) = try actions.runChecks(checks, redactor: redactor, counts: &counts)
             if !passed {
                 let failed = records.filter { $0["result"]?.string != "passed" }.map { record in
-                    "check '\(record["name"]?.string ?? "")' \(record["result"]?.string ?? "failed") with exit status \(record["exit_status"]?.int ?? -1):\n"
+                    let name = record["name"]?.string ?? ""
+                    let how =
+                        record["result"]?.string == "timed out"
+                        ? "timed out after \(record["timeout_seconds"]?.string ?? "?") s (it and every process it started were killed)"
+                        : "\(record["result"]?.string ?? "failed") with exit status \(record["exit_status"]?.int ?? -1)"
+                    return "check '\(name)' \(how):\n"
                         + (record["output_tail"]?.string ?? "").split(separator: "\n").suffix(10).map { "      \($0)" }
                         .joined(separator: "\n")
                 }
@@ -305,6 +376,14 @@ public struct AdvanceWorkflow: Sendable {
         }
     }
 
+    /// Stops before a generated section edited by hand would be overwritten.
+    static func refuseHandEdits(_ document: IncidentDocument, stage: String, file: String, doing: String) throws {
+        guard StageSection.editedByHand(document, stage: stage) == true else { return }
+        throw IncidentError.failure(
+            "the \(stage) section of \(file) was edited by hand after it was generated, and \(doing) would overwrite that edit; nothing was written. Put the change into the answers (`incident amend \(document.id) \(stage) --edit`), or undo it (`git diff \(file)`), then run this again."
+        )
+    }
+
     private func rerender(_ incident: LoadedIncident, stage: String) throws -> AdvanceResult {
         var document = incident.document
         guard let record = document.stages[stage], record["completed"] != nil else {
@@ -312,26 +391,30 @@ public struct AdvanceWorkflow: Sendable {
                 "--rerender \(stage): \(document.id) has no completed stage '\(stage)' to render again.")
         }
         let template = try workspace.templates.stage(stage)
+        try Self.refuseHandEdits(document, stage: stage, file: incident.relativePath, doing: "--rerender")
         let markdown = try StageSection.render(
             template, document: document, answers: record["answers"]?.object ?? [:], analysis: nil,
             file: incident.relativePath)
-        if !document.replaceSection(stage: stage, markdown: markdown) {
-            document.appendSection(stage: stage, markdown: markdown)
-        }
+        document.writeSection(stage: stage, markdown: markdown)
+        StageSection.recordHash(&document, stage: stage)
         let saved = try workspace.store.save(incident, document: document)
         return result(saved, stage: stage, skipped: false, rerendered: true, redactions: [:])
     }
+}
+
+/// What was typed so far, for the draft kept when a stage does not complete.
+final class TypedAnswers: @unchecked Sendable {
+    var answers = Answers()
 }
 
 /// `advance --edit`: the answers as YAML in $VISUAL or $EDITOR, read back when the editor exits.
 struct EditAnswers: Sendable {
     let workspace: Workspace
 
-    func edit(_ answers: Answers, template: StageTemplate, rules: AnswerRules, id: String) throws -> Answers {
+    func edit(
+        _ answers: Answers, template: StageTemplate, rules: AnswerRules, id: String, startingFrom draft: String? = nil
+    ) throws -> Answers {
         let env = workspace.env
-        let editor = env.variables["VISUAL"] ?? env.variables["EDITOR"] ?? "vi"
-        let folder = env.variables["TMPDIR"] ?? "/tmp"
-        let path = "\(folder)/incident-\(id)-\(template.name)-\(env.random() % 1_000_000).yml"
         var text =
             "# \(id) · stage \(template.name): answer each field, save and quit. Lines starting with # are ignored.\n"
         for field in template.fields {
@@ -342,24 +425,32 @@ struct EditAnswers: Sendable {
             let value = answers[field.id] ?? (field.type.isListLike ? .array([]) : .string(""))
             text += YAML.emit([field.id: value])
         }
-        try env.fileSystem.writeAtomically(Data(text.utf8), to: path)
-        let status = try env.processes.interactive(
-            "/bin/sh", arguments: ["-c", editor + " \"$1\"", "sh", path], in: workspace.root)
-        guard status == 0 else {
-            throw IncidentError.cancelled(
-                "the editor (\(editor)) exited with status \(status); nothing was written. Your answers are in \(path)."
-            )
+        if let draft { text = draft }
+        let editor = ExternalEditor(env: env, directory: workspace.root)
+        let (edited, status) = try editor.edit(text, name: "\(id)-\(template.name)", suffix: "yml")
+        guard let edited else {
+            throw IncidentError.cancelled("the editor (\(editor.command)) exited with status \(status); nothing was written.")
         }
-        let edited = String(validatingUTF8Data: try env.fileSystem.read(path)) ?? ""
         let value: Value
         do {
             value = try YAML.parse(edited)
         } catch {
-            throw IncidentError.usage(
-                "\(path) line \(error.line): \(error.problem); fix it and run `advance --answers \(path)`.")
+            throw EditedAnswersError(
+                text: edited, problem: "the edited answers, line \(error.line): \(error.problem)")
         }
-        var result = try rules.normalize(value, source: path)
+        var result: Answers
+        do {
+            result = try rules.normalize(value, source: "the edited answers")
+        } catch let error as IncidentError {
+            throw EditedAnswersError(text: edited, problem: error.description)
+        }
         for (key, item) in result where item.isBlank { result[key] = nil }
         return result
     }
+}
+
+/// Edited answers that do not parse: the text is kept as a draft before the error is reported.
+struct EditedAnswersError: Error {
+    var text: String
+    var problem: String
 }

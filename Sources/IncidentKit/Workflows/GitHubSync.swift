@@ -65,7 +65,7 @@ public struct GitHubUpdate: Sendable, Equatable {
     /// What it will do, for `show`, `list`, `doctor` and `sync`.
     public var summary: String {
         switch kind {
-        case .comment: return "comment the \(stage ?? "?") section"
+        case .comment: return "comment the \(reason == "amended" ? "amended " : "")\(stage ?? "?") section"
         case .close:
             switch reason {
             case nil: return "close as completed, with a summary"
@@ -345,9 +345,10 @@ public struct GitHubSync: Sendable {
         case .comment:
             let stage = update.stage ?? ""
             let section = document.sections[stage]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            let verb = update.reason == "amended" ? "amended" : "completed"
             try client.comment(
-                repo, number: number, body: "**\(document.id)** completed stage `\(stage)`.\n\n" + section)
-            return "commented the \(stage) section on \(issue)"
+                repo, number: number, body: "**\(document.id)** \(verb) stage `\(stage)`.\n\n" + section)
+            return "commented the \(update.reason == "amended" ? "amended " : "")\(stage) section on \(issue)"
         case .close:
             if !update.commented {
                 try client.comment(repo, number: number, body: closingComment(update, document: document))

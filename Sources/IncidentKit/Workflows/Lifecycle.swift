@@ -94,10 +94,13 @@ public struct LifecycleWorkflow: Sendable {
         let done = document.stages
         let next = try workspace.stageOrder().first { done[$0] == nil } ?? workspace.stageOrder().last!
         if done[next] != nil {
-            // Every stage is done: reopening starts the last one again.
+            // Every stage is done: reopening starts the last one again. Its section's hash is kept,
+            // so that running the stage again still notices a hand edit before replacing it.
             var stages = done
+            let hash = stages[next]?["section_hash"]
             stages.removeValue(forKey: next)
             document.fields["stages"] = .object(stages)
+            if let hash { document.fields["reopened_section_hash"] = .object([next: hash]) }
         }
         document.fields["status"] = "open"
         document.fields["stage"] = .string(next)
@@ -206,6 +209,24 @@ public struct DoctorWorkflow: Sendable {
             }
             ids[document.id] = relative
             if document.title.isEmpty { problem("has no title.") }
+            var seen: [String: Int] = [:]
+            for section in document.sectionRanges() where section.kind == .stage { seen[section.name, default: 0] += 1 }
+            for (stage, count) in seen.sorted(by: { $0.key < $1.key }) where count > 1 {
+                problem(
+                    "has \(count) sections marked <!-- incident:stage \(stage) -->; keep one (the tool writes to the last).")
+            }
+            // Control bytes (C0 but tab and line ends, and DEL): a terminal acts on them.
+            var line = 1
+            for (index, byte) in incident.original.enumerated() {
+                if byte == 0x0A { line += 1 }
+                let lineEnd = byte == 0x0D && index + 1 < incident.original.count
+                    && incident.original[incident.original.index(incident.original.startIndex, offsetBy: index + 1)] == 0x0A
+                if (byte < 0x20 && byte != 0x09 && byte != 0x0A && !lineEnd) || byte == 0x7F {
+                    let shown = byte == 0x7F ? "^?" : "^" + String(UnicodeScalar(byte + 0x40))
+                    problem("line \(line) holds a control character (\(shown)); a terminal would act on it.")
+                    break
+                }
+            }
             if Severity(rawValue: document.severity) == nil {
                 problem("severity '\(document.severity)' is not one of critical, high, medium, low.")
             }

@@ -187,6 +187,7 @@ public struct NewIncidentWorkflow: Sendable {
             template, document: document, answers: answers, analysis: analysisValue,
             file: "incidents/\(day)-\(Slug.make(document.title)).md")
         document.appendSection(stage: firstStage, markdown: markdown)
+        StageSection.recordHash(&document, stage: firstStage)
         let created = try workspace.store.create(document)
         var result = NewIncidentResult(
             incident: created, deduplicated: false, redactions: redactions, regressionOf: resolved?.document.id)

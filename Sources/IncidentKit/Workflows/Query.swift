@@ -103,12 +103,31 @@ public struct SetFieldsWorkflow {
 
     public init(workspace: Workspace) { self.workspace = workspace }
 
-    public static let keys = ["title", "severity", "owner", "environment", "services"] + Timeline.milestoneNames
+    public static let keys = ["title", "severity", "owner", "environment", "services", "impact"] + Timeline.milestoneNames
 
     public func run(ref: String, assignments: [String]) throws -> LifecycleResult {
         guard !assignments.isEmpty else {
             throw IncidentError.usage(
                 "incident set needs at least one KEY=VALUE, with KEY one of \(Self.keys.joined(separator: ", ")).")
+        }
+        // impact is an answer of the first stage (identify): it goes through amend, which renders
+        // that section again and tells the GitHub issue.
+        let impact = assignments.filter { $0.hasPrefix("impact=") }
+        let assignments = assignments.filter { !$0.hasPrefix("impact=") }
+        var amended: AmendResult?
+        if !impact.isEmpty {
+            guard let first = try workspace.stageOrder().first else {
+                throw IncidentError.usage("impact belongs to the first stage, and \(Config.fileName) lists none.")
+            }
+            var request = AmendRequest(ref: ref, stage: first)
+            request.sets = impact
+            request.yes = true
+            amended = try AmendWorkflow(workspace: workspace).run(request)
+            if assignments.isEmpty, let amended {
+                return LifecycleResult(
+                    incident: amended.incident, synced: amended.synced, syncWarning: amended.syncWarning,
+                    changed: amended.changed)
+            }
         }
         var changes: [(String, Value)] = []
         var counts = OrderedDictionary<String, Int>()
@@ -162,8 +181,12 @@ public struct SetFieldsWorkflow {
         }
         let changed = Self.keys.filter { current(before, $0) != current(document, $0) }
         if changed.contains("title") { Self.retitleHeading(&document, from: before.title) }
-        if changed.contains("severity") {
-            try Self.restateSeverity(&document, from: before.severity, firstStage: workspace.stageOrder().first)
+        if changed.contains("severity"), let first = try workspace.stageOrder().first {
+            // The identify line is the tool's own edit: the section's hash follows it unless a hand
+            // edit was already there (which must stay noticed).
+            let untouched = StageSection.editedByHand(before, stage: first) == false
+            try Self.restateSeverity(&document, from: before.severity, firstStage: first)
+            if untouched { StageSection.recordHash(&document, stage: first) }
         }
         let sync = GitHubSync(workspace: workspace)
         if changed.contains("title") || changed.contains("severity") {
@@ -172,7 +195,8 @@ public struct SetFieldsWorkflow {
         let saved = try workspace.store.save(incident, document: document)
         let outcome = sync.flush(saved, saved: "the change is saved")
         return LifecycleResult(
-            incident: outcome.incident, synced: outcome.sent, syncWarning: outcome.warning, changed: changed)
+            incident: outcome.incident, synced: (amended?.synced ?? []) + outcome.sent,
+            syncWarning: outcome.warning ?? amended?.syncWarning, changed: (amended?.changed ?? []) + changed)
     }
 
     /// The body's heading follows the title, when it is still the one the tool wrote.

@@ -18,7 +18,9 @@ struct AdvanceCommand: ParsableCommand {
               incident advance latest --check "swift test"
             """)
 
-    @Argument(help: "The incident: an id, id prefix, path, part of its file name, or 'latest'.")
+    @Argument(
+        help: "The incident: an id, id prefix, path, part of its file name, or 'latest'.",
+        completion: .custom(Completions.incidents))
     var ref: String
 
     @Option(help: ArgumentHelp("Answers as YAML or JSON keyed by field id; - for stdin.", valueName: "file"))
@@ -46,7 +48,9 @@ struct AdvanceCommand: ParsableCommand {
     @Option(help: "Why the stage is skipped.")
     var reason: String?
 
-    @Option(help: ArgumentHelp("Render a completed stage's section again from its stored answers.", valueName: "stage"))
+    @Option(
+        help: ArgumentHelp("Render a completed stage's section again from its stored answers.", valueName: "stage"),
+        completion: .custom(Completions.stages))
     var rerender: String?
 
     @Flag(help: "Print the result as JSON.")

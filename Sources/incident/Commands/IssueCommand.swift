@@ -24,7 +24,9 @@ struct IssueCommand: ParsableCommand {
               incident issue latest --repo acme/netra --yes --json
             """)
 
-    @Argument(help: "The incident: an id, id prefix, path, part of its file name, or 'latest'.")
+    @Argument(
+        help: "The incident: an id, id prefix, path, part of its file name, or 'latest'.",
+        completion: .custom(Completions.incidents))
     var ref: String
 
     @Option(help: ArgumentHelp("The repository, as OWNER/NAME or HOST/OWNER/NAME.", valueName: "owner/name"))

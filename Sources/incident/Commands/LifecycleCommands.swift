@@ -15,7 +15,7 @@ struct CloseCommand: ParsableCommand {
               incident close latest --reason duplicate --duplicate-of inc-k2m4p6
             """)
 
-    @Argument(help: "The incident.") var ref: String
+    @Argument(help: "The incident.", completion: .custom(Completions.incidents)) var ref: String
     @Option(help: "false-alarm, duplicate or wont-fix.") var reason: String
     @Option(
         name: .customLong("duplicate-of"), help: ArgumentHelp("The incident this one duplicates.", valueName: "ref"))
@@ -37,9 +37,16 @@ struct CloseCommand: ParsableCommand {
 struct ReopenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reopen", abstract: "Reopen a closed or resolved incident at its first unfinished stage.",
-        discussion: "A filed GitHub issue is reopened too, with a comment.")
+        discussion: """
+            A filed GitHub issue is reopened too, with a comment. When every stage was done, the last
+            one is asked again, and its section is replaced when it is written.
 
-    @Argument(help: "The incident.") var ref: String
+            Examples:
+              incident reopen inc-7f3a2c
+              incident reopen latest --json
+            """)
+
+    @Argument(help: "The incident.", completion: .custom(Completions.incidents)) var ref: String
     @Flag(help: "Print {id, path, status, stage, synced, pending_updates, sync_warning} as JSON.") var json = false
     @OptionGroup var globals: GlobalOptions
 
@@ -66,7 +73,16 @@ func report(_ result: LifecycleResult, live: Live, json: Bool, line: (LoadedInci
 
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "doctor", abstract: "Check every incident file, template and the config; exit 1 on a problem.")
+        commandName: "doctor", abstract: "Check every incident file, template and the config; exit 1 on a problem.",
+        discussion: """
+            Reports, among others: front-matter that does not parse, unknown stages, duplicate ids,
+            a stage marker that appears twice, control characters in a file, and GitHub updates
+            still pending. Nothing is changed.
+
+            Examples:
+              incident doctor
+              incident doctor --json
+            """)
 
     @Flag(
         help:
@@ -96,7 +112,12 @@ struct DoctorCommand: ParsableCommand {
 
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "stats", abstract: "Counts, time to resolve and time per stage, by severity and service.")
+        commandName: "stats", abstract: "Counts, time to resolve and time per stage, by severity and service.",
+        discussion: """
+            Examples:
+              incident stats
+              incident stats --json
+            """)
 
     @Option(help: ArgumentHelp("Only incidents created since a date, a time or an age (30d).", valueName: "when"))
     var since: String?

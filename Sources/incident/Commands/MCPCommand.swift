@@ -17,6 +17,10 @@ struct MCPCommand: ParsableCommand {
             advance_incident, file_issue, close_incident, doctor. The gates, redaction and GitHub
             rules are the CLI's; what an agent writes is recorded as by: agent:<client name>.
             Logs go to stderr only. Ctrl-C (SIGINT) lets the request in flight finish, then exits 2.
+
+            Examples:
+              incident mcp
+              incident mcp --dir ~/src/api
             """)
 
     @OptionGroup var globals: GlobalOptions

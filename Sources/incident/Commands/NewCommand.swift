@@ -53,7 +53,13 @@ struct NewCommand: ParsableCommand {
 
     @OptionGroup var globals: GlobalOptions
 
-    func validate() throws { _ = try suspectWindow.map(parseHours) }
+    func validate() throws {
+        if let title, title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ValidationError(
+                "--title is blank; give the incident a title, or leave --title out to have one suggested from the log.")
+        }
+        _ = try suspectWindow.map(parseHours)
+    }
 
     func run() throws {
         try Live.perform(globals) { live in

@@ -15,7 +15,9 @@ struct ShowCommand: ParsableCommand {
               incident show latest --json | jq .sections
             """)
 
-    @Argument(help: "The incident: an id, id prefix, path, part of its file name, or 'latest'.")
+    @Argument(
+        help: "The incident: an id, id prefix, path, part of its file name, or 'latest'.",
+        completion: .custom(Completions.incidents))
     var ref: String
 
     @Flag(help: "Print the front-matter, path and sections as JSON.")
@@ -185,21 +187,24 @@ func followUpLine(_ followUp: FollowUp, now: Date) -> String {
 struct SetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set",
-        abstract: "Change an incident's title, severity, owner, environment, services or milestones.",
+        abstract: "Change an incident's title, severity, owner, environment, services, impact or milestones.",
         discussion: """
             A new title or severity also changes the file's heading and identify line, and a filed
             GitHub issue's title and severity label (a failed update is sent by `incident sync`).
+            impact is an answer of the identify stage: it is changed as `incident amend REF identify`
+            would, its section rendered again and the issue told.
 
             Examples:
               incident set latest severity=high owner=dana
               incident set inc-7f3a2c services=redis,postgres
+              incident set latest 'impact=Chat down for every user in staging for 40 minutes'
               incident set latest mitigated=2025-09-09T03:10Z   # on the timeline; stats measures from it
             """)
 
-    @Argument(help: "The incident.") var ref: String
+    @Argument(help: "The incident.", completion: .custom(Completions.incidents)) var ref: String
     @Argument(
         help:
-            "KEY=VALUE pairs; KEY is title, severity, owner, environment, services (comma-separated), or a milestone: detected, mitigated, resolved (an ISO 8601 time; empty clears it)."
+            "KEY=VALUE pairs; KEY is title, severity, owner, environment, services (comma-separated), impact (the identify answer, as amend identify changes it), or a milestone: detected, mitigated, resolved (an ISO 8601 time; empty clears it)."
     )
     var assignments: [String] = []
 
@@ -226,6 +231,11 @@ struct TemplatesCommand: ParsableCommand {
         discussion: """
             A file in the repo's templates/ overrides the built-in template of the same name.
             Add a stage by writing templates/NAME.md and listing NAME under stages in .incident.yml.
+
+            Examples:
+              incident templates list
+              incident templates show five-whys
+              incident templates eject verify
             """,
         subcommands: [List.self, Show.self, Eject.self], defaultSubcommand: List.self)
 

@@ -14,7 +14,9 @@ struct SyncCommand: ParsableCommand {
               incident sync latest --json
             """)
 
-    @Argument(help: "The incident (default: every incident with pending updates).") var ref: String?
+    @Argument(
+        help: "The incident (default: every incident with pending updates).", completion: .custom(Completions.incidents))
+    var ref: String?
     @Flag(help: "Print [{id, path, sent, remaining, error, note}] as JSON.") var json = false
     @OptionGroup var globals: GlobalOptions
 

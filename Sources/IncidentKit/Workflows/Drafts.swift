@@ -1,0 +1,62 @@
+import Foundation
+import OrderedCollections
+
+/// Answers typed for a stage that did not complete (a cancel, a failed gate, an editor that failed),
+/// kept under `.git/incident/drafts/` (or `incidents/.drafts/` outside git), mode 0600, until the
+/// stage completes. The next `advance` of that stage offers to start from it.
+public struct Drafts: Sendable {
+    let workspace: Workspace
+
+    public init(workspace: Workspace) { self.workspace = workspace }
+
+    var folder: String {
+        let git = workspace.root + "/.git"
+        return workspace.env.fileSystem.isDirectory(git)
+            ? git + "/incident/drafts" : workspace.store.folder + "/.drafts"
+    }
+
+    public func path(id: String, stage: String) -> String { folder + "/\(id)-\(stage).yml" }
+
+    /// The path as the user reads it, relative to the repo root.
+    public func shown(id: String, stage: String) -> String {
+        let full = path(id: id, stage: stage)
+        return full.hasPrefix(workspace.root + "/") ? String(full.dropFirst(workspace.root.count + 1)) : full
+    }
+
+    /// Keeps `answers` (nothing when they are all blank); never throws: a draft is best effort.
+    @discardableResult
+    public func keep(_ answers: Answers, id: String, stage: String) -> Bool {
+        guard answers.values.contains(where: { !$0.isBlank }) else { return false }
+        // Secrets are redacted before anything is stored, drafts included.
+        var counts = OrderedDictionary<String, Int>()
+        let redactor = try? Redactor(config: workspace.config)
+        let answers = redactor.map { redactor in answers.mapValues { redactor.redact($0, counts: &counts) } } ?? answers
+        return keep(
+            text: "# Draft answers for \(id), stage \(stage) (incident advance \(id) offers them).\n"
+                + YAML.emit(answers), id: id, stage: stage)
+    }
+
+    /// Keeps text as it was edited (answers YAML that may not parse yet).
+    @discardableResult
+    public func keep(text: String, id: String, stage: String) -> Bool {
+        let fileSystem = workspace.env.fileSystem
+        do {
+            try fileSystem.createDirectory(folder)
+            try fileSystem.writePrivately(Data(text.utf8), to: path(id: id, stage: stage))
+            Interrupts.keptDraft()
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// The draft's text, if there is one.
+    public func text(id: String, stage: String) -> String? {
+        guard let data = try? workspace.env.fileSystem.read(path(id: id, stage: stage)) else { return nil }
+        return String(validatingUTF8Data: data)
+    }
+
+    public func discard(id: String, stage: String) {
+        try? workspace.env.fileSystem.remove(path(id: id, stage: stage))
+    }
+}
