@@ -149,18 +149,7 @@ enum IncidentTools {
                 ]
             }
             let template = try workspace.templates.stage(document.stage)
-            var actionNote: Tree = .null
-            switch template.action {
-            case .githubIssue:
-                actionNote = "This stage completes when the incident's GitHub issue exists: use file_issue."
-            case .runChecks:
-                actionNote =
-                    "advance_incident runs the checks configured in .incident.yml (verify.checks); a failing check is a gate failure."
-            case .linkCommits:
-                actionNote = "advance_incident adds the commits whose messages name the incident id to `commits`."
-            case .analyzeLog, nil:
-                break
-            }
+            let actionNote: Tree = StageActions.action(for: template).map { .string($0.note) } ?? .null
             return [
                 "id": .string(document.id), "title": .string(document.title), "status": .string(document.status),
                 "stage": .string(template.name), "stage_title": .string(template.title),
@@ -179,10 +168,12 @@ enum IncidentTools {
             "answers": ["type": "object", "description": "Answers keyed by field id (see stage_fields)."],
             "preview": ["type": "boolean", "description": "Render and check only; write nothing."],
             "skip_reason": ["type": "string", "description": "Skip the stage, saying why (no answers)."],
+            "log": ["type": "string", "description": "For a stage with action analyze-log: the log's text."],
         ], required: ["ref"], annotations: .init(destructiveHint: false),
         run: { arguments, context in
             var request = AdvanceRequest(ref: try arguments.requiredString("ref"))
             request.answerValues = try arguments.object("answers")
+            request.log = try arguments.string("log").map(LogSource.text)
             request.preview = try arguments.bool("preview")
             request.author = context.author
             request.yes = true

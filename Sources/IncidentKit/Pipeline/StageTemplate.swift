@@ -33,8 +33,9 @@ public struct Field: Equatable, Sendable {
     public var format: String? = nil
 }
 
-/// The built-in automation a template can attach with `action:`.
-public enum StageAction: String, CaseIterable, Sendable {
+/// The names of the built-in automations a template can attach with `action:` (each is a
+/// `StageAction` in Pipeline/Actions, registered in `StageActions.all`).
+public enum StageActionName: String, CaseIterable, Sendable {
     case analyzeLog = "analyze-log"
     case githubIssue = "github-issue"
     case linkCommits = "link-commits"
@@ -45,7 +46,7 @@ public enum StageAction: String, CaseIterable, Sendable {
 public struct StageTemplate: Sendable {
     public var name: String
     public var title: String
-    public var action: StageAction?
+    public var action: StageActionName?
     public var fields: [Field]
     public var body: String
     /// Where it came from, for messages: "built-in" or a path.
@@ -61,11 +62,11 @@ public struct StageTemplate: Sendable {
             throw IncidentError.failure(
                 "\(origin): declares stage '\(stage)' but its file name says '\(name)'; make them match.")
         }
-        var action: StageAction?
+        var action: StageActionName?
         if let raw = header["action"], !raw.isNull {
-            guard let text = raw.string, let parsed = StageAction(rawValue: text) else {
+            guard let text = raw.string, let parsed = StageActionName(rawValue: text) else {
                 throw IncidentError.failure(
-                    "\(origin): action '\(raw.string ?? "?")' is not one of \(StageAction.allCases.map(\.rawValue).joined(separator: ", "))."
+                    "\(origin): action '\(raw.string ?? "?")' is not one of \(StageActionName.allCases.map(\.rawValue).joined(separator: ", "))."
                 )
             }
             action = parsed

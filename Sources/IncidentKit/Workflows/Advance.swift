@@ -14,6 +14,8 @@ public struct AdvanceRequest: Sendable {
     /// Answers as a value (an object keyed by field id), as a front end other than the CLI hands
     /// them over; text is taken as written (an '@path' is not read as a file).
     public var answerValues: Value?
+    /// The log an `analyze-log` stage analyses (`advance --from-log`).
+    public var log: LogSource?
     /// Render the section and check the gate without writing anything.
     public var preview = false
     /// Recorded as `stages.<stage>.by` (an MCP front end passes `agent:<client name>`).
@@ -134,15 +136,14 @@ public struct AdvanceWorkflow: Sendable {
             answers = try collectAnswers(
                 request, template: template, rules: rules, document: document, draft: draft, typed: typed)
             let redactor = try Redactor(config: workspace.config)
-            if template.action == .runChecks {
-                let unreviewed = ReviewWorkflow.gate(document, config: workspace.config, stage: stage)
-                if !unreviewed.isEmpty { throw IncidentError.gate(stage: stage, missing: unreviewed) }
-            }
-            try runAction(
-                template, request: request, document: document, answers: &answers, redactor: redactor,
-                counts: &redactions)
-            if template.action == .runChecks, let checks = answers["checks"]?.array {
-                WorkRecord.attempt(&document, checks: checks, passed: true, at: workspace.env.now)
+            var analysis: Value? = nil
+            if let action = StageActions.action(for: template) {
+                var context = StageActionContext(
+                    workspace: workspace, template: template, document: document, request: request,
+                    redactor: redactor, answers: answers, redactions: redactions)
+                try action.run(&context)
+                (document, answers, redactions, analysis) =
+                    (context.document, context.answers, context.redactions, context.analysis)
             }
             for warning in Blameless.warnings(in: answers, document: document) {
                 workspace.env.diagnostics("warning: " + warning)
@@ -162,7 +163,7 @@ public struct AdvanceWorkflow: Sendable {
             stages[stage] = .object(record)
             document.fields["stages"] = .object(stages)
             markdown = try StageSection.render(
-                template, document: document, answers: answers, analysis: nil, file: incident.relativePath)
+                template, document: document, answers: answers, analysis: analysis, file: incident.relativePath)
             if request.preview {
                 moveOn(&document, to: next)
                 var outcome = AdvanceResult(
@@ -314,66 +315,6 @@ public struct AdvanceWorkflow: Sendable {
             if let value = answers[field.id] { ordered[field.id] = value }
         }
         return ordered
-    }
-
-    private func runAction(
-        _ template: StageTemplate, request: AdvanceRequest, document: IncidentDocument, answers: inout Answers,
-        redactor: Redactor, counts: inout OrderedDictionary<String, Int>
-    ) throws {
-        let actions = StageActions(workspace: workspace)
-        switch template.action {
-        case .githubIssue:
-            if document.fields["github"]?["number"] == nil {
-                throw IncidentError.gate(
-                    stage: template.name,
-                    missing: [
-                        "github: the incident has no GitHub issue yet; file one with `incident issue \(document.id)`, or `incident advance \(document.id) --skip --reason TEXT`"
-                    ])
-            }
-        case .linkCommits:
-            let found = actions.commits(naming: document.id)
-            guard !found.isEmpty, template.field("commits") != nil else { break }
-            var include = true
-            if let prompter = workspace.env.prompter, !request.yes {
-                prompter.show("Commits naming \(document.id):\n" + found.map { "  \($0)" }.joined(separator: "\n"))
-                include = try prompter.confirm("Link these \(found.count) commits?", defaultYes: true)
-            }
-            if include {
-                let given = answers["commits"]?.array ?? []
-                answers["commits"] = .array(given + found.map(Value.string).filter { !given.contains($0) })
-            }
-        case .runChecks:
-            let blocking = try FollowUps(workspace: workspace).blockingOpen(document)
-            if !blocking.isEmpty { throw IncidentError.gate(stage: template.name, missing: blocking) }
-            let checks = workspace.config.resolvedChecks(flags: request.checks)
-            guard !checks.isEmpty else {
-                throw IncidentError.gate(
-                    stage: template.name,
-                    missing: ["checks: none configured; add verify.checks to \(Config.fileName) or pass --check CMD"])
-            }
-            let (records, passed) = try actions.runChecks(checks, redactor: redactor, counts: &counts)
-            if !passed {
-                let failed = records.filter { $0["result"]?.string != "passed" }.map { record in
-                    let name = record["name"]?.string ?? ""
-                    let how =
-                        record["result"]?.string == "timed out"
-                        ? "timed out after \(record["timeout_seconds"]?.string ?? "?") s (it and every process it started were killed)"
-                        : "\(record["result"]?.string ?? "failed") with exit status \(record["exit_status"]?.int ?? -1)"
-                    return "check '\(name)' \(how):\n"
-                        + (record["output_tail"]?.string ?? "").split(separator: "\n").suffix(10).map { "      \($0)" }
-                        .joined(separator: "\n")
-                }
-                // The failed run is kept (an attempt in the record), though the stage does not complete.
-                let loaded = try workspace.store.resolve(document.id)
-                var attempted = loaded.document
-                WorkRecord.attempt(&attempted, checks: records, passed: false, at: workspace.env.now)
-                _ = try workspace.store.save(loaded, document: attempted)
-                throw IncidentError.gate(stage: template.name, missing: failed)
-            }
-            answers["checks"] = .array(records)
-        case .analyzeLog, nil:
-            break
-        }
     }
 
     /// Stops before a generated section edited by hand would be overwritten.

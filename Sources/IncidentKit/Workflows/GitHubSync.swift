@@ -131,7 +131,7 @@ public struct GitHubSync: Sendable {
     }
 
     /// The updates a completed stage owes, per config.
-    func owed(afterStage stage: String, action: StageAction?, document: IncidentDocument) -> [GitHubUpdate] {
+    func owed(afterStage stage: String, action: StageActionName?, document: IncidentDocument) -> [GitHubUpdate] {
         guard Self.hasIssue(document), action != .githubIssue else { return [] }
         let github = workspace.config.github
         var updates: [GitHubUpdate] = []

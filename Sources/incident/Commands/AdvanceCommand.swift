@@ -16,6 +16,8 @@ struct AdvanceCommand: ParsableCommand {
               incident advance 7f3a --set 'tests={name: redis reconnects, kind: integration}'
               incident advance latest --skip --reason "no GitHub for this one"
               incident advance latest --check "swift test"
+              incident advance latest --preview --answers whys.yml   # the section it would write; nothing written
+              incident advance latest --from-log app.log   # a stage whose template has action: analyze-log
             """)
 
     @Argument(
@@ -53,6 +55,14 @@ struct AdvanceCommand: ParsableCommand {
         completion: .custom(Completions.stages))
     var rerender: String?
 
+    @Option(
+        name: .customLong("from-log"),
+        help: ArgumentHelp("The log a stage with action analyze-log analyses; - for stdin.", valueName: "file"))
+    var fromLog: String?
+
+    @Flag(help: "Check the answers and show the section without writing anything.")
+    var preview = false
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -63,25 +73,38 @@ struct AdvanceCommand: ParsableCommand {
             throw ValidationError("--skip needs --reason TEXT saying why the stage is skipped.")
         }
         if reason != nil && !skip { throw ValidationError("--reason goes with --skip.") }
+        if preview && (skip || rerender != nil) { throw ValidationError("--preview goes with answers, not --skip or --rerender.") }
         if rerender != nil && (skip || answers != nil || !sets.isEmpty || edit) {
             throw ValidationError("--rerender renders stored answers; it takes no --answers, --set, --edit or --skip.")
         }
     }
 
+    /// What the arguments ask of the workflow (tested argv → request in `CommandParsingTests`).
+    func request() -> AdvanceRequest {
+        var request = AdvanceRequest(ref: ref)
+        request.answersFile = answers
+        request.sets = sets
+        request.edit = edit
+        request.yes = yes || preview
+        request.checks = checks
+        request.skipReason = skip ? reason : nil
+        request.rerender = rerender
+        request.log = fromLog.map(LogSource.init(argument:))
+        request.preview = preview
+        return request
+    }
+
     func run() throws {
         try Live.perform(globals) { live in
-            var request = AdvanceRequest(ref: ref)
-            request.answersFile = answers
-            request.sets = sets
-            request.edit = edit
-            request.yes = yes
-            request.checks = checks
-            request.skipReason = skip ? reason : nil
-            request.rerender = rerender
-            let result = try AdvanceWorkflow(workspace: try live.workspace()).run(request)
+            let result = try AdvanceWorkflow(workspace: try live.workspace()).run(request())
             if let warning = result.syncWarning { live.warn(warning) }
             if json {
                 live.json(result.toValue())
+                return
+            }
+            if result.preview {
+                live.out(MarkdownView.render(result.section ?? ""))
+                live.out("Preview of \(result.stage) for \(result.id): nothing was written.")
                 return
             }
             let verb = result.rerendered ? "Re-rendered" : result.skipped ? "Skipped" : "Completed"
