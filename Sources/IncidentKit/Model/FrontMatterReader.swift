@@ -128,9 +128,7 @@ enum FrontMatterReader {
             var column = column
             while true {
                 let line = lines[current]
-                guard let (key, afterColon) = key(from: line.start + column, to: line.end),
-                    key != "<<", fields[key] == nil
-                else { return nil }
+                guard let (key, afterColon) = key(from: line.start + column, to: line.end) else { return nil }
                 var position = afterColon
                 while position < line.end, bytes[position] == 0x20 { position += 1 }
                 let value: Value?
@@ -140,8 +138,8 @@ enum FrontMatterReader {
                 } else {
                     value = inline(from: position, line: line, owner: indent)
                 }
-                guard let value else { return nil }
-                fields[key] = value
+                // A merge key or a key given twice is Yams' to read (or report).
+                guard let value, !isMergeKey(key), fields.updateValue(value, forKey: key) == nil else { return nil }
                 guard let next = nextContent(), lines[next].indent >= indent else { break }
                 guard lines[next].indent == indent else { return nil }
                 // A sequence entry at the keys' indentation belongs to no key here.
@@ -178,6 +176,10 @@ enum FrontMatterReader {
                 guard isSequenceEntry(lines[next], at: indent) else { break }
             }
             return .array(items)
+        }
+
+        func isMergeKey(_ key: String) -> Bool {
+            key.utf8.count == 2 && key.utf8.first == UInt8(ascii: "<") && key.utf8.last == UInt8(ascii: "<")
         }
 
         func isSequenceEntry(_ line: Line, at indent: Int) -> Bool {
@@ -451,8 +453,7 @@ enum FrontMatterReader {
                         return nil
                     }
                     let key = first.text
-                    guard key != "<<", fields[key] == nil else { return nil }
-                    fields[key] = value.value
+                    guard !isMergeKey(key), fields.updateValue(value.value, forKey: key) == nil else { return nil }
                     position = afterValue
                     skipSpaces()
                 } else {

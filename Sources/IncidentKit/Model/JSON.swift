@@ -6,10 +6,43 @@ public enum JSON {
     public static func encode(_ value: Value, pretty: Bool = true) -> String {
         // Bytes appended to one buffer: `list --json` writes thousands of objects, and building a
         // String piece by piece (padding, quotes, separators) cost more than reading the files.
+        if case .array(let items) = value, items.count >= 1024 {
+            return encodeLarge(items, pretty: pretty)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(4096)
         write(value, indent: 0, pretty: pretty, into: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A long array (`list --json` of years of incidents) is written in parts on every core, then joined.
+    private static func encodeLarge(_ items: [Value], pretty: Bool) -> String {
+        let partCount = 16
+        let size = (items.count + partCount - 1) / partCount
+        let parts = Parts(count: partCount)
+        DispatchQueue.concurrentPerform(iterations: partCount) { part in
+            var out: [UInt8] = []
+            for index in (part * size)..<min(items.count, (part + 1) * size) {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                if pretty { out.append(contentsOf: "\n  ".utf8) }
+                write(items[index], indent: 1, pretty: pretty, into: &out)
+            }
+            parts.set(part, out)
+        }
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        out.reserveCapacity(parts.values.reduce(2) { $0 + $1.count })
+        for part in parts.values { out.append(contentsOf: part) }
+        if pretty { out.append(0x0A) }
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private final class Parts: @unchecked Sendable {
+        private let lock = NSLock()
+        private var storage: [[UInt8]]
+        init(count: Int) { storage = Array(repeating: [], count: count) }
+        func set(_ index: Int, _ bytes: [UInt8]) { lock.withLock { storage[index] = bytes } }
+        var values: [[UInt8]] { lock.withLock { storage } }
     }
 
     private static func write(_ value: Value, indent: Int, pretty: Bool, into out: inout [UInt8]) {
