@@ -166,6 +166,14 @@ public struct SignatureCatalog: Sendable {
     /// Services a text names through the clues: URL schemes (`redis://`), well-known ports
     /// (`:6379`, `port 6379`), and client libraries in module paths, loggers and frames.
     public func services(in text: String) -> [String] {
+        SignatureMatcher(librariesOf: self).services(in: text)
+    }
+
+    /// `services(in:)` with the library clues sorted by name, each with its bytes when ASCII
+    /// (`SignatureMatcher` prepares them once for many texts).
+    func services(in text: String, libraries sortedLibraries: [(name: String, bytes: [UInt8]?, service: String)])
+        -> [String]
+    {
         var found: [String] = []
         func add(_ name: String?) {
             if let name, !found.contains(name) { found.append(name) }
@@ -216,8 +224,12 @@ public struct SignatureCatalog: Sendable {
             }
             index += 1
         }
+        // Library clues and package directories are looked for byte by byte in ASCII text (no
+        // character is more than one byte there), and through String search otherwise.
+        let ascii = bytes.allSatisfy { $0 < 0x80 }
         // A package directory in a Python trace: ".../site-packages/redis/connection.py".
         for marker in ["site-packages/", "dist-packages/"] {
+            if ascii, SignatureMatcher.find(Array(marker.utf8), in: bytes) == nil { continue }
             var rest = lowered[...]
             while let range = rest.range(of: marker) {
                 let name = rest[range.upperBound...].prefix { $0 != "/" && $0 != "\"" && $0 != " " }
@@ -226,7 +238,17 @@ public struct SignatureCatalog: Sendable {
             }
         }
         // client libraries, as whole path or word segments
-        for (library, service) in libraries.sorted(by: { $0.key < $1.key }) where lowered.contains(library) {
+        for (library, libraryBytes, service) in sortedLibraries {
+            if ascii, let libraryBytes {
+                guard let offset = SignatureMatcher.find(libraryBytes, in: bytes) else { continue }
+                let end = offset + libraryBytes.count
+                let beforeOK = offset == 0 || !Self.wordByte(bytes[offset - 1])
+                let afterOK =
+                    end == bytes.count || !Self.wordByte(bytes[end]) || library.hasSuffix("::") || library.hasSuffix(".")
+                if beforeOK && afterOK { add(service) }
+                continue
+            }
+            guard lowered.contains(library) else { continue }
             if let range = lowered.range(of: library) {
                 let beforeOK = range.lowerBound == lowered.startIndex || !Self.wordCharacter(lowered[lowered.index(before: range.lowerBound)])
                 let afterOK = range.upperBound == lowered.endIndex || !Self.wordCharacter(lowered[range.upperBound]) || library.hasSuffix("::") || library.hasSuffix(".")
@@ -242,6 +264,12 @@ public struct SignatureCatalog: Sendable {
     static func schemeByte(_ byte: UInt8) -> Bool {
         (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "+")
             || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
+    }
+
+    /// `wordCharacter` for a byte of ASCII text.
+    static func wordByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+            || byte == UInt8(ascii: "_")
     }
 
     static func wordCharacter(_ character: Character) -> Bool {
