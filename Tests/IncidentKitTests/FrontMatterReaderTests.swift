@@ -11,7 +11,7 @@ import Testing
     static func agree(_ yaml: String, sourceLocation: SourceLocation = #_sourceLocation) -> Value? {
         let fast = FrontMatterReader.parse(yaml)
         if let fast {
-            let slow = try? YAML.parse(yaml)
+            let slow = try? YAML.parseWithLibYAML(yaml)
             #expect(slow == fast, "fast reader differs from Yams on:\n\(yaml)", sourceLocation: sourceLocation)
         }
         return fast
@@ -51,6 +51,11 @@ import Testing
             if Self.agree(split.yaml) != nil { fastCount += 1 }
         }
         #expect(fastCount >= 7)
+    }
+
+    /// The built-in signatures file and the default config are read on the fast path, as Yams reads them.
+    @Test func theBuiltInSignaturesReadOnTheFastPath() {
+        #expect(Self.agree(DefaultSignatureSource.text) != nil)
     }
 
     @Test func theBenchmarkIncidentShapeTakesTheFastPath() {

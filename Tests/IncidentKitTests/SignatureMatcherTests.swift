@@ -49,6 +49,13 @@ import Testing
         for text in texts { Self.expectAgreement(text) }
     }
 
+    /// The built-in regexes are compiled when first used, so they are checked here.
+    @Test func everyBuiltInRegexCompiles() {
+        for signature in Self.catalog.signatures {
+            #expect(signature.compiled.regex != nil, "\(signature.id): \(signature.match)")
+        }
+    }
+
     @Test func everyExampleStillFindsItsSignature() {
         for signature in Self.catalog.signatures {
             for example in signature.examples {
@@ -115,7 +122,7 @@ import Testing
             Signature(
                 id: "kelvin", match: "(?i)kafka down", category: "other", service: nil, severity: nil, hint: "",
                 examples: [], counterexamples: [], origin: "test",
-                regex: try! NSRegularExpression(pattern: "(?i)kafka down"))
+                compiled: CompiledPattern("(?i)kafka down"))
         ]
         let matcher = SignatureMatcher(catalog)
         let text = "\u{212A}afka down"

@@ -13,7 +13,7 @@ public struct Signature: Sendable {
     public var counterexamples: [String]
     /// `built-in` or the repo's `signatures.yml`.
     public var origin: String
-    let regex: NSRegularExpression
+    let compiled: CompiledPattern
 
     /// What a signature found in one text: the service and hint with capture groups filled in.
     public struct Match: Sendable {
@@ -26,7 +26,7 @@ public struct Signature: Sendable {
 
     public func match(_ text: String) -> Match? {
         let whole = NSRange(text.startIndex..., in: text)
-        guard let result = regex.firstMatch(in: text, range: whole) else { return nil }
+        guard let result = compiled.regex?.firstMatch(in: text, range: whole) else { return nil }
         func group(_ index: Int) -> String {
             guard index < result.numberOfRanges, let range = Range(result.range(at: index), in: text) else { return "" }
             return String(text[range])
@@ -36,7 +36,8 @@ public struct Signature: Sendable {
             var characters = Array(template)
             var index = 0
             while index < characters.count {
-                if characters[index] == "$", index + 1 < characters.count, let digit = characters[index + 1].wholeNumberValue
+                if characters[index] == "$", index + 1 < characters.count,
+                    let digit = characters[index + 1].wholeNumberValue
                 {
                     out += group(digit)
                     index += 2
@@ -69,7 +70,8 @@ public struct SignatureCatalog: Sendable {
     /// The built-in catalog, parsed once.
     public static let builtIn: SignatureCatalog = {
         do {
-            return try parse(DefaultSignatureSource.text, origin: "built-in")
+            // Its regexes are compiled when first used (the test suite compiles every one).
+            return try parse(DefaultSignatureSource.text, origin: "built-in", compile: false)
         } catch {
             // The build embeds a file the test suite checks; a broken one is a bug of this binary.
             fatalError("the built-in signatures.yml does not load: \(error)")
@@ -104,7 +106,8 @@ public struct SignatureCatalog: Sendable {
         libraries.merge(local.libraries) { $1 }
     }
 
-    public static func parse(_ text: String, origin: String) throws -> SignatureCatalog {
+    /// `compile: false` leaves each regex to be compiled when first used (and does not check it).
+    public static func parse(_ text: String, origin: String, compile: Bool = true) throws -> SignatureCatalog {
         let value: Value
         do {
             value = try YAML.parse(text)
@@ -131,11 +134,13 @@ public struct SignatureCatalog: Sendable {
             guard let id = entry["id"]?.string, !id.isEmpty else { throw fail("has no id") }
             guard seen.insert(id).inserted else { throw fail("appears twice") }
             guard let match = entry["match"]?.string, !match.isEmpty else { throw fail("has no match regex") }
-            let regex: NSRegularExpression
-            do {
-                regex = try NSRegularExpression(pattern: match)
-            } catch {
-                throw fail("has a match that is not a valid regex ('\(match)')")
+            var compiled = CompiledPattern(match)
+            if compile {
+                do {
+                    compiled = CompiledPattern(try NSRegularExpression(pattern: match))
+                } catch {
+                    throw fail("has a match that is not a valid regex ('\(match)')")
+                }
             }
             var severity: Severity?
             if let text = entry["severity"]?.string {
@@ -150,7 +155,7 @@ public struct SignatureCatalog: Sendable {
                     service: entry["service"]?.string, severity: severity, hint: entry["hint"]?.string ?? "",
                     examples: entry["examples"]?.array?.compactMap(\.string) ?? [],
                     counterexamples: entry["counterexamples"]?.array?.compactMap(\.string) ?? [], origin: origin,
-                    regex: regex))
+                    compiled: compiled))
         }
         return catalog
     }
@@ -171,7 +176,9 @@ public struct SignatureCatalog: Sendable {
 
     /// `services(in:)` with the library clues sorted by name, each with its bytes when ASCII
     /// (`SignatureMatcher` prepares them once for many texts).
-    func services(in text: String, libraries sortedLibraries: [(name: String, bytes: [UInt8]?, service: String)])
+    func services(
+        in text: String, libraries sortedLibraries: [(name: String, bytes: [UInt8]?, service: String)]
+    )
         -> [String]
     {
         var found: [String] = []
@@ -183,7 +190,9 @@ public struct SignatureCatalog: Sendable {
         // scheme://
         var index = 0
         while index + 2 < bytes.count {
-            if bytes[index] == UInt8(ascii: ":"), bytes[index + 1] == UInt8(ascii: "/"), bytes[index + 2] == UInt8(ascii: "/") {
+            if bytes[index] == UInt8(ascii: ":"), bytes[index + 1] == UInt8(ascii: "/"),
+                bytes[index + 2] == UInt8(ascii: "/")
+            {
                 var start = index
                 while start > 0, Self.schemeByte(bytes[start - 1]) { start -= 1 }
                 if start < index {
@@ -214,7 +223,8 @@ public struct SignatureCatalog: Sendable {
                         hostLike = back > 0 && bytes[back - 1] == UInt8(ascii: ".")
                     }
                 }
-                let nextIsDigitOrDot = end < bytes.count && (bytes[end] == UInt8(ascii: "."))
+                let nextIsDigitOrDot =
+                    end < bytes.count && (bytes[end] == UInt8(ascii: "."))
                     && end + 1 < bytes.count && bytes[end + 1] >= 0x30 && bytes[end + 1] <= 0x39
                 if (hostLike || portWord) && !nextIsDigitOrDot {
                     add(ports[String(decoding: bytes[index..<end], as: UTF8.self)])
@@ -244,14 +254,19 @@ public struct SignatureCatalog: Sendable {
                 let end = offset + libraryBytes.count
                 let beforeOK = offset == 0 || !Self.wordByte(bytes[offset - 1])
                 let afterOK =
-                    end == bytes.count || !Self.wordByte(bytes[end]) || library.hasSuffix("::") || library.hasSuffix(".")
+                    end == bytes.count || !Self.wordByte(bytes[end]) || library.hasSuffix("::")
+                    || library.hasSuffix(".")
                 if beforeOK && afterOK { add(service) }
                 continue
             }
             guard lowered.contains(library) else { continue }
             if let range = lowered.range(of: library) {
-                let beforeOK = range.lowerBound == lowered.startIndex || !Self.wordCharacter(lowered[lowered.index(before: range.lowerBound)])
-                let afterOK = range.upperBound == lowered.endIndex || !Self.wordCharacter(lowered[range.upperBound]) || library.hasSuffix("::") || library.hasSuffix(".")
+                let beforeOK =
+                    range.lowerBound == lowered.startIndex
+                    || !Self.wordCharacter(lowered[lowered.index(before: range.lowerBound)])
+                let afterOK =
+                    range.upperBound == lowered.endIndex || !Self.wordCharacter(lowered[range.upperBound])
+                    || library.hasSuffix("::") || library.hasSuffix(".")
                 if beforeOK && afterOK { add(service) }
             }
         }
@@ -274,5 +289,29 @@ public struct SignatureCatalog: Sendable {
 
     static func wordCharacter(_ character: Character) -> Bool {
         character.isLetter || character.isNumber || character == "_"
+    }
+}
+
+/// A signature's regex, compiled once when first used: an analysis runs few of them
+/// (`SignatureMatcher` skips those whose required text is absent). Nil if it does not compile.
+final class CompiledPattern: @unchecked Sendable {
+    let pattern: String
+    private let lock = NSLock()
+    private var compiled: NSRegularExpression??
+
+    init(_ pattern: String) { self.pattern = pattern }
+
+    init(_ regex: NSRegularExpression) {
+        pattern = regex.pattern
+        compiled = .some(regex)
+    }
+
+    var regex: NSRegularExpression? {
+        lock.withLock {
+            if let compiled { return compiled }
+            let regex = try? NSRegularExpression(pattern: pattern)
+            compiled = .some(regex)
+            return regex
+        }
     }
 }

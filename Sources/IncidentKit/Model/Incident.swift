@@ -67,17 +67,12 @@ public struct IncidentDocument: Equatable, Sendable {
                 "\(name) has no front-matter: an incident file starts with a line '---', its YAML, and another '---'.")
         }
         let value: Value
-        // The reader built for front-matter gives what Yams gives, or nil for what it leaves to Yams.
-        if let fast = FrontMatterReader.parse(split.yaml) {
-            value = fast
-        } else {
-            do {
-                value = try YAML.parse(split.yaml)
-            } catch {
-                throw IncidentError.failure(
-                    "\(name):\(error.line + split.firstLine - 1): malformed front-matter: \(error.problem); fix the YAML between the '---' lines."
-                )
-            }
+        do {
+            value = try YAML.parse(split.yaml)
+        } catch {
+            throw IncidentError.failure(
+                "\(name):\(error.line + split.firstLine - 1): malformed front-matter: \(error.problem); fix the YAML between the '---' lines."
+            )
         }
         guard case .object(let fields) = value else {
             throw IncidentError.failure(
