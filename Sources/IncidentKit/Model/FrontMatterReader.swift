@@ -64,20 +64,20 @@ enum FrontMatterReader {
             var start = 0
             var index = 0
             lines.reserveCapacity(count / 24)
-            while index <= count {
-                if index == count || bytes[index] == 0x0A {
-                    var end = index
-                    if end > start, bytes[end - 1] == 0x0D { end -= 1 }
-                    if index < count || start < count { lines.append(line(start, end)) }
-                    if index == count {
-                        endsWithBreak = count > 0 && bytes[count - 1] == 0x0A
-                        break
-                    }
+            while index < count {
+                let byte = bytes[index]
+                // Printable ASCII, by far the most common, in one comparison.
+                if byte &- 0x20 < 0x5F {
+                    index += 1
+                    continue
+                }
+                if byte == 0x0A {
+                    let end = index > start && bytes[index - 1] == 0x0D ? index - 1 : index
+                    lines.append(line(start, end))
                     index += 1
                     start = index
                     continue
                 }
-                let byte = bytes[index]
                 if byte < 0x20 {
                     guard byte == 0x0D, index + 1 < count, bytes[index + 1] == 0x0A else { return false }
                 } else if byte == 0x7F {
@@ -95,6 +95,9 @@ enum FrontMatterReader {
                 }
                 index += 1
             }
+            // The last line, when the text does not end with a line break.
+            if start < count { lines.append(line(start, count)) }
+            endsWithBreak = count > 0 && bytes[count - 1] == 0x0A
             for line in lines where line.indent == 0 && line.end - line.start >= 3 {
                 // Directives and document markers.
                 if bytes[line.start] == UInt8(ascii: "%") { return false }
