@@ -30,8 +30,10 @@ install: deps
 	install -d "$(PREFIX)/bin"
 	install "$$($(SWIFT) build -c release --show-bin-path)/incident" "$(PREFIX)/bin/incident"
 
+# Every benchmark, one table (bench/README.md): BENCH_ARGS="--sizes 1,10 --runs 3" for a shorter run.
+BENCH_ARGS ?=
 bench: deps
-	bash bench/list.sh
+	python3 bench/run.py $(BENCH_ARGS)
 
 # libFuzzer targets (fuzz/README.md): each runs FUZZ_SECONDS; a crash fails the run and names its reproducer.
 FUZZ_SECONDS ?= 60
