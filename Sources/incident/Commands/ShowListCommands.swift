@@ -100,15 +100,17 @@ struct ListCommand: ParsableCommand {
             let incidents = try QueryWorkflow(workspace: try live.workspace()).list(request) { problem in
                 live.warn("skipped \(problem)")
             }
+            live.keepUntilExit(incidents)
             if json {
                 let open = QueryWorkflow(workspace: try live.workspace()).openFollowUps(incidents)
-                live.json(
-                    .array(
-                        incidents.map { incident in
-                            var object = QueryWorkflow.jsonObject(incident, sections: false)
-                            object["open_followups"] = .int(open[incident.document.id]?.count ?? 0)
-                            return object
-                        }))
+                let objects = Value.array(
+                    incidents.map { incident in
+                        var object = QueryWorkflow.jsonObject(incident, sections: false)
+                        object["open_followups"] = .int(open[incident.document.id]?.count ?? 0)
+                        return object
+                    })
+                live.json(objects)
+                live.keepUntilExit(objects)
                 return
             }
             if incidents.isEmpty {
