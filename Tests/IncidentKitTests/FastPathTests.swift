@@ -22,6 +22,15 @@ import Testing
         }
     }
 
+    @Test func asciiLetterAndNumberMatchCharacterProperties() {
+        var characters: [Character] = (0...0x2FF).compactMap { Unicode.Scalar($0).map(Character.init) }
+        characters += ["\r\n", "é", "٣", "Ⅻ", "🚨", "e\u{301}"]
+        for character in characters {
+            #expect(Facts.isLetter(character) == character.isLetter, "\(character.unicodeScalars.map(\.value))")
+            #expect(Facts.isNumber(character) == character.isNumber, "\(character.unicodeScalars.map(\.value))")
+        }
+    }
+
     @Test func removingWildcardsMatchesFoundation() {
         let tokens = [
             "<*>", "a<*>b", "<*><*>", "<<*>", "<*>>", "<*<*>>", "<*", "*>", "", "plain", "x<*>y<*>z", "é<*>",
