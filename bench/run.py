@@ -83,6 +83,14 @@ def interleaved(runs, ours, peer):
     return statistics.median(ours_times), statistics.median(peer_times), peak
 
 
+def peak_rss_kib(argv, cwd):
+    """Peak RSS of one run through /usr/bin/time: wait4's figure for a child of this Python
+    process can include the parent's pages from before exec (the parsed list JSON)."""
+    with tempfile.NamedTemporaryFile() as report, open(os.devnull, "wb") as sink:
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name] + argv, cwd=cwd, stdout=sink, check=True)
+        return int(open(report.name).read().split()[-1])
+
+
 def build():
     print("building the release binary (swift build -c release)…", flush=True)
     subprocess.run(["swift", "build", "-c", "release", "--package-path", root], check=True, stdout=subprocess.DEVNULL)
@@ -208,8 +216,9 @@ def main():
             f"{ours_s / peer_s:.1f}×", "≤ 10×", ours_s <= 10 * peer_s)
     if peak_at:
         largest = max(peak_at)
-        row("`analyze` peak RSS", f"{megabytes(log_of(largest)):.0f} MB", f"{peak_at[largest] / 1024:.0f} MiB", "", "",
-            "", "< 100 MiB", peak_at[largest] < 100 * 1024)
+        kib = peak_rss_kib([binary, "analyze", log_of(largest), "--json"], scratch)
+        row("`analyze` peak RSS (/usr/bin/time)", f"{megabytes(log_of(largest)):.0f} MB", f"{kib / 1024:.0f} MiB", "",
+            "", "", "< 100 MiB", kib < 100 * 1024)
 
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     load_after = os.getloadavg()
