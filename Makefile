@@ -52,8 +52,10 @@ install: deps
 	"$(PREFIX)/bin/incident" --generate-completion-script zsh > "$(PREFIX)/share/zsh/site-functions/_incident"
 	"$(PREFIX)/bin/incident" --generate-completion-script fish > "$(PREFIX)/share/fish/vendor_completions.d/incident.fish"
 
+# Every benchmark, one table (bench/README.md): BENCH_ARGS="--sizes 1,10 --runs 3" for a shorter run.
+BENCH_ARGS ?=
 bench: deps
-	bash bench/list.sh
+	python3 bench/run.py $(BENCH_ARGS)
 
 # libFuzzer targets (fuzz/README.md): each runs FUZZ_SECONDS; a crash fails the run and names its reproducer.
 FUZZ_SECONDS ?= 60

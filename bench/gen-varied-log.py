@@ -28,7 +28,8 @@ written = 0
 with open(out, "w", encoding="utf-8") as f:
     while written < target:
         chunk = []
-        for line in rng.choices(lines, k=20000):
+        # Chunks of 2,000 lines (about 0.3 MB), so that a 1 MB log is about 1 MB.
+        for line in rng.choices(lines, k=2000):
             if rng.random() < 0.5:
                 # Values vary; the header (timestamps) stays as it was, so it still parses.
                 line = line[:32] + "".join(rng.choice(digits) if c.isdigit() else c for c in line[32:])

@@ -86,7 +86,8 @@ public struct LogAnalyzer: Sendable {
 
     /// Streams a file descriptor (plain or gzip); `progress` gets the bytes read so far.
     public func analyze(descriptor: Int32, progress: ((Int) -> Void)? = nil) throws -> LogAnalysis {
-        let reader = try LineReader(descriptor: descriptor)
+        // Reading (a pipe) or inflating (.gz) runs on a second thread while lines are parsed.
+        let reader = try LineReader(descriptor: descriptor, readAhead: true)
         try Self.refuseBinary(reader)
         let engine = AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures, maxShapes: maxShapes)
         var next = 64 << 20

@@ -36,6 +36,18 @@ enum Facts {
         "8123": "clickhouse", "4222": "nats", "8500": "consul", "8200": "vault",
     ]
 
+    /// `Character.isLetter` and `isNumber`, answered without Unicode tables for ASCII ("\r\n" is
+    /// neither either way).
+    static func isLetter(_ character: Character) -> Bool {
+        guard let ascii = character.asciiValue else { return character.isLetter }
+        return (ascii | 0x20) >= 0x61 && (ascii | 0x20) <= 0x7A
+    }
+
+    static func isNumber(_ character: Character) -> Bool {
+        guard let ascii = character.asciiValue else { return character.isNumber }
+        return ascii >= 0x30 && ascii <= 0x39
+    }
+
     static func fill(
         _ analysis: inout LogAnalysis, shapes: [AnalysisEngine.Shape], clusterIDs: [String], extraServices: [String]
     ) {
@@ -62,13 +74,20 @@ enum Facts {
         for shape in ordered {
             // Environment words may sit anywhere in the line (a revision or host name); services and
             // warnings are read from the message, not from the logger's name.
-            for word in shape.example.lowercased().split(whereSeparator: { !$0.isLetter }) {
+            for word in shape.example.lowercased().split(whereSeparator: { !isLetter($0) }) {
                 if let match = environments.first(where: { $0.0 == word }) {
                     environmentCounts[match.1, default: 0] += shape.count
                 }
             }
             let lowered = shape.message.lowercased()
-            if let range = shape.message.range(of: "failed services", options: .caseInsensitive),
+            // ASCII text is searched byte by byte (the same answers; shapes number in thousands).
+            let loweredBytes = SignatureMatcher.asciiLowercased(lowered)
+            func contains(_ needle: String) -> Bool {
+                guard let loweredBytes else { return lowered.contains(needle) }
+                return SignatureMatcher.find(Array(needle.utf8), in: loweredBytes) != nil
+            }
+            if loweredBytes == nil || contains("failed services"),
+                let range = shape.message.range(of: "failed services", options: .caseInsensitive),
                 let open = shape.message[range.upperBound...].firstIndex(of: "["),
                 let close = shape.message[open...].firstIndex(of: "]")
             {
@@ -76,15 +95,14 @@ enum Facts {
                     addService(name.trimmingCharacters(in: .whitespaces).lowercased())
                 }
             }
-            guard shape.severity >= .medium || lowered.contains("connect") else { continue }
-            for word in lowered.split(whereSeparator: { !$0.isLetter && !$0.isNumber })
+            guard shape.severity >= .medium || contains("connect") else { continue }
+            for word in lowered.split(whereSeparator: { !isLetter($0) && !isNumber($0) })
             where knownServices.contains(String(word)) {
                 addService(String(word))
             }
-            for (port, service) in ports where lowered.contains(":" + port) { addService(service) }
+            for (port, service) in ports where contains(":" + port) { addService(service) }
             if shape.level == .medium,
-                ["config", "deprecat", "setting", "environment variable", "localhost in"].contains(
-                    where: lowered.contains)
+                ["config", "deprecat", "setting", "environment variable", "localhost in"].contains(where: contains)
             {
                 var message = shape.message
                 if let colon = message.range(of: ": "), message[..<colon.lowerBound].lowercased().contains("config") {

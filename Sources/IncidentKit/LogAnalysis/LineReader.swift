@@ -21,9 +21,14 @@ public final class LineReader {
 
     /// Stop after this many bytes (the first half of a file read in two halves).
     private let limit: Int
+    /// With `readAhead`, a thread of its own reads (and inflates) while the caller parses.
+    private let ahead: ReadAhead?
+    private var pending: [UInt8] = []
+    private var pendingStart = 0
 
-    /// Takes ownership of `descriptor`; reading starts at its current offset.
-    public init(descriptor: Int32, bufferSize: Int = 1 << 20, limit: Int = .max) throws {
+    /// Takes ownership of `descriptor`; reading starts at its current offset. `readAhead` reads on
+    /// a second thread (for standard input and .gz, where reading or inflating is work of its own).
+    public init(descriptor: Int32, bufferSize: Int = 1 << 20, limit: Int = .max, readAhead: Bool = false) throws {
         self.limit = limit
         guard let file = gzdopen(descriptor, "rb") else {
             throw IncidentError.failure("could not open the log for reading.")
@@ -31,9 +36,13 @@ public final class LineReader {
         gzbuffer(file, 1 << 17)
         self.file = file
         buffer = [UInt8](repeating: 0, count: bufferSize)
+        ahead = readAhead ? ReadAhead(file: file, chunkSize: 1 << 20) : nil
     }
 
-    deinit { gzclose(file) }
+    deinit {
+        // The reading thread closes the file itself once it sees the stop (it may be inside gzread).
+        if let ahead { ahead.stop() } else { gzclose(file) }
+    }
 
     private func fill() throws {
         if start > 0 {
@@ -42,6 +51,10 @@ public final class LineReader {
             }
             end -= start
             start = 0
+        }
+        if let ahead {
+            try fill(from: ahead)
+            return
         }
         let want = min(buffer.count - end, limit - bytesRead)
         let count =
@@ -64,6 +77,29 @@ public final class LineReader {
         }
         end += Int(count)
         bytesRead += Int(count)
+    }
+
+    /// `fill` from the reading thread's chunks: the next chunk (or what is left of one) is copied in.
+    private func fill(from ahead: ReadAhead) throws {
+        if pendingStart == pending.count {
+            guard let chunk = try ahead.next() else {
+                eof = true
+                truncated = ahead.truncated
+                return
+            }
+            pending = chunk
+            pendingStart = 0
+        }
+        let take = min(buffer.count - end, pending.count - pendingStart)
+        guard take > 0 else { return }
+        buffer.withUnsafeMutableBufferPointer { target in
+            pending.withUnsafeBufferPointer { source in
+                _ = memcpy(target.baseAddress! + end, source.baseAddress! + pendingStart, take)
+            }
+        }
+        pendingStart += take
+        end += take
+        bytesRead += take
     }
 
     /// The first `count` bytes of the input (fewer when it is shorter), read ahead, not consumed.
@@ -135,5 +171,75 @@ public final class LineReader {
         let take = min(room, upTo - start)
         if take > 0 { carry.append(contentsOf: buffer[start..<start + take]) }
         return upTo - start > room
+    }
+}
+
+/// Reads a gzFile on a thread of its own into a few chunks ahead of the reader (at most
+/// `capacity` of `chunkSize` bytes wait, so memory stays bounded). After `stop`, the thread
+/// closes the file when its current read returns.
+private final class ReadAhead: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var chunks: [[UInt8]] = []
+    private var finished = false
+    private var stopped = false
+    private var failure: String?
+    private var wasTruncated = false
+    private let capacity = 4
+
+    init(file: gzFile, chunkSize: Int) {
+        nonisolated(unsafe) let file = file
+        let thread = Thread { [self] in self.run(file, chunkSize) }
+        thread.start()
+    }
+
+    private func run(_ file: gzFile, _ chunkSize: Int) {
+        defer { gzclose(file) }
+        while true {
+            var chunk = [UInt8](repeating: 0, count: chunkSize)
+            let count = chunk.withUnsafeMutableBufferPointer { gzread(file, $0.baseAddress, UInt32(chunkSize)) }
+            condition.lock()
+            defer { condition.unlock() }
+            if stopped { return }
+            if count <= 0 {
+                var code: Int32 = 0
+                let message = gzerror(file, &code).map { String(cString: $0) }
+                if count < 0 {
+                    failure = message ?? "read error"
+                } else if code == Z_BUF_ERROR {
+                    // zlib reads a gzip stream cut short as far as it goes, then reports Z_BUF_ERROR.
+                    wasTruncated = true
+                }
+                finished = true
+                condition.broadcast()
+                return
+            }
+            chunk.removeLast(chunkSize - Int(count))
+            while chunks.count >= capacity && !stopped { condition.wait() }
+            if stopped { return }
+            chunks.append(chunk)
+            condition.broadcast()
+        }
+    }
+
+    /// The next chunk, or nil at the end of the input.
+    func next() throws -> [UInt8]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.isEmpty && !finished { condition.wait() }
+        if !chunks.isEmpty {
+            condition.broadcast()
+            return chunks.removeFirst()
+        }
+        if let failure { throw IncidentError.failure("the log could not be read: \(failure).") }
+        return nil
+    }
+
+    var truncated: Bool { condition.withLock { wasTruncated } }
+
+    func stop() {
+        condition.withLock {
+            stopped = true
+            condition.broadcast()
+        }
     }
 }

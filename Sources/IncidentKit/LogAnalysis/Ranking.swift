@@ -8,6 +8,7 @@ enum Ranking {
 
     static func rank(_ events: [LogAnalysis.Event], signatures: SignatureCatalog) -> [LogAnalysis.Event] {
         var events = events
+        let matcher = SignatureMatcher(signatures)
         let byWeight = events.indices.sorted { a, b in
             (events[a].severity, events[a].count, events[b].id) > (events[b].severity, events[b].count, events[a].id)
         }
@@ -16,7 +17,7 @@ enum Ranking {
             event.levelSeverity = event.severity
             // The head line and what continued it: a trace's "Caused by", a message on the next line.
             let text = ([event.example] + event.detail.prefix(20)).joined(separator: "\n")
-            if let found = signatures.match(text) ?? signatures.match(event.template) {
+            if let found = matcher.match(text) ?? matcher.match(event.template) {
                 event.signature = found.signature.id
                 event.category = found.signature.category
                 event.hint = found.hint
@@ -25,7 +26,8 @@ enum Ranking {
             }
             // Frames just before the head line (an excerpt that starts inside a trace) name libraries too.
             let frames = event.context.reversed().prefix { $0.first == " " || $0.first == "\t" }
-            for service in signatures.services(in: text + "\n" + frames.joined(separator: "\n") + " " + (event.source ?? ""))
+            for service in matcher.services(
+                in: text + "\n" + frames.joined(separator: "\n") + " " + (event.source ?? ""))
             where !event.services.contains(service) {
                 event.services.append(service)
             }
@@ -51,7 +53,9 @@ enum Ranking {
         for index in events.indices where events[index].why.isEmpty {
             var reasons = ["\(events[index].severity.rawValue)"]
             if let signature = events[index].signature { reasons.append("signature \(signature)") }
-            if namesDependency(events[index]) { reasons.append("names \(events[index].services.joined(separator: ", "))") }
+            if namesDependency(events[index]) {
+                reasons.append("names \(events[index].services.joined(separator: ", "))")
+            }
             reasons.append("first at line \(events[index].firstLine)")
             reasons.append("\(events[index].count)×")
             events[index].why = reasons.joined(separator: "; ")

@@ -16,7 +16,7 @@ public struct Signature: Sendable {
     public var counterexamples: [String]
     /// `built-in` or the repo's `signatures.yml`.
     public var origin: String
-    let regex: NSRegularExpression
+    let compiled: CompiledPattern
 
     /// What a signature found in one text: the service and hint with capture groups filled in.
     public struct Match: Sendable {
@@ -29,7 +29,7 @@ public struct Signature: Sendable {
 
     public func match(_ text: String) -> Match? {
         let whole = NSRange(text.startIndex..., in: text)
-        guard let result = regex.firstMatch(in: text, range: whole) else { return nil }
+        guard let result = compiled.regex?.firstMatch(in: text, range: whole) else { return nil }
         func group(_ index: Int) -> String {
             guard index < result.numberOfRanges, let range = Range(result.range(at: index), in: text) else { return "" }
             return String(text[range])
@@ -39,7 +39,8 @@ public struct Signature: Sendable {
             var characters = Array(template)
             var index = 0
             while index < characters.count {
-                if characters[index] == "$", index + 1 < characters.count, let digit = characters[index + 1].wholeNumberValue
+                if characters[index] == "$", index + 1 < characters.count,
+                    let digit = characters[index + 1].wholeNumberValue
                 {
                     out += group(digit)
                     index += 2
@@ -72,7 +73,8 @@ public struct SignatureCatalog: Sendable {
     /// The built-in catalog, parsed once.
     public static let builtIn: SignatureCatalog = {
         do {
-            return try parse(DefaultSignatureSource.text, origin: "built-in")
+            // Its regexes are compiled when first used (the test suite compiles every one).
+            return try parse(DefaultSignatureSource.text, origin: "built-in", compile: false)
         } catch {
             // The build embeds a file the test suite checks; a broken one is a bug of this binary.
             fatalError("the built-in signatures.yml does not load: \(error)")
@@ -107,7 +109,8 @@ public struct SignatureCatalog: Sendable {
         libraries.merge(local.libraries) { $1 }
     }
 
-    public static func parse(_ text: String, origin: String) throws -> SignatureCatalog {
+    /// `compile: false` leaves each regex to be compiled when first used (and does not check it).
+    public static func parse(_ text: String, origin: String, compile: Bool = true) throws -> SignatureCatalog {
         let value: Value
         do {
             value = try YAML.parse(text)
@@ -134,11 +137,13 @@ public struct SignatureCatalog: Sendable {
             guard let id = entry["id"]?.string, !id.isEmpty else { throw fail("has no id") }
             guard seen.insert(id).inserted else { throw fail("appears twice") }
             guard let match = entry["match"]?.string, !match.isEmpty else { throw fail("has no match regex") }
-            let regex: NSRegularExpression
-            do {
-                regex = try NSRegularExpression(pattern: match)
-            } catch {
-                throw fail("has a match that is not a valid regex ('\(match)')")
+            var compiled = CompiledPattern(match)
+            if compile {
+                do {
+                    compiled = CompiledPattern(try NSRegularExpression(pattern: match))
+                } catch {
+                    throw fail("has a match that is not a valid regex ('\(match)')")
+                }
             }
             var severity: Severity?
             if let text = entry["severity"]?.string {
@@ -161,7 +166,7 @@ public struct SignatureCatalog: Sendable {
                     hint: entry["hint"]?.string ?? "",
                     examples: entry["examples"]?.array?.compactMap(\.string) ?? [],
                     counterexamples: entry["counterexamples"]?.array?.compactMap(\.string) ?? [], origin: origin,
-                    regex: regex))
+                    compiled: compiled))
         }
         return catalog
     }
@@ -177,6 +182,16 @@ public struct SignatureCatalog: Sendable {
     /// Services a text names through the clues: URL schemes (`redis://`), well-known ports
     /// (`:6379`, `port 6379`), and client libraries in module paths, loggers and frames.
     public func services(in text: String) -> [String] {
+        SignatureMatcher(librariesOf: self).services(in: text)
+    }
+
+    /// `services(in:)` with the library clues sorted by name, each with its bytes when ASCII
+    /// (`SignatureMatcher` prepares them once for many texts).
+    func services(
+        in text: String, libraries sortedLibraries: [(name: String, bytes: [UInt8]?, service: String)]
+    )
+        -> [String]
+    {
         var found: [String] = []
         func add(_ name: String?) {
             if let name, !found.contains(name) { found.append(name) }
@@ -186,7 +201,9 @@ public struct SignatureCatalog: Sendable {
         // scheme://
         var index = 0
         while index + 2 < bytes.count {
-            if bytes[index] == UInt8(ascii: ":"), bytes[index + 1] == UInt8(ascii: "/"), bytes[index + 2] == UInt8(ascii: "/") {
+            if bytes[index] == UInt8(ascii: ":"), bytes[index + 1] == UInt8(ascii: "/"),
+                bytes[index + 2] == UInt8(ascii: "/")
+            {
                 var start = index
                 while start > 0, Self.schemeByte(bytes[start - 1]) { start -= 1 }
                 if start < index {
@@ -217,7 +234,8 @@ public struct SignatureCatalog: Sendable {
                         hostLike = back > 0 && bytes[back - 1] == UInt8(ascii: ".")
                     }
                 }
-                let nextIsDigitOrDot = end < bytes.count && (bytes[end] == UInt8(ascii: "."))
+                let nextIsDigitOrDot =
+                    end < bytes.count && (bytes[end] == UInt8(ascii: "."))
                     && end + 1 < bytes.count && bytes[end + 1] >= 0x30 && bytes[end + 1] <= 0x39
                 if (hostLike || portWord) && !nextIsDigitOrDot {
                     add(ports[String(decoding: bytes[index..<end], as: UTF8.self)])
@@ -227,8 +245,12 @@ public struct SignatureCatalog: Sendable {
             }
             index += 1
         }
+        // Library clues and package directories are looked for byte by byte in ASCII text (no
+        // character is more than one byte there), and through String search otherwise.
+        let ascii = bytes.allSatisfy { $0 < 0x80 }
         // A package directory in a Python trace: ".../site-packages/redis/connection.py".
         for marker in ["site-packages/", "dist-packages/"] {
+            if ascii, SignatureMatcher.find(Array(marker.utf8), in: bytes) == nil { continue }
             var rest = lowered[...]
             while let range = rest.range(of: marker) {
                 let name = rest[range.upperBound...].prefix { $0 != "/" && $0 != "\"" && $0 != " " }
@@ -237,10 +259,25 @@ public struct SignatureCatalog: Sendable {
             }
         }
         // client libraries, as whole path or word segments
-        for (library, service) in libraries.sorted(by: { $0.key < $1.key }) where lowered.contains(library) {
+        for (library, libraryBytes, service) in sortedLibraries {
+            if ascii, let libraryBytes {
+                guard let offset = SignatureMatcher.find(libraryBytes, in: bytes) else { continue }
+                let end = offset + libraryBytes.count
+                let beforeOK = offset == 0 || !Self.wordByte(bytes[offset - 1])
+                let afterOK =
+                    end == bytes.count || !Self.wordByte(bytes[end]) || library.hasSuffix("::")
+                    || library.hasSuffix(".")
+                if beforeOK && afterOK { add(service) }
+                continue
+            }
+            guard lowered.contains(library) else { continue }
             if let range = lowered.range(of: library) {
-                let beforeOK = range.lowerBound == lowered.startIndex || !Self.wordCharacter(lowered[lowered.index(before: range.lowerBound)])
-                let afterOK = range.upperBound == lowered.endIndex || !Self.wordCharacter(lowered[range.upperBound]) || library.hasSuffix("::") || library.hasSuffix(".")
+                let beforeOK =
+                    range.lowerBound == lowered.startIndex
+                    || !Self.wordCharacter(lowered[lowered.index(before: range.lowerBound)])
+                let afterOK =
+                    range.upperBound == lowered.endIndex || !Self.wordCharacter(lowered[range.upperBound])
+                    || library.hasSuffix("::") || library.hasSuffix(".")
                 if beforeOK && afterOK { add(service) }
             }
         }
@@ -255,7 +292,37 @@ public struct SignatureCatalog: Sendable {
             || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
     }
 
+    /// `wordCharacter` for a byte of ASCII text.
+    static func wordByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+            || byte == UInt8(ascii: "_")
+    }
+
     static func wordCharacter(_ character: Character) -> Bool {
         character.isLetter || character.isNumber || character == "_"
+    }
+}
+
+/// A signature's regex, compiled once when first used: an analysis runs few of them
+/// (`SignatureMatcher` skips those whose required text is absent). Nil if it does not compile.
+final class CompiledPattern: @unchecked Sendable {
+    let pattern: String
+    private let lock = NSLock()
+    private var compiled: NSRegularExpression??
+
+    init(_ pattern: String) { self.pattern = pattern }
+
+    init(_ regex: NSRegularExpression) {
+        pattern = regex.pattern
+        compiled = .some(regex)
+    }
+
+    var regex: NSRegularExpression? {
+        lock.withLock {
+            if let compiled { return compiled }
+            let regex = try? NSRegularExpression(pattern: pattern)
+            compiled = .some(regex)
+            return regex
+        }
     }
 }

@@ -574,9 +574,27 @@ struct TemplateMiner {
 
     /// The fixed tokens of a template, in order: clusters that share them are one event whose
     /// variable parts differ in length (`lifetime <*>` for `00:01` and `<1 sec`).
+    /// The token without its `<*>`s; ASCII tokens byte by byte, others through Foundation as before.
+    static func removingWildcards(_ token: String) -> String {
+        let utf8 = token.utf8
+        guard utf8.allSatisfy({ $0 < 0x80 }) else { return token.replacingOccurrences(of: wildcard, with: "") }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count)
+        var iterator = Array(utf8)[...]
+        while let first = iterator.first {
+            if first == UInt8(ascii: "<"), iterator.starts(with: "<*>".utf8) {
+                iterator = iterator.dropFirst(3)
+            } else {
+                bytes.append(first)
+                iterator = iterator.dropFirst()
+            }
+        }
+        return bytes.count == utf8.count ? token : String(decoding: bytes, as: UTF8.self)
+    }
+
     func constantKey(_ index: Int) -> String {
         tokens(index).compactMap { token -> String? in
-            let fixed = token.replacingOccurrences(of: Self.wildcard, with: "")
+            let fixed = Self.removingWildcards(token)
             return fixed.contains(where: \.isLetter) ? fixed : nil
         }.joined(separator: " ")
     }

@@ -205,25 +205,42 @@ enum FrontMatter {
 
     /// Finds the closing `---` (or `...`) line by scanning bytes, so long bodies cost nothing.
     static func split(_ text: String) -> Split? {
-        let utf8 = text.utf8
-        var start = utf8.startIndex
-        if utf8.starts(with: [0xEF, 0xBB, 0xBF]) { start = utf8.index(start, offsetBy: 3) }
-        let rest = utf8[start...]
-        guard rest.starts(with: Array("---\n".utf8)) || rest.starts(with: Array("---\r\n".utf8)) else { return nil }
-        let yamlStart = utf8.index(after: rest.firstIndex(of: 0x0A)!)
-        var lineStart = yamlStart
-        while lineStart < utf8.endIndex {
-            let lineEnd = utf8[lineStart...].firstIndex(of: 0x0A) ?? utf8.endIndex
-            var line = utf8[lineStart..<lineEnd]
-            if line.last == 0x0D { line = line.dropLast() }
-            if line.elementsEqual("---".utf8) || line.elementsEqual("...".utf8) {
-                let bodyStart = lineEnd < utf8.endIndex ? utf8.index(after: lineEnd) : lineEnd
-                return Split(
-                    yaml: String(text[yamlStart..<lineStart]), body: String(text[bodyStart...]), firstLine: 2)
+        var text = text
+        let found = text.withUTF8 { bytes -> (yamlStart: Int, yamlEnd: Int, bodyStart: Int)? in
+            let count = bytes.count
+            var start = 0
+            if count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { start = 3 }
+            func isMarker(_ from: Int, _ end: Int, _ byte: UInt8) -> Bool {
+                var end = end
+                if end > from, bytes[end - 1] == 0x0D { end -= 1 }
+                return end - from == 3 && bytes[from] == byte && bytes[from + 1] == byte && bytes[from + 2] == byte
             }
-            lineStart = lineEnd < utf8.endIndex ? utf8.index(after: lineEnd) : lineEnd
+            func lineEnd(_ from: Int) -> Int {
+                guard from < count, let base = bytes.baseAddress,
+                    let found = memchr(base + from, 0x0A, count - from)
+                else { return count }
+                return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            }
+            let firstEnd = lineEnd(start)
+            guard firstEnd < count, isMarker(start, firstEnd, UInt8(ascii: "-")) else { return nil }
+            let yamlStart = firstEnd + 1
+            var lineStart = yamlStart
+            while lineStart < count {
+                let end = lineEnd(lineStart)
+                if isMarker(lineStart, end, UInt8(ascii: "-")) || isMarker(lineStart, end, UInt8(ascii: ".")) {
+                    return (yamlStart, lineStart, end < count ? end + 1 : end)
+                }
+                lineStart = end < count ? end + 1 : end
+            }
+            return nil
         }
-        return nil
+        guard let found else { return nil }
+        // Copies of the text's own (valid) bytes: no second UTF-8 check. The offsets are at line starts.
+        let utf8 = text.utf8
+        func index(_ offset: Int) -> String.Index { utf8.index(utf8.startIndex, offsetBy: offset) }
+        return Split(
+            yaml: String(text[index(found.yamlStart)..<index(found.yamlEnd)]),
+            body: String(text[index(found.bodyStart)...]), firstLine: 2)
     }
 }
 

@@ -4,56 +4,117 @@ import OrderedCollections
 /// Writes `Value` as JSON with key order kept, for the stable `--json` contracts.
 public enum JSON {
     public static func encode(_ value: Value, pretty: Bool = true) -> String {
-        var out = ""
+        // Bytes appended to one buffer: `list --json` writes thousands of objects, and building a
+        // String piece by piece (padding, quotes, separators) cost more than reading the files.
+        if case .array(let items) = value, items.count >= 1024 {
+            return encodeLarge(items, pretty: pretty)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
         write(value, indent: 0, pretty: pretty, into: &out)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private static func write(_ value: Value, indent: Int, pretty: Bool, into out: inout String) {
-        let newline = pretty ? "\n" : ""
-        let pad = pretty ? String(repeating: "  ", count: indent + 1) : ""
-        let closingPad = pretty ? String(repeating: "  ", count: indent) : ""
+    /// A long array (`list --json` of years of incidents) is written in parts on every core, then joined.
+    private static func encodeLarge(_ items: [Value], pretty: Bool) -> String {
+        let partCount = 16
+        let size = (items.count + partCount - 1) / partCount
+        let parts = Parts(count: partCount)
+        DispatchQueue.concurrentPerform(iterations: partCount) { part in
+            var out: [UInt8] = []
+            for index in (part * size)..<min(items.count, (part + 1) * size) {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                if pretty { out.append(contentsOf: "\n  ".utf8) }
+                write(items[index], indent: 1, pretty: pretty, into: &out)
+            }
+            parts.set(part, out)
+        }
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        out.reserveCapacity(parts.values.reduce(2) { $0 + $1.count })
+        for part in parts.values { out.append(contentsOf: part) }
+        if pretty { out.append(0x0A) }
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private final class Parts: @unchecked Sendable {
+        private let lock = NSLock()
+        private var storage: [[UInt8]]
+        init(count: Int) { storage = Array(repeating: [], count: count) }
+        func set(_ index: Int, _ bytes: [UInt8]) { lock.withLock { storage[index] = bytes } }
+        var values: [[UInt8]] { lock.withLock { storage } }
+    }
+
+    private static func write(_ value: Value, indent: Int, pretty: Bool, into out: inout [UInt8]) {
+        func newline(_ depth: Int) {
+            guard pretty else { return }
+            out.append(0x0A)
+            out.append(contentsOf: repeatElement(0x20, count: 2 * depth))
+        }
         switch value {
-        case .null: out += "null"
-        case .bool(let flag): out += flag ? "true" : "false"
-        case .int(let number): out += String(number)
-        case .double(let number): out += number.isFinite ? String(number) : "null"
-        case .string(let text): out += quote(text)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .int(let number): out.append(contentsOf: String(number).utf8)
+        case .double(let number): out.append(contentsOf: (number.isFinite ? String(number) : "null").utf8)
+        case .string(let text): quote(text, into: &out)
         case .array(let items):
             if items.isEmpty {
-                out += "[]"
+                out.append(contentsOf: "[]".utf8)
                 return
             }
-            out += "[" + newline
+            out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                out += pad
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                newline(indent + 1)
                 write(item, indent: indent + 1, pretty: pretty, into: &out)
-                out += (index < items.count - 1 ? "," : "") + newline
             }
-            out += closingPad + "]"
+            newline(indent)
+            out.append(UInt8(ascii: "]"))
         case .object(let fields):
             if fields.isEmpty {
-                out += "{}"
+                out.append(contentsOf: "{}".utf8)
                 return
             }
-            out += "{" + newline
+            out.append(UInt8(ascii: "{"))
             for (index, (key, item)) in fields.enumerated() {
-                out += pad + quote(key) + (pretty ? ": " : ":")
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                newline(indent + 1)
+                quote(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                if pretty { out.append(0x20) }
                 write(item, indent: indent + 1, pretty: pretty, into: &out)
-                out += (index < fields.count - 1 ? "," : "") + newline
             }
-            out += closingPad + "}"
+            newline(indent)
+            out.append(UInt8(ascii: "}"))
         }
     }
 
     static func quote(_ text: String) -> String {
+        var out: [UInt8] = []
+        quote(text, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func quote(_ text: String, into out: inout [UInt8]) {
         // Most strings need no escaping: copy them whole. The lead bytes 0xC2, 0xE2 and 0xEF may start
         // a character that is escaped for other readers' sake (C1, LS/PS, BOM, U+FFFE/FFFF).
-        if !text.utf8.contains(where: {
-            $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2 || $0 == 0xEF
-        }) {
-            return "\"" + text + "\""
+        var text = text
+        let plain = text.withUTF8 { bytes in
+            guard
+                !bytes.contains(where: {
+                    $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2 || $0 == 0xEF
+                })
+            else { return false }
+            out.append(0x22)
+            out.append(contentsOf: bytes)
+            out.append(0x22)
+            return true
         }
+        if !plain { out.append(contentsOf: escaped(text).utf8) }
+    }
+
+    /// The quoted form of a string that holds something to escape.
+    private static func escaped(_ text: String) -> String {
         var out = "\""
         out.reserveCapacity(text.utf8.count + 8)
         for scalar in text.unicodeScalars {

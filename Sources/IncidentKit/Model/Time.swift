@@ -7,8 +7,14 @@ public enum Time {
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let inDay = seconds - days * 86400
         let (year, month, day) = civil(fromDays: days)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, inDay / 3600, inDay % 3600 / 60, inDay % 60)
+        // printf's %04d and %02d, without String(format:) (an analysis formats thousands of times).
+        func padded(_ number: Int, _ width: Int) -> String {
+            let digits = String(number.magnitude)
+            let sign = number < 0 ? "-" : ""
+            return sign + String(repeating: "0", count: max(0, width - sign.count - digits.count)) + digits
+        }
+        return padded(year, 4) + "-" + padded(month, 2) + "-" + padded(day, 2) + "T" + padded(inDay / 3600, 2) + ":"
+            + padded(inDay % 3600 / 60, 2) + ":" + padded(inDay % 60, 2) + "Z"
     }
 
     // Howard Hinnant's days-from-civil algorithms: exact for the proleptic Gregorian calendar,

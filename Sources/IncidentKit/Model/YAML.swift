@@ -11,6 +11,14 @@ public enum YAML {
     }
 
     public static func parse(_ text: String) throws(SyntaxError) -> Value {
+        // Block YAML of the kind the tool writes is read without libyaml: the same values, or nil
+        // for anything else (FrontMatterReaderTests).
+        if let value = FrontMatterReader.parse(text) { return value }
+        return try parseWithLibYAML(text)
+    }
+
+    /// Through libyaml and Yams, whatever the text; what `parse` falls back to (and the reference its tests use).
+    static func parseWithLibYAML(_ text: String) throws(SyntaxError) -> Value {
         // Aliases expand exponentially (a few hundred bytes can stand for millions of nodes), and
         // nothing the tool writes uses them, so they are refused before libyaml composes anything.
         if let line = firstAnchorOrAlias(text) {
@@ -67,15 +75,19 @@ public enum YAML {
 
     /// The core-schema reading of an unquoted scalar. Timestamps stay strings.
     static func resolvePlain(_ text: String) -> Value {
-        switch text {
-        case "", "~", "null", "Null", "NULL": return .null
-        case "true", "True", "TRUE": return .bool(true)
-        case "false", "False", "FALSE": return .bool(false)
-        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .double(.infinity)
-        case "-.inf", "-.Inf", "-.INF": return .double(-.infinity)
-        case ".nan", ".NaN", ".NAN": return .double(.nan)
-        default: break
+        // Most scalars are words: only these first characters can start anything but a string.
+        if let first = text.utf8.first {
+            switch first {
+            case UInt8(ascii: "~"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"),
+                UInt8(ascii: "f"), UInt8(ascii: "F"), UInt8(ascii: "."), UInt8(ascii: "+"), UInt8(ascii: "-"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"):
+                break
+            default:
+                return .string(text)
+            }
         }
+        // The words below are at most five bytes long: longer text (dates, names) skips them.
+        if text.utf8.count <= 5 { if let word = keywords(text) { return word } }
         if looksNumeric(text) {
             if let number = Int(text) { return .int(number) }
             // An integer too big for Int stays the text it was, rather than becoming an inexact float.
@@ -85,6 +97,18 @@ public enum YAML {
             if let number = Double(text), number.isFinite { return .double(number) }
         }
         return .string(text)
+    }
+
+    private static func keywords(_ text: String) -> Value? {
+        switch text {
+        case "", "~", "null", "Null", "NULL": return .null
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .double(.infinity)
+        case "-.inf", "-.Inf", "-.INF": return .double(-.infinity)
+        case ".nan", ".NaN", ".NAN": return .double(.nan)
+        default: return nil
+        }
     }
 
     private static func looksNumeric(_ text: String) -> Bool {
@@ -239,7 +263,8 @@ public enum YAML {
             case "\r": out += "\\r"
             default:
                 if needsEscape(character) {
-                    out += character.value <= 0xFF
+                    out +=
+                        character.value <= 0xFF
                         ? String(format: "\\x%02X", character.value) : String(format: "\\u%04X", character.value)
                 } else {
                     out.unicodeScalars.append(character)
@@ -264,7 +289,9 @@ public enum YAML {
     /// A `|` block for multi-line text that a literal block carries exactly; nil when it cannot.
     private static func literalBlock(_ text: String, indent: Int) -> String? {
         // A first line that starts with a space or tab would set (or break) the block's indentation.
-        guard text.contains("\n"), let first = text.first, first != " ", first != "\n", first != "\t" else { return nil }
+        guard text.contains("\n"), let first = text.first, first != " ", first != "\n", first != "\t" else {
+            return nil
+        }
         var body = text
         var chomp = "-"
         if body.hasSuffix("\n") {

@@ -121,15 +121,17 @@ struct ListCommand: ParsableCommand {
             let incidents = try QueryWorkflow(workspace: try live.workspace()).list(request) { problem in
                 live.warn("skipped \(problem)")
             }
+            live.keepUntilExit(incidents)
             if json {
                 let open = QueryWorkflow(workspace: try live.workspace()).openFollowUps(incidents)
-                live.json(
-                    .array(
-                        incidents.map { incident in
-                            var object = QueryWorkflow.jsonObject(incident, sections: false)
-                            object["open_followups"] = .int(open[incident.document.id]?.count ?? 0)
-                            return object
-                        }))
+                let objects = Value.array(
+                    incidents.map { incident in
+                        var object = QueryWorkflow.jsonObject(incident, sections: false)
+                        object["open_followups"] = .int(open[incident.document.id]?.count ?? 0)
+                        return object
+                    })
+                live.json(objects)
+                live.keepUntilExit(objects)
                 return
             }
             if incidents.isEmpty {
@@ -157,7 +159,7 @@ struct ListCommand: ParsableCommand {
             for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
             func line(_ cells: [String]) -> String {
                 cells.enumerated().map { index, cell in
-                    index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                    index == cells.count - 1 ? cell : padded(cell, to: widths[index])
                 }.joined(separator: "  ")
             }
             live.out(live.paint(line(header), 1))
@@ -165,6 +167,14 @@ struct ListCommand: ParsableCommand {
             if anyPending { live.out("* GitHub updates pending; `incident sync` sends them.") }
         }
     }
+}
+
+/// `cell.padding(toLength:withPad:" ",startingAt:0)` (which counts UTF-16 units), without Foundation
+/// when the cell fits: a list of thousands of incidents pads eight cells a row.
+func padded(_ cell: String, to width: Int) -> String {
+    let length = cell.utf16.count
+    guard length <= width else { return cell.padding(toLength: width, withPad: " ", startingAt: 0) }
+    return length == width ? cell : cell + String(repeating: " ", count: width - length)
 }
 
 /// "2 open, 1 overdue", or nothing.

@@ -1,0 +1,287 @@
+import Foundation
+
+/// The catalog made ready for matching many texts (the ranked events of one analysis): each
+/// signature's regex runs only on a text that holds one of the strings every match of it must
+/// hold, found by a byte search, and the client-library clues are sorted once. It gives exactly
+/// what `SignatureCatalog.match` and `services(in:)` give (`SignatureMatcherTests`).
+struct SignatureMatcher {
+    let catalog: SignatureCatalog
+    /// For each signature, lower-case ASCII strings one of which any text it matches contains
+    /// (nil: none could be read from its regex, so the regex always runs).
+    let required: [[[UInt8]]?]
+    let libraries: [(name: String, bytes: [UInt8]?, service: String)]
+
+    init(_ catalog: SignatureCatalog) {
+        self.init(catalog, required: catalog.signatures.map { RequiredText.of($0.match) })
+    }
+
+    /// Only the service clues prepared (for one text).
+    init(librariesOf catalog: SignatureCatalog) {
+        self.init(catalog, required: [])
+    }
+
+    private init(_ catalog: SignatureCatalog, required: [[[UInt8]]?]) {
+        self.catalog = catalog
+        self.required = required
+        libraries = catalog.libraries.sorted { $0.key < $1.key }.map { name, service in
+            (name, name.utf8.allSatisfy { $0 < 0x80 } ? Array(name.utf8) : nil, service)
+        }
+    }
+
+    func match(_ text: String) -> Signature.Match? {
+        // Only ASCII text is filtered: with (?i), ICU also matches 'k' to U+212A and 's' to U+017F.
+        guard let lowered = Self.asciiLowercased(text) else { return catalog.match(text) }
+        for (index, signature) in catalog.signatures.enumerated() {
+            if let needles = required[index], !needles.contains(where: { Self.find($0, in: lowered) != nil }) {
+                continue
+            }
+            if let found = signature.match(text) { return found }
+        }
+        return nil
+    }
+
+    /// `SignatureCatalog.services(in:)`, with the library clues found by byte search in ASCII text.
+    func services(in text: String) -> [String] {
+        catalog.services(in: text, libraries: libraries)
+    }
+
+    static func asciiLowercased(_ text: String) -> [UInt8]? {
+        var bytes = Array(text.utf8)
+        for index in bytes.indices {
+            let byte = bytes[index]
+            if byte >= 0x80 { return nil }
+            if byte >= 0x41 && byte <= 0x5A { bytes[index] = byte | 0x20 }
+        }
+        return bytes
+    }
+
+    /// Where `needle` first occurs in `haystack` (memchr for its first byte, then memcmp).
+    static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard !needle.isEmpty else { return 0 }
+        guard needle.count <= haystack.count else { return nil }
+        return haystack.withUnsafeBufferPointer { hay -> Int? in
+            needle.withUnsafeBufferPointer { pin -> Int? in
+                guard let base = hay.baseAddress, let pinBase = pin.baseAddress else { return nil }
+                let last = hay.count - pin.count
+                var start = 0
+                while start <= last {
+                    guard let hit = memchr(base + start, Int32(pinBase[0]), last - start + 1) else { return nil }
+                    let offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + offset, pinBase, pin.count) == 0 { return offset }
+                    start = offset + 1
+                }
+                return nil
+            }
+        }
+    }
+}
+
+/// Reads, from a regex, strings one of which every match contains: the longest literal run of
+/// each alternative, or the strongest requirement of a group every alternative must pass through.
+/// Lower-cased (a necessary condition with or without (?i) for ASCII text). Anything it does not
+/// know (\Q…\E, \p{…}, (?x), comments, nested sets) gives nil: no requirement, the regex runs.
+enum RequiredText {
+    static func of(_ pattern: String) -> [[UInt8]]? {
+        var parser = Parser(Array(pattern.utf8))
+        guard let result = parser.alternation(), parser.position == parser.bytes.count, let strings = result else {
+            return nil
+        }
+        return strings.contains(where: \.isEmpty) ? nil : strings
+    }
+
+    private enum Occurrence { case once, optional, repeated }
+
+    private struct Parser {
+        let bytes: [UInt8]
+        var position = 0
+
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+        var peek: UInt8? { position < bytes.count ? bytes[position] : nil }
+
+        /// Outer nil: a construct this reader does not know. Inner nil: no requirement.
+        mutating func alternation() -> [[UInt8]]?? {
+            var union: [[UInt8]] = []
+            var anyUnknown = false
+            while true {
+                guard let branch = sequence() else { return .none }
+                if let strings = branch { union += strings } else { anyUnknown = true }
+                guard peek == UInt8(ascii: "|") else { break }
+                position += 1
+            }
+            return .some(anyUnknown ? nil : union)
+        }
+
+        /// A quantifier after an atom: whether the atom may be absent; nil for a malformed one.
+        mutating func quantifier() -> Bool? {
+            guard let byte = peek else { return false }
+            var optional = false
+            switch byte {
+            case UInt8(ascii: "?"), UInt8(ascii: "*"):
+                optional = true
+                position += 1
+            case UInt8(ascii: "+"):
+                position += 1
+            case UInt8(ascii: "{"):
+                var end = position + 1
+                var digits: [UInt8] = []
+                while end < bytes.count, bytes[end] >= 0x30, bytes[end] <= 0x39 {
+                    digits.append(bytes[end])
+                    end += 1
+                }
+                while end < bytes.count, bytes[end] != UInt8(ascii: "}") {
+                    guard (bytes[end] >= 0x30 && bytes[end] <= 0x39) || bytes[end] == UInt8(ascii: ",") else {
+                        return nil
+                    }
+                    end += 1
+                }
+                guard !digits.isEmpty, end < bytes.count else { return nil }
+                optional = digits.allSatisfy { $0 == 0x30 }
+                position = end + 1
+            default:
+                return false
+            }
+            // Lazy or possessive.
+            if let next = peek, next == UInt8(ascii: "?") || next == UInt8(ascii: "+") { position += 1 }
+            return optional
+        }
+
+        /// A concatenation up to '|' or ')'. Its requirement is the strongest of its parts': the
+        /// literal runs between other atoms, and the groups that cannot be skipped.
+        mutating func sequence() -> [[UInt8]]?? {
+            var candidates: [[[UInt8]]] = []
+            var run: [UInt8] = []
+            func flush() {
+                if !run.isEmpty { candidates.append([run]) }
+                run = []
+            }
+            // "ab?" needs only "a"; "ab+" needs "ab", and what follows is not next to it.
+            func add(_ byte: UInt8, _ occurrence: Occurrence) {
+                if occurrence != .optional { run.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) }
+                if occurrence != .once { flush() }
+            }
+            while let byte = peek, byte != UInt8(ascii: "|"), byte != UInt8(ascii: ")") {
+                switch byte {
+                case UInt8(ascii: "("):
+                    position += 1
+                    var discard = false
+                    if peek == UInt8(ascii: "?") {
+                        position += 1
+                        guard let kind = peek else { return .none }
+                        switch kind {
+                        case UInt8(ascii: ":"), UInt8(ascii: ">"):
+                            position += 1
+                        case UInt8(ascii: "="), UInt8(ascii: "!"):
+                            position += 1
+                            discard = true
+                        case UInt8(ascii: "<"):
+                            position += 1
+                            if peek == UInt8(ascii: "=") || peek == UInt8(ascii: "!") {
+                                position += 1
+                                discard = true
+                            } else {
+                                // A named group: (?<name>…)
+                                while let next = peek, next != UInt8(ascii: ">") { position += 1 }
+                                guard peek != nil else { return .none }
+                                position += 1
+                            }
+                        case UInt8(ascii: "i"), UInt8(ascii: "m"), UInt8(ascii: "s"), UInt8(ascii: "w"),
+                            UInt8(ascii: "-"):
+                            // Flags (case, multi-line, dot-all, word boundaries) change nothing here;
+                            // (?x) would change what a space means.
+                            while let next = peek, next != UInt8(ascii: ")"), next != UInt8(ascii: ":") {
+                                guard next != UInt8(ascii: "x") else { return .none }
+                                position += 1
+                            }
+                            guard let end = peek else { return .none }
+                            position += 1
+                            if end == UInt8(ascii: ")") {
+                                flush()
+                                continue
+                            }
+                        default:
+                            return .none
+                        }
+                    }
+                    guard let inner = alternation(), peek == UInt8(ascii: ")") else { return .none }
+                    position += 1
+                    guard let optional = quantifier() else { return .none }
+                    flush()
+                    if !discard, !optional, let strings = inner { candidates.append(strings) }
+                case UInt8(ascii: "["):
+                    guard skipSet(), quantifier() != nil else { return .none }
+                    flush()
+                case UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "$"):
+                    position += 1
+                    guard quantifier() != nil else { return .none }
+                    flush()
+                case UInt8(ascii: "\\"):
+                    position += 1
+                    guard let escaped = peek else { return .none }
+                    position += 1
+                    let isPunctuation =
+                        escaped < 0x80 && !(escaped >= 0x30 && escaped <= 0x39)
+                        && !(escaped >= 0x41 && escaped <= 0x5A) && !(escaped >= 0x61 && escaped <= 0x7A)
+                    if isPunctuation {
+                        guard let occurrence = occurrence() else { return .none }
+                        add(escaped, occurrence)
+                    } else {
+                        // Classes, boundaries and control escapes; a backreference (\1) is an atom too.
+                        guard "bBdDwWsSAzZGntr123456789".utf8.contains(escaped) else { return .none }
+                        guard quantifier() != nil else { return .none }
+                        flush()
+                    }
+                case UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "{"), UInt8(ascii: "}"),
+                    UInt8(ascii: "]"):
+                    return .none  // a quantifier with nothing before it, or a stray bracket
+                default:
+                    position += 1
+                    if byte >= 0x80 {
+                        // Part of a non-ASCII character: not compared, and its quantifier is its own.
+                        while let next = peek, next >= 0x80, next < 0xC0 { position += 1 }
+                        guard quantifier() != nil else { return .none }
+                        flush()
+                    } else {
+                        guard let occurrence = occurrence() else { return .none }
+                        add(byte, occurrence)
+                    }
+                }
+            }
+            flush()
+            // The candidate whose shortest string is longest narrows the most.
+            guard let best = candidates.max(by: { $0.map(\.count).min()! < $1.map(\.count).min()! }) else {
+                return .some(nil)
+            }
+            return .some(best)
+        }
+
+        /// How often a literal byte occurs, read from the quantifier after it; nil for a malformed one.
+        mutating func occurrence() -> Occurrence? {
+            let before = position
+            guard let optional = quantifier() else { return nil }
+            return optional ? .optional : position == before ? .once : .repeated
+        }
+
+        /// A bracketed set, skipped; false for a nested set or one that does not close.
+        mutating func skipSet() -> Bool {
+            position += 1
+            if peek == UInt8(ascii: "^") { position += 1 }
+            if peek == UInt8(ascii: "]") { position += 1 }
+            while let byte = peek {
+                position += 1
+                switch byte {
+                case UInt8(ascii: "\\"):
+                    guard peek != nil else { return false }
+                    position += 1
+                case UInt8(ascii: "["):
+                    return false
+                case UInt8(ascii: "]"):
+                    return true
+                default:
+                    break
+                }
+            }
+            return false
+        }
+    }
+}
