@@ -134,6 +134,14 @@ import Testing
         #expect(Facts.commandTarget(line) == name)
     }
 
+    @Test func aPodNamesItsWorkload() {
+        #expect(Facts.workload(in: "api-7d9c8b7f6-abcde         0/1     CrashLoopBackOff   12 (2m ago)    40m") == "api")
+        #expect(Facts.workload(in: "Warning  BackOff  pod/checkout-web-5f6d7c8b9-klm2o  Back-off restarting") == "checkout-web")
+        // Not pod names: no ReplicaSet hash, or no pod column.
+        #expect(Facts.workload(in: "fluentd-x7k2p   1/1   Running   0   2d") == nil)
+        #expect(Facts.workload(in: "request-handler-timeout-abcde took 5s") == nil)
+    }
+
     @Test func otherLinesNameNothing() {
         #expect(Facts.commandTarget("2025-09-09 ERROR kubectl failed") == nil)
         #expect(Facts.commandTarget("docker ps -a") == nil)

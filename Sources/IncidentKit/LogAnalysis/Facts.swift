@@ -112,17 +112,18 @@ enum Facts {
             }
         }
         for name in extraServices { addService(name) }
+        let severe = Set(analysis.events.filter { $0.severity >= .high }.map(\.id))
         // What a pasted command read the log from: `kubectl logs POD -c git-sync`, `docker logs api`,
         // `journalctl -u worker.service`; and the image a severe event failed to pull.
         for shape in shapes {
             if let name = commandTarget(shape.example) { addService(name) }
+            if severe.contains(clusterIDs[shape.cluster]), let name = workload(in: shape.example) { addService(name) }
             if severeImage(shape, severe: analysis.events, clusterIDs: clusterIDs), let name = imageName(shape.message) {
                 addService(name)
             }
         }
         // The program that logged a severe event, as syslog and journald name it ("pglookout:",
         // "nginx[1234]:"): a service of the incident too, after the dependencies it names.
-        let severe = Set(analysis.events.filter { $0.severity >= .high }.map(\.id))
         for shape in shapes where severe.contains(clusterIDs[shape.cluster]) {
             if let name = shape.source.flatMap(programName) { addService(name) }
         }
@@ -185,6 +186,30 @@ enum Facts {
                 return cleanName(unit)
             default: continue
             }
+        }
+        return nil
+    }
+
+    /// The workload a Kubernetes pod belongs to, from a severe line that names the pod: a
+    /// `kubectl get pods` row (`api-7d9c8b7f6-abcde   0/1   CrashLoopBackOff …`) or a `pod/NAME`
+    /// reference. A Deployment's pod name ends in its ReplicaSet's hash and its own suffix.
+    static func workload(in line: String) -> String? {
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        var pods: [Substring] = []
+        if words.count > 2, words[1].contains("/"), words[1].split(separator: "/").allSatisfy({ $0.allSatisfy(\.isNumber) }) {
+            pods.append(words[0])
+        }
+        for word in words where word.hasPrefix("pod/") { pods.append(word.dropFirst(4)) }
+        for pod in pods {
+            let parts = pod.split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count >= 3 else { continue }
+            let podSuffix = parts[parts.count - 1]
+            let replicaSet = parts[parts.count - 2]
+            let alphanumeric = { (part: Substring) in part.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber) } }
+            guard podSuffix.count == 5, (6...10).contains(replicaSet.count), alphanumeric(podSuffix),
+                alphanumeric(replicaSet), replicaSet.contains(where: \.isNumber)
+            else { continue }
+            if let name = cleanName(parts.dropLast(2).joined(separator: "-")) { return name }
         }
         return nil
     }
