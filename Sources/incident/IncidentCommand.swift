@@ -100,11 +100,15 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Use this repo root instead of searching upward.", valueName: "path"))
     var dir: String?
 
-    @Flag(name: .long, help: "Trace GitHub requests on stderr (the token is masked).")
-    var verbose = false
-
     @Flag(name: .long, help: "No colour, even on a terminal (NO_COLOR does the same).")
     var noColor = false
+}
+
+/// Options of the commands that talk to GitHub (issue, sync, close, reopen, set, advance, amend,
+/// followups, mcp); the others have no use for them and do not offer them.
+struct GitHubOptions: ParsableArguments {
+    @Flag(name: .long, help: "Trace GitHub requests on stderr (the token is masked).")
+    var verbose = false
 
     @Option(name: .long, help: ArgumentHelp("CA bundle for HTTPS to GitHub.", valueName: "file"))
     var cacert: String?

@@ -67,6 +67,7 @@ struct AdvanceCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var globals: GlobalOptions
+    @OptionGroup var github: GitHubOptions
 
     func validate() throws {
         if skip && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
@@ -79,7 +80,7 @@ struct AdvanceCommand: ParsableCommand {
         }
     }
 
-    /// What the arguments ask of the workflow (tested argv → request in `CommandParsingTests`).
+    /// What the arguments ask of the workflow (argv → request is tested in `CommandParsingTests`).
     func request() -> AdvanceRequest {
         var request = AdvanceRequest(ref: ref)
         request.answersFile = answers
@@ -95,7 +96,7 @@ struct AdvanceCommand: ParsableCommand {
     }
 
     func run() throws {
-        try Live.perform(globals) { live in
+        try Live.perform(globals, github: github) { live in
             let result = try AdvanceWorkflow(workspace: try live.workspace()).run(request())
             if let warning = result.syncWarning { live.warn(warning) }
             if json {

@@ -49,15 +49,21 @@ struct AmendCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var globals: GlobalOptions
+    @OptionGroup var github: GitHubOptions
+
+    /// What the arguments ask of the workflow (argv → request is tested in `CommandParsingTests`).
+    func request() -> AmendRequest {
+        var request = AmendRequest(ref: ref, stage: stage)
+        request.answersFile = answers
+        request.sets = sets
+        request.edit = edit
+        request.yes = yes
+        return request
+    }
 
     func run() throws {
-        try Live.perform(globals) { live in
-            var request = AmendRequest(ref: ref, stage: stage)
-            request.answersFile = answers
-            request.sets = sets
-            request.edit = edit
-            request.yes = yes
-            let result = try AmendWorkflow(workspace: try live.workspace()).run(request)
+        try Live.perform(globals, github: github) { live in
+            let result = try AmendWorkflow(workspace: try live.workspace()).run(request())
             if let warning = result.syncWarning { live.warn(warning) }
             if json {
                 live.json(result.toValue())

@@ -28,10 +28,11 @@ struct ExportCommand: ParsableCommand {
     var output: String?
     @OptionGroup var globals: GlobalOptions
 
+    func request() -> ExportRequest { ExportRequest(ref: ref, format: format, isPublic: isPublic) }
+
     func run() throws {
         try Live.perform(globals) { live in
-            let result = try ExportWorkflow(workspace: try live.workspace()).run(
-                ExportRequest(ref: ref, format: format, isPublic: isPublic))
+            let result = try ExportWorkflow(workspace: try live.workspace()).run(request())
             if let output {
                 let path = output.hasPrefix("/") ? output : live.env.workingDirectory + "/" + output
                 try live.env.fileSystem.writeAtomically(Data(result.text.utf8), to: path)

@@ -40,10 +40,17 @@ struct InitCommand: ParsableCommand {
 
     @OptionGroup var globals: GlobalOptions
 
+    /// What the arguments ask of the workflow.
+    func request() -> (directory: String?, apiURL: String?, preset: Preset?, ejectTemplates: Bool) {
+        (globals.dir, apiURL, preset, ejectTemplates)
+    }
+
     func run() throws {
         try Live.perform(globals) { live in
+            let request = request()
             let result = try InitWorkflow(env: live.env).run(
-                directory: globals.dir, apiURL: apiURL, preset: preset, ejectTemplates: ejectTemplates)
+                directory: request.directory, apiURL: request.apiURL, preset: request.preset,
+                ejectTemplates: request.ejectTemplates)
             for warning in result.warnings { live.warn(warning) }
             if json {
                 live.json(result.toValue())

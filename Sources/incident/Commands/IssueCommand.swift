@@ -53,17 +53,22 @@ struct IssueCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var globals: GlobalOptions
+    @OptionGroup var github: GitHubOptions
+
+    func request() -> FileIssueRequest {
+        var request = FileIssueRequest(ref: ref)
+        request.repo = repo
+        request.labels = labels
+        request.assignees = assignees
+        request.milestone = milestone
+        request.yes = yes
+        request.dryRun = dryRun
+        return request
+    }
 
     func run() throws {
-        try Live.perform(globals) { live in
-            var request = FileIssueRequest(ref: ref)
-            request.repo = repo
-            request.labels = labels
-            request.assignees = assignees
-            request.milestone = milestone
-            request.yes = yes
-            request.dryRun = dryRun
-            let result = try FileIssueWorkflow(workspace: try live.workspace()).run(request)
+        try Live.perform(globals, github: github) { live in
+            let result = try FileIssueWorkflow(workspace: try live.workspace()).run(request())
             if let planned = result.dryRun {
                 if json {
                     live.json(["dry_run": .array(planned.map { $0.toValue() })])

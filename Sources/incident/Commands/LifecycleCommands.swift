@@ -22,9 +22,10 @@ struct CloseCommand: ParsableCommand {
     var duplicateOf: String?
     @Flag(help: "Print {id, path, status, stage, synced, pending_updates, sync_warning} as JSON.") var json = false
     @OptionGroup var globals: GlobalOptions
+    @OptionGroup var github: GitHubOptions
 
     func run() throws {
-        try Live.perform(globals) { live in
+        try Live.perform(globals, github: github) { live in
             let result = try LifecycleWorkflow(workspace: try live.workspace()).close(
                 ref, reason: reason, duplicateOf: duplicateOf)
             report(result, live: live, json: json) { incident in
@@ -49,9 +50,10 @@ struct ReopenCommand: ParsableCommand {
     @Argument(help: "The incident.", completion: .custom(Completions.incidents)) var ref: String
     @Flag(help: "Print {id, path, status, stage, synced, pending_updates, sync_warning} as JSON.") var json = false
     @OptionGroup var globals: GlobalOptions
+    @OptionGroup var github: GitHubOptions
 
     func run() throws {
-        try Live.perform(globals) { live in
+        try Live.perform(globals, github: github) { live in
             let result = try LifecycleWorkflow(workspace: try live.workspace()).reopen(ref)
             report(result, live: live, json: json) { incident in
                 "Reopened \(incident.document.id) at stage \(incident.document.stage)  \(incident.relativePath)"
@@ -126,10 +128,12 @@ struct StatsCommand: ParsableCommand {
 
     func validate() throws { if let since { _ = try parseSince(since, now: Date()) } }
 
+    /// The date --since names; `now` dates an age such as 30d.
+    func sinceDate(now: Date) throws -> Date? { try since.map { try parseSince($0, now: now) } }
+
     func run() throws {
         try Live.perform(globals) { live in
-            let stats = try StatsWorkflow(workspace: try live.workspace()).run(
-                since: try since.map { try parseSince($0, now: live.env.now) })
+            let stats = try StatsWorkflow(workspace: try live.workspace()).run(since: try sinceDate(now: live.env.now))
             if json {
                 live.json(stats)
                 return

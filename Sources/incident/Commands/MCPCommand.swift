@@ -24,9 +24,10 @@ struct MCPCommand: ParsableCommand {
             """)
 
     @OptionGroup var globals: GlobalOptions
+    @OptionGroup var github: GitHubOptions
 
     func run() throws {
-        let live = Live(globals)
+        let live = Live(globals, github: github)
         var env = live.env
         // fd 0 and fd 1 are the protocol channel: no prompts, no reading stdin, nothing but diagnostics
         // (to stderr, uncoloured) outside the protocol.

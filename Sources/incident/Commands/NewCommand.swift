@@ -61,18 +61,22 @@ struct NewCommand: ParsableCommand {
         _ = try suspectWindow.map(parseHours)
     }
 
+    func request() throws -> NewIncidentRequest {
+        var request = NewIncidentRequest()
+        request.fromLog = fromLog.map(LogSource.init(argument:))
+        request.title = title
+        request.severity = severity
+        request.environment = env
+        request.services = services
+        request.sets = sets
+        request.noDedupe = noDedupe
+        request.suspectWindowHours = try suspectWindow.map(parseHours)
+        return request
+    }
+
     func run() throws {
         try Live.perform(globals) { live in
-            var request = NewIncidentRequest()
-            request.fromLog = fromLog.map(LogSource.init(argument:))
-            request.title = title
-            request.severity = severity
-            request.environment = env
-            request.services = services
-            request.sets = sets
-            request.noDedupe = noDedupe
-            request.suspectWindowHours = try suspectWindow.map(parseHours)
-            let result = try NewIncidentWorkflow(workspace: try live.workspace()).run(request)
+            let result = try NewIncidentWorkflow(workspace: try live.workspace()).run(try request())
             let document = result.incident.document
             if let previous = result.regressionOf {
                 let seen = result.seenBefore

@@ -34,11 +34,14 @@ struct ReviewCommand: ParsableCommand {
         }
     }
 
+    func request() -> ReviewRequest {
+        let action: ReviewRequest.Action = submit ? .submit : approve ? .approve : .requestChanges
+        return ReviewRequest(ref: ref, action: action, by: by, note: note)
+    }
+
     func run() throws {
         try Live.perform(globals) { live in
-            let action: ReviewRequest.Action = submit ? .submit : approve ? .approve : .requestChanges
-            let result = try ReviewWorkflow(workspace: try live.workspace()).run(
-                ReviewRequest(ref: ref, action: action, by: by, note: note))
+            let result = try ReviewWorkflow(workspace: try live.workspace()).run(request())
             if json {
                 var value = result.toValue()
                 value["review"] = result.incident.document.fields["review"] ?? .null

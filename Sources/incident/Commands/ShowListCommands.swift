@@ -109,15 +109,21 @@ struct ListCommand: ParsableCommand {
         }
     }
 
+    /// What the arguments ask of the workflow; `now` dates an age such as --since 7d.
+    func request(now: Date) throws -> ListRequest {
+        var request = ListRequest()
+        request.review = review
+        request.stage = stage
+        request.status = status
+        request.severity = severity
+        request.service = service
+        request.since = try since.map { try parseSince($0, now: now) }
+        return request
+    }
+
     func run() throws {
         try Live.perform(globals) { live in
-            var request = ListRequest()
-            request.review = review
-            request.stage = stage
-            request.status = status
-            request.severity = severity
-            request.service = service
-            request.since = try since.map { try parseSince($0, now: live.env.now) }
+            let request = try request(now: live.env.now)
             let incidents = try QueryWorkflow(workspace: try live.workspace()).list(request) { problem in
                 live.warn("skipped \(problem)")
             }
@@ -222,9 +228,10 @@ struct SetCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var globals: GlobalOptions
+    @OptionGroup var github: GitHubOptions
 
     func run() throws {
-        try Live.perform(globals) { live in
+        try Live.perform(globals, github: github) { live in
             let result = try SetFieldsWorkflow(workspace: try live.workspace()).run(
                 ref: ref, assignments: assignments)
             report(result, live: live, json: json) { incident in

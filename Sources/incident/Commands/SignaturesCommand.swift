@@ -76,9 +76,12 @@ struct SignaturesCommand: ParsableCommand {
         @Flag(help: "Print the matches as JSON.") var json = false
         @OptionGroup var globals: GlobalOptions
 
+        /// The log to test: `-` is standard input.
+        func request() -> LogSource { LogSource(argument: source) }
+
         func run() throws {
             try Live.perform(globals) { live in
-                let result = try SignaturesWorkflow(workspace: try live.workspace()).test(source: source)
+                let result = try SignaturesWorkflow(workspace: try live.workspace()).test(source: request())
                 if json {
                     live.json(result)
                     return
