@@ -8,17 +8,16 @@ struct Incident: ParsableCommand {
         commandName: "incident",
         abstract: "Take a production incident from a raw log excerpt to a verified fix, in your git repo.",
         discussion: """
-            Each incident is a markdown file under incidents/ that walks the pipeline
-            identify → five-whys → test-plan → issue → fix → verify → resolved.
+            Each incident is a markdown file under incidents/ that walks the pipeline identify → five-whys → test-plan \
+            → issue → fix → verify → resolved.
 
-            Start:     kubectl logs api-7f9 | incident new --from-log - --env staging
-            Work:      incident advance latest
-            File:      incident issue latest       (GitHub, over libcurl; safe to re-run)
-            Follow up: incident followups --open · incident sync   (follow-up issues, pending updates)
-            Look:      incident list · incident show latest · incident analyze app.log
+              Start:     kubectl logs api-7f9 | incident new --from-log - --env staging
+              Work:      incident advance latest
+              File:      incident issue latest     (GitHub, over libcurl; safe to re-run)
+              Follow up: incident followups --open · incident sync   (pending updates)
+              Look:      incident list · incident show latest · incident analyze app.log
 
-            Exit codes: 0 done, 1 failure, 2 cancelled, 3 stage gate not met,
-            4 GitHub auth, 5 network, 64 usage.
+            Exit codes: 0 done, 1 failure, 2 cancelled, 3 stage gate not met, 4 GitHub auth, 5 network, 64 usage.
             """,
         version: "0.1.0",
         subcommands: [

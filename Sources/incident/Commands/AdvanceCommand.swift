@@ -6,18 +6,18 @@ struct AdvanceCommand: ParsableCommand {
         commandName: "advance",
         abstract: "Complete the current stage of an incident and write its section.",
         discussion: """
-            On a terminal, asks for each field the stage's template declares, shows the section and
-            asks before writing. Elsewhere, answers come from --answers, --set or --edit, and a
-            missing required answer fails with exit 3 naming the field.
+            On a terminal, asks for each field the stage's template declares, shows the section and asks before \
+            writing. Elsewhere, answers come from --answers, --set or --edit, and a missing required answer fails with \
+            exit 3 naming the field.
 
             Examples:
               incident advance latest
               incident advance inc-7f3a2c --answers whys.yml
-              incident advance 7f3a --set 'tests={name: redis reconnects, kind: integration}'
+              incident advance 7f3a --set 'tests={name: reconnects, kind: integration}'
               incident advance latest --skip --reason "no GitHub for this one"
               incident advance latest --check "swift test"
-              incident advance latest --preview --answers whys.yml   # the section it would write; nothing written
-              incident advance latest --from-log app.log   # a stage whose template has action: analyze-log
+              incident advance latest --preview --answers whys.yml   # writes nothing
+              incident advance latest --from-log app.log  # a stage with action: analyze-log
             """)
 
     @Argument(

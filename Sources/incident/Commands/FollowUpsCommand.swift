@@ -7,9 +7,9 @@ struct FollowUpsCommand: ParsableCommand {
         commandName: "followups",
         abstract: "Follow-ups across incidents (the tests and actions filed as issues), overdue first.",
         discussion: """
-            A follow-up is an entry of a list declared `issue: true` in a stage template: the test
-            plan's tests and five-whys' actions. The state of each one last seen open is asked of
-            GitHub and recorded (--offline shows the states last recorded).
+            A follow-up is an entry of a list declared `issue: true` in a stage template: the test plan's tests and \
+            five-whys' actions. The state of each one last seen open is asked of GitHub and recorded (--offline shows \
+            the states last recorded).
 
             Examples:
               incident followups --open

@@ -8,16 +8,16 @@ struct InitCommand: ParsableCommand {
         commandName: "init",
         abstract: "Set up this repo: .incident.yml and incidents/ (safe to run twice).",
         discussion: """
-            Existing files are kept as they are. The stage templates stay built in, so an upgrade brings
-            their fixes; copy one into templates/ only to change it (`incident templates eject NAME`).
-            The config names no GitHub API unless --api-url is given: the API follows the repo's host
-            (api.github.com for github.com, https://HOST/api/v3 for an Enterprise server).
+            Existing files are kept as they are. The stage templates stay built in, so an upgrade brings their fixes; \
+            copy one into templates/ only to change it (`incident templates eject NAME`). The config names no GitHub \
+            API unless --api-url is given: the API follows the repo's host (api.github.com for github.com, \
+            https://HOST/api/v3 for an Enterprise server).
 
             Examples:
               incident init
               incident init --api-url https://ghe.corp.example/api/v3
               incident init --eject-templates
-              incident init --preset google    # impact, trigger and contributing factors, lessons
+              incident init --preset google   # impact, trigger, factors, lessons
             """)
 
     @Option(

@@ -6,9 +6,9 @@ struct CloseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "close", abstract: "End an incident outside the pipeline: a false alarm, a duplicate, won't fix.",
         discussion: """
-            A filed GitHub issue is closed too, with a comment saying why: as not planned for a false
-            alarm or won't fix, as a duplicate ("Duplicate of #N") for a duplicate. A failed update is
-            kept in the incident and sent by `incident sync`.
+            A filed GitHub issue is closed too, with a comment saying why: as not planned for a false alarm or won't \
+            fix, as a duplicate ("Duplicate of #N") for a duplicate. A failed update is kept in the incident and sent \
+            by `incident sync`.
 
             Examples:
               incident close inc-7f3a2c --reason false-alarm
@@ -39,8 +39,8 @@ struct ReopenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reopen", abstract: "Reopen a closed or resolved incident at its first unfinished stage.",
         discussion: """
-            A filed GitHub issue is reopened too, with a comment. When every stage was done, the last
-            one is asked again, and its section is replaced when it is written.
+            A filed GitHub issue is reopened too, with a comment. When every stage was done, the last one is asked \
+            again, and its section is replaced when it is written.
 
             Examples:
               incident reopen inc-7f3a2c
@@ -77,9 +77,8 @@ struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor", abstract: "Check every incident file, template and the config; exit 1 on a problem.",
         discussion: """
-            Reports, among others: front-matter that does not parse, unknown stages, duplicate ids,
-            a stage marker that appears twice, control characters in a file, and GitHub updates
-            still pending. Nothing is changed.
+            Reports, among others: front-matter that does not parse, unknown stages, duplicate ids, a stage marker \
+            that appears twice, control characters in a file, and GitHub updates still pending. Nothing is changed.
 
             Examples:
               incident doctor

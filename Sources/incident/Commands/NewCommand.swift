@@ -6,9 +6,9 @@ struct NewCommand: ParsableCommand {
         commandName: "new",
         abstract: "Start an incident from a log excerpt (or a title) and complete its identify stage.",
         discussion: """
-            The log is analysed: the primary error, its severity, occurrences, services, source and
-            config warnings; secrets are redacted before anything is written. A log whose error
-            matches an open incident is added to it instead (--no-dedupe opts out).
+            The log is analysed: the primary error, its severity, occurrences, services, source and config warnings; \
+            secrets are redacted before anything is written. A log whose error matches an open incident is added to it \
+            instead (--no-dedupe opts out).
 
             Examples:
               kubectl logs api-7f9 | incident new --from-log - --env staging

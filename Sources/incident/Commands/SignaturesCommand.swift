@@ -7,14 +7,14 @@ struct SignaturesCommand: ParsableCommand {
         commandName: "signatures",
         abstract: "The failure signatures: known failure shapes that set category, service, severity and a hint.",
         discussion: """
-            Built-in signatures are compiled in; a signatures.yml beside .incident.yml adds entries
-            (checked first) or replaces one by id. Each entry: id, match (a regex on an event's
-            line), category, service (a name or $1), severity (a floor) and hint.
+            Built-in signatures are compiled in; a signatures.yml beside .incident.yml adds entries (checked first) or \
+            replaces one by id. Each entry: id, match (a regex on an event's line), category, service (a name or $1), \
+            severity (a floor) and hint.
 
             Examples:
               incident signatures list
               incident signatures show redis-connection-refused
-              incident signatures test app.log          # which signatures matched which events, and why
+              incident signatures test app.log   # which signatures matched which events
             """,
         subcommands: [List.self, Show.self, Test.self]
     )

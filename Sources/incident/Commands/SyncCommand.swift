@@ -6,8 +6,8 @@ struct SyncCommand: ParsableCommand {
         commandName: "sync",
         abstract: "Send the GitHub updates still pending: stage comments, closes, reopens, title and label changes.",
         discussion: """
-            Without a ref, every incident with pending updates. An update is recorded in the incident
-            before it is sent, so one that failed (or was cut short) is sent here.
+            Without a ref, every incident with pending updates. An update is recorded in the incident before it is \
+            sent, so one that failed (or was cut short) is sent here.
 
             Examples:
               incident sync
