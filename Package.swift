@@ -88,7 +88,9 @@ let package = Package(
         // argv → request, in process: the commands parsed as `incident` parses them, their requests checked.
         .testTarget(
             name: "IncidentCommandTests",
-            dependencies: ["incident", "IncidentKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "incident", "IncidentKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(
             name: "IncidentMCPTests",

@@ -38,8 +38,10 @@ import Testing
         let plain = try parse(["init"], as: InitCommand.self).request()
         #expect(plain.directory == nil && plain.apiURL == nil && plain.preset == nil && !plain.ejectTemplates)
         let full = try parse(
-            ["init", "--dir", "/srv/repo", "--api-url", "https://ghe.example/api/v3", "--preset", "google",
-             "--eject-templates", "--json"], as: InitCommand.self)
+            [
+                "init", "--dir", "/srv/repo", "--api-url", "https://ghe.example/api/v3", "--preset", "google",
+                "--eject-templates", "--json",
+            ], as: InitCommand.self)
         let request = full.request()
         #expect(request.directory == "/srv/repo")
         #expect(request.apiURL == "https://ghe.example/api/v3")
@@ -58,8 +60,11 @@ import Testing
         #expect(plain.suspectWindowHours == nil)
 
         let command = try parse(
-            ["new", "--from-log", "-", "--severity", "high", "--env", "staging", "--service", "redis", "--service", "api",
-             "--set", "impact=Chat down", "--set", "owner=dana", "--no-dedupe", "--suspect-window", "90m", "--json"],
+            [
+                "new", "--from-log", "-", "--severity", "high", "--env", "staging", "--service", "redis", "--service",
+                "api",
+                "--set", "impact=Chat down", "--set", "owner=dana", "--no-dedupe", "--suspect-window", "90m", "--json",
+            ],
             as: NewCommand.self)
         let request = try command.request()
         #expect(request.fromLog == .standardInput)
@@ -69,10 +74,12 @@ import Testing
         #expect(request.noDedupe && command.json)
         #expect(request.suspectWindowHours == 1.5)
         #expect(try parse(["new", "--from-log", "app.log"], as: NewCommand.self).request().fromLog == .path("app.log"))
-        #expect(try parse(["new", "--from-log", "a", "--suspect-window", "2d"], as: NewCommand.self).request()
-            .suspectWindowHours == 48)
-        #expect(try parse(["new", "--from-log", "a", "--suspect-window", "6"], as: NewCommand.self).request()
-            .suspectWindowHours == 6)
+        #expect(
+            try parse(["new", "--from-log", "a", "--suspect-window", "2d"], as: NewCommand.self).request()
+                .suspectWindowHours == 48)
+        #expect(
+            try parse(["new", "--from-log", "a", "--suspect-window", "6"], as: NewCommand.self).request()
+                .suspectWindowHours == 6)
 
         expectUsageError(
             ["new", "--title", "  "],
@@ -96,18 +103,22 @@ import Testing
         #expect(plain.log == nil && !plain.preview && plain.answerValues == nil)
 
         let scripted = try parse(
-            ["advance", "7f3a", "--answers", "-", "--set", "tests={name: a}", "--set", "tests={name: b}", "-y",
-             "--check", "swift test", "--check", "make lint", "--from-log", "-"],
+            [
+                "advance", "7f3a", "--answers", "-", "--set", "tests={name: a}", "--set", "tests={name: b}", "-y",
+                "--check", "swift test", "--check", "make lint", "--from-log", "-",
+            ],
             as: AdvanceCommand.self
         ).request()
         #expect(scripted.ref == "7f3a" && scripted.answersFile == "-")
         #expect(scripted.sets == ["tests={name: a}", "tests={name: b}"])
         #expect(scripted.yes && scripted.checks == ["swift test", "make lint"])
         #expect(scripted.log == .standardInput)
-        #expect(try parse(["advance", "x", "--from-log", "app.log"], as: AdvanceCommand.self).request().log
-            == .path("app.log"))
+        #expect(
+            try parse(["advance", "x", "--from-log", "app.log"], as: AdvanceCommand.self).request().log
+                == .path("app.log"))
 
-        let skip = try parse(["advance", "latest", "--skip", "--reason", "no GitHub"], as: AdvanceCommand.self).request()
+        let skip = try parse(["advance", "latest", "--skip", "--reason", "no GitHub"], as: AdvanceCommand.self)
+            .request()
         #expect(skip.skipReason == "no GitHub")
         let rerender = try parse(["advance", "latest", "--rerender", "five-whys"], as: AdvanceCommand.self).request()
         #expect(rerender.rerender == "five-whys" && rerender.skipReason == nil)
@@ -115,9 +126,11 @@ import Testing
         let preview = try parse(["advance", "latest", "--preview", "--edit"], as: AdvanceCommand.self).request()
         #expect(preview.preview && preview.yes && preview.edit)
 
-        expectUsageError(["advance", "latest", "--skip"], "--skip needs --reason TEXT saying why the stage is skipped.")
         expectUsageError(
-            ["advance", "latest", "--skip", "--reason", "   "], "--skip needs --reason TEXT saying why the stage is skipped.")
+            ["advance", "latest", "--skip"], "--skip needs --reason TEXT saying why the stage is skipped.")
+        expectUsageError(
+            ["advance", "latest", "--skip", "--reason", "   "],
+            "--skip needs --reason TEXT saying why the stage is skipped.")
         expectUsageError(["advance", "latest", "--reason", "why"], "--reason goes with --skip.")
         expectUsageError(
             ["advance", "latest", "--preview", "--skip", "--reason", "x"],
@@ -138,8 +151,10 @@ import Testing
         #expect(plain.ref == "latest" && plain.stage == nil && plain.answersFile == nil)
         #expect(plain.sets.isEmpty && !plain.edit && !plain.yes)
         let request = try parse(
-            ["amend", "inc-7f3a2c", "five-whys", "--set", "whys=a", "--set", "whys=b", "--answers", "-", "--edit",
-             "--yes"], as: AmendCommand.self
+            [
+                "amend", "inc-7f3a2c", "five-whys", "--set", "whys=a", "--set", "whys=b", "--answers", "-", "--edit",
+                "--yes",
+            ], as: AmendCommand.self
         ).request()
         #expect(request.ref == "inc-7f3a2c" && request.stage == "five-whys")
         #expect(request.sets == ["whys=a", "whys=b"] && request.answersFile == "-" && request.edit && request.yes)
@@ -156,7 +171,8 @@ import Testing
 
     @Test func closeAndReopenTakeTheirReasonAndReference() throws {
         let close = try parse(
-            ["close", "latest", "--reason", "duplicate", "--duplicate-of", "inc-k2m4p6", "--json"], as: CloseCommand.self)
+            ["close", "latest", "--reason", "duplicate", "--duplicate-of", "inc-k2m4p6", "--json"],
+            as: CloseCommand.self)
         #expect(close.ref == "latest" && close.reason == "duplicate" && close.duplicateOf == "inc-k2m4p6" && close.json)
         #expect(try parse(["close", "x", "--reason", "wont-fix"], as: CloseCommand.self).duplicateOf == nil)
         expectUsageError(["close", "latest"], "Missing expected argument '--reason <reason>'")
@@ -169,7 +185,8 @@ import Testing
     @Test func reviewTakesExactlyOneAction() throws {
         let submit = try parse(["review", "latest", "--submit", "--by", "dana"], as: ReviewCommand.self).request()
         #expect(submit.ref == "latest" && submit.action == .submit && submit.by == "dana" && submit.note == nil)
-        #expect(try parse(["review", "x", "--approve", "--by", "lee"], as: ReviewCommand.self).request().action == .approve)
+        #expect(
+            try parse(["review", "x", "--approve", "--by", "lee"], as: ReviewCommand.self).request().action == .approve)
         let changes = try parse(
             ["review", "x", "--request-changes", "--by", "lee", "--note", "name the second factor"],
             as: ReviewCommand.self
@@ -190,9 +207,12 @@ import Testing
         #expect(plain.ref == "latest" && plain.repo == nil && plain.labels.isEmpty && plain.assignees.isEmpty)
         #expect(plain.milestone == nil && !plain.yes && !plain.dryRun)
         let command = try parse(
-            ["issue", "inc-7f3a2c", "--repo", "acme/netra", "--label", "redis", "--label", "p1", "--assignee", "dana",
-             "--assignee", "lee", "--milestone", "4", "--yes", "--dry-run", "--json", "--verbose", "--cacert",
-             "/etc/ca.pem"], as: IssueCommand.self)
+            [
+                "issue", "inc-7f3a2c", "--repo", "acme/netra", "--label", "redis", "--label", "p1", "--assignee",
+                "dana",
+                "--assignee", "lee", "--milestone", "4", "--yes", "--dry-run", "--json", "--verbose", "--cacert",
+                "/etc/ca.pem",
+            ], as: IssueCommand.self)
         let request = command.request()
         #expect(request.repo == "acme/netra" && request.labels == ["redis", "p1"])
         #expect(request.assignees == ["dana", "lee"] && request.milestone == "4")
@@ -229,7 +249,8 @@ import Testing
         }
         // And in the nested commands, which never reach GitHub.
         for argv in [
-            ["templates", "show", "x"], ["templates", "eject"], ["signatures", "show", "x"], ["signatures", "test", "-"],
+            ["templates", "show", "x"], ["templates", "eject"], ["signatures", "show", "x"],
+            ["signatures", "test", "-"],
         ] {
             expectUsageError(argv + ["--cacert", "ca.pem"], "Unknown option '--cacert'")
         }
@@ -256,14 +277,18 @@ import Testing
         #expect(plain.stage == nil && plain.status == nil && plain.severity == nil && plain.service == nil)
         #expect(plain.since == nil && plain.review == nil)
         let request = try parse(
-            ["list", "--stage", "verify", "--status", "open", "--severity", "critical", "--service", "redis", "--since",
-             "7d", "--review", "pending"], as: ListCommand.self
+            [
+                "list", "--stage", "verify", "--status", "open", "--severity", "critical", "--service", "redis",
+                "--since",
+                "7d", "--review", "pending",
+            ], as: ListCommand.self
         ).request(now: now)
         #expect(request.stage == "verify" && request.status == "open" && request.severity == .critical)
         #expect(request.service == "redis" && request.review == "pending")
         #expect(request.since == now.addingTimeInterval(-7 * 86400))
-        #expect(try parse(["list", "--since", "2025-09-01"], as: ListCommand.self).request(now: now).since
-            == Time.parse("2025-09-01"))
+        #expect(
+            try parse(["list", "--since", "2025-09-01"], as: ListCommand.self).request(now: now).since
+                == Time.parse("2025-09-01"))
 
         expectUsageError(["list", "--status", "done"], "--status 'done' is not one of open, resolved, closed.")
         expectUsageError(
@@ -286,8 +311,9 @@ import Testing
         #expect(try parse(["doctor", "--json"], as: DoctorCommand.self).json)
         let now = Date(timeIntervalSince1970: 1_757_376_000)
         #expect(try parse(["stats"], as: StatsCommand.self).sinceDate(now: now) == nil)
-        #expect(try parse(["stats", "--since", "12h"], as: StatsCommand.self).sinceDate(now: now)
-            == now.addingTimeInterval(-12 * 3600))
+        #expect(
+            try parse(["stats", "--since", "12h"], as: StatsCommand.self).sinceDate(now: now)
+                == now.addingTimeInterval(-12 * 3600))
         expectUsageError(
             ["stats", "--since", "-"],
             "--since '-' is not a date (2025-09-09), a time (2025-09-09T02:00:00Z) or an age (7d, 12h, 30m).")
@@ -323,8 +349,9 @@ import Testing
         let show = try parse(["signatures", "show", "redis-connection-refused"], as: SignaturesCommand.Show.self)
         #expect(show.id == "redis-connection-refused" && !show.json)
         #expect(try parse(["signatures", "test", "-"], as: SignaturesCommand.Test.self).request() == .standardInput)
-        #expect(try parse(["signatures", "test", "app.log", "--json"], as: SignaturesCommand.Test.self).request()
-            == .path("app.log"))
+        #expect(
+            try parse(["signatures", "test", "app.log", "--json"], as: SignaturesCommand.Test.self).request()
+                == .path("app.log"))
         expectUsageError(["signatures", "test"], "Missing expected argument '<source>'")
     }
 
@@ -337,7 +364,8 @@ import Testing
         "issue": ["issue", "x"], "sync": ["sync"], "analyze": ["analyze", "a.log"],
         "close": ["close", "x", "--reason", "wont-fix"], "reopen": ["reopen", "x"], "doctor": ["doctor"],
         "stats": ["stats"], "signatures": ["signatures", "list"], "followups": ["followups"],
-        "review": ["review", "x", "--approve", "--by", "a"], "export": ["export", "x", "--format", "md"], "mcp": ["mcp"],
+        "review": ["review", "x", "--approve", "--by", "a"], "export": ["export", "x", "--format", "md"],
+        "mcp": ["mcp"],
     ]
 
     /// Every command `incident` has is parsed by a test above and has a minimal invocation here (a
