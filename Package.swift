@@ -85,6 +85,13 @@ let package = Package(
             name: "IncidentCLITests",
             dependencies: ["IncidentKit", "IncidentTestSupport", "FakeGitHub"]
         ),
+        // argv → request, in process: the commands parsed as `incident` parses them, their requests checked.
+        .testTarget(
+            name: "IncidentCommandTests",
+            dependencies: [
+                "incident", "IncidentKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(
             name: "IncidentMCPTests",
             dependencies: [

@@ -8,17 +8,16 @@ struct Incident: ParsableCommand {
         commandName: "incident",
         abstract: "Take a production incident from a raw log excerpt to a verified fix, in your git repo.",
         discussion: """
-            Each incident is a markdown file under incidents/ that walks the pipeline
-            identify → five-whys → test-plan → issue → fix → verify → resolved.
+            Each incident is a markdown file under incidents/ that walks the pipeline identify → five-whys → test-plan \
+            → issue → fix → verify → resolved.
 
-            Start:     kubectl logs api-7f9 | incident new --from-log - --env staging
-            Work:      incident advance latest
-            File:      incident issue latest       (GitHub, over libcurl; safe to re-run)
-            Follow up: incident followups --open · incident sync   (follow-up issues, pending updates)
-            Look:      incident list · incident show latest · incident analyze app.log
+              Start:     kubectl logs api-7f9 | incident new --from-log - --env staging
+              Work:      incident advance latest
+              File:      incident issue latest     (GitHub, over libcurl; safe to re-run)
+              Follow up: incident followups --open · incident sync   (pending updates)
+              Look:      incident list · incident show latest · incident analyze app.log
 
-            Exit codes: 0 done, 1 failure, 2 cancelled, 3 stage gate not met,
-            4 GitHub auth, 5 network, 64 usage.
+            Exit codes: 0 done, 1 failure, 2 cancelled, 3 stage gate not met, 4 GitHub auth, 5 network, 64 usage.
             """,
         version: "0.1.0",
         subcommands: [
@@ -100,11 +99,15 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Use this repo root instead of searching upward.", valueName: "path"))
     var dir: String?
 
-    @Flag(name: .long, help: "Trace GitHub requests on stderr (the token is masked).")
-    var verbose = false
-
     @Flag(name: .long, help: "No colour, even on a terminal (NO_COLOR does the same).")
     var noColor = false
+}
+
+/// Options of the commands that talk to GitHub (issue, sync, close, reopen, set, advance, amend,
+/// followups, mcp); the others have no use for them and do not offer them.
+struct GitHubOptions: ParsableArguments {
+    @Flag(name: .long, help: "Trace GitHub requests on stderr (the token is masked).")
+    var verbose = false
 
     @Option(name: .long, help: ArgumentHelp("CA bundle for HTTPS to GitHub.", valueName: "file"))
     var cacert: String?

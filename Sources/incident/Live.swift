@@ -9,13 +9,16 @@ import IncidentKit
 /// The real world: the live `Environment` and the terminal output of commands.
 struct Live {
     let globals: GlobalOptions
+    let github: GitHubOptions?
     var env: Environment
     /// Colour on stdout and on stderr, each only when that stream is a terminal.
     let color: Bool
     let colorErr: Bool
 
-    init(_ globals: GlobalOptions) {
+    /// `github` is nil for a command that never talks to GitHub (no request traces, no --cacert).
+    init(_ globals: GlobalOptions, github: GitHubOptions? = nil) {
         self.globals = globals
+        self.github = github
         let variables = ProcessInfo.processInfo.environment
         let interactive = isatty(0) == 1 && isatty(1) == 1
         // NO_COLOR and --no-color win; CLICOLOR_FORCE colours a pipe; otherwise each stream by itself.
@@ -51,7 +54,7 @@ struct Live {
             },
             stdinIsTerminal: isatty(0) == 1,
             readStandardInput: { FileHandle.standardInput.readDataToEndOfFile() },
-            http: CurlHTTPClient(variables: variables, cacert: globals.cacert),
+            http: CurlHTTPClient(variables: variables, cacert: github?.cacert),
             sleep: { Thread.sleep(forTimeInterval: $0) }
         )
         editorEnvironment.value = env
@@ -61,7 +64,7 @@ struct Live {
             }
         }
         env.standardInputDescriptor = { 0 }
-        if globals.verbose {
+        if github?.verbose == true {
             env.trace = { line in
                 FileHandle.standardError.write(Data(("[github] " + Terminal.sanitized(line) + "\n").utf8))
             }
@@ -94,8 +97,10 @@ struct Live {
     private static let keptLock = NSLock()
 
     /// Runs a command body, turning `IncidentError` into one plain message on stderr and its exit code.
-    static func perform(_ globals: GlobalOptions, _ body: (Live) throws -> Void) throws {
-        let live = Live(globals)
+    static func perform(
+        _ globals: GlobalOptions, github: GitHubOptions? = nil, _ body: (Live) throws -> Void
+    ) throws {
+        let live = Live(globals, github: github)
         do {
             try body(live)
         } catch let error as IncidentError {

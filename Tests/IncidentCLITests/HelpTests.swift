@@ -47,6 +47,17 @@ import Testing
         }
     }
 
+    @Test func githubOptionsAreOfferedOnlyByCommandsThatTalkToGitHub() throws {
+        let repo = try TestRepo()
+        let list = try CLI.run(["list", "--help"], in: repo.root)
+        #expect(list.status == 0 && list.stdout.contains("--no-color"))
+        #expect(!list.stdout.contains("--cacert") && !list.stdout.contains("--verbose"))
+        let issue = try CLI.run(["issue", "--help"], in: repo.root)
+        #expect(issue.status == 0 && issue.stdout.contains("--cacert <file>") && issue.stdout.contains("--verbose"))
+        let refused = try CLI.run(["list", "--cacert", "ca.pem"], in: repo.root)
+        #expect(refused.status == 64 && refused.stderr.contains("Unknown option '--cacert'"))
+    }
+
     @Test func aBlankTitleIsRefusedAndNothingIsCreated() throws {
         let repo = try TestRepo()
         #expect(try CLI.run(["init"], in: repo.root).status == 0)

@@ -6,18 +6,18 @@ struct AdvanceCommand: ParsableCommand {
         commandName: "advance",
         abstract: "Complete the current stage of an incident and write its section.",
         discussion: """
-            On a terminal, asks for each field the stage's template declares, shows the section and
-            asks before writing. Elsewhere, answers come from --answers, --set or --edit, and a
-            missing required answer fails with exit 3 naming the field.
+            On a terminal, asks for each field the stage's template declares, shows the section and asks before \
+            writing. Elsewhere, answers come from --answers, --set or --edit, and a missing required answer fails with \
+            exit 3 naming the field.
 
             Examples:
               incident advance latest
               incident advance inc-7f3a2c --answers whys.yml
-              incident advance 7f3a --set 'tests={name: redis reconnects, kind: integration}'
+              incident advance 7f3a --set 'tests={name: reconnects, kind: integration}'
               incident advance latest --skip --reason "no GitHub for this one"
               incident advance latest --check "swift test"
-              incident advance latest --preview --answers whys.yml   # the section it would write; nothing written
-              incident advance latest --from-log app.log   # a stage whose template has action: analyze-log
+              incident advance latest --preview --answers whys.yml   # writes nothing
+              incident advance latest --from-log app.log  # a stage with action: analyze-log
             """)
 
     @Argument(
@@ -67,6 +67,7 @@ struct AdvanceCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var globals: GlobalOptions
+    @OptionGroup var github: GitHubOptions
 
     func validate() throws {
         if skip && (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
@@ -79,7 +80,7 @@ struct AdvanceCommand: ParsableCommand {
         }
     }
 
-    /// What the arguments ask of the workflow (tested argv → request in `CommandParsingTests`).
+    /// What the arguments ask of the workflow (argv → request is tested in `CommandParsingTests`).
     func request() -> AdvanceRequest {
         var request = AdvanceRequest(ref: ref)
         request.answersFile = answers
@@ -95,7 +96,7 @@ struct AdvanceCommand: ParsableCommand {
     }
 
     func run() throws {
-        try Live.perform(globals) { live in
+        try Live.perform(globals, github: github) { live in
             let result = try AdvanceWorkflow(workspace: try live.workspace()).run(request())
             if let warning = result.syncWarning { live.warn(warning) }
             if json {

@@ -6,15 +6,15 @@ struct AmendCommand: ParsableCommand {
         commandName: "amend",
         abstract: "Change the answers of a completed stage and render its section again in place.",
         discussion: """
-            The stage's answers in the front-matter are the one source of its section. On a terminal
-            each answer is offered for editing; elsewhere give --answers, --set (the first --set of a
-            list replaces it) or --edit. A section edited by hand is not overwritten: amend stops
-            and says so. When the incident has a GitHub issue, the new section goes to it as a comment.
+            The stage's answers in the front-matter are the one source of its section. On a terminal each answer is \
+            offered for editing; elsewhere give --answers, --set (the first --set of a list replaces it) or --edit. A \
+            section edited by hand is not overwritten: amend stops and says so. When the incident has a GitHub issue, \
+            the new section goes to it as a comment.
 
             Examples:
               incident amend latest
-              incident amend inc-7f3a2c five-whys --set 'root_cause=The connector was removed by hand'
-              incident amend latest identify --set 'impact=Chat down for every user for 40 minutes'
+              incident amend 7f3a five-whys --set 'root_cause=The connector was removed'
+              incident amend latest identify --set 'impact=Chat down for all for 40 min'
               incident amend latest test-plan --edit
             """)
 
@@ -49,15 +49,21 @@ struct AmendCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var globals: GlobalOptions
+    @OptionGroup var github: GitHubOptions
+
+    /// What the arguments ask of the workflow (argv → request is tested in `CommandParsingTests`).
+    func request() -> AmendRequest {
+        var request = AmendRequest(ref: ref, stage: stage)
+        request.answersFile = answers
+        request.sets = sets
+        request.edit = edit
+        request.yes = yes
+        return request
+    }
 
     func run() throws {
-        try Live.perform(globals) { live in
-            var request = AmendRequest(ref: ref, stage: stage)
-            request.answersFile = answers
-            request.sets = sets
-            request.edit = edit
-            request.yes = yes
-            let result = try AmendWorkflow(workspace: try live.workspace()).run(request)
+        try Live.perform(globals, github: github) { live in
+            let result = try AmendWorkflow(workspace: try live.workspace()).run(request())
             if let warning = result.syncWarning { live.warn(warning) }
             if json {
                 live.json(result.toValue())

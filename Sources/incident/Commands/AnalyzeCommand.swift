@@ -23,10 +23,16 @@ struct AnalyzeCommand: ParsableCommand {
     var eventsOut: String?
     @OptionGroup var globals: GlobalOptions
 
+    /// What the arguments ask of the workflow: the log (`-` is standard input) and where the events go.
+    func request() -> (source: LogSource, eventsOut: String?) {
+        (LogSource(argument: source), eventsOut)
+    }
+
     func run() throws {
         try Live.perform(globals) { live in
+            let request = request()
             let analysis = try AnalyzeWorkflow(workspace: try live.workspace()).run(
-                source: LogSource(argument: source), eventsOut: eventsOut)
+                source: request.source, eventsOut: request.eventsOut)
             if json {
                 live.json(analysis.toValue())
             } else {

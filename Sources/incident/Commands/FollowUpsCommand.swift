@@ -7,9 +7,9 @@ struct FollowUpsCommand: ParsableCommand {
         commandName: "followups",
         abstract: "Follow-ups across incidents (the tests and actions filed as issues), overdue first.",
         discussion: """
-            A follow-up is an entry of a list declared `issue: true` in a stage template: the test
-            plan's tests and five-whys' actions. The state of each one last seen open is asked of
-            GitHub and recorded (--offline shows the states last recorded).
+            A follow-up is an entry of a list declared `issue: true` in a stage template: the test plan's tests and \
+            five-whys' actions. The state of each one last seen open is asked of GitHub and recorded (--offline shows \
+            the states last recorded).
 
             Examples:
               incident followups --open
@@ -24,11 +24,16 @@ struct FollowUpsCommand: ParsableCommand {
     )
     var json = false
     @OptionGroup var globals: GlobalOptions
+    @OptionGroup var github: GitHubOptions
+
+    /// What the arguments ask of the workflow: only open follow-ups, and whether GitHub is asked.
+    func request() -> (openOnly: Bool, refresh: Bool) { (open, !offline) }
 
     func run() throws {
-        try Live.perform(globals) { live in
+        try Live.perform(globals, github: github) { live in
+            let request = request()
             let (rows, warnings) = try FollowUpsWorkflow(workspace: try live.workspace()).run(
-                openOnly: open, refresh: !offline
+                openOnly: request.openOnly, refresh: request.refresh
             ) { live.warn("skipped \($0)") }
             for warning in warnings { live.warn(warning) }
             let now = live.env.now

@@ -8,16 +8,16 @@ struct InitCommand: ParsableCommand {
         commandName: "init",
         abstract: "Set up this repo: .incident.yml and incidents/ (safe to run twice).",
         discussion: """
-            Existing files are kept as they are. The stage templates stay built in, so an upgrade brings
-            their fixes; copy one into templates/ only to change it (`incident templates eject NAME`).
-            The config names no GitHub API unless --api-url is given: the API follows the repo's host
-            (api.github.com for github.com, https://HOST/api/v3 for an Enterprise server).
+            Existing files are kept as they are. The stage templates stay built in, so an upgrade brings their fixes; \
+            copy one into templates/ only to change it (`incident templates eject NAME`). The config names no GitHub \
+            API unless --api-url is given: the API follows the repo's host (api.github.com for github.com, \
+            https://HOST/api/v3 for an Enterprise server).
 
             Examples:
               incident init
               incident init --api-url https://ghe.corp.example/api/v3
               incident init --eject-templates
-              incident init --preset google    # impact, trigger and contributing factors, lessons
+              incident init --preset google   # impact, trigger, factors, lessons
             """)
 
     @Option(
@@ -40,10 +40,17 @@ struct InitCommand: ParsableCommand {
 
     @OptionGroup var globals: GlobalOptions
 
+    /// What the arguments ask of the workflow.
+    func request() -> (directory: String?, apiURL: String?, preset: Preset?, ejectTemplates: Bool) {
+        (globals.dir, apiURL, preset, ejectTemplates)
+    }
+
     func run() throws {
         try Live.perform(globals) { live in
+            let request = request()
             let result = try InitWorkflow(env: live.env).run(
-                directory: globals.dir, apiURL: apiURL, preset: preset, ejectTemplates: ejectTemplates)
+                directory: request.directory, apiURL: request.apiURL, preset: request.preset,
+                ejectTemplates: request.ejectTemplates)
             for warning in result.warnings { live.warn(warning) }
             if json {
                 live.json(result.toValue())

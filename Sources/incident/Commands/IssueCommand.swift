@@ -6,17 +6,16 @@ struct IssueCommand: ParsableCommand {
         commandName: "issue",
         abstract: "File the incident's GitHub issue (or find the one already filed), at any stage.",
         discussion: """
-            Renders templates/github-issue.md, files it through the GitHub REST API and writes
-            github: {repo, number, url} into the incident; at the issue stage, completes it. Then
-            files one issue per follow-up (each entry of a list declared `issue: true`: the test
-            plan's tests, five-whys' actions) and links them from the issue as a task list. Safe to
-            run twice: a filed incident prints its issue, and a lost answer is looked for (by a
-            hidden marker in the body) before anything is posted again.
+            Renders templates/github-issue.md, files it through the GitHub REST API and writes github: {repo, number, \
+            url} into the incident; at the issue stage, completes it. Then files one issue per follow-up (each entry \
+            of a list declared `issue: true`: the test plan's tests, five-whys' actions) and links them from the issue \
+            as a task list. Safe to run twice: a filed incident prints its issue, and a lost answer is looked for (by \
+            a hidden marker in the body) before anything is posted again.
 
             Repo: --repo, github.repo in .incident.yml, then git remotes (upstream > github > origin).
             The API follows the repo's host (https://HOST/api/v3 for an Enterprise server).
-            Token: GH_TOKEN, GITHUB_TOKEN (an Enterprise host: GH_ENTERPRISE_TOKEN only), then
-            `gh auth token`, gh's hosts.yml and `git credential fill`, each for that host.
+            Token: GH_TOKEN, GITHUB_TOKEN (an Enterprise host: GH_ENTERPRISE_TOKEN only), then `gh auth token`, gh's \
+            hosts.yml and `git credential fill`, each for that host.
 
             Examples:
               incident issue latest --dry-run
@@ -53,17 +52,22 @@ struct IssueCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var globals: GlobalOptions
+    @OptionGroup var github: GitHubOptions
+
+    func request() -> FileIssueRequest {
+        var request = FileIssueRequest(ref: ref)
+        request.repo = repo
+        request.labels = labels
+        request.assignees = assignees
+        request.milestone = milestone
+        request.yes = yes
+        request.dryRun = dryRun
+        return request
+    }
 
     func run() throws {
-        try Live.perform(globals) { live in
-            var request = FileIssueRequest(ref: ref)
-            request.repo = repo
-            request.labels = labels
-            request.assignees = assignees
-            request.milestone = milestone
-            request.yes = yes
-            request.dryRun = dryRun
-            let result = try FileIssueWorkflow(workspace: try live.workspace()).run(request)
+        try Live.perform(globals, github: github) { live in
+            let result = try FileIssueWorkflow(workspace: try live.workspace()).run(request())
             if let planned = result.dryRun {
                 if json {
                     live.json(["dry_run": .array(planned.map { $0.toValue() })])

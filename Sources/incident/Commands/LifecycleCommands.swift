@@ -6,9 +6,9 @@ struct CloseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "close", abstract: "End an incident outside the pipeline: a false alarm, a duplicate, won't fix.",
         discussion: """
-            A filed GitHub issue is closed too, with a comment saying why: as not planned for a false
-            alarm or won't fix, as a duplicate ("Duplicate of #N") for a duplicate. A failed update is
-            kept in the incident and sent by `incident sync`.
+            A filed GitHub issue is closed too, with a comment saying why: as not planned for a false alarm or won't \
+            fix, as a duplicate ("Duplicate of #N") for a duplicate. A failed update is kept in the incident and sent \
+            by `incident sync`.
 
             Examples:
               incident close inc-7f3a2c --reason false-alarm
@@ -22,9 +22,10 @@ struct CloseCommand: ParsableCommand {
     var duplicateOf: String?
     @Flag(help: "Print {id, path, status, stage, synced, pending_updates, sync_warning} as JSON.") var json = false
     @OptionGroup var globals: GlobalOptions
+    @OptionGroup var github: GitHubOptions
 
     func run() throws {
-        try Live.perform(globals) { live in
+        try Live.perform(globals, github: github) { live in
             let result = try LifecycleWorkflow(workspace: try live.workspace()).close(
                 ref, reason: reason, duplicateOf: duplicateOf)
             report(result, live: live, json: json) { incident in
@@ -38,8 +39,8 @@ struct ReopenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reopen", abstract: "Reopen a closed or resolved incident at its first unfinished stage.",
         discussion: """
-            A filed GitHub issue is reopened too, with a comment. When every stage was done, the last
-            one is asked again, and its section is replaced when it is written.
+            A filed GitHub issue is reopened too, with a comment. When every stage was done, the last one is asked \
+            again, and its section is replaced when it is written.
 
             Examples:
               incident reopen inc-7f3a2c
@@ -49,9 +50,10 @@ struct ReopenCommand: ParsableCommand {
     @Argument(help: "The incident.", completion: .custom(Completions.incidents)) var ref: String
     @Flag(help: "Print {id, path, status, stage, synced, pending_updates, sync_warning} as JSON.") var json = false
     @OptionGroup var globals: GlobalOptions
+    @OptionGroup var github: GitHubOptions
 
     func run() throws {
-        try Live.perform(globals) { live in
+        try Live.perform(globals, github: github) { live in
             let result = try LifecycleWorkflow(workspace: try live.workspace()).reopen(ref)
             report(result, live: live, json: json) { incident in
                 "Reopened \(incident.document.id) at stage \(incident.document.stage)  \(incident.relativePath)"
@@ -75,9 +77,8 @@ struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor", abstract: "Check every incident file, template and the config; exit 1 on a problem.",
         discussion: """
-            Reports, among others: front-matter that does not parse, unknown stages, duplicate ids,
-            a stage marker that appears twice, control characters in a file, and GitHub updates
-            still pending. Nothing is changed.
+            Reports, among others: front-matter that does not parse, unknown stages, duplicate ids, a stage marker \
+            that appears twice, control characters in a file, and GitHub updates still pending. Nothing is changed.
 
             Examples:
               incident doctor
@@ -126,10 +127,12 @@ struct StatsCommand: ParsableCommand {
 
     func validate() throws { if let since { _ = try parseSince(since, now: Date()) } }
 
+    /// The date --since names; `now` dates an age such as 30d.
+    func sinceDate(now: Date) throws -> Date? { try since.map { try parseSince($0, now: now) } }
+
     func run() throws {
         try Live.perform(globals) { live in
-            let stats = try StatsWorkflow(workspace: try live.workspace()).run(
-                since: try since.map { try parseSince($0, now: live.env.now) })
+            let stats = try StatsWorkflow(workspace: try live.workspace()).run(since: try sinceDate(now: live.env.now))
             if json {
                 live.json(stats)
                 return

@@ -12,11 +12,11 @@ struct MCPCommand: ParsableCommand {
         commandName: "mcp",
         abstract: "Serve the Model Context Protocol on stdin/stdout, for coding agents.",
         discussion: """
-            Register it with an MCP client as a stdio server (command: incident, args: ["mcp"]).
-            Tools: analyze_log, new_incident, list_incidents, show_incident, stage_fields,
-            advance_incident, file_issue, close_incident, doctor. The gates, redaction and GitHub
-            rules are the CLI's; what an agent writes is recorded as by: agent:<client name>.
-            Logs go to stderr only. Ctrl-C (SIGINT) lets the request in flight finish, then exits 2.
+            Register it with an MCP client as a stdio server (command: incident, args: ["mcp"]). Tools: analyze_log, \
+            new_incident, list_incidents, show_incident, stage_fields, advance_incident, file_issue, close_incident, \
+            doctor. The gates, redaction and GitHub rules are the CLI's; what an agent writes is recorded as by: \
+            agent:<client name>. Logs go to stderr only. Ctrl-C (SIGINT) lets the request in flight finish, then exits \
+            2.
 
             Examples:
               incident mcp
@@ -24,9 +24,10 @@ struct MCPCommand: ParsableCommand {
             """)
 
     @OptionGroup var globals: GlobalOptions
+    @OptionGroup var github: GitHubOptions
 
     func run() throws {
-        let live = Live(globals)
+        let live = Live(globals, github: github)
         var env = live.env
         // fd 0 and fd 1 are the protocol channel: no prompts, no reading stdin, nothing but diagnostics
         // (to stderr, uncoloured) outside the protocol.

@@ -6,9 +6,9 @@ struct NewCommand: ParsableCommand {
         commandName: "new",
         abstract: "Start an incident from a log excerpt (or a title) and complete its identify stage.",
         discussion: """
-            The log is analysed: the primary error, its severity, occurrences, services, source and
-            config warnings; secrets are redacted before anything is written. A log whose error
-            matches an open incident is added to it instead (--no-dedupe opts out).
+            The log is analysed: the primary error, its severity, occurrences, services, source and config warnings; \
+            secrets are redacted before anything is written. A log whose error matches an open incident is added to it \
+            instead (--no-dedupe opts out).
 
             Examples:
               kubectl logs api-7f9 | incident new --from-log - --env staging
@@ -61,18 +61,22 @@ struct NewCommand: ParsableCommand {
         _ = try suspectWindow.map(parseHours)
     }
 
+    func request() throws -> NewIncidentRequest {
+        var request = NewIncidentRequest()
+        request.fromLog = fromLog.map(LogSource.init(argument:))
+        request.title = title
+        request.severity = severity
+        request.environment = env
+        request.services = services
+        request.sets = sets
+        request.noDedupe = noDedupe
+        request.suspectWindowHours = try suspectWindow.map(parseHours)
+        return request
+    }
+
     func run() throws {
         try Live.perform(globals) { live in
-            var request = NewIncidentRequest()
-            request.fromLog = fromLog.map(LogSource.init(argument:))
-            request.title = title
-            request.severity = severity
-            request.environment = env
-            request.services = services
-            request.sets = sets
-            request.noDedupe = noDedupe
-            request.suspectWindowHours = try suspectWindow.map(parseHours)
-            let result = try NewIncidentWorkflow(workspace: try live.workspace()).run(request)
+            let result = try NewIncidentWorkflow(workspace: try live.workspace()).run(try request())
             let document = result.incident.document
             if let previous = result.regressionOf {
                 let seen = result.seenBefore

@@ -5,14 +5,14 @@ struct ReviewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "review", abstract: "Review the postmortem: submit it, approve it, or request changes.",
         discussion: """
-            Each incident's review goes draft → in-review → approved; a request for changes sends it
-            back to draft. Every step is recorded in the file (review.history) and on the timeline.
-            With review.required_before_verify in .incident.yml, or when a repeat failure flagged
-            the incident (review.required), verify does not complete until the review is approved.
+            Each incident's review goes draft → in-review → approved; a request for changes sends it back to draft. \
+            Every step is recorded in the file (review.history) and on the timeline. With \
+            review.required_before_verify in .incident.yml, or when a repeat failure flagged the incident \
+            (review.required), verify does not complete until the review is approved.
 
             Examples:
               incident review latest --submit --by dana
-              incident review inc-7f3a2c --request-changes --by lee --note "name the second contributing factor"
+              incident review 7f3a --request-changes --by lee --note "name the 2nd factor"
               incident review inc-7f3a2c --approve --by lee
               incident list --review pending
             """)
@@ -34,11 +34,14 @@ struct ReviewCommand: ParsableCommand {
         }
     }
 
+    func request() -> ReviewRequest {
+        let action: ReviewRequest.Action = submit ? .submit : approve ? .approve : .requestChanges
+        return ReviewRequest(ref: ref, action: action, by: by, note: note)
+    }
+
     func run() throws {
         try Live.perform(globals) { live in
-            let action: ReviewRequest.Action = submit ? .submit : approve ? .approve : .requestChanges
-            let result = try ReviewWorkflow(workspace: try live.workspace()).run(
-                ReviewRequest(ref: ref, action: action, by: by, note: note))
+            let result = try ReviewWorkflow(workspace: try live.workspace()).run(request())
             if json {
                 var value = result.toValue()
                 value["review"] = result.incident.document.fields["review"] ?? .null

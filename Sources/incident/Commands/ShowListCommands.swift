@@ -6,8 +6,8 @@ struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Show one incident, rendered for reading.",
         discussion: """
-            Headings, tables and the identify facts are laid out for a terminal, without the
-            file's markers. --raw prints the file as it is; --json the front-matter and sections.
+            Headings, tables and the identify facts are laid out for a terminal, without the file's markers. --raw \
+            prints the file as it is; --json the front-matter and sections.
 
             Examples:
               incident show latest
@@ -109,15 +109,21 @@ struct ListCommand: ParsableCommand {
         }
     }
 
+    /// What the arguments ask of the workflow; `now` dates an age such as --since 7d.
+    func request(now: Date) throws -> ListRequest {
+        var request = ListRequest()
+        request.review = review
+        request.stage = stage
+        request.status = status
+        request.severity = severity
+        request.service = service
+        request.since = try since.map { try parseSince($0, now: now) }
+        return request
+    }
+
     func run() throws {
         try Live.perform(globals) { live in
-            var request = ListRequest()
-            request.review = review
-            request.stage = stage
-            request.status = status
-            request.severity = severity
-            request.service = service
-            request.since = try since.map { try parseSince($0, now: live.env.now) }
+            let request = try request(now: live.env.now)
             let incidents = try QueryWorkflow(workspace: try live.workspace()).list(request) { problem in
                 live.warn("skipped \(problem)")
             }
@@ -199,16 +205,16 @@ struct SetCommand: ParsableCommand {
         commandName: "set",
         abstract: "Change an incident's title, severity, owner, environment, services, impact or milestones.",
         discussion: """
-            A new title or severity also changes the file's heading and identify line, and a filed
-            GitHub issue's title and severity label (a failed update is sent by `incident sync`).
-            impact is an answer of the identify stage: it is changed as `incident amend REF identify`
-            would, its section rendered again and the issue told.
+            A new title or severity also changes the file's heading and identify line, and a filed GitHub issue's \
+            title and severity label (a failed update is sent by `incident sync`). impact is an answer of the identify \
+            stage: it is changed as `incident amend REF identify` would, its section rendered again and the issue \
+            told.
 
             Examples:
               incident set latest severity=high owner=dana
               incident set inc-7f3a2c services=redis,postgres
-              incident set latest 'impact=Chat down for every user in staging for 40 minutes'
-              incident set latest mitigated=2025-09-09T03:10Z   # on the timeline; stats measures from it
+              incident set latest 'impact=Chat down for every user in staging for 40 min'
+              incident set latest mitigated=2025-09-09T03:10Z   # on the timeline, for stats
             """)
 
     @Argument(help: "The incident.", completion: .custom(Completions.incidents)) var ref: String
@@ -222,9 +228,10 @@ struct SetCommand: ParsableCommand {
     var json = false
 
     @OptionGroup var globals: GlobalOptions
+    @OptionGroup var github: GitHubOptions
 
     func run() throws {
-        try Live.perform(globals) { live in
+        try Live.perform(globals, github: github) { live in
             let result = try SetFieldsWorkflow(workspace: try live.workspace()).run(
                 ref: ref, assignments: assignments)
             report(result, live: live, json: json) { incident in
@@ -239,8 +246,8 @@ struct TemplatesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "templates", abstract: "List, show or eject the stage templates.",
         discussion: """
-            A file in the repo's templates/ overrides the built-in template of the same name.
-            Add a stage by writing templates/NAME.md and listing NAME under stages in .incident.yml.
+            A file in the repo's templates/ overrides the built-in template of the same name. Add a stage by writing \
+            templates/NAME.md and listing NAME under stages in .incident.yml.
 
             Examples:
               incident templates list
@@ -301,8 +308,8 @@ struct TemplatesCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy built-in templates into templates/ to edit them.",
             discussion: """
-                A copy overrides the built-in and no longer receives its fixes after an upgrade, so eject only
-                what you change.
+                A copy overrides the built-in and no longer receives its fixes after an upgrade, so eject only what \
+                you change.
 
                 Examples:
                   incident templates eject five-whys

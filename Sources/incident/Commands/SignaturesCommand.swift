@@ -7,14 +7,14 @@ struct SignaturesCommand: ParsableCommand {
         commandName: "signatures",
         abstract: "The failure signatures: known failure shapes that set category, service, severity and a hint.",
         discussion: """
-            Built-in signatures are compiled in; a signatures.yml beside .incident.yml adds entries
-            (checked first) or replaces one by id. Each entry: id, match (a regex on an event's
-            line), category, service (a name or $1), severity (a floor) and hint.
+            Built-in signatures are compiled in; a signatures.yml beside .incident.yml adds entries (checked first) or \
+            replaces one by id. Each entry: id, match (a regex on an event's line), category, service (a name or $1), \
+            severity (a floor) and hint.
 
             Examples:
               incident signatures list
               incident signatures show redis-connection-refused
-              incident signatures test app.log          # which signatures matched which events, and why
+              incident signatures test app.log   # which signatures matched which events
             """,
         subcommands: [List.self, Show.self, Test.self]
     )
@@ -76,9 +76,12 @@ struct SignaturesCommand: ParsableCommand {
         @Flag(help: "Print the matches as JSON.") var json = false
         @OptionGroup var globals: GlobalOptions
 
+        /// The log to test: `-` is standard input.
+        func request() -> LogSource { LogSource(argument: source) }
+
         func run() throws {
             try Live.perform(globals) { live in
-                let result = try SignaturesWorkflow(workspace: try live.workspace()).test(source: source)
+                let result = try SignaturesWorkflow(workspace: try live.workspace()).test(source: request())
                 if json {
                     live.json(result)
                     return

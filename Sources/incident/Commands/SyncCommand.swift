@@ -6,8 +6,8 @@ struct SyncCommand: ParsableCommand {
         commandName: "sync",
         abstract: "Send the GitHub updates still pending: stage comments, closes, reopens, title and label changes.",
         discussion: """
-            Without a ref, every incident with pending updates. An update is recorded in the incident
-            before it is sent, so one that failed (or was cut short) is sent here.
+            Without a ref, every incident with pending updates. An update is recorded in the incident before it is \
+            sent, so one that failed (or was cut short) is sent here.
 
             Examples:
               incident sync
@@ -19,9 +19,10 @@ struct SyncCommand: ParsableCommand {
     var ref: String?
     @Flag(help: "Print [{id, path, sent, remaining, error, note}] as JSON.") var json = false
     @OptionGroup var globals: GlobalOptions
+    @OptionGroup var github: GitHubOptions
 
     func run() throws {
-        try Live.perform(globals) { live in
+        try Live.perform(globals, github: github) { live in
             let sync = GitHubSync(workspace: try live.workspace())
             let outcomes = try ref.map { [try sync.retry($0)] } ?? sync.retryAll { live.warn("skipped \($0)") }
             if json {
