@@ -248,6 +248,16 @@ func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:
     }
 }
 
+@Suite struct NewOutputTests {
+    @Test func oneOccurrenceIsWordedInTheSingular() throws {
+        let repo = try TestRepo()
+        try repo.write("one.log", "2025-09-09T02:25:11Z ERROR payment gateway timed out\n")
+        let result = try CLI.run(["new", "--from-log", "one.log"], in: repo.root)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("· 1 occurrence") && !result.stdout.contains("1 occurrences"), "\(result.stdout)")
+    }
+}
+
 /// Issue 14 point 4: the stage list can change under an open incident; doctor and advance say so.
 @Suite struct StageDriftTests {
     @Test func aStageAddedBeforeTheCurrentOneIsAskedForFirstAndARemovedOneIsReported() throws {

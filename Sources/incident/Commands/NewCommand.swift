@@ -101,13 +101,13 @@ struct NewCommand: ParsableCommand {
                         "Added \(result.newOccurrences) occurrence\(result.newOccurrences == 1 ? "" : "s") to open incident \(document.id)  \(result.incident.relativePath)"
                     )
                     live.out(
-                        "  same error as before; \(document.fields["occurrences"]?.int ?? 0) occurrences, last seen \(document.fields["last_seen"]?.string ?? "?")"
+                        "  same error as before; \(occurrences(document.fields["occurrences"]?.int ?? 0)), last seen \(document.fields["last_seen"]?.string ?? "?")"
                     )
                 } else {
                     live.out("Created \(live.paint(document.id, 1))  \(result.incident.relativePath)")
                     live.out("  \(document.title)")
                     var facts = ["severity \(document.severity)"]
-                    if let count = document.fields["occurrences"]?.int { facts.append("\(count) occurrences") }
+                    if let count = document.fields["occurrences"]?.int { facts.append(occurrences(count)) }
                     if !document.services.isEmpty {
                         facts.append("services \(document.services.joined(separator: ", "))")
                     }
@@ -142,3 +142,6 @@ func parseHours(_ text: String) throws -> Double {
     }
     return value * scale
 }
+
+/// "1 occurrence", "7 occurrences".
+func occurrences(_ count: Int) -> String { count == 1 ? "1 occurrence" : "\(count) occurrences" }
