@@ -35,7 +35,7 @@ import Testing
         let repo = try TestRepo(git: false)
         try repo.write("app.log", lines.joined(separator: "\n") + "\n")
         let workspace = try Workspace.open(repo.environment(), directory: nil)
-        let analysis = try workspace.analyzeTextLog("app.log", recordLineEvents: false)
+        let analysis = try workspace.logs.analyzeText("app.log", recordLineEvents: false)
         let rows = Timeline.fromLog(analysis)
         let events = rows.map(\.event)
         #expect(
@@ -63,7 +63,7 @@ import Testing
         let repo = try TestRepo(git: false)
         try repo.write("big.log", text)
         let workspace = try Workspace.open(repo.environment(), directory: nil)
-        let analysis = try workspace.analyzeTextLog("big.log", recordLineEvents: false)
+        let analysis = try workspace.logs.analyzeText("big.log", recordLineEvents: false)
         #expect(analysis.primary?.count == 40_000 && (analysis.primary?.times.count ?? 0) < 40_000)
         let spike = Timeline.fromLog(analysis).first { $0.event.hasPrefix("spike: ") }
         #expect(spike.map { Time.format($0.at) } == "2025-09-09T03:20:00Z")

@@ -47,3 +47,14 @@ public enum IncidentError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension IncidentError {
+    /// One sentence for a file named on the command line that cannot be read.
+    static func userFile(_ error: FileSystemError, path: String, what: String) -> IncidentError {
+        switch error {
+        case .notFound: return .usage("\(what) '\(path)' does not exist; check the path.")
+        case .isDirectory: return .usage("\(what) '\(path)' is a folder; give a file.")
+        default: return .usage("\(what) '\(path)' cannot be read: \(error).")
+        }
+    }
+}

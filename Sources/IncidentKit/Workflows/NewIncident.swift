@@ -64,7 +64,7 @@ public struct NewIncidentWorkflow: Sendable {
 
         var analysis: LogAnalysis?
         if let source = request.fromLog {
-            let result = try workspace.analyzeTextLog(source, recordLineEvents: false)
+            let result = try workspace.logs.analyzeText(source, recordLineEvents: false)
             redactions = result.redactions
             analysis = result
         } else if (request.title ?? "").isEmpty {

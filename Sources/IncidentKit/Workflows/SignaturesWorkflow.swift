@@ -20,7 +20,7 @@ public struct SignaturesWorkflow: Sendable {
     /// Each signature that matched an event of the log, with the events and the text it matched.
     public func test(source: LogSource) throws -> Value {
         let catalog = try catalog()
-        let analysis = try workspace.analyzeLog(source, recordLineEvents: false)
+        let analysis = try workspace.logs.analyze(source, recordLineEvents: false)
         var matched: [String: [Value]] = [:]
         var order: [String] = []
         var unmatched = 0

@@ -18,7 +18,7 @@ struct AnalyzeLogAction: StageAction {
                     "log: give the log to analyse with `incident advance \(context.document.id) --from-log FILE` (- for standard input)"
                 ])
         }
-        let analysis = try context.workspace.analyzeLog(source, recordLineEvents: false)
+        let analysis = try context.workspace.logs.analyzeText(source, recordLineEvents: false)
         for (kind, count) in analysis.redactions { context.redactions[kind, default: 0] += count }
         var value = analysis.toValue()
         if let events = value["events"]?.array, events.count > 10 { value["events"] = .array(Array(events.prefix(10))) }
