@@ -38,8 +38,10 @@ public struct FileIssueResult: Sendable {
     /// Set when the issue is filed but something after it failed (`incident sync` retries).
     public var syncWarning: String?
 
+    /// `--json`: with `--dry-run`, `{dry_run: [exact request…]}`; otherwise what was filed.
     public func toValue() -> Value {
-        [
+        if let planned = dryRun { return ["dry_run": .array(planned.map { $0.toValue() })] }
+        return [
             "number": number.map(Value.int) ?? .null, "url": .optional(url), "created": .bool(created),
             "followups": .array(
                 followUps.map { followUp in

@@ -70,7 +70,7 @@ struct IssueCommand: ParsableCommand {
             let result = try FileIssueWorkflow(workspace: try live.workspace()).run(request())
             if let planned = result.dryRun {
                 if json {
-                    live.json(["dry_run": .array(planned.map { $0.toValue() })])
+                    live.json(result.toValue())
                 } else {
                     live.out(planned.map { $0.review() }.joined(separator: "\n\n" + String(repeating: "-", count: 40) + "\n\n"))
                 }
