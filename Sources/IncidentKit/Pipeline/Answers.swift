@@ -201,3 +201,20 @@ public struct AnswerRules: Sendable {
         return missing
     }
 }
+
+extension Workspace {
+    /// An answers file (`--answers FILE`, `-` for standard input): YAML or JSON, one sentence when
+    /// it is not UTF-8 or does not parse.
+    func readAnswers(_ path: String) throws -> Value {
+        let data = path == "-" ? try env.readStandardInput() : try readUserFile(path, what: "answers file")
+        guard let text = String(validatingUTF8Data: data) else {
+            throw IncidentError.usage("answers file '\(path)' is not UTF-8 text.")
+        }
+        do {
+            return try YAML.parse(text)
+        } catch {
+            throw IncidentError.usage(
+                "answers file '\(path)' line \(error.line): \(error.problem); it must be YAML or JSON.")
+        }
+    }
+}

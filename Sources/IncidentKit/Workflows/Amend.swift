@@ -204,19 +204,7 @@ public struct AmendWorkflow: Sendable {
         var answers = old
         let scripted = request.answersFile != nil || !request.sets.isEmpty
         if let path = request.answersFile {
-            let data =
-                path == "-"
-                ? try workspace.env.readStandardInput() : try workspace.readUserFile(path, what: "answers file")
-            guard let text = String(validatingUTF8Data: data) else {
-                throw IncidentError.usage("answers file '\(path)' is not UTF-8 text.")
-            }
-            let value: Value
-            do {
-                value = try YAML.parse(text)
-            } catch {
-                throw IncidentError.usage(
-                    "answers file '\(path)' line \(error.line): \(error.problem); it must be YAML or JSON.")
-            }
+            let value = try workspace.readAnswers(path)
             for (id, item) in try rules.normalize(value, source: "answers file '\(path)'") {
                 answers[id] = item.isBlank ? nil : item
             }
