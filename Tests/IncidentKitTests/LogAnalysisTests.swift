@@ -165,6 +165,7 @@ import Testing
         #"{"ts":1757384711,"level":"error","msg":"payment declined","app":"checkout"}"#,
         #"{"MESSAGE":"payment declined","PRIORITY":"3","_SYSTEMD_UNIT":"checkout.service"}"#,
         #"time=2025-09-09T02:25:11Z level=error msg="payment declined" service=checkout"#,
+        #"{"name":"checkout","hostname":"web-1","pid":7,"level":50,"msg":"payment declined","time":"2025-09-09T02:25:11Z","v":0}"#,
     ])
     func aStructuredLineNamesItsService(line: String) {
         let analysis = LogAnalyzer(redactor: try! Redactor(), now: Date()).analyze(Data((line + "\n").utf8))

@@ -223,11 +223,13 @@ enum Structured {
         // The emitting service as common schemas name it: ECS/OpenTelemetry `service.name`, a plain
         // `service`/`app`, GCP Error Reporting's `serviceContext`, Kubernetes metadata added by a
         // log shipper, Docker's fluentd `container_name`, journald's export.
-        let named: [MiniJSON.Node?] = [
+        var named: [MiniJSON.Node?] = [
             node["service.name"], node["service"]?["name"], node["service"], node["app"], node["application"],
             node["serviceContext"]?["service"], node["kubernetes"]?["container_name"], node["container_name"],
             node["SYSLOG_IDENTIFIER"], node["_SYSTEMD_UNIT"],
         ]
+        // bunyan (and pino given a name): `name` is the application's, beside hostname and pid.
+        if node["hostname"] != nil, node["pid"] != nil, case .number = node["level"] { named.append(node["name"]) }
         if let name = named.lazy.compactMap({ $0?.string }).compactMap(serviceName).first,
             !entry.services.contains(name)
         {
