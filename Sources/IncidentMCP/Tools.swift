@@ -41,7 +41,7 @@ private let refProperty: Tree = [
 /// request, the workflow's result to a JSON object.
 enum IncidentTools {
     static let all: [ToolSpec] = [
-        analyzeLog, newIncident, listIncidents, showIncident, stageFields, advanceIncident, fileIssue,
+        analyzeLog, newIncident, listIncidents, showIncident, stageFields, advanceIncident, amendStage, fileIssue,
         closeIncident, doctor,
     ]
 
@@ -187,6 +187,26 @@ enum IncidentTools {
                 request.skipReason = reason
             }
             return try AdvanceWorkflow(workspace: context.workspace).run(request).toValue()
+        })
+
+    static let amendStage = ToolSpec(
+        name: "amend_stage",
+        description:
+            "Change answers of a completed stage (the last completed one unless `stage` is given) and render its section again in place; the change is commented on the GitHub issue when there is one. Fields not in `answers` keep their answers. The stage's gate applies; a section edited by hand since it was generated is never overwritten (an error says so).",
+        properties: [
+            "ref": refProperty,
+            "stage": ["type": "string", "description": "The completed stage to amend (default: the last completed)."],
+            "answers": ["type": "object", "description": "The answers that change, keyed by field id (see stage_fields)."],
+        ], required: ["ref", "answers"], annotations: .init(destructiveHint: false),
+        run: { arguments, context in
+            var request = AmendRequest(ref: try arguments.requiredString("ref"), stage: try arguments.string("stage"))
+            guard let answers = try arguments.object("answers") else {
+                throw ToolError.arguments("amend_stage: answers is required (an object keyed by field id).")
+            }
+            request.answerValues = answers
+            request.author = context.author
+            request.yes = true
+            return try AmendWorkflow(workspace: context.workspace).run(request).toValue()
         })
 
     static let fileIssue = ToolSpec(

@@ -43,7 +43,7 @@ let fiveWhys: [String: MCP.Value] = [
         #expect(
             tools.map(\.name) == [
                 "analyze_log", "new_incident", "list_incidents", "show_incident", "stage_fields", "advance_incident",
-                "file_issue", "close_incident", "doctor",
+                "amend_stage", "file_issue", "close_incident", "doctor",
             ])
         for tool in tools {
             #expect(tool.inputSchema.objectValue?["type"] == "object", "\(tool.name)")
@@ -142,6 +142,22 @@ let fiveWhys: [String: MCP.Value] = [
         let record = try IncidentDocument.parse(text, name: file).stages["five-whys"]
         #expect(record?["by"] == "agent:test-agent")
         #expect(record?["answers"]?["whys"]?.array?.count == 3)
+
+        // amend_stage changes one answer of the completed stage, in place, on the record as the agent's.
+        let amended = try await session.call(
+            "amend_stage",
+            ["ref": .string(id), "stage": "five-whys", "answers": ["root_cause": "deploys restart redis without a drain step"]])
+        #expect(!amended.isError, "\(amended.text)")
+        #expect(amended.json["changed"] == ["root_cause"])
+        let after = try repo.read(file)
+        #expect(after.contains("deploys restart redis without a drain step"))
+        #expect(after.components(separatedBy: "<!-- incident:stage five-whys").count == 2)
+        let amendedRecord = try IncidentDocument.parse(after, name: file).stages["five-whys"]
+        #expect(amendedRecord?["amended_by"] == "agent:test-agent")
+        let gate = try await session.call(
+            "amend_stage", ["ref": .string(id), "stage": "five-whys", "answers": ["root_cause": ""]])
+        #expect(gate.isError, "a required answer cannot be emptied: \(gate.text)")
+        #expect(try repo.read(file) == after)
         #expect(try await session.finish().status == 0)
     }
 

@@ -10,6 +10,10 @@ public struct AmendRequest: Sendable {
     public var sets: [String] = []
     public var edit = false
     public var yes = false
+    /// Answers as values (MCP): strings are text, never `@file` reads.
+    public var answerValues: Value?
+    /// Recorded as `amended_by` (MCP: `agent:<client name>`).
+    public var author: String?
 
     public init(ref: String, stage: String? = nil) {
         self.ref = ref
@@ -155,6 +159,7 @@ public struct AmendWorkflow: Sendable {
         var newRecord = record
         newRecord["answers"] = answers.isEmpty ? nil : .object(answers)
         newRecord["amended"] = .string(Time.format(workspace.env.now))
+        if let author = request.author { newRecord["amended_by"] = .string(author) }
         var stages = document.stages
         stages[stage] = .object(newRecord)
         document.fields["stages"] = .object(stages)
@@ -202,12 +207,16 @@ public struct AmendWorkflow: Sendable {
         let (template, rules, old) = (context.template, context.rules, context.old)
         let shownDraft = context.drafts.shown(id: document.id, stage: context.key)
         var answers = old
-        let scripted = request.answersFile != nil || !request.sets.isEmpty
+        let scripted = request.answersFile != nil || !request.sets.isEmpty || request.answerValues != nil
         if let path = request.answersFile {
             let value = try workspace.readAnswers(path)
             for (id, item) in try rules.normalize(value, source: "answers file '\(path)'") {
                 answers[id] = item.isBlank ? nil : item
             }
+        }
+        if let given = request.answerValues {
+            let literal = AnswerRules(template: template, readFile: { "@" + $0 })
+            for (id, item) in try literal.normalize(given, source: "answers") { answers[id] = item.isBlank ? nil : item }
         }
         // On a list, the first --set of an id replaces the old entries and the next ones append.
         var cleared = Set<String>()
