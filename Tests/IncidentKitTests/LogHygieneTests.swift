@@ -112,6 +112,18 @@ import Testing
         }
     }
 
+    /// Found by `make fuzz`: colour added to a line changed whether it counted as binary, because
+    /// the escape sequences' printable bytes lowered the share of odd bytes.
+    @Test func colourDoesNotDecideWhetherALineIsBinary() {
+        let odd = Array("handler.go:42 panicked ".utf8) + Array(repeating: UInt8(0xFF), count: 12)
+        let coloured = Array("\u{1B}[1;38;5;196m\u{1B}[48;5;236m".utf8) + odd + Array("\u{1B}[0m\u{1B}[K".utf8)
+        let plainIsBinary = odd.withUnsafeBufferPointer(BinaryData.isBinary)
+        #expect(plainIsBinary, "12 invalid bytes in 35 are more than 30%")
+        #expect(coloured.withUnsafeBufferPointer(BinaryData.isBinary) == plainIsBinary)
+        // A line of colour sequences alone is not binary.
+        #expect(!Array("\u{1B}[0m\u{1B}[K".utf8).withUnsafeBufferPointer(BinaryData.isBinary))
+    }
+
     /// Issue 13: one 1 MiB line of NUL bytes took 15 s; 50 MB of random bytes never finished.
     @Test func binaryDataAmidALogIsSkippedFast() throws {
         var bytes: [UInt8] = []

@@ -74,7 +74,7 @@ enum ControlSequences {
     }
 
     /// Past the sequence that the ESC just before `at` starts.
-    private static func skipEscape(_ line: UnsafeBufferPointer<UInt8>, _ at: Int) -> Int {
+    static func skipEscape(_ line: UnsafeBufferPointer<UInt8>, _ at: Int) -> Int {
         guard at < line.count else { return at }
         switch line[at] {
         case 0x5B: return skipCSI(line, at + 1)  // ESC [
@@ -121,9 +121,18 @@ enum BinaryData {
         guard n > 0 else { return false }
         var nul = 0
         var odd = 0
+        // Bytes of escape sequences are not counted either way: colour added to a line must not
+        // decide whether it is binary (the ratio is of the text that remains once they are stripped).
+        var sequences = 0
         var i = 0
         while i < n {
             let byte = bytes[i]
+            if byte == 0x1B {
+                let end = max(i + 1, ControlSequences.skipEscape(bytes, i + 1))
+                sequences += end - i
+                i = end
+                continue
+            }
             if byte < 0x80 {
                 if byte == 0 {
                     nul += 1
@@ -148,6 +157,7 @@ enum BinaryData {
                 i += 1
             }
         }
-        return nul * 10 > n || odd * 10 > n * 3
+        let text = n - sequences
+        return text > 0 && (nul * 10 > text || odd * 10 > text * 3)
     }
 }
