@@ -87,14 +87,28 @@ struct Live {
     /// Marks text for a colour; `out` and `err` decide per stream whether it shows.
     func paint(_ text: String, _ code: Int) -> String { Terminal.styled(text, code) }
 
-    func json(_ value: Value) { print(JSON.encode(value)) }
+    /// The value as JSON and a newline, written after what `print` buffered (no String made of
+    /// megabytes of `list --json`); a write error is reported by `finishOutput`.
+    func json(_ value: Value) {
+        var bytes = JSON.encodeBytes(value)
+        bytes.append(0x0A)
+        fflush(nil)
+        let written = bytes.withUnsafeBytes { LocalFileSystem.writeAll(1, $0) }
+        if !written {
+            let failure = errno
+            Self.keptLock.withLock { Self.outputError = Self.outputError ?? failure }
+        }
+    }
+
+    /// The errno of a failed direct write to standard output, for `finishOutput`.
+    nonisolated(unsafe) static var outputError: Int32?
 
     /// Keeps what a command built until the process exits, which frees it at once: `list` of
     /// 10,000 incidents spent a fifth of its instructions freeing parsed values one by one.
     func keepUntilExit(_ value: Any) { Self.keptLock.withLock { Self.kept.append(value) } }
 
     private nonisolated(unsafe) static var kept: [Any] = []
-    private static let keptLock = NSLock()
+    static let keptLock = NSLock()
 
     /// Runs a command body, turning `IncidentError` into one plain message on stderr and its exit code.
     static func perform(

@@ -44,4 +44,60 @@ import Testing
                 "\(token)")
         }
     }
+
+    /// Random texts over a small alphabet, so that needles occur, with non-ASCII and combining marks.
+    func randomTexts(_ count: Int, seed: UInt64, alphabet: [String]) -> [String] {
+        var generator = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in
+            (0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+                .joined()
+        }
+    }
+
+    @Test func asciiFastContainsMatchesFoundation() {
+        let alphabet = ["a", "b", "<", "*", ">", " ", "\"", "e", "\u{301}", "é", "\r\n", "I", "image"]
+        let texts = randomTexts(3000, seed: 11, alphabet: alphabet)
+        let needles = ["<*>", "a", "ab", "image \"", "e", "é", "", "b<", "imagea", "\u{301}", "e\u{301}"]
+        for text in texts {
+            for needle in needles {
+                #expect(text.asciiFastContains(needle) == text.contains(needle), "\(Array(text.utf8)) \(needle)")
+                let tail = text.dropFirst(text.count / 2)
+                #expect(tail.asciiFastContains(needle) == tail.contains(needle))
+            }
+        }
+    }
+
+    @Test func asciiWordsMatchTheCharacterSplit() {
+        let alphabet = ["a", "Z", "q", "7", "0", "-", " ", ".", "\r\n", "\t", "é", "_", "@", "[", "`", "{"]
+        for text in randomTexts(3000, seed: 12, alphabet: alphabet) {
+            for digits in [false, true] {
+                var words: [String] = []
+                let ascii = Facts.forEachASCIIWord(text, digits: digits) { words.append(String(decoding: $0, as: UTF8.self)) }
+                #expect(ascii == text.utf8.allSatisfy { $0 < 0x80 })
+                guard ascii else { continue }
+                let expected = text.lowercased().split(whereSeparator: {
+                    !(Facts.isLetter($0) || (digits && Facts.isNumber($0)))
+                }).map(String.init)
+                #expect(words == expected, "\(text)")
+            }
+        }
+    }
+
+    @Test func bytePairsNeverHideANeedleThatIsThere() {
+        let alphabet = ["a", "b", "c", ":", "5", "4", "3", "2", " "]
+        var generator = SeededGenerator(seed: 13)
+        for text in randomTexts(2000, seed: 14, alphabet: alphabet) {
+            let bytes = Array(text.utf8)
+            let pairs = SignatureMatcher.bytePairs(bytes)
+            for _ in 0..<10 {
+                let length = Int.random(in: 1...4, using: &generator)
+                let needle = (0..<length).map { _ in Array(alphabet.randomElement(using: &generator)!.utf8)[0] }
+                if SignatureMatcher.find(needle, in: bytes) != nil {
+                    #expect(SignatureMatcher.mayHold(needle, pairs), "\(text) \(needle)")
+                }
+            }
+            if bytes.count >= 3 { #expect(SignatureMatcher.mayHold(Array(bytes[1..<3]), pairs)) }
+        }
+        #expect(!SignatureMatcher.mayHold(Array("zq".utf8), SignatureMatcher.bytePairs(Array("abc".utf8))))
+    }
 }

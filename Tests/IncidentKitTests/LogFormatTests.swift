@@ -393,6 +393,11 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(halves.redactions == inOrder.redactions)
         #expect(halves.lineEvents == inOrder.lineEvents)
         #expect(halves.primary?.times.count == 280)
+        // Every event's sample of times, first and last seen survive the merge (absorb lets go
+        // of the second engine's samples as it merges them).
+        #expect(halves.events.map { $0.times.sorted() } == inOrder.events.map { $0.times.sorted() })
+        #expect(halves.events.map(\.firstSeen) == inOrder.events.map(\.firstSeen))
+        #expect(halves.events.map(\.lastSeen) == inOrder.events.map(\.lastSeen))
     }
 
     @Test func gzipInputIsReadAsSuch() throws {

@@ -33,6 +33,29 @@ public protocol FileSystem: Sendable {
     func writePrivately(_ data: Data, to path: String) throws
     /// Removes a file; a missing one is no error.
     func remove(_ path: String) throws
+    /// What identifies a regular file's current contents without reading them (size, times,
+    /// inode), links followed; nil when it is missing or not a regular file.
+    func stamp(_ path: String) -> FileStamp?
+    /// `stamp` of each name in `folder`, for many files at once.
+    func stamps(of names: ArraySlice<String>, in folder: String) -> [FileStamp?]
+}
+
+/// A regular file's size, modification and change times (nanoseconds) and inode: the key under
+/// which `ReadCache` keeps what it parsed from the file.
+public struct FileStamp: Equatable, Sendable {
+    public var size: Int64
+    public var modified: Int64
+    public var changed: Int64
+    public var inode: UInt64
+    public var device: UInt64
+
+    public init(size: Int64, modified: Int64, changed: Int64, inode: UInt64, device: UInt64) {
+        self.size = size
+        self.modified = modified
+        self.changed = changed
+        self.inode = inode
+        self.device = device
+    }
 }
 
 /// A held lock; `release()` (or deinit) lets go of it.
@@ -165,6 +188,38 @@ public struct LocalFileSystem: FileSystem {
         if unlink(path) != 0 && errno != ENOENT { throw FileSystemError.io(path, Self.errorText()) }
     }
 
+    public func stamp(_ path: String) -> FileStamp? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Self.stamp(info)
+    }
+
+    public func stamps(of names: ArraySlice<String>, in folder: String) -> [FileStamp?] {
+        // Names looked up from the open folder: the folder's path is walked once, not per file.
+        let descriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return names.map { stamp(folder + "/" + $0) } }
+        defer { close(descriptor) }
+        return names.map { name in
+            var info = stat()
+            guard fstatat(descriptor, name, &info, 0) == 0 else { return nil }
+            return Self.stamp(info)
+        }
+    }
+
+    private static func stamp(_ info: stat) -> FileStamp? {
+        guard (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        #if canImport(Darwin)
+            let modified = info.st_mtimespec, changed = info.st_ctimespec
+        #else
+            let modified = info.st_mtim, changed = info.st_ctim
+        #endif
+        return FileStamp(
+            size: Int64(info.st_size),
+            modified: Int64(modified.tv_sec) &* 1_000_000_000 &+ Int64(modified.tv_nsec),
+            changed: Int64(changed.tv_sec) &* 1_000_000_000 &+ Int64(changed.tv_nsec),
+            inode: UInt64(info.st_ino), device: UInt64(info.st_dev))
+    }
+
     private func writeTemp(_ data: Data, beside path: String, mode fixed: mode_t? = nil) throws -> String {
         let folder = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
@@ -248,7 +303,7 @@ public struct LocalFileSystem: FileSystem {
     static func errorText() -> String { String(cString: strerror(errno)) }
 
     /// Writes every byte, retrying on EINTR; false (errno set) on a write error.
-    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    public static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)

@@ -596,6 +596,7 @@ final class AnalysisEngine {
     private func update(_ shape: Int, time: Int64?, repeats: Int = 1) {
         shapes[shape].count += repeats
         let cluster = shapes[shape].cluster
+        let severity = shapes[shape].severity
         current = shape
         inTrace = shapes[shape].opensTrace
         record(cluster)
@@ -603,27 +604,35 @@ final class AnalysisEngine {
         if stats[cluster].count == 0 {
             stats[cluster].firstLine = lines
             // Context costs up to a few KB a cluster: past the budget, only for warnings and worse.
-            if cluster < Self.contextBudget || shapes[shape].severity >= .medium {
+            if cluster < Self.contextBudget || severity >= .medium {
                 stats[cluster].context = recentLines()
                 capturing = cluster
             }
         }
-        stats[cluster].count += repeats
-        stats[cluster].severity = max(stats[cluster].severity, shapes[shape].severity)
-        stats[cluster].lastLine = lines
+        // One access to the cluster's stats for all the counting (each `stats[cluster].x = …` on
+        // this class's array was an exclusivity check of its own, on every line).
+        Self.count(&stats[cluster], repeats: repeats, severity: severity, line: lines, time: time, sampler: &sampler)
+    }
+
+    private static func count(
+        _ stats: inout ClusterStats, repeats: Int, severity: Severity, line: Int, time: Int64?, sampler: inout UInt64
+    ) {
+        stats.count += repeats
+        stats.severity = max(stats.severity, severity)
+        stats.lastLine = line
         if let time {
-            stats[cluster].first = min(stats[cluster].first ?? time, time)
-            stats[cluster].last = max(stats[cluster].last ?? time, time)
-            stats[cluster].seen += 1
-            if stats[cluster].times.count < Self.timeSample {
-                stats[cluster].times.append(time)
+            stats.first = min(stats.first ?? time, time)
+            stats.last = max(stats.last ?? time, time)
+            stats.seen += 1
+            if stats.times.count < timeSample {
+                stats.times.append(time)
             } else {
                 // Reservoir sampling keeps a fair sample of a very frequent event's times.
                 sampler ^= sampler << 13
                 sampler ^= sampler >> 7
                 sampler ^= sampler << 17
-                let slot = Int(sampler % UInt64(stats[cluster].seen))
-                if slot < Self.timeSample { stats[cluster].times[slot] = time }
+                let slot = Int(sampler % UInt64(stats.seen))
+                if slot < timeSample { stats.times[slot] = time }
             }
         }
     }
@@ -631,6 +640,7 @@ final class AnalysisEngine {
     /// Adds the lines another engine read after this one's: its templates are filed into this
     /// miner as if they were messages, and its counts, times and shapes follow them.
     func absorb(_ other: AnalysisEngine) {
+        defer { other.shapes = [] }
         releaseHeldLines()
         other.releaseHeldLines()
         flushPendingHead()
@@ -648,8 +658,14 @@ final class AnalysisEngine {
             while stats.count <= target { stats.append(ClusterStats()) }
             map[index] = target
         }
-        for (index, theirs) in other.stats.enumerated() where index < map.count && theirs.count > 0 {
+        // `other` is used up: each of its clusters is let go once merged, and the merged one is
+        // taken out of `stats` while it grows, so no sample of times is held twice (1 GiB: two
+        // engines with thousands of 16,384-time samples).
+        for index in other.stats.indices where index < map.count && other.stats[index].count > 0 {
+            let theirs = other.stats[index]
+            other.stats[index] = ClusterStats()
             var mine = stats[map[index]]
+            stats[map[index]] = ClusterStats()
             if mine.count == 0 { mine.firstLine = theirs.firstLine + lines }
             mine.count += theirs.count
             mine.severity = max(mine.severity, theirs.severity)
@@ -701,7 +717,10 @@ final class AnalysisEngine {
         let ids = miner.clusters.indices.map { LogAnalyzer.hash(miner.template(representative[$0])) }
         // Clusters whose templates came out the same are one event.
         var events = OrderedDictionary<String, LogAnalysis.Event>()
-        for (index, stat) in stats.enumerated() where stat.count > 0 {
+        for index in stats.indices where stats[index].count > 0 {
+            let stat = stats[index]
+            // Each sample of times is let go as it becomes the event's (finish is the engine's last step).
+            stats[index].times = []
             let id = ids[index]
             let times = stat.times.map { Date(timeIntervalSince1970: TimeInterval($0)) }
             let source = stat.frame ?? stat.source

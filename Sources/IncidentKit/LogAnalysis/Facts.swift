@@ -36,6 +36,34 @@ enum Facts {
         "8123": "clickhouse", "4222": "nats", "8500": "consul", "8200": "vault",
     ]
 
+    static let commandWords = ["kubectl", "docker", "podman", "journalctl"].map { Array($0.utf8) }
+    static let environmentBytes = environments.map { (Array($0.0.utf8), $0.1) }
+    static let knownServiceBytes = knownServices.map { Array($0.utf8) }
+
+    /// For ASCII text, calls `body` with each run of letters (and digits, when asked), lower-cased:
+    /// the words `lowercased().split(whereSeparator:)` with `isLetter`/`isNumber` gives, without
+    /// making a Character of each byte. False (and no calls) when the text is not all ASCII.
+    static func forEachASCIIWord(_ text: String, digits: Bool, _ body: ([UInt8]) -> Void) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return false }
+            var word: [UInt8] = []
+            for byte in bytes {
+                let lower = byte | 0x20
+                if lower >= 0x61 && lower <= 0x7A {
+                    word.append(lower)
+                } else if digits && byte >= 0x30 && byte <= 0x39 {
+                    word.append(byte)
+                } else if !word.isEmpty {
+                    body(word)
+                    word.removeAll(keepingCapacity: true)
+                }
+            }
+            if !word.isEmpty { body(word) }
+            return true
+        }
+    }
+
     /// `Character.isLetter` and `isNumber`, answered without Unicode tables for ASCII ("\r\n" is
     /// neither either way).
     static func isLetter(_ character: Character) -> Bool {
@@ -74,9 +102,16 @@ enum Facts {
         for shape in ordered {
             // Environment words may sit anywhere in the line (a revision or host name); services and
             // warnings are read from the message, not from the logger's name.
-            for word in shape.example.lowercased().split(whereSeparator: { !isLetter($0) }) {
-                if let match = environments.first(where: { $0.0 == word }) {
+            let asciiExample = forEachASCIIWord(shape.example, digits: false) { word in
+                if let match = environmentBytes.first(where: { $0.0 == word }) {
                     environmentCounts[match.1, default: 0] += shape.count
+                }
+            }
+            if !asciiExample {
+                for word in shape.example.lowercased().split(whereSeparator: { !isLetter($0) }) {
+                    if let match = environments.first(where: { $0.0 == word }) {
+                        environmentCounts[match.1, default: 0] += shape.count
+                    }
                 }
             }
             let lowered = shape.message.lowercased()
@@ -96,9 +131,16 @@ enum Facts {
                 }
             }
             guard shape.severity >= .medium || contains("connect") else { continue }
-            for word in lowered.split(whereSeparator: { !isLetter($0) && !isNumber($0) })
-            where knownServices.contains(String(word)) {
-                addService(String(word))
+            let asciiMessage = forEachASCIIWord(shape.message, digits: true) { word in
+                if let name = knownServiceBytes.first(where: { $0 == word }) {
+                    addService(String(decoding: name, as: UTF8.self))
+                }
+            }
+            if !asciiMessage {
+                for word in lowered.split(whereSeparator: { !isLetter($0) && !isNumber($0) })
+                where knownServices.contains(String(word)) {
+                    addService(String(word))
+                }
             }
             for (port, service) in ports where contains(":" + port) { addService(service) }
             if shape.level == .medium,
@@ -145,9 +187,13 @@ enum Facts {
     /// The container, pod or unit a pasted `kubectl logs`, `docker logs`, `docker compose logs` or
     /// `journalctl -u` command names (a shell prompt may come before it).
     static func commandTarget(_ line: String) -> String? {
+        // Each command word holds one of these: most lines hold none, and are not split.
+        let bytes = Array(line.utf8)
+        guard commandWords.contains(where: { SignatureMatcher.find($0, in: bytes) != nil }) else { return nil }
         let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         func after(_ index: Int) -> [String] { Array(words[(index + 1)...]) }
         for (index, word) in words.enumerated() {
+            guard ["kubectl", "docker", "podman", "docker-compose", "journalctl"].contains(word) else { continue }
             let rest = index + 1 < words.count ? after(index) : []
             switch word {
             case "kubectl" where rest.first == "logs":
@@ -242,7 +288,7 @@ enum Facts {
     private static func severeImage(
         _ shape: AnalysisEngine.Shape, severe events: [LogAnalysis.Event], clusterIDs: [String]
     ) -> Bool {
-        shape.message.contains("image \"")
+        shape.message.asciiFastContains("image \"")
             && events.contains { $0.id == clusterIDs[shape.cluster] && $0.severity >= .high }
     }
 
@@ -340,15 +386,15 @@ enum Facts {
             let connection = [
                 "\(service) connection", "connecting to \(service)", "connect to \(service)", "connection refused",
                 "connection timed out", "connection reset",
-            ].contains { lowered.contains($0) }
-            let timeout = lowered.contains("timeout") || lowered.contains("timed out")
+            ].contains { lowered.asciiFastContains($0) }
+            let timeout = lowered.asciiFastContains("timeout") || lowered.asciiFastContains("timed out")
             title = "\(name) \(connection ? "connection failure" : timeout ? "timeouts" : "failure")"
         } else {
-            let oom = lowered.contains("oomkilled") || lowered.contains("out of memory")
+            let oom = lowered.asciiFastContains("oomkilled") || lowered.asciiFastContains("out of memory")
             if oom {
                 title = "Out of memory"
             } else {
-                let words = primary.template.split(separator: " ").filter { !$0.contains("<*>") }.prefix(8)
+                let words = primary.template.split(separator: " ").filter { !$0.asciiFastContains("<*>") }.prefix(8)
                 title = words.joined(separator: " ")
                 if let cut = title.firstIndex(where: { $0 == ":" || $0 == "." || $0 == ";" }) {
                     title = String(title[..<cut])
@@ -361,7 +407,7 @@ enum Facts {
         let platform = [
             ("gcp", "GCP"), ("cloud run", "GCP"), ("gke", "GKE"), ("aws", "AWS"), ("eks", "EKS"), ("azure", "Azure"),
             ("kubernetes", "Kubernetes"),
-        ].first { lowered.contains($0.0) }?.1
+        ].first { lowered.asciiFastContains($0.0) }?.1
         let place = [platform, analysis.environment].compactMap { $0 }.joined(separator: " ")
         if !place.isEmpty { title += " in " + place }
         return title

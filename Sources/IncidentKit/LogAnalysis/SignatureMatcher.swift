@@ -31,8 +31,11 @@ struct SignatureMatcher {
     func match(_ text: String) -> Signature.Match? {
         // Only ASCII text is filtered: with (?i), ICU also matches 'k' to U+212A and 's' to U+017F.
         guard let lowered = Self.asciiLowercased(text) else { return catalog.match(text) }
+        let pairs = Self.bytePairs(lowered)
         for (index, signature) in catalog.signatures.enumerated() {
-            if let needles = required[index], !needles.contains(where: { Self.find($0, in: lowered) != nil }) {
+            if let needles = required[index],
+                !needles.contains(where: { Self.mayHold($0, pairs) && Self.find($0, in: lowered) != nil })
+            {
                 continue
             }
             if let found = signature.match(text) { return found }
@@ -43,6 +46,28 @@ struct SignatureMatcher {
     /// `SignatureCatalog.services(in:)`, with the library clues found by byte search in ASCII text.
     func services(in text: String) -> [String] {
         catalog.services(in: text, libraries: libraries)
+    }
+
+    /// Which pairs of adjacent bytes the text holds, one bit each (65,536 bits): a needle with a
+    /// pair the text lacks cannot be in it, which spares most of the byte searches.
+    static func bytePairs(_ text: [UInt8]) -> [UInt64] {
+        var bits = [UInt64](repeating: 0, count: 1024)
+        guard text.count >= 2 else { return bits }
+        for index in 1..<text.count {
+            let pair = Int(text[index - 1]) << 8 | Int(text[index])
+            bits[pair >> 6] |= 1 << UInt64(pair & 63)
+        }
+        return bits
+    }
+
+    /// False when some pair of adjacent bytes of `needle` is not among `pairs`.
+    static func mayHold(_ needle: [UInt8], _ pairs: [UInt64]) -> Bool {
+        guard needle.count >= 2 else { return true }
+        for index in 1..<needle.count {
+            let pair = Int(needle[index - 1]) << 8 | Int(needle[index])
+            if pairs[pair >> 6] & (1 << UInt64(pair & 63)) == 0 { return false }
+        }
+        return true
     }
 
     static func asciiLowercased(_ text: String) -> [UInt8]? {

@@ -361,7 +361,7 @@ enum StackTrace {
         {
             return true
         }
-        if let space = line.firstIndex(of: " "), line[..<space].allSatisfy(\.isNumber), line.contains(" 0x") {
+        if let space = line.firstIndex(of: " "), line[..<space].allSatisfy(\.isNumber), line.asciiFastContains(" 0x") {
             return true
         }
         return exceptionLine(line)
@@ -379,8 +379,8 @@ enum StackTrace {
     /// Whether `line` opens a trace that following unindented frames may continue.
     static func opens(_ line: String) -> Bool {
         line.hasPrefix("panic:") || line.hasPrefix("goroutine ") || line.hasPrefix("Traceback")
-            || line.contains("Exception")
-            || line.hasPrefix("Fatal error:") || line.contains("Error:") || line.hasPrefix("Stack dump:")
+            || line.asciiFastContains("Exception")
+            || line.hasPrefix("Fatal error:") || line.asciiFastContains("Error:") || line.hasPrefix("Stack dump:")
     }
 
     private static let libraryMarkers = [
@@ -391,7 +391,7 @@ enum StackTrace {
         "/usr/local/go/src/", "/usr/lib/go", "/go/pkg/mod/", "GOROOT/",
     ]
 
-    static func isLibrary(_ text: String) -> Bool { libraryMarkers.contains { text.contains($0) } }
+    static func isLibrary(_ text: String) -> Bool { libraryMarkers.contains { text.asciiFastContains($0) } }
 
     /// Whether frames of this trace are listed outermost first (Python): then the deepest
     /// application frame, the last one, is the one to name.

@@ -21,7 +21,7 @@ struct TemplateMiner {
     /// A Drain cluster: the template, with `<*>` wherever messages differed.
     struct Group {
         var tokens: [String] {
-            didSet { variable = tokens.map { $0.contains(TemplateMiner.wildcard) } }
+            didSet { variable = tokens.map { $0.asciiFastContains(TemplateMiner.wildcard) } }
         }
         /// Which positions hold a variable (kept beside the tokens: the similarity loop is hot).
         var variable: [Bool]
@@ -47,7 +47,7 @@ struct TemplateMiner {
 
         init(tokens: [String]) {
             self.tokens = tokens
-            variable = tokens.map { $0.contains(TemplateMiner.wildcard) }
+            variable = tokens.map { $0.asciiFastContains(TemplateMiner.wildcard) }
         }
     }
 

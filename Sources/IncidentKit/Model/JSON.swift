@@ -4,6 +4,11 @@ import OrderedCollections
 /// Writes `Value` as JSON with key order kept, for the stable `--json` contracts.
 public enum JSON {
     public static func encode(_ value: Value, pretty: Bool = true) -> String {
+        String(decoding: encodeBytes(value, pretty: pretty), as: UTF8.self)
+    }
+
+    /// `encode`'s UTF-8 bytes, for writing out without making a String of them first.
+    public static func encodeBytes(_ value: Value, pretty: Bool = true) -> [UInt8] {
         // Bytes appended to one buffer: `list --json` writes thousands of objects, and building a
         // String piece by piece (padding, quotes, separators) cost more than reading the files.
         if case .array(let items) = value, items.count >= 1024 {
@@ -12,11 +17,11 @@ public enum JSON {
         var out: [UInt8] = []
         out.reserveCapacity(4096)
         write(value, indent: 0, pretty: pretty, into: &out)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// A long array (`list --json` of years of incidents) is written in parts on every core, then joined.
-    private static func encodeLarge(_ items: [Value], pretty: Bool) -> String {
+    private static func encodeLarge(_ items: [Value], pretty: Bool) -> [UInt8] {
         let partCount = 16
         let size = (items.count + partCount - 1) / partCount
         let parts = Parts(count: partCount)
@@ -34,7 +39,7 @@ public enum JSON {
         for part in parts.values { out.append(contentsOf: part) }
         if pretty { out.append(0x0A) }
         out.append(UInt8(ascii: "]"))
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     private final class Parts: @unchecked Sendable {
@@ -49,7 +54,11 @@ public enum JSON {
         func newline(_ depth: Int) {
             guard pretty else { return }
             out.append(0x0A)
-            out.append(contentsOf: repeatElement(0x20, count: 2 * depth))
+            if 2 * depth <= indentation.count {
+                out.append(contentsOf: indentation[..<(2 * depth)])
+            } else {
+                out.append(contentsOf: repeatElement(0x20, count: 2 * depth))
+            }
         }
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
@@ -95,16 +104,44 @@ public enum JSON {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Spaces for indentation, appended as one slice.
+    private static let indentation = [UInt8](repeating: 0x20, count: 64)
+
+    /// The bytes `quote` looks at twice: controls, `"`, `\\`, DEL, and the lead bytes below.
+    private static let needsLook: [Bool] = (0..<256).map { byte in
+        byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F || byte == 0xC2 || byte == 0xE2 || byte == 0xEF
+    }
+
+    /// Whether any byte is one `needsLook` marks: eight bytes at a time while they are ASCII
+    /// and none is a control, `"`, `\\` or DEL (SWAR: a byte's high bit set by the subtraction
+    /// marks it), then byte by byte.
+    private static func mayNeedEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ word: UInt64) -> Bool { (word &- ones) & ~word & highs != 0 }
+        let raw = UnsafeRawBufferPointer(bytes)
+        var offset = 0
+        while offset + 8 <= raw.count {
+            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            let below20 = (word &- ones &* 0x20) & ~word & highs != 0
+            if word & highs != 0 || below20 || hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C))
+                || hasZero(word ^ (ones &* 0x7F))
+            {
+                break
+            }
+            offset += 8
+        }
+        return needsLook.withUnsafeBufferPointer { table in
+            bytes[offset...].contains { table[Int($0)] }
+        }
+    }
+
     private static func quote(_ text: String, into out: inout [UInt8]) {
         // Most strings need no escaping: copy them whole. The lead bytes 0xC2, 0xE2 and 0xEF may start
         // a character that is escaped for other readers' sake (C1, LS/PS, BOM, U+FFFE/FFFF).
         var text = text
         let plain = text.withUTF8 { bytes in
-            guard
-                !bytes.contains(where: {
-                    $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2 || $0 == 0xEF
-                })
-            else { return false }
+            guard !mayNeedEscaping(bytes) else { return false }
             out.append(0x22)
             out.append(contentsOf: bytes)
             out.append(0x22)

@@ -17,6 +17,8 @@ public enum Value: Equatable, Sendable {
         }
         set {
             guard case .object(var fields) = self else { return }
+            // Dropping self's reference first leaves `fields` unique: changed in place, not copied.
+            self = .null
             fields[key] = newValue
             self = .object(fields)
         }

@@ -7,12 +7,16 @@ public struct LoadedIncident: Sendable {
     public var relativePath: String
     public var document: IncidentDocument
     let original: Data
+    /// Loaded from `ReadCache` (front-matter fields only, no body): for reading, never for a save.
+    var readOnly = false
 }
 
 /// Reads and writes the incident files of one repo.
 public struct IncidentStore: Sendable {
     public let root: String
     let env: Environment
+    /// How much older than the read cache a file's stamp must be for its entry to be used.
+    var readCacheMargin = ReadCache.defaultMargin
     var fileSystem: any FileSystem { env.fileSystem }
 
     public init(root: String, env: Environment) {
@@ -23,7 +27,8 @@ public struct IncidentStore: Sendable {
     public var folder: String { root + "/incidents" }
 
     public func relative(_ path: String) -> String {
-        path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
+        // Cut by bytes: `dropFirst` on a String walks characters, which `list` paid per incident.
+        path.utf8.starts(with: (root + "/").utf8) ? String(Substring(path.utf8.dropFirst(root.utf8.count + 1))) : path
     }
 
     /// The incident file names, sorted (hidden and temp files left out).
@@ -69,6 +74,91 @@ public struct IncidentStore: Sendable {
             }
         }
         return incidents
+    }
+
+    /// The read cache's path, `.git/incident/read-cache`, when the repo has a `.git` folder.
+    var readCachePath: String? {
+        let gitFolder = root + "/.git"
+        return fileSystem.isDirectory(gitFolder) ? gitFolder + "/incident/" + ReadCache.fileName : nil
+    }
+
+    /// Every readable incident's front-matter, as `loadAll` gives it, for commands that read the
+    /// fields only (`list`, `stats`): files unchanged since the last such read come from
+    /// `ReadCache`, the rest are parsed (and the cache brought up to date). The incidents returned
+    /// have an empty body and are `readOnly`; `save` refuses them.
+    public func loadAllForReading(problem: (String) -> Void = { _ in }) throws -> [LoadedIncident] {
+        guard let cachePath = readCachePath else { return try loadAll(problem: problem) }
+        let names = try fileNames()
+        let cache = ReadCache.read(cachePath, fileSystem: fileSystem, margin: readCacheMargin)
+        // Each file's stamp is taken before it is read: a change after that gives a new stamp.
+        let stamps = stampsInParallel(names)
+        var incidents: [LoadedIncident?] = Array(repeating: nil, count: names.count)
+        var missing: [Int] = []
+        for (index, name) in names.enumerated() {
+            if let stamp = stamps[index], let entry = cache.entries[name], entry.stamp == stamp {
+                incidents[index] = LoadedIncident(
+                    path: folder + "/" + name, relativePath: relative(folder + "/" + name),
+                    document: IncidentDocument(fields: entry.fields, body: ""), original: Data(), readOnly: true)
+            } else {
+                missing.append(index)
+            }
+        }
+        let slots = ResultSlots(count: missing.count)
+        let toRead = missing
+        DispatchQueue.concurrentPerform(iterations: toRead.count) { slot in
+            do {
+                slots.set(slot, .success(try load(path: folder + "/" + names[toRead[slot]])))
+            } catch {
+                slots.set(slot, .failure(error))
+            }
+        }
+        var failures: [Int: any Error] = [:]
+        var changed = cache.entries.count != names.count - missing.count
+        for (slot, result) in slots.values.enumerated() {
+            switch result {
+            case .success(var incident):
+                incident.readOnly = true
+                incidents[missing[slot]] = incident
+                if stamps[missing[slot]] != nil { changed = true }
+            case .failure(let error): failures[missing[slot]] = error
+            case nil: break
+            }
+        }
+        if changed {
+            var entries: [(name: String, stamp: FileStamp, fields: OrderedDictionary<String, Value>)] = []
+            entries.reserveCapacity(names.count)
+            for (index, name) in names.enumerated() {
+                if let stamp = stamps[index], let incident = incidents[index] {
+                    entries.append((name, stamp, incident.document.fields))
+                }
+            }
+            // A cache that cannot be written (a read-only repo) only costs the next read its speed.
+            if let bytes = ReadCache.encode(entries) {
+                try? fileSystem.createDirectory((cachePath as NSString).deletingLastPathComponent)
+                try? fileSystem.writeAtomically(Data(bytes), to: cachePath)
+            }
+        }
+        var result: [LoadedIncident] = []
+        result.reserveCapacity(names.count)
+        for index in names.indices {
+            if let incident = incidents[index] {
+                result.append(incident)
+            } else if let error = failures[index] {
+                problem("\(error)")
+            }
+        }
+        return result
+    }
+
+    /// Each file's stamp, taken on all cores (a stat per file is most of a cached read).
+    private func stampsInParallel(_ names: [String]) -> [FileStamp?] {
+        let parts = names.count < 256 ? 1 : ProcessInfo.processInfo.activeProcessorCount * 2
+        let results = StampSlots(count: parts)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let range = (names.count * part / parts)..<(names.count * (part + 1) / parts)
+            results.set(part, fileSystem.stamps(of: names[range], in: folder))
+        }
+        return results.values.flatMap { $0 }
     }
 
     // MARK: - Refs
@@ -159,6 +249,10 @@ public struct IncidentStore: Sendable {
     /// Rewrites an incident atomically, under a lock, unless the file changed since it was read.
     @discardableResult
     public func save(_ incident: LoadedIncident, document: IncidentDocument) throws -> LoadedIncident {
+        guard !incident.readOnly else {
+            throw IncidentError.failure(
+                "\(incident.relativePath) was loaded for reading only; nothing was written (a defect: report it).")
+        }
         let lock: any FileLock
         do {
             lock = try fileSystem.lock(incident.path)
@@ -269,6 +363,18 @@ public enum Slug {
         }
         return slug.isEmpty ? "incident" : slug
     }
+}
+
+/// Per-part stamps written from `concurrentPerform` workers.
+private final class StampSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [[FileStamp?]]
+
+    init(count: Int) { storage = Array(repeating: [], count: count) }
+
+    func set(_ index: Int, _ value: [FileStamp?]) { lock.withLock { storage[index] = value } }
+
+    var values: [[FileStamp?]] { lock.withLock { storage } }
 }
 
 /// Per-index results written from `concurrentPerform` workers.

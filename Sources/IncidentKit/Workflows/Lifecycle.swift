@@ -280,7 +280,7 @@ public struct StatsWorkflow: Sendable {
     public init(workspace: Workspace) { self.workspace = workspace }
 
     public func run(since: Date?) throws -> Value {
-        let incidents = try workspace.store.loadAll().filter {
+        let incidents = try workspace.store.loadAllForReading().filter {
             since == nil || ($0.document.created ?? .distantPast) >= since!
         }
         var byStatus = OrderedDictionary<String, Value>()

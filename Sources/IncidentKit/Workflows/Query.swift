@@ -20,9 +20,10 @@ public struct QueryWorkflow {
 
     public init(workspace: Workspace) { self.workspace = workspace }
 
-    /// The matching incidents, newest first; unreadable files go to `problem`.
+    /// The matching incidents, newest first, front-matter only (`loadAllForReading`); unreadable
+    /// files go to `problem`.
     public func list(_ request: ListRequest, problem: (String) -> Void) throws -> [LoadedIncident] {
-        let all = try workspace.store.loadAll(problem: problem)
+        let all = try workspace.store.loadAllForReading(problem: problem)
         let matching = all.filter { incident in
             let document = incident.document
             if let stage = request.stage, document.stage != stage { return false }
