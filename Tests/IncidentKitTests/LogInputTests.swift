@@ -36,6 +36,10 @@ import Testing
         func staleTemporaryFiles(in folder: String) -> [String] { local.staleTemporaryFiles(in: folder) }
         func writePrivately(_ data: Data, to path: String) throws { try local.writePrivately(data, to: path) }
         func remove(_ path: String) throws { try local.remove(path) }
+        func stamp(_ path: String) -> FileStamp? { local.stamp(path) }
+        func stamps(of names: ArraySlice<String>, in folder: String) -> [FileStamp?] {
+            local.stamps(of: names, in: folder)
+        }
     }
 
     @Test func aLogServedByTheFileSystemSeamIsAnalysed() throws {
