@@ -115,13 +115,20 @@ import Testing
     /// Found by `make fuzz`: colour added to a line changed whether it counted as binary, because
     /// the escape sequences' printable bytes lowered the share of odd bytes.
     @Test func colourDoesNotDecideWhetherALineIsBinary() {
-        let odd = Array("handler.go:42 panicked ".utf8) + Array(repeating: UInt8(0xFF), count: 12)
+        let odd = Array("handler.go:42 panicked ".utf8) + Array(repeating: UInt8(0x01), count: 12)
         let coloured = Array("\u{1B}[1;38;5;196m\u{1B}[48;5;236m".utf8) + odd + Array("\u{1B}[0m\u{1B}[K".utf8)
         let plainIsBinary = odd.withUnsafeBufferPointer(BinaryData.isBinary)
-        #expect(plainIsBinary, "12 invalid bytes in 35 are more than 30%")
+        #expect(plainIsBinary, "12 control bytes in 35 are more than 30%")
         #expect(coloured.withUnsafeBufferPointer(BinaryData.isBinary) == plainIsBinary)
-        // A line of colour sequences alone is not binary.
+        // A line of colour sequences alone is not binary, and neither is colour around invalid UTF-8
+        // (a line with no control byte is never checked, so the same line coloured is not either).
         #expect(!Array("\u{1B}[0m\u{1B}[K".utf8).withUnsafeBufferPointer(BinaryData.isBinary))
+        let invalid = Array("\u{1B}[31m".utf8) + Array(repeating: UInt8(0xFF), count: 40) + Array("\u{1B}[0m".utf8)
+        #expect(!invalid.withUnsafeBufferPointer(BinaryData.isBinary))
+        let log = "{\"" + String(repeating: "\u{FFFD}", count: 40) + "severity\":\"ERROR\"\n"
+        let plain = analyze(log)
+        let colouredLog = analyze("\u{1B}[1;31m" + log.dropLast() + "\u{1B}[0m\n")
+        #expect(plain.events.map(\.template) == colouredLog.events.map(\.template))
     }
 
     /// Issue 13: one 1 MiB line of NUL bytes took 15 s; 50 MB of random bytes never finished.

@@ -124,6 +124,7 @@ enum BinaryData {
         // Bytes of escape sequences are not counted either way: colour added to a line must not
         // decide whether it is binary (the ratio is of the text that remains once they are stripped).
         var sequences = 0
+        var controls = 0
         var i = 0
         while i < n {
             let byte = bytes[i]
@@ -137,10 +138,12 @@ enum BinaryData {
                 if byte == 0 {
                     nul += 1
                     odd += 1
+                    controls += 1
                 } else if (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D && byte != 0x0C && byte != 0x1B)
                     || byte == 0x7F
                 {
                     odd += 1
+                    controls += 1
                 }
                 i += 1
                 continue
@@ -157,6 +160,9 @@ enum BinaryData {
                 i += 1
             }
         }
+        // A line whose only control content is escape sequences is judged as the same line without
+        // them is: lines with no control byte are never checked (see `Triggers`), so neither is it.
+        guard controls > 0 else { return false }
         let text = n - sequences
         return text > 0 && (nul * 10 > text || odd * 10 > text * 3)
     }
