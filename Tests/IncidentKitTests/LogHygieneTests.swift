@@ -131,6 +131,21 @@ import Testing
         #expect(plain.events.map(\.template) == colouredLog.events.map(\.template))
     }
 
+    /// Found by `make fuzz`: a line that starts like a secret and holds binary data was kept,
+    /// but skipped as binary once coloured (the scan found the secret first and never looked on).
+    @Test func aLineWithBinaryDataIsSkippedWhateverTheScanFindsFirst() {
+        var line = Array(#"{"log.level":"error","message":"password=hunter2 rejected","x":""#.utf8)
+        line += [0x0B] + Array(repeating: UInt8(0xFF), count: 80) + Array("\"}\n".utf8)
+        let log = Array("2026-11-30T10:00:01Z ERROR pool exhausted\n".utf8) + line
+        let coloured = Array("2026-11-30T10:00:01Z ERROR pool exhausted\n".utf8)
+            + Array("\u{1B}[31m".utf8) + line.dropLast() + Array("\u{1B}[0m\n".utf8)
+        let analyzer = LogAnalyzer(redactor: try! Redactor(), now: Self.now)
+        let plain = analyzer.analyze(Data(log))
+        let again = analyzer.analyze(Data(coloured))
+        #expect(plain.binaryLines == 1 && again.binaryLines == 1)
+        #expect(plain.events.map(\.template) == again.events.map(\.template))
+    }
+
     /// Issue 13: one 1 MiB line of NUL bytes took 15 s; 50 MB of random bytes never finished.
     @Test func binaryDataAmidALogIsSkippedFast() throws {
         var bytes: [UInt8] = []

@@ -222,8 +222,10 @@ final class AnalysisEngine {
             return
         }
         // Binary data amid a log (a core dump pasted in, NUL padding) is skipped, not mined: each
-        // such line would be a template of its own.
-        if finding == .control, BinaryData.isBinary(raw) {
+        // such line would be a template of its own. Whatever the scan found first (a secret's
+        // start, a colour), a line with control bytes is checked.
+        let hasControl = finding == .control || (finding == .secret && ControlSequences.present(raw))
+        if hasControl, BinaryData.isBinary(raw) {
             binaryLines += 1
             flushPendingHead()
             current = nil
@@ -234,7 +236,7 @@ final class AnalysisEngine {
         }
         // Colour and control sequences go before anything else looks at the line.
         var line: [UInt8]? = nil
-        if finding == .control || (finding == .secret && ControlSequences.present(raw)) {
+        if hasControl {
             cleaned.removeAll(keepingCapacity: true)
             ControlSequences.strip(raw, into: &cleaned)
             finding = cleaned.withUnsafeBufferPointer { Triggers.scan($0) }
