@@ -272,6 +272,13 @@ extension FrontMatter {
             out += kept[key] ?? fresh(key, value)
             out += opaqueAfter[key]?.joined() ?? ""
         }
+        // Kept text must read back as exactly these fields (a complex key kept as it was while its
+        // key is also written afresh would be a duplicate): otherwise everything is written afresh.
+        guard let reread = try? YAML.parse(out), case .object(let readFields) = reread,
+            Array(readFields.keys) == Array(fields.keys)
+        else {
+            return fields.map { fresh($0.key, $0.value) }.joined()
+        }
         return out
     }
 
