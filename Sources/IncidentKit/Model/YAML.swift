@@ -239,9 +239,16 @@ public enum YAML {
         guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return false }
         if first == " " || last == " " || last == ":" { return false }
         if "-?:,[]{}#&*!|>'\"%@`".unicodeScalars.contains(first) { return false }
-        if text.contains(": ") || text.contains(" #") { return false }
+        // Byte sequences, not Characters: a space followed by a combining mark is one Character
+        // (": ۛ" does not `contains(": ")`), but libyaml reads the ': ' all the same.
+        let bytes = Array(text.utf8)
+        func has(_ pair: String) -> Bool {
+            let (a, b) = (pair.utf8.first!, pair.utf8.last!)
+            return bytes.indices.dropLast().contains { bytes[$0] == a && bytes[$0 + 1] == b }
+        }
+        if has(": ") || has(" #") || has(":\t") { return false }
         // In flow context libyaml reads ':' as an indicator before ',', '?' or a bracket.
-        if flow, [":,", ":?", ":[", ":]", ":{", ":}"].contains(where: text.contains) { return false }
+        if flow, [":,", ":?", ":[", ":]", ":{", ":}"].contains(where: has) { return false }
         for character in text.unicodeScalars {
             if needsEscape(character) || character == "\t" || character == "\n" || character == "\r" { return false }
             if flow && ",[]{}".unicodeScalars.contains(character) { return false }
