@@ -15,6 +15,10 @@ import Testing
 
     @Test func aCustomStageWithAnalyzeLogAnalysesTheLogAdvanceIsGiven() throws {
         let (repo, id) = try startedRepo()
+        // A log given to a stage that does not analyse one is a usage error, not ignored.
+        try repo.write("other.log", "2025-09-10T10:00:00Z ERROR x\n")
+        let wrong = try CLI.run(["advance", id, "--from-log", "other.log", "--set", "whys=a"], in: repo.root)
+        #expect(wrong.status == 64 && wrong.stderr.contains("stage five-whys has no action"), "\(wrong.stderr)")
         try completeFiveWhys(repo, id)
         try repo.write(
             "templates/recheck.md",

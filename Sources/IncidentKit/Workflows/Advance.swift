@@ -90,6 +90,11 @@ public struct AdvanceWorkflow: Sendable {
             stage = added
         }
         let template = try workspace.templates.stage(stage)
+        if request.log != nil, template.action != .analyzeLog {
+            throw IncidentError.usage(
+                "--from-log gives the log to a stage whose template has action: analyze-log; \(document.id)'s stage \(stage) has \(template.action.map { "action: \($0.rawValue)" } ?? "no action")."
+            )
+        }
         let now = Time.format(workspace.env.now)
 
         // A stage run again (after `reopen`) replaces its section; a hand edit in it stops that first.
