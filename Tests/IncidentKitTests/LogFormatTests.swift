@@ -456,6 +456,27 @@ func analyze(_ text: String) -> LogAnalysis {
     }
 }
 
+@Suite struct JavaUtilLoggingTests {
+    /// java.util.logging's SimpleFormatter (Tomcat's catalina.out): a record is two lines, the time
+    /// with a 12-hour clock, logger and method, then the level and the message.
+    @Test func twoLineRecordsAreOneEventEach() throws {
+        let analysis = analyze(
+            """
+            Nov 30, 2025 10:00:00 AM org.apache.catalina.startup.Catalina start
+            INFO: Server startup in 2345 ms
+            Nov 30, 2025 1:05:00 PM org.apache.catalina.core.StandardContext startInternal
+            SEVERE: Context [/shop] startup failed due to previous errors
+
+            """)
+        #expect(analysis.events.count == 2)
+        let primary = try #require(analysis.primary)
+        #expect(primary.template == "Context [/shop] startup failed due to previous errors", "\(primary.template)")
+        #expect(primary.severity == .high)
+        #expect(primary.firstSeen.map(Time.format) == "2025-11-30T13:05:00Z")
+        #expect(analysis.sourceLocations.first == "org.apache.catalina.core.StandardContext")
+    }
+}
+
 @Suite struct SerilogJSONTests {
     /// Serilog's compact JSON (CLEF): @t, @mt, @l (absent for Information), @x's first line joined.
     @Test func compactJSON() throws {

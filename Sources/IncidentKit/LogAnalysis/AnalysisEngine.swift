@@ -179,6 +179,9 @@ final class AnalysisEngine {
     var containerNames: [String] = []
     /// A header line with no message ("crit: Category[6]"), waiting for the next line to carry it.
     var pendingHead: (line: [UInt8], number: Int)?
+    /// The pending head names a logger and method only (java.util.logging): its next line, which
+    /// starts with the level ("SEVERE: …"), is its message.
+    var pendingHeadTakesLevel = false
     /// The last lines read, for the context before an event's first occurrence.
     var recent: [[UInt8]] = Array(repeating: [], count: AnalysisEngine.contextLines)
     var recentNext = 0
@@ -292,6 +295,25 @@ final class AnalysisEngine {
 
     /// Whether what follows the header is blank or only bracketed context (`{Thread-1} [pid:42]
     /// [redis.py:132 - reconnect()]`): a header whose message is on the next line.
+    /// What is left after a header: nothing but a dotted logger and a method name
+    /// (java.util.logging's first record line, "… AM org.apache.catalina.core.StandardContext startInternal").
+    static func onlyLoggerAndMethod(_ line: UnsafeBufferPointer<UInt8>, from start: Int, loggerRead: Bool) -> Bool {
+        let words = UnsafeBufferPointer(rebasing: line[min(start, line.count)...])
+            .split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
+        if words.count == 1 {
+            // The header took the logger already: one method name is left after a dotted name.
+            var end = min(start, line.count)
+            while end > 0, line[end - 1] == 0x20 || line[end - 1] == 0x09 { end -= 1 }
+            var begin = end
+            while begin > 0, line[begin - 1] != 0x20, line[begin - 1] != 0x09 { begin -= 1 }
+            guard loggerRead || (end > begin && line[begin..<end].contains(0x2E)) else { return false }
+        } else {
+            guard words.count == 2, words[0].contains(0x2E) else { return false }
+        }
+        guard words.allSatisfy({ $0.last != 0x3A }) else { return false }
+        return words.allSatisfy { word in word.allSatisfy { HeaderParser.isFieldByte($0) && $0 != 0x3A } }
+    }
+
     static func onlyBracketedFields(_ line: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
         var index = min(start, line.count)
         while index < line.count {
@@ -419,7 +441,9 @@ final class AnalysisEngine {
         let plainHeader: LineHeader? = isJSON ? nil : HeaderParser.parse(line, year: year, layout: layout)
         if let pending = pendingHead {
             pendingHead = nil
-            if !isJSON, first > 0 || (plainHeader?.time == nil && plainHeader?.level == nil) {
+            let takesLevel = pendingHeadTakesLevel
+            pendingHeadTakesLevel = false
+            if !isJSON, first > 0 || (plainHeader?.time == nil && (plainHeader?.level == nil || takesLevel)) {
                 // The message of the header line before: read the two as one line.
                 var joined = pending.line
                 joined.append(0x20)
@@ -435,9 +459,15 @@ final class AnalysisEngine {
             flush(pending)
         }
         // A header and nothing after it: the message is on the next line.
+        let loggerAndMethod =
+            plainHeader.map {
+                $0.time != nil && $0.level == nil
+                    && Self.onlyLoggerAndMethod(line, from: $0.messageStart, loggerRead: $0.source != nil)
+            } ?? false
         if !headOnly, !isJSON, let header = plainHeader, header.time != nil || header.level != nil,
-            Self.onlyBracketedFields(line, from: header.messageStart)
+            Self.onlyBracketedFields(line, from: header.messageStart) || loggerAndMethod
         {
+            pendingHeadTakesLevel = loggerAndMethod
             pendingHead = (Array(line), lines)
             keep = false
             return

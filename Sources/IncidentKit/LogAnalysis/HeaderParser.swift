@@ -160,6 +160,23 @@ enum HeaderParser {
                 d = d * 10 + Int(line[clockAt] - 0x30)
                 clockAt += 1
             }
+            // java.util.logging's "Nov 30, 2025 10:05:00 AM": a year after a comma, a 12-hour clock.
+            if clockAt > dayAt, clockAt + 7 < n, line[clockAt] == 0x2C, line[clockAt + 1] == 0x20,
+                let explicit = number(line, clockAt + 2, 4), line[clockAt + 6] == 0x20,
+                let (seconds, end) = clock(line, clockAt + 7)
+            {
+                var daySeconds = seconds
+                var stop = end
+                if end + 2 < n, line[end] == 0x20, line[end + 2] == 0x4D,
+                    line[end + 1] == 0x41 || line[end + 1] == 0x50
+                {
+                    let hour = seconds / 3600
+                    if line[end + 1] == 0x41, hour == 12 { daySeconds -= 12 * 3600 }
+                    if line[end + 1] == 0x50, hour < 12 { daySeconds += 12 * 3600 }
+                    stop = end + 3
+                }
+                return epoch(explicit, m, d, 0, 0, 0).map { ($0 + Int64(daySeconds), stop) }
+            }
             if clockAt > dayAt, clockAt < n, line[clockAt] == 0x20, let (seconds, end) = clock(line, clockAt + 1) {
                 if end + 5 <= n, line[end] == 0x20, let explicit = number(line, end + 1, 4),
                     end + 5 == n || !isDigit(line[end + 5])
@@ -303,7 +320,8 @@ enum HeaderParser {
     /// `2025-09-09T02:25:11Z …`, `Jun 14 15:16:01 …`, `081109 203615 …`, `1117838570 …`.
     static func timeFirst(_ line: Bytes, _ p: Int, _ year: YearlessDates, _ layout: HeaderLayout) -> LeadingTime? {
         guard let (time, end) = timestamp(line, p, year: year) else { return nil }
-        return LeadingTime(time: time, end: end, syslog: month(line, p) != nil)
+        // "Nov 30, 2025 10:05:00 AM" (java.util.logging) is no syslog stamp: no host follows.
+        return LeadingTime(time: time, end: end, syslog: month(line, p) != nil && !line[p..<end].contains(0x2C))
     }
 
     /// Fields before the field where most of the file's lines carry their time
@@ -530,6 +548,26 @@ enum HeaderParser {
                 header.source = start..<end - 1
             }
             return .header(end: end)
+        }
+        // java.util.logging: "org.apache.catalina.core.StandardContext startInternal SEVERE: …" (a
+        // logger, its method, then the level on what was the record's second line).
+        if header.level == nil, header.time != nil, header.source == nil, isSourceToken(line, start, end),
+            line[start..<end].contains(0x2E)
+        {
+            var method = end
+            while method < line.count, isSpace(line[method]) { method += 1 }
+            var methodEnd = method
+            while methodEnd < line.count, !isSpace(line[methodEnd]) { methodEnd += 1 }
+            var levelAt = methodEnd
+            while levelAt < line.count, isSpace(line[levelAt]) { levelAt += 1 }
+            var levelEnd = levelAt
+            while levelEnd < line.count, !isSpace(line[levelEnd]) { levelEnd += 1 }
+            if methodEnd > method, isSourceToken(line, method, methodEnd), levelEnd > levelAt + 1,
+                line[levelEnd - 1] == 0x3A, level(line, levelAt, levelEnd - 1) != nil
+            {
+                header.source = start..<end
+                return .header(end: methodEnd)
+            }
         }
         if let outcome = sourceWithColon(line, start, end, afterHost: afterHost, &header) { return outcome }
         if header.level != nil, header.source == nil, isSourceToken(line, start, core), core - start > 2,
