@@ -101,6 +101,14 @@ import Testing
         #expect(back.body == document.body)
     }
 
+    /// Found by `make fuzz` (frontmatter target): front-matter whose only key is a complex one (a
+    /// mapping as key, which the model drops) was written as an empty block that did not parse.
+    @Test func frontMatterWithNoFieldsLeftIsWrittenAsAnEmptyMapping() throws {
+        let document = IncidentDocument(fields: [:], body: "body\n")
+        let back = try IncidentDocument.parse(document.serialized(), name: "x.md")
+        #expect(back.fields.isEmpty && back.body == "body\n")
+    }
+
     @Test func lineSeparatorsInATitleLeaveTheFileReadable() throws {
         for separator in ["\u{2028}", "\u{2029}", "\u{85}", "\u{FFFE}", "\u{FFFF}"] {
             let document = IncidentDocument(

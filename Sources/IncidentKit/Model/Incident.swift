@@ -252,9 +252,9 @@ extension FrontMatter {
         func fresh(_ key: String, _ value: Value) -> String {
             IncidentDocument.ending(YAML.emit([key: value]), eol)
         }
-        guard let source, let chunks = entries(of: source) else {
-            return fields.map { fresh($0.key, $0.value) }.joined()
-        }
+        // No fields at all is an empty mapping, which must still read back as one.
+        func afresh() -> String { fields.isEmpty ? "{}" + eol : fields.map { fresh($0.key, $0.value) }.joined() }
+        guard let source, let chunks = entries(of: source) else { return afresh() }
         var kept: [String: String] = [:]
         var opaqueAfter: [String?: [String]] = [:]
         var previous: String? = nil
@@ -276,9 +276,7 @@ extension FrontMatter {
         // key is also written afresh would be a duplicate): otherwise everything is written afresh.
         guard let reread = try? YAML.parse(out), case .object(let readFields) = reread,
             Array(readFields.keys) == Array(fields.keys)
-        else {
-            return fields.map { fresh($0.key, $0.value) }.joined()
-        }
+        else { return afresh() }
         return out
     }
 
