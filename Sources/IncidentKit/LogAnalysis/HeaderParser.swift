@@ -429,7 +429,9 @@ enum HeaderParser {
         // A whole header inside the message (a journald or syslog line wrapping an application's own
         // line: "… wsgi.sh[31]: [2024-07-05 09:13:44 +0200] [31] [CRITICAL] WORKER TIMEOUT"): its
         // level is the line's, and the message starts after it.
-        if !nested, header.level == nil, header.time != nil, p < n {
+        // Only a message that opens as a header can (a time first, bare or bracketed): lines with a
+        // time and no level are common, and are not parsed twice.
+        if !nested, header.level == nil, header.time != nil, p < n, line[p] == 0x5B || isDigit(line[p]) {
             let inner = parse(UnsafeBufferPointer(rebasing: line[p...]), year: year, nested: true)
             if let level = inner.level, inner.time != nil {
                 header.level = level

@@ -203,6 +203,19 @@ public struct AnswerRules: Sendable {
 }
 
 extension Workspace {
+    /// The rules for a stage's answers, where `@FILE` reads a UTF-8 file named on the command line.
+    func answerRules(for template: StageTemplate) -> AnswerRules {
+        AnswerRules(
+            template: template,
+            readFile: { path in
+                let data = try readUserFile(path, what: "answer file")
+                guard let text = String(validatingUTF8Data: data) else {
+                    throw IncidentError.usage("'\(path)' is not UTF-8 text.")
+                }
+                return text
+            })
+    }
+
     /// An answers file (`--answers FILE`, `-` for standard input): YAML or JSON, one sentence when
     /// it is not UTF-8 or does not parse.
     func readAnswers(_ path: String) throws -> Value {

@@ -115,15 +115,7 @@ public struct AdvanceWorkflow: Sendable {
             return try saveAndSync(incident, document, template: template, skipped: true, redactions: counts)
         }
 
-        let rules = AnswerRules(
-            template: template,
-            readFile: { path in
-                let data = try workspace.readUserFile(path, what: "answer file")
-                guard let text = String(validatingUTF8Data: data) else {
-                    throw IncidentError.usage("'\(path)' is not UTF-8 text.")
-                }
-                return text
-            })
+        let rules = workspace.answerRules(for: template)
         let drafts = Drafts(workspace: workspace)
         let typed = TypedAnswers()
         let scripted = request.answersFile != nil || !request.sets.isEmpty || request.answerValues != nil
@@ -185,16 +177,10 @@ public struct AdvanceWorkflow: Sendable {
                     throw IncidentError.cancelled("nothing was written to \(incident.relativePath).")
                 }
             }
-        } catch let error as EditedAnswersError {
-            drafts.keep(text: error.text, id: document.id, stage: stage)
-            throw IncidentError.usage(
-                "\(error.problem); nothing was written. The edited text is kept in \(drafts.shown(id: document.id, stage: stage)); `incident advance \(document.id) --edit` opens it again."
-            )
-        } catch let error as IncidentError {
-            guard drafts.keep(typed.answers, id: document.id, stage: stage) else { throw error }
-            throw error.noting(
-                "Your answers are kept in \(drafts.shown(id: document.id, stage: stage)); `incident advance \(document.id)` offers to start from them."
-            )
+        } catch {
+            throw drafts.keep(
+                after: error, typed: typed.answers, id: document.id, stage: stage,
+                resume: "incident advance \(document.id)")
         }
         moveOn(&document, to: next)
         WorkRecord.stageDone(&document, stage: stage, skipped: false, answers: answers, at: workspace.env.now)

@@ -86,15 +86,7 @@ public struct AmendWorkflow: Sendable {
             throw handEdited(document, stage: stage, file: file)
         }
 
-        let rules = AnswerRules(
-            template: template,
-            readFile: { path in
-                let data = try workspace.readUserFile(path, what: "answer file")
-                guard let text = String(validatingUTF8Data: data) else {
-                    throw IncidentError.usage("'\(path)' is not UTF-8 text.")
-                }
-                return text
-            })
+        let rules = workspace.answerRules(for: template)
         // Answers typed for an amend that does not complete are kept, as advance keeps its own.
         let drafts = Drafts(workspace: workspace)
         let key = stage + ".amend"
@@ -107,16 +99,10 @@ public struct AmendWorkflow: Sendable {
             let result = try apply(request, context, document: document)
             drafts.discard(id: document.id, stage: key)
             return result
-        } catch let error as EditedAnswersError {
-            drafts.keep(text: error.text, id: document.id, stage: key)
-            throw IncidentError.usage(
-                "\(error.problem); nothing was written. The edited text is kept in \(drafts.shown(id: document.id, stage: key)); `incident amend \(document.id) \(stage) --edit` opens it again."
-            )
-        } catch let error as IncidentError {
-            guard drafts.keep(typed.answers, id: document.id, stage: key) else { throw error }
-            throw error.noting(
-                "Your answers are kept in \(drafts.shown(id: document.id, stage: key)); `incident amend \(document.id) \(stage)` offers to start from them."
-            )
+        } catch {
+            throw drafts.keep(
+                after: error, typed: typed.answers, id: document.id, stage: key,
+                resume: "incident amend \(document.id) \(stage)")
         }
     }
 

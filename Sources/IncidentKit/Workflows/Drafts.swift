@@ -36,6 +36,23 @@ public struct Drafts: Sendable {
                 + YAML.emit(answers), id: id, stage: stage)
     }
 
+    /// What to throw when a stage's answers stopped short of being written: edited text or typed
+    /// answers are kept, and the error says where and how to pick them up (`resume` is the command
+    /// that offers the draft). Any other error, or nothing to keep, is passed on as it is.
+    public func keep(after error: any Error, typed: Answers, id: String, stage: String, resume: String) -> any Error {
+        if let edited = error as? EditedAnswersError {
+            keep(text: edited.text, id: id, stage: stage)
+            return IncidentError.usage(
+                "\(edited.problem); nothing was written. The edited text is kept in \(shown(id: id, stage: stage)); `\(resume) --edit` opens it again."
+            )
+        }
+        if let failure = error as? IncidentError, keep(typed, id: id, stage: stage) {
+            return failure.noting(
+                "Your answers are kept in \(shown(id: id, stage: stage)); `\(resume)` offers to start from them.")
+        }
+        return error
+    }
+
     /// Keeps text as it was edited (answers YAML that may not parse yet).
     @discardableResult
     public func keep(text: String, id: String, stage: String) -> Bool {
