@@ -129,7 +129,8 @@ final class AnalysisEngine {
     /// Lines of binary data, skipped.
     var binaryLines = 0
     var lines = 0
-    var formats: Set<String> = []
+    /// The line formats seen (json, logfmt, plain): a bit each, set on every line.
+    var formats = LineFormats()
 
     /// One masked shape of message (with its level and source): facts are read once per shape.
     struct Shape {
@@ -511,13 +512,13 @@ final class AnalysisEngine {
         var messageBytes: [UInt8]? = nil
         var structured: StructuredLine?
         if isJSON, let entry = Structured.json(UnsafeBufferPointer(rebasing: line[first...])) {
-            formats.insert("json")
+            formats.insert(.json)
             structured = entry
         } else if Triggers.looksLogfmt(line), let entry = Structured.logfmt(line) {
-            formats.insert("logfmt")
+            formats.insert(.logfmt)
             structured = entry
         } else {
-            formats.insert("plain")
+            formats.insert(.plain)
         }
         if let entry = structured {
             // A Docker/Kubernetes "log" field often holds a plain line with its own header.
@@ -547,18 +548,21 @@ final class AnalysisEngine {
             var seed: UInt64 = 0xcbf2_9ce4_8422_2325
             TemplateMiner.mix(
                 &seed, UInt8(truncatingIfNeeded: (header.level.map { Severity.allCases.firstIndex(of: $0)! + 1 } ?? 0)))
-            let sourceText: String? =
-                structured?.source
-                ?? header.source.map { String(decoding: UnsafeBufferPointer(rebasing: line[$0]), as: UTF8.self) }
             // The source's digits (pids, line numbers) vary per line: they are left out of the shape.
-            if let sourceText {
-                for byte in sourceText.utf8 where byte &- 0x30 >= 10 { TemplateMiner.mix(&seed, byte) }
+            // Its bytes are hashed where they lie; a String is made only for a new shape.
+            if let source = structured?.source {
+                for byte in source.utf8 where byte &- 0x30 >= 10 { TemplateMiner.mix(&seed, byte) }
+            } else if let range = header.source {
+                for index in range where line[index] &- 0x30 >= 10 { TemplateMiner.mix(&seed, line[index]) }
             }
             let (signature, _) = TemplateMiner.signature(message, start, message.count, seed: seed)
             let shape: Int
             if let known = self.shapeIndex[signature] {
                 shape = known
             } else {
+                let sourceText: String? =
+                    structured?.source
+                    ?? header.source.map { String(decoding: UnsafeBufferPointer(rebasing: line[$0]), as: UTF8.self) }
                 shape = self.newShape(signature, message, start, header: header, source: sourceText, line: line)
             }
             self.update(shape, time: header.time, repeats: repeats)
@@ -742,7 +746,7 @@ final class AnalysisEngine {
         analysis.binaryLines = binaryLines
         analysis.unminedLines = overflowLines
         analysis.redactions = redactions
-        analysis.format = formats.count > 1 ? "mixed" : formats.first ?? "plain"
+        analysis.format = formats.name
         // Variants that differ only where words proved variable, and templates with the same
         // fixed tokens, are one event (TemplateMiner.settle).
         let representative = miner.settle(counts: stats.map(\.count))
@@ -798,6 +802,24 @@ final class AnalysisEngine {
     }
 }
 
+/// The formats of a log's lines: one bit each, so marking a line costs no hashing.
+struct LineFormats: OptionSet {
+    let rawValue: UInt8
+    static let json = LineFormats(rawValue: 1)
+    static let logfmt = LineFormats(rawValue: 2)
+    static let plain = LineFormats(rawValue: 4)
+
+    /// `mixed` when lines came in more than one format.
+    var name: String {
+        switch self {
+        case .json: "json"
+        case .logfmt: "logfmt"
+        case .plain, []: "plain"
+        default: "mixed"
+        }
+    }
+}
+
 /// Byte-level pre-checks that keep the slow paths off ordinary lines.
 enum Triggers {
     /// What one look at a line's bytes found first.
@@ -810,35 +832,36 @@ enum Triggers {
         case control
     }
 
-    /// Bytes that can start a trigger (letters case-folded), plus the control bytes (not TAB) and
-    /// 0xC2, the lead byte of the C1 controls U+0080–U+009F: everything else is skipped at once.
-    static let starts: [Bool] = {
+    /// The bytes a trigger is looked for at: the control bytes (not TAB), 0xC2 (the lead byte of
+    /// the C1 controls U+0080–U+009F), rsyslog's `#`, and one anchor byte per secret kind, chosen
+    /// rare in ordinary text: the `=` or `:` after a key word (`password=`, `"token": `), the `_`,
+    /// `-` or `.` inside a prefix (`ghp_`, `xoxb-`, `SG.`), or an uncommon letter of it (`A` of
+    /// `AKIA`, `J` of `eyJ`, `z` of `authorization`). Common letters are skipped at the cost of
+    /// one table look-up, and each check looks back from its anchor as well as forward.
+    static let anchors: [Bool] = {
         var table = [Bool](repeating: false, count: 256)
-        for byte in Array("ghaxebpstk-:".utf8) {
-            table[Int(byte)] = true
-            if byte >= 0x61 && byte <= 0x7A { table[Int(byte - 0x20)] = true }
-        }
         for byte in 0..<0x20 where byte != 0x09 { table[byte] = true }
+        for byte in Array("#=:_-.AJxXkKbBzZ".utf8) { table[Int(byte)] = true }
         table[0x7F] = true
-        table[0x23] = true  // rsyslog's "#011"
         table[0xC2] = true
         return table
     }()
 
-    /// `starts` as a 256-bit mask held in locals: the per-byte test is two shifts, no array access.
-    static let startMask: (UInt64, UInt64, UInt64, UInt64) = {
+    /// `anchors` as a 256-bit mask held in locals: the per-byte test is two shifts, no array access.
+    static let anchorMask: (UInt64, UInt64, UInt64, UInt64) = {
         var words: [UInt64] = [0, 0, 0, 0]
-        for (byte, flag) in starts.enumerated() where flag { words[byte >> 6] |= 1 << UInt64(byte & 63) }
+        for (byte, flag) in anchors.enumerated() where flag { words[byte >> 6] |= 1 << UInt64(byte & 63) }
         return (words[0], words[1], words[2], words[3])
     }()
 
     /// One pass over the line: control bytes, or something that may start a secret. Key words
     /// count only where a key ends with them and a `=` or `:` follows (`DB_PASSWORD=`, `api-key:`,
     /// `"client_secret": `), as the redaction rules require: `keyguardActive=` and `auth_request:`
-    /// do not call the redactor.
+    /// do not call the redactor. Which of the two is found first is not promised: a line with a
+    /// control byte is cleaned and scanned again whichever is returned.
     static func scan(_ line: UnsafeBufferPointer<UInt8>) -> Finding {
         let n = line.count
-        let (m0, m1, m2, m3) = startMask
+        let (m0, m1, m2, m3) = anchorMask
         var i = 0
         while i < n {
             let byte = line[i]
@@ -848,86 +871,83 @@ enum Triggers {
                 continue
             }
             if byte < 0x20 || byte == 0x7F { return .control }
-            if byte == 0xC2 {
+            switch byte {
+            case 0xC2:
                 if i + 1 < n, line[i + 1] &- 0x80 < 0x20 { return .control }
-                i += 1
-                continue
-            }
-            if i + 3 >= n {
-                i += 1
-                continue
-            }
-            if byte == 0x23 {
+            case 0x23:  // rsyslog's "#011"
                 if ControlSequences.syslogEscape(line, i) != nil { return .control }
-                i += 1
-                continue
-            }
-            let a = byte | 0x20
-            let b = line[i + 1] | 0x20
-            let c = line[i + 2] | 0x20
-            let d = line[i + 3]
-            switch a {
-            case 0x67:
-                if b == 0x68 && d == 0x5F { return .secret }  // gh?_
-                if b == 0x69 && c == 0x74 && matches(line, i, "github_pat_") { return .secret }
-            case 0x61:
-                if byte == 0x41 {
-                    let (b1, c1) = (line[i + 1], line[i + 2])
-                    if b1 == 0x49 && c1 == 0x7A && d == 0x61 { return .secret }  // AIza
-                    // AKIA, ASIA, ABIA, ACCA
+            case 0x3D, 0x3A:  // = :
+                if keyBefore(line, i) { return .secret }
+                // sig=
+                if byte == 0x3D, i >= 3, line[i - 3] | 0x20 == 0x73, line[i - 2] | 0x20 == 0x69,
+                    line[i - 1] | 0x20 == 0x67
+                {
+                    return .secret
+                }
+                // scheme://user:pass@ and its JSON-escaped form scheme:\/\/
+                if byte == 0x3A, i + 3 < n {
+                    let slashes =
+                        (line[i + 1] == 0x2F && line[i + 2] == 0x2F)
+                        || (line[i + 1] == 0x5C && line[i + 2] == 0x2F && line[i + 3] == 0x5C)
+                    if slashes {
+                        var j = i + 3
+                        while j < n, j < i + 512, line[j] != 0x20, line[j] != 0x22 {
+                            if line[j] == 0x40 { return .secret }
+                            j += 1
+                        }
+                    }
+                }
+            case 0x5F:  // _
+                if i >= 3 {
+                    let (p3, p2, p1) = (line[i - 3], line[i - 2], line[i - 1])
+                    if p3 | 0x20 == 0x67, p2 | 0x20 == 0x68 { return .secret }  // gh?_
+                    if i + 1 < n, p3 == 0x6E, p2 | 0x20 == 0x70, p1 == 0x6D, i < 4 || !continuesWord(line[i - 4]) {
+                        return .secret  // npm_
+                    }
+                    if i >= 5, line[i - 5] == 0x77, line[i - 4] == 0x68, p3 | 0x20 == 0x73, p2 | 0x20 == 0x65,
+                        p1 | 0x20 == 0x63
+                    {
+                        return .secret  // whsec_
+                    }
+                }
+                if i >= 6, matches(line, i - 6, "github_pat_") { return .secret }
+                if stripeOrOpenAI(line, i, dash: false) { return .secret }  // sk_, rk_
+            case 0x2D:  // -
+                if i + 3 < n, line[i + 1] == 0x2D, line[i + 2] == 0x2D, line[i + 3] == 0x2D { return .secret }  // -----BEGIN
+                if stripeOrOpenAI(line, i, dash: true) { return .secret }  // sk-
+            case 0x2E:  // .
+                // ya29. (Google OAuth)
+                if i >= 4, line[i - 4] == 0x79, line[i - 3] | 0x20 == 0x61, line[i - 2] == 0x32,
+                    line[i - 1] == 0x39
+                {
+                    return .secret
+                }
+                if i >= 2, i + 1 < n, line[i - 2] == 0x53, line[i - 1] == 0x47 { return .secret }  // SG.
+            case 0x41:  // A: AKIA, ASIA, ABIA, ACCA, AIza
+                if i + 3 < n {
+                    let (b1, c1, d) = (line[i + 1], line[i + 2], line[i + 3])
+                    if b1 == 0x49 && c1 == 0x7A && d == 0x61 { return .secret }
                     if (b1 == 0x4B || b1 == 0x53 || b1 == 0x42) && c1 == 0x49 && d == 0x41 { return .secret }
                     if b1 == 0x43 && c1 == 0x43 && d == 0x41 { return .secret }
                 }
-                // ya29. (Google OAuth)
-                if i > 0, line[i - 1] == 0x79, line[i + 1] == 0x32, line[i + 2] == 0x39, d == 0x2E { return .secret }
-                if b == 0x75 && c == 0x74 && matches(line, i, "authoriz", caseless: true), keyed(line, i, run: 16) {
-                    return .secret  // authorization
+            case 0x4A:  // J of eyJ
+                if i >= 2, i + 1 < n, line[i - 2] | 0x20 == 0x65, line[i - 1] | 0x20 == 0x79 { return .secret }
+            case 0x78, 0x58:  // x: xox?-, xapp-
+                if i + 3 < n {
+                    let (b, c, d) = (line[i + 1] | 0x20, line[i + 2] | 0x20, line[i + 3] | 0x20)
+                    if b == 0x6F && c == 0x78 { return .secret }
+                    if b == 0x61 && c == 0x70 && d == 0x70 { return .secret }
                 }
-            case 0x78:
-                if b == 0x6F && c == 0x78 { return .secret }  // xox?-
-                if b == 0x61 && c == 0x70 && d | 0x20 == 0x70 { return .secret }  // xapp-
-            case 0x68: if b == 0x6F && c == 0x6F && d | 0x20 == 0x6B { return .secret }  // hooks.slack
-            case 0x65: if b == 0x79 && line[i + 2] == 0x4A { return .secret }  // eyJ
-            case 0x62: if b == 0x65 && c == 0x61 && d | 0x20 == 0x72 { return .secret }  // bearer
-            case 0x2D: if line[i + 1] == 0x2D && line[i + 2] == 0x2D && d == 0x2D { return .secret }  // -----BEGIN
-            case 0x3A:
-                // scheme://user:pass@ and its JSON-escaped form scheme:\/\/
-                let slashes =
-                    (line[i + 1] == 0x2F && line[i + 2] == 0x2F)
-                    || (line[i + 1] == 0x5C && line[i + 2] == 0x2F && d == 0x5C)
-                if slashes {
-                    var j = i + 3
-                    while j < n, j < i + 512, line[j] != 0x20, line[j] != 0x22 {
-                        if line[j] == 0x40 { return .secret }
-                        j += 1
-                    }
-                }
-            case 0x70:
-                if b == 0x61 && c == 0x73, keyed(line, i, run: 10) { return .secret }  // pass, passwd, password…
-                if b == 0x77 && c == 0x64, keyed(line, i + 3) { return .secret }  // pwd
-                // npm_
-                if i > 0, line[i - 1] == 0x6E, line[i + 1] == 0x6D, line[i + 2] == 0x5F,
-                    i < 2 || !continuesWord(line[i - 2])
-                {
+            case 0x6B, 0x4B:  // k of hooks.slack
+                if i >= 3, line[i - 3] | 0x20 == 0x68, line[i - 2] | 0x20 == 0x6F, line[i - 1] | 0x20 == 0x6F {
                     return .secret
                 }
-            case 0x73:
-                if b == 0x65 && c == 0x63 {
-                    if matches(line, i, "secret", caseless: true), keyed(line, i + 6) { return .secret }
-                    if d == 0x5F, i >= 2, line[i - 2] == 0x77, line[i - 1] == 0x68 { return .secret }  // whsec_
-                }
-                if byte == 0x53 && line[i + 1] == 0x47 && line[i + 2] == 0x2E { return .secret }  // SG.
-                if b == 0x69 && c == 0x67 && d == 0x3D { return .secret }  // sig=
-            case 0x74:
-                if b == 0x6F && c == 0x6B && matches(line, i, "token", caseless: true), keyed(line, i + 5) {
+            case 0x62, 0x42:  // bearer
+                if i + 3 < n, line[i + 1] | 0x20 == 0x65, line[i + 2] | 0x20 == 0x61, line[i + 3] | 0x20 == 0x72 {
                     return .secret
                 }
-            case 0x6B:
-                if b == 0x65 && c == 0x79, keyed(line, i + 3) { return .secret }  // api_key, AccountKey
-                // sk- (OpenAI), sk_ and rk_ (Stripe)
-                if i > 0, line[i + 1] == 0x5F || (line[i + 1] == 0x2D && line[i - 1] == 0x73),
-                    line[i - 1] == 0x73 || line[i - 1] == 0x72, i < 2 || !continuesWord(line[i - 2])
-                {
+            case 0x7A, 0x5A:  // z of authoriz…, with a key's `=` or `:` after it
+                if i >= 7, matches(line, i - 7, "authoriz", caseless: true), keyed(line, i - 7, run: 16) {
                     return .secret
                 }
             default: break
@@ -935,6 +955,52 @@ enum Triggers {
             i += 1
         }
         return .plain
+    }
+
+    /// Whether a key word (password, passwd, pwd, secret, token, key) ends just before the `=` or
+    /// `:` at `at`, past up to three spaces, quotes or backslashes (`"password": `, `\"token\": `).
+    @inline(__always) static func keyBefore(_ line: UnsafeBufferPointer<UInt8>, _ at: Int) -> Bool {
+        var end = at - 1
+        var gap = 0
+        while end >= 0, gap < 4 {
+            let byte = line[end]
+            if byte == 0x20 || byte == 0x22 || byte == 0x27 || byte == 0x5C {
+                end -= 1
+                gap += 1
+                continue
+            }
+            guard (byte | 0x20) &- 0x61 < 26 else { return false }
+            return keyWord(line, endingAt: end)
+        }
+        return false
+    }
+
+    /// The key words, ending at `end` (a letter): pwd, secret, token, key exactly there; "pas…"
+    /// (password, passwd, passphrase) within the last ten letters of the word.
+    @inline(__always) static func keyWord(_ line: UnsafeBufferPointer<UInt8>, endingAt end: Int) -> Bool {
+        @inline(__always) func folded(_ index: Int) -> UInt8 { line[index] | 0x20 }
+        let last = folded(end)
+        if end >= 2, last == 0x64, folded(end - 1) == 0x77, folded(end - 2) == 0x70 { return true }  // pwd
+        if end >= 2, last == 0x79, folded(end - 1) == 0x65, folded(end - 2) == 0x6B { return true }  // key
+        if end >= 4, last == 0x6E, matches(line, end - 4, "token", caseless: true) { return true }
+        if end >= 5, last == 0x74, matches(line, end - 5, "secret", caseless: true) { return true }
+        // pas…: the word's letters from "pas" to the end number at most ten.
+        var start = end
+        while start > 0, end - start < 9, (line[start - 1] | 0x20) &- 0x61 < 26 { start -= 1 }
+        var index = end - 2
+        while index >= start {
+            if folded(index) == 0x70, folded(index + 1) == 0x61, folded(index + 2) == 0x73 { return true }
+            index -= 1
+        }
+        return false
+    }
+
+    /// `sk_`, `rk_` (Stripe) or `sk-` (OpenAI) with the `_` or `-` at `at`, at the start of a word.
+    @inline(__always) static func stripeOrOpenAI(_ line: UnsafeBufferPointer<UInt8>, _ at: Int, dash: Bool) -> Bool {
+        guard at >= 2, at + 2 < line.count, line[at - 1] | 0x20 == 0x6B else { return false }
+        let first = line[at - 2]
+        guard first == 0x73 || (!dash && first == 0x72) else { return false }
+        return at < 3 || !continuesWord(line[at - 3])
     }
 
     /// Letters, digits, `_`: what continues a word.

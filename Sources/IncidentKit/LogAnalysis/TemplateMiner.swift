@@ -135,6 +135,54 @@ struct TemplateMiner {
 
     /// The tokens of a message after masking: a token is literal text with `<*>` for variable segments.
     /// `host:port`, a parenthesised number and a unit after a number are one variable.
+    /// A token the masking reads as a whole before looking inside it.
+    enum SpecialToken {
+        /// One variable from the token's start to `stop` (which may pass the token's end: a date).
+        case variable(stop: Int)
+        /// A unit after a variable (`7.51 s`): it belongs to the number and is left out.
+        case unit
+    }
+
+    /// "(18.4 KB)", "[09/Sep/2025:02:25:11 +0000]", a date in the message, or a unit after a
+    /// variable: what `forEachToken` and `signature` both read before a token's segments.
+    @inline(__always) static func special(
+        _ line: Bytes, _ index: Int, _ tokenEnd: Int, _ end: Int, previousVariable: Bool
+    ) -> SpecialToken? {
+        if line[index] == 0x28, index + 1 < end, line[index + 1] &- 0x30 < 10 {
+            // "(18.4 KB)": a quantity in brackets, a number and at most a unit.
+            var numberEnd = index + 1
+            while numberEnd < end, !isSpace(line[numberEnd]), line[numberEnd] != 0x29 { numberEnd += 1 }
+            var close = numberEnd
+            if close < end, isSpace(line[close]) {
+                var unitEnd = close + 1
+                while unitEnd < end, !isSpace(line[unitEnd]), line[unitEnd] != 0x29 { unitEnd += 1 }
+                close = unitEnd < end && line[unitEnd] == 0x29 && isUnit(line, close + 1, unitEnd) ? unitEnd : -1
+            }
+            if close > 0, close < end, line[close] == 0x29 {
+                var stop = close + 1
+                while stop < end, !isSpace(line[stop]) { stop += 1 }
+                return .variable(stop: stop)
+            }
+        }
+        if line[index] == 0x5B, index + 1 < end,
+            let (_, stop) = HeaderParser.timestamp(line, index + 1, year: 2000),
+            stop < end, line[stop] == 0x5D
+        {
+            return .variable(stop: stop + 1)  // "[09/Sep/2025:02:25:11 +0000]"
+        }
+        // A date inside the message ("at Fri Jun 17 07:07:00 2005") is one variable.
+        if tokenEnd - index == 3, (line[index] | 0x20) &- 0x61 < 26,
+            HeaderParser.month(line, index) != nil || isWeekday(line, index),
+            let (_, stop) = HeaderParser.timestamp(line, index, year: 2000), stop <= end
+        {
+            return .variable(stop: stop)
+        }
+        if previousVariable && isUnit(line, index, tokenEnd) { return .unit }
+        return nil
+    }
+
+    /// Calls `body` with each token of `line[start..<end]`: its range, and whether it is one
+    /// variable as a whole (a host:port, a path or URL, hex groups, or a special token).
     static func forEachToken(
         _ line: Bytes, _ start: Int, _ end: Int, _ body: (_ start: Int, _ end: Int, _ whole: Bool) -> Void
     ) {
@@ -145,47 +193,16 @@ struct TemplateMiner {
             if index >= end { break }
             var tokenEnd = index
             while tokenEnd < end, !isSpace(line[tokenEnd]) { tokenEnd += 1 }
-            if line[index] == 0x28, index + 1 < end, line[index + 1] &- 0x30 < 10 {
-                // "(18.4 KB)": a quantity in brackets, a number and at most a unit.
-                var numberEnd = index + 1
-                while numberEnd < end, !isSpace(line[numberEnd]), line[numberEnd] != 0x29 { numberEnd += 1 }
-                var close = numberEnd
-                if close < end, isSpace(line[close]) {
-                    var unitEnd = close + 1
-                    while unitEnd < end, !isSpace(line[unitEnd]), line[unitEnd] != 0x29 { unitEnd += 1 }
-                    close = unitEnd < end && line[unitEnd] == 0x29 && isUnit(line, close + 1, unitEnd) ? unitEnd : -1
-                }
-                if close > 0, close < end, line[close] == 0x29 {
-                    var stop = close + 1
-                    while stop < end, !isSpace(line[stop]) { stop += 1 }
-                    body(index, stop, true)
-                    previousVariable = true
-                    index = stop
-                    continue
-                }
-            }
-            if line[index] == 0x5B, index + 1 < end,
-                let (_, stop) = HeaderParser.timestamp(line, index + 1, year: 2000),
-                stop < end, line[stop] == 0x5D
-            {
-                body(index, stop + 1, true)  // "[09/Sep/2025:02:25:11 +0000]"
-                previousVariable = true
-                index = stop + 1
-                continue
-            }
-            // A date inside the message ("at Fri Jun 17 07:07:00 2005") is one variable.
-            if tokenEnd - index == 3, (line[index] | 0x20) &- 0x61 < 26,
-                HeaderParser.month(line, index) != nil || isWeekday(line, index),
-                let (_, stop) = HeaderParser.timestamp(line, index, year: 2000), stop <= end
-            {
+            switch special(line, index, tokenEnd, end, previousVariable: previousVariable) {
+            case .variable(let stop):
                 body(index, stop, true)
                 previousVariable = true
                 index = stop
                 continue
-            }
-            if previousVariable && isUnit(line, index, tokenEnd) {
+            case .unit:
                 index = tokenEnd
                 continue
+            case nil: break
             }
             let whole =
                 isHostPort(line, index, tokenEnd) || isPathOrURL(line, index, tokenEnd)
@@ -282,31 +299,144 @@ struct TemplateMiner {
         hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3
     }
 
-    /// The hash of the masked token sequence of `line[start..<end]`, and its token count.
-    static func signature(_ line: Bytes, _ start: Int, _ end: Int, seed: UInt64) -> (UInt64, Int) {
-        var hash = seed
-        var count = 0
-        forEachToken(line, start, end) { tokenStart, tokenEnd, whole in
-            count += 1
-            mix(&hash, 0x20)
-            if whole {
-                mix(&hash, 0x01)
-                return
-            }
-            var segment = tokenStart
-            for index in tokenStart..<tokenEnd where isDelimiter(line[index]) {
-                hashSegment(line, segment, index, &hash)
-                mix(&hash, line[index])
-                segment = index + 1
-            }
-            hashSegment(line, segment, tokenEnd, &hash)
-        }
-        return (hash, count)
+    /// What the one-pass signature needs to know of a byte: digit, hex letter, slash, letter, delimiter.
+    static let byteClasses: [UInt8] = (0..<256).map { value in
+        let byte = UInt8(value)
+        var flags: UInt8 = 0
+        if byte &- 0x30 < 10 { flags |= ByteClass.digit }
+        if (byte | 0x20) &- 0x61 < 6 { flags |= ByteClass.hex }
+        if byte == 0x2F { flags |= ByteClass.slash }
+        if (byte | 0x20) &- 0x61 < 26 { flags |= ByteClass.letter }
+        if isDelimiter(byte) { flags |= ByteClass.delimiter }
+        return flags
     }
 
-    @inline(__always) private static func hashSegment(_ line: Bytes, _ start: Int, _ end: Int, _ hash: inout UInt64) {
+    enum ByteClass {
+        static let digit: UInt8 = 1
+        static let hex: UInt8 = 2
+        static let slash: UInt8 = 4
+        static let letter: UInt8 = 8
+        static let delimiter: UInt8 = 16
+    }
+
+    /// What `isVariable` counts over a run of bytes, gathered in the same pass that finds the
+    /// delimiters.
+    struct RunCounts {
+        var digits = 0
+        var hex = 0
+        var slashes = 0
+        var letters = 0
+        var firstDigit = -1
+
+        @inline(__always) mutating func add(_ flags: UInt8, at index: Int) {
+            if flags & ByteClass.digit != 0 {
+                digits += 1
+                if firstDigit < 0 { firstDigit = index }
+            }
+            hex &+= Int(flags & ByteClass.hex) >> 1
+            slashes &+= Int(flags & ByteClass.slash) >> 2
+            letters &+= Int(flags & ByteClass.letter) >> 3
+        }
+
+        /// `isVariable` of `line[start..<end]`, from its counts.
+        @inline(__always) mutating func merge(_ other: RunCounts) {
+            if firstDigit < 0 { firstDigit = other.firstDigit }
+            digits += other.digits
+            hex += other.hex
+            slashes += other.slashes
+            letters += other.letters
+        }
+
+        @inline(__always) func variable(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
+            let length = end - start
+            if digits > 0 {
+                // A word with one trailing digit names a thing (SOCKS5, HTTP2, IPv4, utf8), not a value.
+                return !(digits == 1 && firstDigit == end - 1 && length >= 4 && letters == length - 1)
+            }
+            if length >= 8 && hex == length { return true }
+            return slashes >= 2 && line[start] == 0x2F
+        }
+    }
+
+    /// The hash of the masked token sequence of `line[start..<end]`, and its token count: the
+    /// tokens `forEachToken` gives, each segment hashed as its bytes or as one variable mark.
+    /// One pass over a token finds its delimiters and counts what `isVariable` needs for each
+    /// segment and for the whole token (this runs on every line; `maskedTokens` is the slow path
+    /// that makes the strings, and the two must agree).
+    static func signature(_ line: Bytes, _ start: Int, _ end: Int, seed: UInt64) -> (UInt64, Int) {
+        byteClasses.withUnsafeBufferPointer { classes in
+            var hash = seed
+            var count = 0
+            var index = start
+            var previousVariable = false
+            while index < end {
+                while index < end, isSpace(line[index]) { index += 1 }
+                if index >= end { break }
+                var tokenEnd = index
+                while tokenEnd < end, !isSpace(line[tokenEnd]) { tokenEnd += 1 }
+                switch special(line, index, tokenEnd, end, previousVariable: previousVariable) {
+                case .variable(let stop):
+                    count += 1
+                    mix(&hash, 0x20)
+                    mix(&hash, 0x01)
+                    previousVariable = true
+                    index = stop
+                    continue
+                case .unit:
+                    index = tokenEnd
+                    continue
+                case nil: break
+                }
+                count += 1
+                mix(&hash, 0x20)
+                let atToken = hash
+                // isPathOrURL: a leading quote or bracket is passed over; a scheme's "://" may
+                // stand anywhere after the first byte.
+                var first = index
+                if line[first] == 0x22 || line[first] == 0x27 || line[first] == 0x28 { first += 1 }
+                var scheme = false
+                var whole = RunCounts()
+                var segment = RunCounts()
+                var segmentStart = index
+                for offset in index..<tokenEnd {
+                    let byte = line[offset]
+                    let flags = classes[Int(byte)]
+                    if flags & ByteClass.delimiter == 0 {
+                        segment.add(flags, at: offset)
+                        continue
+                    }
+                    if byte == 0x3A, offset > first, offset + 2 < tokenEnd, line[offset + 1] == 0x2F,
+                        line[offset + 2] == 0x2F
+                    {
+                        scheme = true
+                    }
+                    hashSegment(line, segmentStart, offset, segment, &hash)
+                    mix(&hash, byte)
+                    whole.merge(segment)
+                    segment = RunCounts()
+                    segmentStart = offset + 1
+                }
+                hashSegment(line, segmentStart, tokenEnd, segment, &hash)
+                whole.merge(segment)
+                let pathOrURL = first + 2 < tokenEnd && (line[first] == 0x2F || scheme)
+                if pathOrURL || isHostPort(line, index, tokenEnd) || isHexGroups(line, index, tokenEnd) {
+                    hash = atToken
+                    mix(&hash, 0x01)
+                    previousVariable = true
+                } else {
+                    previousVariable = whole.variable(line, index, tokenEnd)
+                }
+                index = tokenEnd
+            }
+            return (hash, count)
+        }
+    }
+
+    @inline(__always) private static func hashSegment(
+        _ line: Bytes, _ start: Int, _ end: Int, _ counts: RunCounts, _ hash: inout UInt64
+    ) {
         guard end > start else { return }
-        if isVariable(line, start, end) {
+        if counts.variable(line, start, end) {
             mix(&hash, 0x01)
         } else {
             for index in start..<end { mix(&hash, line[index]) }

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+@testable import IncidentKit
+
+/// `TemplateMiner.signature` runs on every line, so it reads each token once: it finds the
+/// delimiters and counts what decides "variable" for each segment and for the whole token in
+/// the same pass. Its hash must be exactly the one of the first version, which asked the
+/// questions one at a time over `forEachToken`: that version is kept here as the reference.
+@Suite struct SignatureHashTests {
+    enum Reference {
+        static func signature(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, seed: UInt64) -> (
+            UInt64, Int
+        ) {
+            var hash = seed
+            var count = 0
+            TemplateMiner.forEachToken(line, start, end) { tokenStart, tokenEnd, whole in
+                count += 1
+                TemplateMiner.mix(&hash, 0x20)
+                if whole {
+                    TemplateMiner.mix(&hash, 0x01)
+                    return
+                }
+                var segment = tokenStart
+                for index in tokenStart..<tokenEnd where TemplateMiner.isDelimiter(line[index]) {
+                    hashSegment(line, segment, index, &hash)
+                    TemplateMiner.mix(&hash, line[index])
+                    segment = index + 1
+                }
+                hashSegment(line, segment, tokenEnd, &hash)
+            }
+            return (hash, count)
+        }
+
+        static func hashSegment(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ hash: inout UInt64) {
+            guard end > start else { return }
+            if TemplateMiner.isVariable(line, start, end) {
+                TemplateMiner.mix(&hash, 0x01)
+            } else {
+                for index in start..<end { TemplateMiner.mix(&hash, line[index]) }
+            }
+        }
+    }
+
+    /// Pieces of every shape the masking tells apart: numbers, hex, paths, URLs, host:port, hex
+    /// groups, units, dates, quantities in brackets, words with a trailing digit, delimiters.
+    static let fragments: [String] = [
+        "user=bob", "rhost=10.0.0.1", "port", ":", "=", ",", "(", ")", "[", "]", "{", "}", "\"", "'", ";", "|",
+        "/var/log/app.log", "/v", "/var", "and/or", "//x", "hdfs://node-1:9000/a", "x://", "\"http://a/b\"",
+        "(http://x)", "db-1.internal:5432", "10.0.0.1:80,", "name:12", "offset:-1", "a.b:", "FF:F2:9F:AB:E2:CD",
+        "00-1A-2B-3C-4D-5E", "ab:cd", "deadbeefcafe", "deadbeef", "DEADBEEF0", "abcdefab", "SOCKS5", "HTTP2",
+        "utf8", "a1", "blk_-1608999687919862906", "7.51", "s", "sec", "ms", "KB", "(18.4 KB)", "(3)", "(x)",
+        "[09/Sep/2025:02:25:11 +0000]", "Fri Jun 17 07:07:00 2005", "Jun", "Mon", "at", "Failed", "password",
+        "none", "for", "invalid", "from", "é", "日本", "<*>", "\u{01}", "x=1,y=2", "a=/b/c", "k:v", "k=\"v w\"",
+        "12", "-3", "0x1F", "v2", "id:42)", "  ", "\t", "user@host", "$HOME", "%", "100%", "a_b", "1e9",
+    ]
+
+    static func lines(count: Int, seed: UInt64) -> [[UInt8]] {
+        var state = seed
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        return (0..<count).map { _ in
+            var line: [UInt8] = []
+            for index in 0..<(1 + next(10)) {
+                if index > 0 && next(3) > 0 { line.append(0x20) }
+                line += Array(fragments[next(fragments.count)].utf8)
+            }
+            return line
+        }
+    }
+
+    static func bothHashes(_ line: [UInt8], start: Int = 0) -> ((UInt64, Int), (UInt64, Int)) {
+        line.withUnsafeBufferPointer { bytes in
+            let start = min(start, bytes.count)
+            return (
+                TemplateMiner.signature(bytes, start, bytes.count, seed: 7),
+                Reference.signature(bytes, start, bytes.count, seed: 7)
+            )
+        }
+    }
+
+    @Test func equalsTheReferenceOnRandomLines() {
+        let lines = Self.lines(count: 100_000, seed: 9)
+        let differing = lines.enumerated().filter { index, line in
+            let (new, old) = Self.bothHashes(line, start: index % 4)
+            return new != old
+        }
+        #expect(differing.isEmpty, "\(differing.prefix(5).map { String(decoding: $0.element, as: UTF8.self) })")
+        // The lines are not all one shape.
+        #expect(Set(lines.prefix(1000).map { Self.bothHashes($0).0.0 }).count > 500)
+    }
+
+    @Test func equalsTheReferenceOnTheExampleLog() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../examples/redis-staging.log")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let lines = text.split(separator: "\n").map { Array($0.utf8) }
+        #expect(lines.count > 10)
+        for line in lines {
+            let (new, old) = Self.bothHashes(line)
+            #expect(new == old, "\(String(decoding: line, as: UTF8.self))")
+        }
+    }
+
+    /// Lines that differ only in a variable share a signature; a different word does not.
+    @Test func variablesShareAHashWordsDoNot() {
+        func hash(_ text: String) -> UInt64 { Self.bothHashes(Array(text.utf8)).0.0 }
+        #expect(hash("connect to db-1:5432 failed after 30 ms") == hash("connect to db-2:6543 failed after 7 ms"))
+        #expect(hash("GET /a/b 200") == hash("GET /c/d 404"))
+        #expect(hash("user=bob id=12") != hash("user=eve id=12"))
+        #expect(hash("Failed password") != hash("Failed none"))
+    }
+}
