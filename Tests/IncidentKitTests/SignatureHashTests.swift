@@ -113,3 +113,22 @@ import Testing
         #expect(hash("Failed password") != hash("Failed none"))
     }
 }
+
+/// The per-line map from a signature to its shape.
+@Suite struct HashIndexTests {
+    @Test func holdsWhatADictionaryHolds() {
+        var index = HashIndex(capacity: 4)
+        var reference: [UInt64: Int] = [:]
+        var state: UInt64 = 1
+        for step in 0..<20_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            // Keys that collide in the low bits, keys that are 0, and overwrites.
+            let key = step % 7 == 0 ? UInt64(step) << 40 : step % 11 == 0 ? 0 : state % 5000
+            index[key] = step
+            reference[key] = step
+        }
+        #expect(index.count == reference.count)
+        for (key, value) in reference { #expect(index[key] == value) }
+        #expect(index[0xFFFF_FFFF_FFFF_FFFF] == nil)
+    }
+}

@@ -164,7 +164,7 @@ final class AnalysisEngine {
     }
 
     var shapes: [Shape] = []
-    var shapeIndex: [UInt64: Int] = [:]
+    var shapeIndex = HashIndex()
     var stats: [ClusterStats] = []
     var lineClusters: [Int32] = []
     var services: [String] = []
@@ -299,8 +299,21 @@ final class AnalysisEngine {
     /// What is left after a header: nothing but a dotted logger and a method name
     /// (java.util.logging's first record line, "… AM org.apache.catalina.core.StandardContext startInternal").
     static func onlyLoggerAndMethod(_ line: UnsafeBufferPointer<UInt8>, from start: Int, loggerRead: Bool) -> Bool {
-        let words = UnsafeBufferPointer(rebasing: line[min(start, line.count)...])
-            .split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
+        // One or two words: a third is looked for only to say no (this runs on many lines: no array).
+        var ranges: (Range<Int>, Range<Int>) = (0..<0, 0..<0)
+        var count = 0
+        var index = min(start, line.count)
+        while index < line.count {
+            while index < line.count, line[index] == 0x20 || line[index] == 0x09 { index += 1 }
+            guard index < line.count else { break }
+            var end = index
+            while end < line.count, line[end] != 0x20, line[end] != 0x09 { end += 1 }
+            if count == 0 { ranges.0 = index..<end } else if count == 1 { ranges.1 = index..<end } else { return false }
+            count += 1
+            index = end
+        }
+        guard count == 1 || count == 2 else { return false }
+        let words = count == 1 ? [line[ranges.0]] : [line[ranges.0], line[ranges.1]]
         if words.count == 1 {
             // The header took the logger already: one method name is left after a dotted name.
             var end = min(start, line.count)
@@ -838,20 +851,13 @@ enum Triggers {
     /// `-` or `.` inside a prefix (`ghp_`, `xoxb-`, `SG.`), or an uncommon letter of it (`A` of
     /// `AKIA`, `J` of `eyJ`, `z` of `authorization`). Common letters are skipped at the cost of
     /// one table look-up, and each check looks back from its anchor as well as forward.
-    static let anchors: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for byte in 0..<0x20 where byte != 0x09 { table[byte] = true }
-        for byte in Array("#=:_-.AJxXkKbBzZ".utf8) { table[Int(byte)] = true }
-        table[0x7F] = true
-        table[0xC2] = true
+    static let anchors: [UInt8] = {
+        var table = [UInt8](repeating: 0, count: 256)
+        for byte in 0..<0x20 where byte != 0x09 { table[byte] = 1 }
+        for byte in Array("#=:_-.AJxXkKbBzZ".utf8) { table[Int(byte)] = 1 }
+        table[0x7F] = 1
+        table[0xC2] = 1
         return table
-    }()
-
-    /// `anchors` as a 256-bit mask held in locals: the per-byte test is two shifts, no array access.
-    static let anchorMask: (UInt64, UInt64, UInt64, UInt64) = {
-        var words: [UInt64] = [0, 0, 0, 0]
-        for (byte, flag) in anchors.enumerated() where flag { words[byte >> 6] |= 1 << UInt64(byte & 63) }
-        return (words[0], words[1], words[2], words[3])
     }()
 
     /// One pass over the line: control bytes, or something that may start a secret. Key words
@@ -860,16 +866,28 @@ enum Triggers {
     /// do not call the redactor. Which of the two is found first is not promised: a line with a
     /// control byte is cleaned and scanned again whichever is returned.
     static func scan(_ line: UnsafeBufferPointer<UInt8>) -> Finding {
+        anchors.withUnsafeBufferPointer { scan(line, anchors: $0.baseAddress!) }
+    }
+
+    private static func scan(_ line: UnsafeBufferPointer<UInt8>, anchors: UnsafePointer<UInt8>) -> Finding {
         let n = line.count
-        let (m0, m1, m2, m3) = anchorMask
         var i = 0
         while i < n {
-            let byte = line[i]
-            let word = byte < 64 ? m0 : byte < 128 ? m1 : byte < 192 ? m2 : m3
-            if (word >> UInt64(byte & 63)) & 1 == 0 {
-                i += 1
-                continue
+            // Eight bytes with no anchor among them are passed with one branch.
+            if i + 8 <= n {
+                let any =
+                    anchors[Int(line[i])] | anchors[Int(line[i + 1])] | anchors[Int(line[i + 2])]
+                    | anchors[Int(line[i + 3])] | anchors[Int(line[i + 4])] | anchors[Int(line[i + 5])]
+                    | anchors[Int(line[i + 6])] | anchors[Int(line[i + 7])]
+                if any == 0 {
+                    i += 8
+                    continue
+                }
             }
+            // Then to the first anchor, one byte at a time (not back to the block test per byte).
+            while i < n, anchors[Int(line[i])] == 0 { i += 1 }
+            guard i < n else { break }
+            let byte = line[i]
             if byte < 0x20 || byte == 0x7F { return .control }
             switch byte {
             case 0xC2:
@@ -1044,9 +1062,13 @@ enum Triggers {
         var pairs = 0
         var keyed = false
         let n = line.count
+        guard n > 1, let base = line.baseAddress else { return false }
         var i = 1
         while i < n {
-            if line[i] == 0x3D, line[i - 1] != 0x20 {
+            // memchr jumps to the next "=" (most lines have none).
+            guard let found = memchr(base + i, 0x3D, n - i) else { return false }
+            i = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
+            if line[i - 1] != 0x20 {
                 pairs += 1
                 if !keyed {
                     // The key is the run of letters before "=", preceded by a space or the line start.

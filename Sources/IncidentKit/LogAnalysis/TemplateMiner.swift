@@ -213,15 +213,14 @@ struct TemplateMiner {
         }
     }
 
-    static let weekdays: Set<UInt32> = Set(
-        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map { name in
-            let b = Array(name.utf8)
-            return UInt32(b[0]) << 16 | UInt32(b[1]) << 8 | UInt32(b[2])
-        })
-
+    /// mon … sun, any case (a switch on the three bytes: this runs on every three-letter word).
     @inline(__always) static func isWeekday(_ line: Bytes, _ at: Int) -> Bool {
-        weekdays.contains(
-            UInt32(line[at] | 0x20) << 16 | UInt32(line[at + 1] | 0x20) << 8 | UInt32(line[at + 2] | 0x20))
+        switch (line[at] | 0x20, line[at + 1] | 0x20, line[at + 2] | 0x20) {
+        case (0x6D, 0x6F, 0x6E), (0x74, 0x75, 0x65), (0x77, 0x65, 0x64), (0x74, 0x68, 0x75), (0x66, 0x72, 0x69),
+            (0x73, 0x61, 0x74), (0x73, 0x75, 0x6E):
+            return true
+        default: return false
+        }
     }
 
     /// `name:1234` or `10.0.0.1:5432` (an address with a numeric port), trailing punctuation allowed.
