@@ -513,3 +513,79 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(analysis.events.first { $0.template == "Connection accepted" }?.severity == .low)
     }
 }
+
+/// A stream (standard input, .gz) is cut into segments analysed by two workers and folded in order.
+@Suite struct SegmentedStreamTests {
+    static func exampleLog(times: Int) throws -> String {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples/redis-staging.log")
+        return String(repeating: try String(contentsOf: url, encoding: .utf8), count: times)
+    }
+
+    @Test(arguments: [1 << 10, 1 << 13, 1 << 20])
+    func segmentsGiveTheSameEventsAsOneEngine(segmentBytes: Int) throws {
+        let text = try Self.exampleLog(times: 40)
+        let repo = try TestRepo(git: false)
+        try repo.write("big.log", text)
+        let analyzer = LogAnalyzer(redactor: try Redactor(), now: Date())
+        let whole = analyzer.analyze(Data(text.utf8))
+        let segmented = try analyzer.analyze(
+            descriptor: open(repo.path("big.log"), O_RDONLY), segmentBytes: segmentBytes)
+        #expect(segmented.lines == whole.lines && segmented.lines == 85 * 40)
+        #expect(segmented.events.map(\.id) == whole.events.map(\.id))
+        #expect(segmented.events.map(\.count) == whole.events.map(\.count))
+        #expect(segmented.fingerprint == whole.fingerprint && segmented.title == whole.title)
+        #expect(segmented.redactions == whole.redactions)
+        #expect(segmented.lineEvents == whole.lineEvents)
+        #expect(segmented.events.map { $0.times.sorted() } == whole.events.map { $0.times.sorted() })
+        #expect(segmented.events.map(\.firstSeen) == whole.events.map(\.firstSeen))
+        #expect(segmented.primary?.firstLine == whole.primary?.firstLine)
+    }
+
+    /// A trace's frames are indented: a segment never starts inside one, so each trace keeps its
+    /// frames and its application frame however small the segments.
+    @Test func aSegmentNeverStartsInsideAStackTrace() throws {
+        var lines: [String] = []
+        for round in 0..<300 {
+            lines.append("2025-09-09T02:25:11Z INFO request \(round) served")
+            lines.append("2025-09-09T02:25:12Z ERROR request \(round) failed")
+            lines.append("java.lang.IllegalStateException: pool closed")
+            for frame in 0..<6 { lines.append("\tat com.acme.pool.Pool.take(Pool.java:\(100 + frame))") }
+        }
+        let text = lines.joined(separator: "\n") + "\n"
+        let repo = try TestRepo(git: false)
+        try repo.write("trace.log", text)
+        let analyzer = LogAnalyzer(redactor: try Redactor(), now: Date())
+        let whole = analyzer.analyze(Data(text.utf8))
+        let segmented = try analyzer.analyze(descriptor: open(repo.path("trace.log"), O_RDONLY), segmentBytes: 700)
+        #expect(segmented.events.map(\.template) == whole.events.map(\.template))
+        #expect(segmented.events.map(\.count) == whole.events.map(\.count))
+        #expect(segmented.sourceLocations == whole.sourceLocations)
+        #expect(segmented.lineEvents == whole.lineEvents)
+    }
+
+    /// Through a pipe, as `kubectl logs … | incident analyze -` gives it.
+    @Test func aPipeIsSegmentedToo() throws {
+        let text = try Self.exampleLog(times: 200)
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let (readEnd, writeEnd) = (fds[0], fds[1])
+        let writer = Thread {
+            let bytes = Array(text.utf8)
+            var offset = 0
+            while offset < bytes.count {
+                let count = bytes[offset...].withUnsafeBytes { write(writeEnd, $0.baseAddress, $0.count) }
+                if count <= 0 { break }
+                offset += count
+            }
+            close(writeEnd)
+        }
+        writer.start()
+        let analyzer = LogAnalyzer(redactor: try Redactor(), now: Date())
+        let piped = try analyzer.analyze(descriptor: readEnd, segmentBytes: 1 << 14)
+        let whole = analyzer.analyze(Data(text.utf8))
+        #expect(piped.lines == 85 * 200)
+        #expect(piped.events.map(\.count) == whole.events.map(\.count))
+        #expect(piped.lineEvents == whole.lineEvents)
+    }
+}

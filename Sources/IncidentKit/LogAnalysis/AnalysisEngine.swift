@@ -85,23 +85,63 @@ public struct LogAnalyzer: Sendable {
     }
 
     /// Streams a file descriptor (plain or gzip); `progress` gets the bytes read so far.
-    public func analyze(descriptor: Int32, progress: ((Int) -> Void)? = nil) throws -> LogAnalysis {
-        // Reading (a pipe) or inflating (.gz) runs on a second thread while lines are parsed.
+    ///
+    /// A stream cannot be split in halves as a file can, so it is cut as it is read: reading (a
+    /// pipe) or inflating (.gz) runs on a thread of its own, this thread gathers lines into
+    /// segments of about `segmentBytes`, and two worker threads analyse the segments, each with an
+    /// engine of its own, folded in order into the first (the merge of `analyze(first:second:)`).
+    /// A segment starts at a line that opens a record, so a stack trace's frames stay with its
+    /// head (`startsRecord`). Input shorter than one segment is one engine's work, as before.
+    public func analyze(
+        descriptor: Int32, progress: ((Int) -> Void)? = nil, segmentBytes: Int = LogAnalyzer.segmentBytes
+    ) throws -> LogAnalysis {
         let reader = try LineReader(descriptor: descriptor, readAhead: true)
         try Self.refuseBinary(reader)
-        let engine = AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures, maxShapes: maxShapes)
-        var next = 64 << 20
-        try reader.forEachLine { line in
-            engine.consume(line)
-            if let progress, reader.bytesRead >= next {
-                progress(reader.bytesRead)
-                next += 64 << 20
-            }
+        let segments = SegmentPipeline(workers: 2) {
+            AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures, maxShapes: maxShapes)
         }
+        var segment: [UInt8] = []
+        // The first segments are smaller (1 MiB, then doubling), so a log of a few MiB uses both cores too.
+        var limit = min(1 << 20, segmentBytes)
+        var next = 64 << 20
+        do {
+            try reader.forEachLine { line in
+                if segment.count >= limit, let first = line.first, Self.startsRecord(first, pastDouble: segment.count >= 2 * limit) {
+                    segments.submit(segment)
+                    segment.removeAll(keepingCapacity: true)
+                    limit = min(limit * 2, segmentBytes)
+                }
+                segment.append(contentsOf: line)
+                segment.append(0x0A)
+                if let progress, reader.bytesRead >= next {
+                    progress(reader.bytesRead)
+                    next += 64 << 20
+                }
+            }
+        } catch {
+            _ = segments.finish()
+            throw error
+        }
+        if !segment.isEmpty { segments.submit(segment) }
+        let engine =
+            segments.finish()
+            ?? AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures, maxShapes: maxShapes)
         engine.cutLines += reader.cutLines
         var analysis = engine.finish(bytes: reader.bytesRead)
         analysis.truncated = reader.truncated
         return analysis
+    }
+
+    /// How much of a stream one engine reads before the next segment starts (at a line boundary).
+    public static let segmentBytes = 8 << 20
+
+    /// Whether a segment may start at a line beginning with `first`: a time, a bracket or a JSON
+    /// object opens a record; an exception's last line ("pkg.Error: …", "Caused by: …") or an
+    /// indented frame does not. A log with no such lines is cut at any unindented line, past
+    /// twice the segment's size.
+    @inline(__always) static func startsRecord(_ first: UInt8, pastDouble: Bool) -> Bool {
+        if first &- 0x30 < 10 || first == 0x5B || first == 0x7B { return true }
+        return pastDouble && first != 0x20 && first != 0x09
     }
 
     /// An image or a core dump is not a log: its first 64 KiB say so before anything is read.
@@ -1090,6 +1130,105 @@ enum Triggers {
             i += 1
         }
         return false
+    }
+}
+
+/// Segments of a stream analysed on worker threads, each by an engine of its own, and folded in
+/// the order they were read into the first segment's engine. One segment waits at most, so memory
+/// stays bounded (the workers' segments, one waiting, one being gathered); `submit` blocks until
+/// there is room.
+final class SegmentPipeline: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var waiting: [(index: Int, bytes: [UInt8])] = []
+    private var closed = false
+    private var submitted = 0
+    /// Engines done but not yet folded (a later segment can finish first).
+    private var done: [Int: AnalysisEngine] = [:]
+    private var folded = 0
+    private var folding = false
+    private var result: AnalysisEngine?
+    private var running: Int
+    private let capacity: Int
+    private let makeEngine: () -> AnalysisEngine
+
+    init(workers: Int, makeEngine: @escaping () -> AnalysisEngine) {
+        self.makeEngine = makeEngine
+        running = workers
+        capacity = 1
+        for _ in 0..<workers {
+            let thread = Thread { [self] in work() }
+            // Deep recursion is not expected, but the engine's work is not small either.
+            thread.stackSize = 1 << 22
+            thread.start()
+        }
+    }
+
+    /// Hands a segment (whole lines, each ending with a line feed) to the workers.
+    func submit(_ bytes: [UInt8]) {
+        condition.lock()
+        defer { condition.unlock() }
+        while waiting.count >= capacity { condition.wait() }
+        waiting.append((submitted, bytes))
+        submitted += 1
+        condition.broadcast()
+    }
+
+    /// Waits for every segment to be analysed and folded; the folded engine, or nil if none was given.
+    func finish() -> AnalysisEngine? {
+        condition.lock()
+        defer { condition.unlock() }
+        closed = true
+        condition.broadcast()
+        while running > 0 { condition.wait() }
+        return result
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while waiting.isEmpty && !closed { condition.wait() }
+            guard !waiting.isEmpty else {
+                running -= 1
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let (index, bytes) = waiting.removeFirst()
+            condition.broadcast()
+            condition.unlock()
+
+            let engine = makeEngine()
+            bytes.withUnsafeBufferPointer { buffer in
+                var start = 0
+                while start < buffer.count {
+                    let newline = memchr(buffer.baseAddress! + start, 0x0A, buffer.count - start)
+                    let end = newline.map { UnsafeRawPointer(buffer.baseAddress!).distance(to: UnsafeRawPointer($0)) } ?? buffer.count
+                    engine.consume(UnsafeBufferPointer(rebasing: buffer[start..<end]))
+                    start = end + 1
+                }
+            }
+            fold(index, engine)
+        }
+    }
+
+    /// Folds every engine that is next in order; one thread folds at a time, outside the lock.
+    private func fold(_ index: Int, _ engine: AnalysisEngine) {
+        condition.lock()
+        done[index] = engine
+        guard !folding else {
+            condition.unlock()
+            return
+        }
+        folding = true
+        while let next = done.removeValue(forKey: folded) {
+            condition.unlock()
+            if let result { result.absorb(next) } else { result = next }
+            condition.lock()
+            folded += 1
+        }
+        folding = false
+        condition.broadcast()
+        condition.unlock()
     }
 }
 
