@@ -589,3 +589,19 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(piped.lineEvents == whole.lineEvents)
     }
 }
+
+@Suite struct TimeSampleMergeTests {
+    /// Two samples folded into one keep each side's share of the lines: 40,000 early lines and
+    /// 20,000 late ones give about a third late times, not none.
+    @Test func eachSideKeepsItsShare() {
+        var sampler: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let early = [Int64](repeating: 1, count: AnalysisEngine.timeSample)
+        let late = [Int64](repeating: 2, count: AnalysisEngine.timeSample)
+        let merged = AnalysisEngine.mergeSamples(early, of: 40_000, late, of: 20_000, sampler: &sampler)
+        #expect(merged.count == AnalysisEngine.timeSample)
+        let lateShare = Double(merged.filter { $0 == 2 }.count) / Double(merged.count)
+        #expect(abs(lateShare - 1.0 / 3.0) < 0.01)
+        // Small samples are kept whole.
+        #expect(AnalysisEngine.mergeSamples([1, 2], of: 2, [3], of: 1, sampler: &sampler) == [1, 2, 3])
+    }
+}

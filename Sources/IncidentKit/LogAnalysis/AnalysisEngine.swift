@@ -760,7 +760,8 @@ final class AnalysisEngine {
             mine.severity = max(mine.severity, theirs.severity)
             mine.first = [mine.first, theirs.first].compactMap { $0 }.min()
             mine.last = [mine.last, theirs.last].compactMap { $0 }.max()
-            mine.times += theirs.times.prefix(max(0, Self.timeSample - mine.times.count))
+            mine.times = Self.mergeSamples(
+                mine.times, of: mine.seen, theirs.times, of: theirs.seen, sampler: &sampler)
             mine.seen += theirs.seen
             mine.lastLine = max(mine.lastLine, theirs.lastLine + lines)
             if mine.example.isEmpty {
@@ -787,6 +788,32 @@ final class AnalysisEngine {
         binaryLines += other.binaryLines
         lines += other.lines
         if recordLineEvents { lineClusters += other.lineClusters.map { $0 >= 0 ? Int32(map[Int($0)]) : $0 } }
+    }
+
+    /// One fair sample of at most `timeSample` times from two: each side gives a share in
+    /// proportion to the lines it saw (a spike late in a big log is not crowded out by the early
+    /// segments), drawn at random from its own sample (which is itself fair).
+    static func mergeSamples(
+        _ mine: [Int64], of mineSeen: Int, _ theirs: [Int64], of theirSeen: Int, sampler: inout UInt64
+    ) -> [Int64] {
+        if mine.count + theirs.count <= timeSample { return mine + theirs }
+        let share = Double(timeSample) * Double(mineSeen) / Double(max(1, mineSeen + theirSeen))
+        let fromMine = min(mine.count, Int(share.rounded()))
+        let fromTheirs = min(theirs.count, timeSample - fromMine)
+        return draw(mine, fromMine, &sampler) + draw(theirs, fromTheirs, &sampler)
+    }
+
+    /// `count` of `values` at random (a partial Fisher–Yates shuffle on the engine's generator).
+    static func draw(_ values: [Int64], _ count: Int, _ sampler: inout UInt64) -> [Int64] {
+        guard count < values.count else { return values }
+        var values = values
+        for index in 0..<count {
+            sampler ^= sampler << 13
+            sampler ^= sampler >> 7
+            sampler ^= sampler << 17
+            values.swapAt(index, index + Int(sampler % UInt64(values.count - index)))
+        }
+        return Array(values.prefix(count))
     }
 
     func finish(bytes: Int) -> LogAnalysis {
