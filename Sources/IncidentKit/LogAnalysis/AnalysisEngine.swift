@@ -176,6 +176,8 @@ final class AnalysisEngine {
     var overflowShape: Int?
     /// Whether the current event began with an indented line (a trace whose head is not in the input).
     var orphanFrames = false
+    /// Whether the current event's head line had neither a time nor a level (a bare label).
+    var headBare = false
     var containerNames: [String] = []
     /// A header line with no message ("crit: Category[6]"), waiting for the next line to carry it.
     var pendingHead: (line: [UInt8], number: Int)?
@@ -481,7 +483,10 @@ final class AnalysisEngine {
             let text = String(decoding: line, as: UTF8.self)
             // An excerpt that starts inside a trace opens with a frame; the exception line that
             // ends that trace is the event, not one more frame of it.
-            if StackTrace.continues(text, inTrace: inTrace),
+            // A bare head line (no time, no level: a label like "Show raw exception details") does
+            // not take the exception line after it: that line says what failed, and heads the event.
+            let labelBeforeException = headBare && !inTrace && first == 0 && StackTrace.exceptionLine(text)
+            if StackTrace.continues(text, inTrace: inTrace), !labelBeforeException,
                 !(orphanFrames && (StackTrace.exceptionLine(text) || text.hasPrefix("Caused by:")))
             {
                 inTrace = inTrace || StackTrace.opens(text)
@@ -493,7 +498,12 @@ final class AnalysisEngine {
                 {
                     stats[cluster].frame = frame
                 }
-                if text.hasPrefix("Traceback") || text.hasPrefix("Caused by") || StackTrace.exceptionLine(text) {
+                // A trace under a head line without a level is an error; a level the software gave
+                // its own line (a WARN with the exception it tolerated) stands (SPEC "Severity").
+                if shapes[shape].level == nil,
+                    text.hasPrefix("Traceback") || text.hasPrefix("Caused by")
+                        || StackTrace.exceptionLine(first > 0 ? String(text.dropFirst(first)) : text)
+                {
                     stats[cluster].severity = max(stats[cluster].severity, .high)
                 }
                 record(cluster)
@@ -564,6 +574,7 @@ final class AnalysisEngine {
             self.update(shape, time: header.time, repeats: repeats)
         }
         orphanFrames = first > 0 && structured == nil
+        headBare = first == 0 && structured == nil && header.time == nil && header.level == nil
         if let bytes = messageBytes {
             bytes.withUnsafeBufferPointer { process($0, 0) }
         } else {
@@ -606,12 +617,16 @@ final class AnalysisEngine {
         var severity = header.level ?? .low
         // Severity here is the level's (SPEC "Severity"); signature floors are applied per event in
         // `finish`. A stack trace's head line without a level is an error.
+        let whole = String(decoding: line, as: UTF8.self)
+        // "System.InvalidOperationException: …" with no time reads like "logger: message"; the
+        // line is still an exception (checked once per shape, not per line).
         if header.level == nil,
             StackTrace.exceptionLine(text) || text.hasPrefix("Traceback") || text.hasPrefix("Caused by:")
+                || (header.time == nil && StackTrace.exceptionLine(whole))
         {
             severity = max(severity, .high)
         }
-        let example = String(String(decoding: line, as: UTF8.self).prefix(600))
+        let example = String(whole.prefix(600))
         shapes.append(
             Shape(
                 cluster: cluster, level: header.level, severity: severity, source: source, example: example,
