@@ -134,7 +134,9 @@ enum HeaderParser {
             }
             // 180610 10:48:05 · 170403  9:43:41 (MySQL before 5.7, MariaDB before 10.1: the hour
             // padded with a space)
-            if let m = number(line, at + 2, 2), let d = number(line, at + 4, 2), line[at + 6] == 0x20 {
+            if line[at + 6] == 0x20, line[at + 9] == 0x3A || line[at + 10] == 0x3A, let m = number(line, at + 2, 2),
+                let d = number(line, at + 4, 2)
+            {
                 let clockAt = line[at + 7] == 0x20 ? at + 8 : at + 7
                 if isDigit(line[clockAt]), let (seconds, end) = clock(line, clockAt) {
                     return epoch(2000 + y, m, d, 0, 0, 0).map { ($0 + Int64(seconds), end) }
