@@ -374,6 +374,17 @@ import Testing
         #expect(analysis.events.count == 1, "\(analysis.events.map(\.template))")
     }
 
+    @Test func aCrashLoopEventNamesItsContainer() throws {
+        let analysis = try analyze(
+            """
+              Normal   Pulled   4m (x5 over 9m)   kubelet  Container image "acme/ledger:1.2" already present on machine
+              Warning  BackOff  3m (x20 over 8m)  kubelet  Back-off restarting failed container ledger-api in pod ledger-5d8c7b9f6-q2w3e_prod(0a1b2c3d)
+
+            """)
+        #expect(analysis.primary?.signature == "k8s-crash-loop-container")
+        #expect(analysis.services.contains("ledger-api"), "\(analysis.services)")
+    }
+
     @Test func aServersOwnPackagesNameIt() {
         let catalog = SignatureCatalog.builtIn
         #expect(catalog.services(in: "at org.apache.cassandra.service.StorageService.initServer(StorageService.java:600)") == ["cassandra"])
