@@ -383,6 +383,10 @@ import Testing
             """)
         #expect(analysis.primary?.signature == "k8s-crash-loop-container")
         #expect(analysis.services.contains("ledger-api"), "\(analysis.services)")
+        // The kubelet's wording before 1.25.
+        let older = try analyze(
+            "  Warning  BackOff  2m  kubelet, node-3  Back-off 5m0s restarting failed container=ledger-api pod=ledger-5d8c7b9f6-q2w3e_prod(0a1b)\n")
+        #expect(older.services.contains("ledger-api"), "\(older.services)")
     }
 
     @Test func aServersOwnPackagesNameIt() {
