@@ -176,8 +176,6 @@ final class AnalysisEngine {
     var overflowShape: Int?
     /// Whether the current event began with an indented line (a trace whose head is not in the input).
     var orphanFrames = false
-    /// Whether the current event's head line had neither a time nor a level (a bare label).
-    var headBare = false
     var containerNames: [String] = []
     /// A header line with no message ("crit: Category[6]"), waiting for the next line to carry it.
     var pendingHead: (line: [UInt8], number: Int)?
@@ -485,7 +483,12 @@ final class AnalysisEngine {
             // ends that trace is the event, not one more frame of it.
             // A bare head line (no time, no level: a label like "Show raw exception details") does
             // not take the exception line after it: that line says what failed, and heads the event.
-            let labelBeforeException = headBare && !inTrace && first == 0 && StackTrace.exceptionLine(text)
+            // (Read from the head's shape and cluster, not kept per line: no time seen on it, no level.)
+            let head = shapes[shape]
+            let labelBeforeException =
+                !inTrace && first == 0 && head.level == nil && stats[head.cluster].last == nil
+                && head.example.utf8.first.map { $0 != 0x20 && $0 != 0x09 && $0 != 0x7B } == true
+                && StackTrace.exceptionLine(text)
             if StackTrace.continues(text, inTrace: inTrace), !labelBeforeException,
                 !(orphanFrames && (StackTrace.exceptionLine(text) || text.hasPrefix("Caused by:")))
             {
@@ -574,7 +577,6 @@ final class AnalysisEngine {
             self.update(shape, time: header.time, repeats: repeats)
         }
         orphanFrames = first > 0 && structured == nil
-        headBare = first == 0 && structured == nil && header.time == nil && header.level == nil
         if let bytes = messageBytes {
             bytes.withUnsafeBufferPointer { process($0, 0) }
         } else {

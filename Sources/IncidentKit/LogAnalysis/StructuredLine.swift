@@ -372,9 +372,9 @@ enum StackTrace {
     static func exceptionLine(_ line: String) -> Bool {
         let head = line.prefix { $0 != ":" && $0 != " " }
         guard !head.isEmpty, head.count < 160 else { return false }
-        let name = head.split(separator: ".").last ?? head
-        guard ["Exception", "Error", "Throwable", "Exit", "Interrupt", "Fault"].contains(where: { name.hasSuffix($0) }),
-            name.first?.isUppercase == true
+        let name = head.lastIndex(of: ".").map { head[head.index(after: $0)...] } ?? head
+        guard name.first?.isUppercase == true,
+            ["Exception", "Error", "Throwable", "Exit", "Interrupt", "Fault"].contains(where: { name.hasSuffix($0) })
         else { return false }
         let rest = line.dropFirst(head.count)
         if rest.isEmpty || rest.first == ":" { return true }
