@@ -31,11 +31,14 @@ is a double-quoted string (JSON escapes), null, an integer, a bare word, or a fl
 Exit status: 0 always, except 2 when BINARY does not exist or is not executable.
 """
 import argparse
+import atexit
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "excerpts")
@@ -188,10 +191,17 @@ def score(expect, out):
     return res, got
 
 
+# The tool reads a repo's own signatures.yml (found from the working directory) on top of the
+# built-in ones: it runs in an empty directory, so a binary is scored with the catalog compiled
+# into it, not with whatever the checkout's signatures.yml holds at the time.
+EMPTY_DIR = tempfile.mkdtemp(prefix="excerpts-")
+atexit.register(shutil.rmtree, EMPTY_DIR, True)
+
+
 def run_tool(binary, log):
     try:
-        p = subprocess.run([binary, "analyze", "--json", log], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, timeout=TIMEOUT)
+        p = subprocess.run([os.path.abspath(binary), "analyze", "--json", os.path.abspath(log)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=TIMEOUT, cwd=EMPTY_DIR)
     except subprocess.TimeoutExpired:
         return None, "timeout after %ds" % TIMEOUT
     except OSError as e:

@@ -143,6 +143,15 @@ func analyze(_ text: String) -> LogAnalysis {
                 "Jul 05 09:13:44 web-3 wsgi.sh[3129704]: [2024-07-05 09:13:44 +0200] [3129704] [CRITICAL] WORKER TIMEOUT (pid:3129714)",
                 .critical, "2025-07-05T09:13:44Z", "WORKER TIMEOUT (pid:<*>)", nil
             ),
+            (
+                // MySQL before 5.7 and MariaDB before 10.1: YYMMDD, the hour padded with a space.
+                "MySQL 5.5 error log", "180610 10:48:06 [ERROR] table cache is read only", .high,
+                "2018-06-10T10:48:06Z", "table cache is read only", nil
+            ),
+            (
+                "MariaDB 10.0, one-digit hour", "170403  9:43:41 [Warning] could not raise the open files limit",
+                .medium, "2017-04-03T09:43:41Z", "could not raise the open files limit", nil
+            ),
         ] as [(String, String, Severity, String?, String?, String?)])
     func plainHeadersAreFoundWithoutBeingTold(
         layout: String, line: String, severity: Severity, time: String?, template: String?, source: String?

@@ -301,3 +301,97 @@ import Testing
         #expect(analysis.events.contains { $0.firstSeen != nil })
     }
 }
+
+/// Issue 7, general classes of mistake found on logs nobody tuned for (bench/excerpts dev set):
+/// a level the software gave its own line, the unit lines systemd writes about a process that
+/// logged its own error, a label pasted above an exception, a server's own packages.
+@Suite struct UnseenLogClassTests {
+    func analyze(_ log: String) throws -> LogAnalysis {
+        LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(Data(log.utf8))
+    }
+
+    @Test func aWarningWithTheExceptionItToleratedStaysAWarning() throws {
+        let warned = try analyze(
+            """
+            2024-03-01 10:00:00,001 - WARN  [worker-3:Pump@88] - peer went away, will retry
+            BrokenPipeError: peer closed the stream
+            \tat org.acme.pump.Pump.read(Pump.java:120)
+            2024-03-01 10:00:01,001 - INFO  [worker-3:Pump@90] - reconnected
+
+            """)
+        #expect(warned.primary?.template.contains("peer went away") == true, "\(warned.events.map(\.template))")
+        #expect(warned.severity == .medium)
+        // A trace under a line with no level at all is an error.
+        let bare = try analyze("pump stopped\nBrokenPipeError: peer closed the stream\n\tat org.acme.pump.Pump.read(Pump.java:120)\n")
+        #expect(bare.severity == .high)
+    }
+
+    @Test func aUnitsExitYieldsToTheErrorItsProcessLoggedAndNamesTheUnit() throws {
+        let log = """
+            Apr 22 11:33:01 host-1 web-hooks[7742]: Exception: could not reach the admin API at 127.0.0.1:80: [Errno 111] Connection refused
+            Apr 22 11:33:01 host-1 systemd[1]: webgate.service: Control process exited, code=exited, status=1/FAILURE
+            Apr 22 11:33:01 host-1 systemd[1]: webgate.service: Failed with result 'exit-code'.
+            Apr 22 11:33:01 host-1 systemd[1]: Failed to start Web gate.
+
+            """
+        let analysis = try analyze(log)
+        let primary = try #require(analysis.primary)
+        #expect(primary.template.contains("could not reach the admin API"), "\(primary.template)")
+        #expect(analysis.services.contains("webgate"), "\(analysis.services)")
+        #expect(analysis.events.contains { $0.signature == "systemd-main-process-exited" })
+        // With nothing but systemd's own lines, the first of them (the exit status) is the primary.
+        let unitOnly = try analyze(log.split(separator: "\n").dropFirst().joined(separator: "\n") + "\n")
+        #expect(unitOnly.primary?.template.contains("Control process exited") == true, "\(unitOnly.primary?.template ?? "")")
+        #expect(unitOnly.services.first == "webgate")
+    }
+
+    @Test func aLabelPastedAboveAnExceptionDoesNotHeadIt() throws {
+        let analysis = try analyze(
+            """
+            Show raw exception details
+            System.InvalidOperationException: The pool is closed
+               at Acme.Pool.Rent()
+
+            """)
+        let primary = try #require(analysis.primary)
+        #expect(primary.example.hasPrefix("System.InvalidOperationException: The pool is closed"), "\(primary.example)")
+        #expect(primary.severity == .high)
+        // A line with a level keeps the exception under it.
+        let headed = try analyze(
+            "2024-03-01 10:00:00 ERROR job failed\nSystem.InvalidOperationException: The pool is closed\n   at Acme.Pool.Rent()\n")
+        #expect(headed.primary?.example.contains("job failed") == true)
+    }
+
+    @Test func aDotNetExceptionWithAnErrorCodeIsAnExceptionLine() throws {
+        #expect(StackTrace.exceptionLine("Acme.Data.StoreException (0x80004005): Failed to open the store"))
+        #expect(StackTrace.exceptionLine("System.Net.Sockets.SocketException (111): Connection refused"))
+        #expect(!StackTrace.exceptionLine("Error (see the docs) happened twice"))
+        #expect(!StackTrace.exceptionLine("Error handling request /api"))
+        // Indented under a line with no level, such a trace continues it and makes it an error.
+        let analysis = try analyze(
+            "store: open failed\n   Acme.Data.StoreException (0x80004005): Failed to open the store\n   at Acme.Data.Store.Open()\n")
+        #expect(analysis.severity == .high)
+        #expect(analysis.events.count == 1, "\(analysis.events.map(\.template))")
+    }
+
+    @Test func aCrashLoopEventNamesItsContainer() throws {
+        let analysis = try analyze(
+            """
+              Normal   Pulled   4m (x5 over 9m)   kubelet  Container image "acme/ledger:1.2" already present on machine
+              Warning  BackOff  3m (x20 over 8m)  kubelet  Back-off restarting failed container ledger-api in pod ledger-5d8c7b9f6-q2w3e_prod(0a1b2c3d)
+
+            """)
+        #expect(analysis.primary?.signature == "k8s-crash-loop-container")
+        #expect(analysis.services.contains("ledger-api"), "\(analysis.services)")
+        // The kubelet's wording before 1.25.
+        let older = try analyze(
+            "  Warning  BackOff  2m  kubelet, node-3  Back-off 5m0s restarting failed container=ledger-api pod=ledger-5d8c7b9f6-q2w3e_prod(0a1b)\n")
+        #expect(older.services.contains("ledger-api"), "\(older.services)")
+    }
+
+    @Test func aServersOwnPackagesNameIt() {
+        let catalog = SignatureCatalog.builtIn
+        #expect(catalog.services(in: "at org.apache.cassandra.service.StorageService.initServer(StorageService.java:600)") == ["cassandra"])
+        #expect(catalog.services(in: "at org.apache.zookeeper.server.NIOServerCnxn.doIO(NIOServerCnxn.java:228)") == ["zookeeper"])
+    }
+}

@@ -535,7 +535,15 @@ final class AnalysisEngine {
             let text = String(decoding: line, as: UTF8.self)
             // An excerpt that starts inside a trace opens with a frame; the exception line that
             // ends that trace is the event, not one more frame of it.
-            if StackTrace.continues(text, inTrace: inTrace),
+            // A bare head line (no time, no level: a label like "Show raw exception details") does
+            // not take the exception line after it: that line says what failed, and heads the event.
+            // (Read from the head's shape and cluster, not kept per line: no time seen on it, no level.)
+            let head = shapes[shape]
+            let labelBeforeException =
+                !inTrace && first == 0 && head.level == nil && stats[head.cluster].last == nil
+                && head.example.utf8.first.map { $0 != 0x20 && $0 != 0x09 && $0 != 0x7B } == true
+                && StackTrace.exceptionLine(text)
+            if StackTrace.continues(text, inTrace: inTrace), !labelBeforeException,
                 !(orphanFrames && (StackTrace.exceptionLine(text) || text.hasPrefix("Caused by:")))
             {
                 inTrace = inTrace || StackTrace.opens(text)
@@ -547,7 +555,12 @@ final class AnalysisEngine {
                 {
                     stats[cluster].frame = frame
                 }
-                if text.hasPrefix("Traceback") || text.hasPrefix("Caused by") || StackTrace.exceptionLine(text) {
+                // A trace under a head line without a level is an error; a level the software gave
+                // its own line (a WARN with the exception it tolerated) stands (SPEC "Severity").
+                if shapes[shape].level == nil,
+                    text.hasPrefix("Traceback") || text.hasPrefix("Caused by")
+                        || StackTrace.exceptionLine(first > 0 ? String(text.dropFirst(first)) : text)
+                {
                     stats[cluster].severity = max(stats[cluster].severity, .high)
                 }
                 record(cluster)
@@ -663,12 +676,16 @@ final class AnalysisEngine {
         var severity = header.level ?? .low
         // Severity here is the level's (SPEC "Severity"); signature floors are applied per event in
         // `finish`. A stack trace's head line without a level is an error.
+        let whole = String(decoding: line, as: UTF8.self)
+        // "System.InvalidOperationException: …" with no time reads like "logger: message"; the
+        // line is still an exception (checked once per shape, not per line).
         if header.level == nil,
             StackTrace.exceptionLine(text) || text.hasPrefix("Traceback") || text.hasPrefix("Caused by:")
+                || (header.time == nil && StackTrace.exceptionLine(whole))
         {
             severity = max(severity, .high)
         }
-        let example = String(String(decoding: line, as: UTF8.self).prefix(600))
+        let example = String(whole.prefix(600))
         shapes.append(
             Shape(
                 cluster: cluster, level: header.level, severity: severity, source: source, example: example,

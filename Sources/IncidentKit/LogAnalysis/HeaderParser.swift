@@ -124,13 +124,23 @@ enum HeaderParser {
         {
             return epoch(y, m, d, 0, 0, 0).map { ($0 + Int64(seconds), end) }
         }
-        // 081109 203615 (HDFS) · 17/06/09 20:10:40 (Spark)
+        // 081109 203615 (HDFS) · 180610 10:48:05 (MySQL) · 17/06/09 20:10:40 (Spark)
         if let y = number(line, at, 2), at + 13 <= n {
             if let m = number(line, at + 2, 2), let d = number(line, at + 4, 2), line[at + 6] == 0x20,
                 let hh = number(line, at + 7, 2), let mm = number(line, at + 9, 2), let ss = number(line, at + 11, 2),
                 at + 13 == n || !isDigit(line[at + 13])
             {
                 return epoch(2000 + y, m, d, hh, mm, ss).map { ($0, at + 13) }
+            }
+            // 180610 10:48:05 · 170403  9:43:41 (MySQL before 5.7, MariaDB before 10.1: the hour
+            // padded with a space)
+            if line[at + 6] == 0x20, line[at + 9] == 0x3A || line[at + 10] == 0x3A, let m = number(line, at + 2, 2),
+                let d = number(line, at + 4, 2)
+            {
+                let clockAt = line[at + 7] == 0x20 ? at + 8 : at + 7
+                if isDigit(line[clockAt]), let (seconds, end) = clock(line, clockAt) {
+                    return epoch(2000 + y, m, d, 0, 0, 0).map { ($0 + Int64(seconds), end) }
+                }
             }
             if line[at + 2] == 0x2F, let m = number(line, at + 3, 2), line[at + 5] == 0x2F,
                 let d = number(line, at + 6, 2),

@@ -1,6 +1,7 @@
 /// Which event is the primary error (SPEC "The primary error is the cause, not the loudest
 /// symptom"): signatures raise severities to their floors, then among the most severe events one
-/// that names a dependency wins, then the one seen first, then the most frequent.
+/// that is not a symptom of another (a crash loop, a unit's exit), then one that names a
+/// dependency, then the one seen first, then the most frequent.
 enum Ranking {
     /// How many events are matched against the signatures: every event at medium or above, and
     /// the most frequent others up to this bound (regexes cost; a log can hold thousands of events).
@@ -38,9 +39,11 @@ enum Ranking {
         func isSymptom(_ event: LogAnalysis.Event) -> Bool { event.signature.map(symptoms.contains) ?? false }
         events.sort { a, b in
             if a.severity != b.severity { return a.severity > b.severity }
-            if namesDependency(a) != namesDependency(b) { return namesDependency(a) }
-            // "Error: ImagePullBackOff" is explained by the "Failed to pull image …: denied" beside it.
+            // "Error: ImagePullBackOff" is explained by the "Failed to pull image …: denied" beside it,
+            // "app.service: Main process exited" by the error the process logged itself: a symptom
+            // comes after the rest of its severity even when it names the unit or pod it reports on.
             if isSymptom(a) != isSymptom(b) { return isSymptom(b) }
+            if namesDependency(a) != namesDependency(b) { return namesDependency(a) }
             // An event its own software marked this severe before one a signature's floor raised.
             let ownA = a.levelSeverity >= a.severity
             let ownB = b.levelSeverity >= b.severity

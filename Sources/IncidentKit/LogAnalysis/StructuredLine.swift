@@ -367,13 +367,19 @@ enum StackTrace {
         return exceptionLine(line)
     }
 
-    /// `java.lang.IllegalStateException: …`, `ValueError: …`, `TypeError: …`, `RuntimeError (…)`.
+    /// `java.lang.IllegalStateException: …`, `ValueError: …`, `TypeError: …`, and .NET's
+    /// `Npgsql.NpgsqlException (0x80004005): …`, `SocketException (111): …` (an error code in parentheses).
     static func exceptionLine(_ line: String) -> Bool {
         let head = line.prefix { $0 != ":" && $0 != " " }
         guard !head.isEmpty, head.count < 160 else { return false }
-        let name = head.split(separator: ".").last ?? head
-        return ["Exception", "Error", "Throwable", "Exit", "Interrupt", "Fault"].contains { name.hasSuffix($0) }
-            && name.first?.isUppercase == true && (line.count == head.count || line.dropFirst(head.count).first == ":")
+        let name = head.lastIndex(of: ".").map { head[head.index(after: $0)...] } ?? head
+        guard name.first?.isUppercase == true,
+            ["Exception", "Error", "Throwable", "Exit", "Interrupt", "Fault"].contains(where: { name.hasSuffix($0) })
+        else { return false }
+        let rest = line.dropFirst(head.count)
+        if rest.isEmpty || rest.first == ":" { return true }
+        guard rest.hasPrefix(" ("), let close = rest.prefix(24).firstIndex(of: ")") else { return false }
+        return rest[rest.index(after: close)...].first == ":"
     }
 
     /// Whether `line` opens a trace that following unindented frames may continue.
