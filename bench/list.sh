@@ -5,8 +5,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 count=${1:-10000}
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
-swift build -c release --package-path "$here" >/dev/null
-bin="$(swift build -c release --package-path "$here" --show-bin-path)/incident"
+swift build -c release --static-swift-stdlib --package-path "$here" >/dev/null
+bin="$(swift build -c release --static-swift-stdlib --package-path "$here" --show-bin-path)/incident"
 work=$(mktemp -d "${TMPDIR:-/tmp}/incident-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 python3 "$here/bench/gen-incidents.py" "$count" "$work"

@@ -92,9 +92,9 @@ def peak_rss_kib(argv, cwd):
 
 
 def build():
-    print("building the release binary (swift build -c release)…", flush=True)
-    subprocess.run(["swift", "build", "-c", "release", "--package-path", root], check=True, stdout=subprocess.DEVNULL)
-    return os.path.join(sh(f"swift build -c release --package-path {root} --show-bin-path").strip(), "incident")
+    print("building the release binary (swift build -c release --static-swift-stdlib, as make install)…", flush=True)
+    subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--package-path", root], check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(sh(f"swift build -c release --static-swift-stdlib --package-path {root} --show-bin-path").strip(), "incident")
 
 
 def drain3_python():

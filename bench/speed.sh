@@ -9,8 +9,8 @@ size=${1:-500}
 out="$here/bench/out"
 mkdir -p "$out"
 python3 -c 'import drain3' 2>/dev/null || pip install -q drain3==0.9.11
-swift build -c release --package-path "$here" >/dev/null
-bin="$(swift build -c release --package-path "$here" --show-bin-path)/incident"
+swift build -c release --static-swift-stdlib --package-path "$here" >/dev/null
+bin="$(swift build -c release --static-swift-stdlib --package-path "$here" --show-bin-path)/incident"
 log="$out/varied-$size.log"
 [ -f "$log" ] || python3 "$here/bench/gen-varied-log.py" "$log" "$size"
 bytes=$(stat -c %s "$log")
