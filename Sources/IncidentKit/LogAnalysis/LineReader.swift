@@ -35,7 +35,8 @@ public final class LineReader {
         }
         gzbuffer(file, 1 << 17)
         self.file = file
-        buffer = [UInt8](repeating: 0, count: bufferSize)
+        // Not zeroed: only what was read is looked at, and untouched pages cost nothing (a small log).
+        buffer = [UInt8](unsafeUninitializedCapacity: bufferSize) { _, count in count = bufferSize }
         ahead = readAhead ? ReadAhead(file: file, chunkSize: 1 << 20) : nil
     }
 
@@ -195,7 +196,7 @@ private final class ReadAhead: @unchecked Sendable {
     private func run(_ file: gzFile, _ chunkSize: Int) {
         defer { gzclose(file) }
         while true {
-            var chunk = [UInt8](repeating: 0, count: chunkSize)
+            var chunk = [UInt8](unsafeUninitializedCapacity: chunkSize) { _, count in count = chunkSize }
             let count = chunk.withUnsafeMutableBufferPointer { gzread(file, $0.baseAddress, UInt32(chunkSize)) }
             condition.lock()
             defer { condition.unlock() }
