@@ -614,3 +614,13 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(AnalysisEngine.mergeSamples([1, 2], of: 2, [3], of: 1, sampler: &sampler) == [1, 2, 3])
     }
 }
+
+@Suite struct TrimmingNewlinesTests {
+    @Test(arguments: [
+        "", "plain", "\n\n***aborting after fassert() failure\n\n", "\r\nx\r\n", "\u{85}a b\u{2028}", "\u{2029}",
+        "\n", "a\nb", " \n x \n ", "\u{0B}\u{0C}tab\u{0C}", "é\n", "\n日本",
+    ])
+    func matchesFoundation(text: String) {
+        #expect(Structured.trimmingNewlines(text) == text.trimmingCharacters(in: .newlines))
+    }
+}

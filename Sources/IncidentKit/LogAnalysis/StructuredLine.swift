@@ -162,6 +162,24 @@ enum MiniJSON {
 }
 
 enum Structured {
+    /// `text.trimmingCharacters(in: .newlines)` without Foundation's bridging (this runs on every
+    /// JSON line): U+000A–U+000D, U+0085, U+2028 and U+2029 off both ends, no copy when none are there.
+    static func trimmingNewlines(_ text: String) -> String {
+        func isNewline(_ scalar: Unicode.Scalar) -> Bool {
+            (0x0A...0x0D).contains(scalar.value) || scalar.value == 0x85 || scalar.value == 0x2028
+                || scalar.value == 0x2029
+        }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.first, let last = scalars.last, isNewline(first) || isNewline(last) else {
+            return text
+        }
+        var start = scalars.startIndex
+        var end = scalars.endIndex
+        while start < end, isNewline(scalars[start]) { start = scalars.index(after: start) }
+        while end > start, isNewline(scalars[scalars.index(before: end)]) { end = scalars.index(before: end) }
+        return String(scalars[start..<end])
+    }
+
     /// GCP Cloud Logging, Kubernetes/Docker json-file, pino/bunyan, zap, logrus.
     static func json(_ bytes: UnsafeBufferPointer<UInt8>) -> StructuredLine? {
         guard let node = MiniJSON.parse(bytes), case .object = node else { return nil }
@@ -175,7 +193,7 @@ enum Structured {
             message += (message.isEmpty ? "" : ": ") + first
         }
         // Blank lines around a message ("\n\n***aborting after fassert() failure\n\n") are not part of it.
-        var entry = StructuredLine(message: message.trimmingCharacters(in: .newlines))
+        var entry = StructuredLine(message: Self.trimmingNewlines(message))
         for key in ["severity", "level", "lvl", "log.level", "levelname", "loglevel", "@l"] {
             guard let field = node[key] else { continue }
             if case .number(let number) = field {
