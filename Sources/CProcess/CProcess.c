@@ -118,3 +118,10 @@ int cprocess_wait(pid_t pid, int timeout_ms, int *status) {
 }
 
 int cprocess_pipe(int ends[2]) { return pipe2(ends, O_CLOEXEC); }
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+int cprocess_limit_malloc_arenas(int count) { return mallopt(M_ARENA_MAX, count); }
+#else
+int cprocess_limit_malloc_arenas(int count) { (void)count; return 0; }
+#endif

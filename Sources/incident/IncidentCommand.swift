@@ -32,6 +32,9 @@ struct Incident: ParsableCommand {
 
     static func main() {
         Cancellation.install()
+        // At most two malloc arenas: analysis workers allocate in arenas of their own by default
+        // (eight per core), and memory one thread freed stays mapped in another's arena.
+        ProcessTuning.limitMallocArenas(2)
         if let message = unknownCommand(Array(CommandLine.arguments.dropFirst())) {
             FileHandle.standardError.write(Data((Terminal.sanitized(message) + "\n").utf8))
             Foundation.exit(ExitCode.validationFailure.rawValue)

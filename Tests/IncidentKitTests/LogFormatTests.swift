@@ -606,12 +606,15 @@ func analyze(_ text: String) -> LogAnalysis {
         var sampler: UInt64 = 0x9E37_79B9_7F4A_7C15
         let early = [Int64](repeating: 1, count: AnalysisEngine.timeSample)
         let late = [Int64](repeating: 2, count: AnalysisEngine.timeSample)
-        let merged = AnalysisEngine.mergeSamples(early, of: 40_000, late, of: 20_000, sampler: &sampler)
+        var merged = early
+        AnalysisEngine.mergeSamples(into: &merged, of: 40_000, late, of: 20_000, sampler: &sampler)
         #expect(merged.count == AnalysisEngine.timeSample)
         let lateShare = Double(merged.filter { $0 == 2 }.count) / Double(merged.count)
         #expect(abs(lateShare - 1.0 / 3.0) < 0.01)
         // Small samples are kept whole.
-        #expect(AnalysisEngine.mergeSamples([1, 2], of: 2, [3], of: 1, sampler: &sampler) == [1, 2, 3])
+        var small: [Int64] = [1, 2]
+        AnalysisEngine.mergeSamples(into: &small, of: 2, [3], of: 1, sampler: &sampler)
+        #expect(small == [1, 2, 3])
     }
 }
 
@@ -622,5 +625,28 @@ func analyze(_ text: String) -> LogAnalysis {
     ])
     func matchesFoundation(text: String) {
         #expect(Structured.trimmingNewlines(text) == text.trimmingCharacters(in: .newlines))
+    }
+}
+
+@Suite struct FoldedShapesTests {
+    /// Engines folded together hold each shape once: a stream of many segments keeps the memory
+    /// of one engine's shapes, not one set per segment.
+    @Test func aShapeSeenByManyEnginesIsKeptOnce() throws {
+        let lines = (0..<50).map { "2025-09-09T02:25:\(String(format: "%02d", $0))Z ERROR job \($0) failed on node-\($0 % 3)" }
+            + ["2025-09-09T02:26:00Z INFO all done"]
+        func engine() throws -> AnalysisEngine {
+            let engine = AnalysisEngine(redactor: try Redactor(), now: Date(), recordLineEvents: true)
+            for line in lines { Array(line.utf8).withUnsafeBufferPointer { engine.consume($0) } }
+            return engine
+        }
+        let one = try engine()
+        one.releaseHeldLines()
+        let folded = try engine()
+        for _ in 0..<9 { folded.absorb(try engine()) }
+        #expect(folded.shapes.count == one.shapes.count)
+        #expect(folded.shapes.map(\.count) == one.shapes.map { $0.count * 10 })
+        let analysis = folded.finish(bytes: 0)
+        #expect(analysis.lines == lines.count * 10)
+        #expect(analysis.primary?.count == 500)
     }
 }

@@ -19,4 +19,7 @@ int cprocess_wait(pid_t pid, int timeout_ms, int *status);
 /// A pipe whose two ends close on exec; 0, or -1 with errno set.
 int cprocess_pipe(int ends[2]);
 
+/// Caps glibc's malloc arenas at `count` (mallopt M_ARENA_MAX); 1 on success, 0 elsewhere.
+int cprocess_limit_malloc_arenas(int count);
+
 #endif

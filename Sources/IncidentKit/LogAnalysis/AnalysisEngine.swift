@@ -88,8 +88,10 @@ public struct LogAnalyzer: Sendable {
     ///
     /// A stream cannot be split in halves as a file can, so it is cut as it is read: reading (a
     /// pipe) or inflating (.gz) runs on a thread of its own, this thread gathers lines into
-    /// segments of about `segmentBytes`, and two worker threads analyse the segments, each with an
-    /// engine of its own, folded in order into the first (the merge of `analyze(first:second:)`).
+    /// segments of about `segmentBytes`, and two worker threads take the segments in turn, each
+    /// with one engine for all of its segments (numbered by the stream's line numbers), and the
+    /// two engines are merged at the end (`merge(segmentsOf:)`): each shape is mined twice at
+    /// most, however long the stream.
     /// A segment starts at a line that opens a record, so a stack trace's frames stay with its
     /// head (`startsRecord`). Input shorter than one segment is one engine's work, as before.
     public func analyze(
@@ -100,19 +102,28 @@ public struct LogAnalyzer: Sendable {
         let segments = SegmentPipeline(workers: 2) {
             AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures, maxShapes: maxShapes)
         }
-        var segment: [UInt8] = []
-        // The first segments are smaller (1 MiB, then doubling), so a log of a few MiB uses both cores too.
+        // Lines before the segment being gathered, and in it: each segment knows where it starts.
+        var linesBefore = 0
+        var linesIn = 0
+        // Segments of 1 MiB, then 2: small enough that both cores start early and that the few in
+        // flight stay small; each worker keeps one engine, so more segments do not mean more mining.
         var limit = min(1 << 20, segmentBytes)
+        // Room for a segment and the line that ends it, reserved up front (grown by appends, an
+        // array doubles); the workers hand their buffers back, so a long stream reuses a few.
+        var segment = segments.buffer(capacity: limit + limit / 4)
         var next = 64 << 20
         do {
             try reader.forEachLine { line in
                 if segment.count >= limit, let first = line.first, Self.startsRecord(first, pastDouble: segment.count >= 2 * limit) {
-                    segments.submit(segment)
-                    segment.removeAll(keepingCapacity: true)
+                    segments.submit(segment, firstLine: linesBefore)
+                    linesBefore += linesIn
+                    linesIn = 0
                     limit = min(limit * 2, segmentBytes)
+                    segment = segments.buffer(capacity: limit + limit / 4)
                 }
                 segment.append(contentsOf: line)
                 segment.append(0x0A)
+                linesIn += 1
                 if let progress, reader.bytesRead >= next {
                     progress(reader.bytesRead)
                     next += 64 << 20
@@ -122,7 +133,7 @@ public struct LogAnalyzer: Sendable {
             _ = segments.finish()
             throw error
         }
-        if !segment.isEmpty { segments.submit(segment) }
+        if !segment.isEmpty { segments.submit(segment, firstLine: linesBefore) }
         let engine =
             segments.finish()
             ?? AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures, maxShapes: maxShapes)
@@ -133,7 +144,7 @@ public struct LogAnalyzer: Sendable {
     }
 
     /// How much of a stream one engine reads before the next segment starts (at a line boundary).
-    public static let segmentBytes = 8 << 20
+    public static let segmentBytes = 2 << 20
 
     /// Whether a segment may start at a line beginning with `first`: a time, a bracket or a JSON
     /// object opens a record; an exception's last line ("pkg.Error: …", "Caused by: …") or an
@@ -183,7 +194,13 @@ final class AnalysisEngine {
         var message: String
         /// Whether unindented frames after this message may belong to it (computed once per shape).
         var opensTrace = false
+        /// The line signature that made it (`rareLines` for the shape past `maxShapes`): engines
+        /// folded together merge their shapes by it.
+        var signature: UInt64 = 0
     }
+
+    /// The signature of the one "rare lines" shape past `maxShapes`.
+    static let rareLines: UInt64 = 0x7261_7265_6C69_6E65
 
     struct ClusterStats {
         var count = 0
@@ -229,6 +246,9 @@ final class AnalysisEngine {
     var recentCount = 0
     /// The cluster whose first occurrence is still being read (its continuation lines are kept).
     var capturing: Int?
+    /// The stream segments this engine read (see `SegmentPipeline`): their order in the stream
+    /// and where their rows begin in `lineClusters`.
+    var segments: [(index: Int, rows: Int)] = []
     static let contextLines = 5
     /// Events listed at most; and clusters past which only medium-or-worse first occurrences keep context.
     static let maxEvents = 2000
@@ -656,7 +676,7 @@ final class AnalysisEngine {
                 shapeIndex[signature] = overflow
                 return overflow
             }
-            let cluster = miner.add(signature: 0x7261_7265_6C69_6E65, tokens: ["<rare", "lines>"])
+            let cluster = miner.add(signature: Self.rareLines, tokens: ["<rare", "lines>"])
             if cluster == stats.count { stats.append(ClusterStats()) }
             if stats[cluster].example.isEmpty {
                 stats[cluster].example = String(String(decoding: line, as: UTF8.self).prefix(600))
@@ -664,7 +684,7 @@ final class AnalysisEngine {
             shapes.append(
                 Shape(
                     cluster: cluster, level: nil, severity: .low, source: nil, example: stats[cluster].example,
-                    message: "<rare lines>"))
+                    message: "<rare lines>", signature: Self.rareLines))
             overflowShape = shapes.count - 1
             shapeIndex[signature] = shapes.count - 1
             return shapes.count - 1
@@ -690,7 +710,7 @@ final class AnalysisEngine {
             Shape(
                 cluster: cluster, level: header.level, severity: severity, source: source, example: example,
                 message: text,
-                opensTrace: StackTrace.opens(text)))
+                opensTrace: StackTrace.opens(text), signature: signature))
         shapeIndex[signature] = shapes.count - 1
         if stats[cluster].example.isEmpty {
             stats[cluster].example = example
@@ -745,12 +765,9 @@ final class AnalysisEngine {
 
     /// Adds the lines another engine read after this one's: its templates are filed into this
     /// miner as if they were messages, and its counts, times and shapes follow them.
-    func absorb(_ other: AnalysisEngine) {
-        defer { other.shapes = [] }
-        releaseHeldLines()
-        other.releaseHeldLines()
-        flushPendingHead()
-        other.flushPendingHead()
+    /// Where each of `other`'s clusters goes among these: the one with the same template, or a
+    /// new one (Drain's merge, applied to templates).
+    private func clusterMap(of other: AnalysisEngine) -> [Int] {
         var map = [Int](repeating: 0, count: other.miner.clusters.count)
         for index in other.miner.clusters.indices {
             let tokens = other.miner.tokens(index)
@@ -759,11 +776,20 @@ final class AnalysisEngine {
                 for byte in token.utf8 { TemplateMiner.mix(&signature, byte) }
                 TemplateMiner.mix(&signature, 0x20)
             }
-            let target =
-                miner.cluster(forSignature: signature) ?? miner.add(signature: signature, tokens: tokens)
+            let target = miner.cluster(forSignature: signature) ?? miner.add(signature: signature, tokens: tokens)
             while stats.count <= target { stats.append(ClusterStats()) }
             map[index] = target
         }
+        return map
+    }
+
+    func absorb(_ other: AnalysisEngine) {
+        defer { other.shapes = [] }
+        releaseHeldLines()
+        other.releaseHeldLines()
+        flushPendingHead()
+        other.flushPendingHead()
+        let map = clusterMap(of: other)
         // `other` is used up: each of its clusters is let go once merged, and the merged one is
         // taken out of `stats` while it grows, so no sample of times is held twice (1 GiB: two
         // engines with thousands of 16,384-time samples).
@@ -777,8 +803,7 @@ final class AnalysisEngine {
             mine.severity = max(mine.severity, theirs.severity)
             mine.first = [mine.first, theirs.first].compactMap { $0 }.min()
             mine.last = [mine.last, theirs.last].compactMap { $0 }.max()
-            mine.times = Self.mergeSamples(
-                mine.times, of: mine.seen, theirs.times, of: theirs.seen, sampler: &sampler)
+            Self.mergeSamples(into: &mine.times, of: mine.seen, theirs.times, of: theirs.seen, sampler: &sampler)
             mine.seen += theirs.seen
             mine.lastLine = max(mine.lastLine, theirs.lastLine + lines)
             if mine.example.isEmpty {
@@ -792,10 +817,7 @@ final class AnalysisEngine {
             }
             stats[map[index]] = mine
         }
-        for var shape in other.shapes {
-            shape.cluster = map[shape.cluster]
-            shapes.append(shape)
-        }
+        mergeShapes(of: other, map: map)
         for (kind, count) in other.redactions { redactions[kind, default: 0] += count }
         for name in other.services where !services.contains(name) { services.append(name) }
         for name in other.containerNames where !containerNames.contains(name) { containerNames.append(name) }
@@ -809,28 +831,145 @@ final class AnalysisEngine {
 
     /// One fair sample of at most `timeSample` times from two: each side gives a share in
     /// proportion to the lines it saw (a spike late in a big log is not crowded out by the early
-    /// segments), drawn at random from its own sample (which is itself fair).
+    /// segments), drawn at random from its own sample (which is itself fair). In place: a stream
+    /// folds hundreds of segments, and a new array per cluster per fold only fragments the heap.
     static func mergeSamples(
-        _ mine: [Int64], of mineSeen: Int, _ theirs: [Int64], of theirSeen: Int, sampler: inout UInt64
-    ) -> [Int64] {
-        if mine.count + theirs.count <= timeSample { return mine + theirs }
+        into mine: inout [Int64], of mineSeen: Int, _ theirs: [Int64], of theirSeen: Int, sampler: inout UInt64
+    ) {
+        if mine.count + theirs.count <= timeSample {
+            mine.append(contentsOf: theirs)
+            return
+        }
         let share = Double(timeSample) * Double(mineSeen) / Double(max(1, mineSeen + theirSeen))
         let fromMine = min(mine.count, Int(share.rounded()))
         let fromTheirs = min(theirs.count, timeSample - fromMine)
-        return draw(mine, fromMine, &sampler) + draw(theirs, fromTheirs, &sampler)
+        drawInPlace(&mine, fromMine, &sampler)
+        if fromTheirs == theirs.count {
+            mine.append(contentsOf: theirs)
+        } else {
+            var drawn = theirs
+            drawInPlace(&drawn, fromTheirs, &sampler)
+            mine.append(contentsOf: drawn)
+        }
     }
 
-    /// `count` of `values` at random (a partial Fisher–Yates shuffle on the engine's generator).
-    static func draw(_ values: [Int64], _ count: Int, _ sampler: inout UInt64) -> [Int64] {
-        guard count < values.count else { return values }
-        var values = values
+    /// Keeps `count` of `values` at random (a partial Fisher–Yates shuffle on the engine's generator).
+    static func drawInPlace(_ values: inout [Int64], _ count: Int, _ sampler: inout UInt64) {
+        guard count < values.count else { return }
         for index in 0..<count {
             sampler ^= sampler << 13
             sampler ^= sampler >> 7
             sampler ^= sampler << 17
             values.swapAt(index, index + Int(sampler % UInt64(values.count - index)))
         }
-        return Array(values.prefix(count))
+        values.removeLast(values.count - count)
+    }
+
+    /// Starts one segment of a stream, `firstLine` lines into it: what joined lines (a trace, a
+    /// header waiting for its message, the context before a first occurrence) ends here, as the
+    /// segment before is elsewhere in the stream; line numbers go on from the stream's.
+    func beginSegment(index: Int, firstLine: Int) {
+        releaseHeldLines()
+        flushPendingHead()
+        current = nil
+        inTrace = false
+        capturing = nil
+        orphanFrames = false
+        recentCount = 0
+        lines = firstLine
+        segments.append((index, lineClusters.count))
+    }
+
+    /// Merges the engine that read the other segments of the same stream (numbered alike): the
+    /// first occurrence is whichever engine saw it first; the per-line rows are put back in the
+    /// stream's order. `other` is used up.
+    func merge(segmentsOf other: AnalysisEngine) {
+        releaseHeldLines()
+        other.releaseHeldLines()
+        flushPendingHead()
+        other.flushPendingHead()
+        let map = clusterMap(of: other)
+        for index in other.stats.indices where index < map.count && other.stats[index].count > 0 {
+            let theirs = other.stats[index]
+            other.stats[index] = ClusterStats()
+            var mine = stats[map[index]]
+            stats[map[index]] = ClusterStats()
+            if mine.count == 0 {
+                mine = theirs
+            } else {
+                if theirs.firstLine < mine.firstLine {
+                    mine.firstLine = theirs.firstLine
+                    mine.example = theirs.example
+                    mine.source = theirs.source
+                    mine.frame = theirs.frame ?? mine.frame
+                    mine.context = theirs.context
+                    mine.detail = theirs.detail
+                } else if mine.frame == nil {
+                    mine.frame = theirs.frame
+                }
+                mine.count += theirs.count
+                mine.severity = max(mine.severity, theirs.severity)
+                mine.first = [mine.first, theirs.first].compactMap { $0 }.min()
+                mine.last = [mine.last, theirs.last].compactMap { $0 }.max()
+                Self.mergeSamples(into: &mine.times, of: mine.seen, theirs.times, of: theirs.seen, sampler: &sampler)
+                mine.seen += theirs.seen
+                mine.lastLine = max(mine.lastLine, theirs.lastLine)
+            }
+            stats[map[index]] = mine
+        }
+        mergeShapes(of: other, map: map)
+        for (kind, count) in other.redactions { redactions[kind, default: 0] += count }
+        for name in other.services where !services.contains(name) { services.append(name) }
+        for name in other.containerNames where !containerNames.contains(name) { containerNames.append(name) }
+        overflowLines += other.overflowLines
+        formats.formUnion(other.formats)
+        cutLines += other.cutLines
+        binaryLines += other.binaryLines
+        if recordLineEvents {
+            // Each engine's rows, segment by segment, back in the stream's order.
+            var slices: [(index: Int, engine: AnalysisEngine, range: Range<Int>)] = []
+            for engine in [self, other] {
+                for (position, segment) in engine.segments.enumerated() {
+                    let end = position + 1 < engine.segments.count ? engine.segments[position + 1].rows : engine.lineClusters.count
+                    slices.append((segment.index, engine, segment.rows..<end))
+                }
+            }
+            slices.sort { $0.index < $1.index }
+            var rows: [Int32] = []
+            rows.reserveCapacity(lineClusters.count + other.lineClusters.count)
+            for slice in slices {
+                if slice.engine === self {
+                    rows += lineClusters[slice.range]
+                } else {
+                    rows += other.lineClusters[slice.range].map { $0 >= 0 ? Int32(map[Int($0)]) : $0 }
+                }
+            }
+            lineClusters = rows
+            other.lineClusters = []
+        }
+        segments = (segments + other.segments.map { ($0.index, 0) }).sorted { $0.index < $1.index }
+        lines = max(lines, other.lines)
+    }
+
+    /// `other`'s shapes joined to these: a shape both engines saw is one shape (the first seen
+    /// keeps its example); `map` takes `other`'s clusters to these.
+    private func mergeShapes(of other: AnalysisEngine, map: [Int]) {
+        defer { other.shapes = [] }
+        for var shape in other.shapes {
+            let known = shape.signature == Self.rareLines ? overflowShape : shapeIndex[shape.signature]
+            if let known {
+                shapes[known].count += shape.count
+                shapes[known].severity = max(shapes[known].severity, shape.severity)
+                continue
+            }
+            shape.cluster = map[shape.cluster]
+            shapes.append(shape)
+            if shape.signature == Self.rareLines {
+                overflowShape = shapes.count - 1
+            } else {
+                shapeIndex[shape.signature] = shapes.count - 1
+            }
+        }
     }
 
     func finish(bytes: Int) -> LogAnalysis {
@@ -1177,57 +1316,68 @@ enum Triggers {
     }
 }
 
-/// Segments of a stream analysed on worker threads, each by an engine of its own, and folded in
-/// the order they were read into the first segment's engine. One segment waits at most, so memory
-/// stays bounded (the workers' segments, one waiting, one being gathered); `submit` blocks until
-/// there is room.
+/// Segments of a stream analysed on worker threads: each worker has one engine for every
+/// segment it takes, told where each starts (`beginSegment`); `finish` merges the engines. One
+/// segment waits at most, so memory stays bounded (the workers' segments, one waiting, one being
+/// gathered); `submit` blocks until there is room.
 final class SegmentPipeline: @unchecked Sendable {
     private let condition = NSCondition()
-    private var waiting: [(index: Int, bytes: [UInt8])] = []
+    private var waiting: [(index: Int, firstLine: Int, bytes: [UInt8])] = []
     private var closed = false
     private var submitted = 0
-    /// Engines done but not yet folded (a later segment can finish first).
-    private var done: [Int: AnalysisEngine] = [:]
-    private var folded = 0
-    private var folding = false
-    private var result: AnalysisEngine?
     private var running: Int
-    private let capacity: Int
-    private let makeEngine: () -> AnalysisEngine
+    private var engines: [AnalysisEngine] = []
+    private let capacity = 1
+    /// Buffers a worker is done with, emptied, for the next segments: the same few are reused
+    /// instead of a new one per segment (freed large blocks stay in the allocator's arenas).
+    private var spare: [[UInt8]] = []
 
     init(workers: Int, makeEngine: @escaping () -> AnalysisEngine) {
-        self.makeEngine = makeEngine
         running = workers
-        capacity = 1
         for _ in 0..<workers {
-            let thread = Thread { [self] in work() }
-            // Deep recursion is not expected, but the engine's work is not small either.
+            let engine = makeEngine()
+            engines.append(engine)
+            nonisolated(unsafe) let owned = engine
+            let thread = Thread { [self] in work(owned) }
             thread.stackSize = 1 << 22
             thread.start()
         }
     }
 
-    /// Hands a segment (whole lines, each ending with a line feed) to the workers.
-    func submit(_ bytes: [UInt8]) {
+    /// An empty buffer of at least `capacity` bytes, reused when one is spare.
+    func buffer(capacity: Int) -> [UInt8] {
+        var buffer = condition.withLock { spare.popLast() } ?? []
+        buffer.reserveCapacity(capacity)
+        return buffer
+    }
+
+    /// Hands a segment (whole lines, each ending with a line feed; `firstLine` lines come before
+    /// it in the stream) to the workers.
+    func submit(_ bytes: [UInt8], firstLine: Int) {
         condition.lock()
         defer { condition.unlock() }
         while waiting.count >= capacity { condition.wait() }
-        waiting.append((submitted, bytes))
+        waiting.append((submitted, firstLine, bytes))
         submitted += 1
         condition.broadcast()
     }
 
-    /// Waits for every segment to be analysed and folded; the folded engine, or nil if none was given.
+    /// Waits for every segment to be analysed; the engines merged, or nil if no segment was given.
     func finish() -> AnalysisEngine? {
         condition.lock()
-        defer { condition.unlock() }
         closed = true
         condition.broadcast()
         while running > 0 { condition.wait() }
-        return result
+        condition.unlock()
+        let used = engines.filter { !$0.segments.isEmpty }
+        guard var merged = used.first else { return nil }
+        // The engine that read the stream's first segment leads (its layout, its first lines).
+        if let first = used.first(where: { $0.segments.first?.index == 0 }) { merged = first }
+        for other in used where other !== merged { merged.merge(segmentsOf: other) }
+        return merged
     }
 
-    private func work() {
+    private func work(_ engine: AnalysisEngine) {
         while true {
             condition.lock()
             while waiting.isEmpty && !closed { condition.wait() }
@@ -1237,11 +1387,11 @@ final class SegmentPipeline: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            let (index, bytes) = waiting.removeFirst()
+            var (index, firstLine, bytes) = waiting.removeFirst()
             condition.broadcast()
             condition.unlock()
 
-            let engine = makeEngine()
+            engine.beginSegment(index: index, firstLine: firstLine)
             bytes.withUnsafeBufferPointer { buffer in
                 var start = 0
                 while start < buffer.count {
@@ -1251,28 +1401,9 @@ final class SegmentPipeline: @unchecked Sendable {
                     start = end + 1
                 }
             }
-            fold(index, engine)
+            bytes.removeAll(keepingCapacity: true)
+            condition.withLock { spare.append(bytes) }
         }
-    }
-
-    /// Folds every engine that is next in order; one thread folds at a time, outside the lock.
-    private func fold(_ index: Int, _ engine: AnalysisEngine) {
-        condition.lock()
-        done[index] = engine
-        guard !folding else {
-            condition.unlock()
-            return
-        }
-        folding = true
-        while let next = done.removeValue(forKey: folded) {
-            condition.unlock()
-            if let result { result.absorb(next) } else { result = next }
-            condition.lock()
-            folded += 1
-        }
-        folding = false
-        condition.broadcast()
-        condition.unlock()
     }
 }
 

@@ -185,7 +185,7 @@ private final class ReadAhead: @unchecked Sendable {
     private var stopped = false
     private var failure: String?
     private var wasTruncated = false
-    private let capacity = 4
+    private let capacity = 2
 
     init(file: gzFile, chunkSize: Int) {
         nonisolated(unsafe) let file = file
