@@ -650,3 +650,20 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(analysis.primary?.count == 500)
     }
 }
+
+@Suite struct SegmentLayoutTests {
+    /// The layout is learned from the first lines of the stream, not from no lines at all: a
+    /// `docker compose logs` prefix is still read as the container's name through a stream.
+    @Test func aComposePrefixIsReadThroughAStream() throws {
+        let text = (0..<40).map { "api-1  | 2025-09-09T02:25:\(String(format: "%02d", $0))Z ERROR redis refused connection \($0)" }
+            .joined(separator: "\n") + "\n"
+        let repo = try TestRepo(git: false)
+        try repo.write("compose.log", text)
+        let analyzer = LogAnalyzer(redactor: try Redactor(), now: Date())
+        let whole = analyzer.analyze(Data(text.utf8))
+        let streamed = try analyzer.analyze(descriptor: open(repo.path("compose.log"), O_RDONLY), segmentBytes: 512)
+        #expect(whole.primary?.template == "redis refused connection <*>")
+        #expect(streamed.primary?.template == whole.primary?.template)
+        #expect(streamed.services == whole.services)
+    }
+}

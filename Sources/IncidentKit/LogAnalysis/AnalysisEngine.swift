@@ -869,7 +869,9 @@ final class AnalysisEngine {
     /// header waiting for its message, the context before a first occurrence) ends here, as the
     /// segment before is elsewhere in the stream; line numbers go on from the stream's.
     func beginSegment(index: Int, firstLine: Int) {
-        releaseHeldLines()
+        // Lines held to learn the layout are read now (not with the next segment's); with none
+        // held there is nothing to learn from yet, and the layout waits for this segment's lines.
+        if !held.isEmpty { releaseHeldLines() }
         flushPendingHead()
         current = nil
         inTrace = false
