@@ -76,10 +76,19 @@ public struct IncidentStore: Sendable {
         return incidents
     }
 
-    /// The read cache's path, `.git/incident/read-cache`, when the repo has a `.git` folder.
+    /// The read cache's path, `incident/read-cache` in the repo's git folder: `.git` itself, or
+    /// the folder a `.git` file names (`gitdir: …`, in a linked worktree or a submodule), which
+    /// belongs to this checkout alone. Nil outside git.
     var readCachePath: String? {
-        let gitFolder = root + "/.git"
-        return fileSystem.isDirectory(gitFolder) ? gitFolder + "/incident/" + ReadCache.fileName : nil
+        let dotGit = root + "/.git"
+        if fileSystem.isDirectory(dotGit) { return dotGit + "/incident/" + ReadCache.fileName }
+        guard let data = try? fileSystem.read(dotGit), data.count < 4096,
+            let text = String(validatingUTF8Data: data), text.hasPrefix("gitdir: ")
+        else { return nil }
+        let named = text.dropFirst("gitdir: ".count).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !named.isEmpty else { return nil }
+        let folder = named.hasPrefix("/") ? named : root + "/" + named
+        return fileSystem.isDirectory(folder) ? folder + "/incident/" + ReadCache.fileName : nil
     }
 
     /// Every readable incident's front-matter, as `loadAll` gives it, for commands that read the
@@ -90,46 +99,53 @@ public struct IncidentStore: Sendable {
         guard let cachePath = readCachePath else { return try loadAll(problem: problem) }
         let names = try fileNames()
         let cache = ReadCache.read(cachePath, fileSystem: fileSystem, margin: readCacheMargin)
-        // Each file's stamp is taken before it is read: a change after that gives a new stamp.
-        let stamps = stampsInParallel(names)
-        var incidents: [LoadedIncident?] = Array(repeating: nil, count: names.count)
-        var missing: [Int] = []
-        for (index, name) in names.enumerated() {
-            if let stamp = stamps[index], let entry = cache.entries[name], entry.stamp == stamp {
-                incidents[index] = LoadedIncident(
-                    path: folder + "/" + name, relativePath: relative(folder + "/" + name),
-                    document: IncidentDocument(fields: entry.fields, body: ""), original: Data(), readOnly: true)
-            } else {
-                missing.append(index)
+        // Each part of the names, on all cores: a stat per file, then its cache entry when the
+        // stamps agree, or else the file parsed. A stamp is taken before its file is read, so a
+        // change after that gives a new stamp.
+        let parts = names.count < 256 ? 1 : ProcessInfo.processInfo.activeProcessorCount * 4
+        let results = PartSlots(count: parts)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let range = (names.count * part / parts)..<(names.count * (part + 1) / parts)
+            let stamps = fileSystem.stamps(of: names[range], in: folder)
+            var loaded = PartLoad()
+            loaded.incidents.reserveCapacity(range.count)
+            for (offset, index) in range.enumerated() {
+                let path = folder + "/" + names[index]
+                if let stamp = stamps[offset], let fields = cache.fields(for: names[index], stamp: stamp) {
+                    loaded.incidents.append(
+                        .success(
+                            LoadedIncident(
+                                path: path, relativePath: relative(path), document: IncidentDocument(fields: fields, body: ""),
+                                original: Data(), readOnly: true)))
+                    loaded.cached += 1
+                    continue
+                }
+                do {
+                    var incident = try load(path: path)
+                    incident.readOnly = true
+                    loaded.incidents.append(.success(incident))
+                    if stamps[offset] != nil { loaded.parsed += 1 }
+                } catch {
+                    loaded.incidents.append(.failure(error))
+                }
             }
+            loaded.stamps = stamps
+            results.set(part, loaded)
         }
-        let slots = ResultSlots(count: missing.count)
-        let toRead = missing
-        DispatchQueue.concurrentPerform(iterations: toRead.count) { slot in
-            do {
-                slots.set(slot, .success(try load(path: folder + "/" + names[toRead[slot]])))
-            } catch {
-                slots.set(slot, .failure(error))
-            }
-        }
-        var failures: [Int: any Error] = [:]
-        var changed = cache.entries.count != names.count - missing.count
-        for (slot, result) in slots.values.enumerated() {
-            switch result {
-            case .success(var incident):
-                incident.readOnly = true
-                incidents[missing[slot]] = incident
-                if stamps[missing[slot]] != nil { changed = true }
-            case .failure(let error): failures[missing[slot]] = error
-            case nil: break
-            }
-        }
-        if changed {
+        let loaded = results.values
+        let cached = loaded.reduce(0) { $0 + $1.cached }
+        // Rewritten when a file was parsed that can be cached, or an entry was not used (its file
+        // changed or left, or the entry was damaged).
+        if loaded.contains(where: { $0.parsed > 0 }) || cached != cache.count {
             var entries: [(name: String, stamp: FileStamp, fields: OrderedDictionary<String, Value>)] = []
             entries.reserveCapacity(names.count)
-            for (index, name) in names.enumerated() {
-                if let stamp = stamps[index], let incident = incidents[index] {
-                    entries.append((name, stamp, incident.document.fields))
+            var index = 0
+            for part in loaded {
+                for (stamp, result) in zip(part.stamps, part.incidents) {
+                    if let stamp, case .success(let incident) = result {
+                        entries.append((names[index], stamp, incident.document.fields))
+                    }
+                    index += 1
                 }
             }
             // A cache that cannot be written (a read-only repo) only costs the next read its speed.
@@ -140,25 +156,15 @@ public struct IncidentStore: Sendable {
         }
         var result: [LoadedIncident] = []
         result.reserveCapacity(names.count)
-        for index in names.indices {
-            if let incident = incidents[index] {
-                result.append(incident)
-            } else if let error = failures[index] {
-                problem("\(error)")
+        for part in loaded {
+            for item in part.incidents {
+                switch item {
+                case .success(let incident): result.append(incident)
+                case .failure(let error): problem("\(error)")
+                }
             }
         }
         return result
-    }
-
-    /// Each file's stamp, taken on all cores (a stat per file is most of a cached read).
-    private func stampsInParallel(_ names: [String]) -> [FileStamp?] {
-        let parts = names.count < 256 ? 1 : ProcessInfo.processInfo.activeProcessorCount * 2
-        let results = StampSlots(count: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let range = (names.count * part / parts)..<(names.count * (part + 1) / parts)
-            results.set(part, fileSystem.stamps(of: names[range], in: folder))
-        }
-        return results.values.flatMap { $0 }
     }
 
     // MARK: - Refs
@@ -365,16 +371,25 @@ public enum Slug {
     }
 }
 
-/// Per-part stamps written from `concurrentPerform` workers.
-private final class StampSlots: @unchecked Sendable {
+/// What one part of `loadAllForReading` found: each file's stamp and incident (or why it could
+/// not be read), in name order, and how many came from the cache or were parsed with a stamp.
+private struct PartLoad {
+    var stamps: [FileStamp?] = []
+    var incidents: [Result<LoadedIncident, any Error>] = []
+    var cached = 0
+    var parsed = 0
+}
+
+/// Per-part results written from `concurrentPerform` workers.
+private final class PartSlots: @unchecked Sendable {
     private let lock = NSLock()
-    private var storage: [[FileStamp?]]
+    private var storage: [PartLoad]
 
-    init(count: Int) { storage = Array(repeating: [], count: count) }
+    init(count: Int) { storage = Array(repeating: PartLoad(), count: count) }
 
-    func set(_ index: Int, _ value: [FileStamp?]) { lock.withLock { storage[index] = value } }
+    func set(_ index: Int, _ value: PartLoad) { lock.withLock { storage[index] = value } }
 
-    var values: [[FileStamp?]] { lock.withLock { storage } }
+    var values: [PartLoad] { lock.withLock { storage } }
 }
 
 /// Per-index results written from `concurrentPerform` workers.

@@ -9,26 +9,49 @@ import OrderedCollections
 /// itself by `margin` (a file changed within the same clock tick as the cache was written could
 /// keep its stamp: git's "racily clean" entries); anything else is read again. The cache is
 /// written whole to a temp file and renamed over the old one, so a reader sees one complete cache
-/// or another; a cache that fails its checksum, comes from another format or another build of
-/// the tool (whose parser may read a file differently) or cannot be decoded is ignored and
+/// or another. A cache from another format or another build of the tool (whose parser may read a
+/// file differently), or whose index fails its checksum, is ignored; an entry that fails its own
+/// checksum or cannot be decoded is not used (its file is parsed). Either way the cache is
 /// rewritten. It is never used for writes: incidents loaded from it are `readOnly`.
-struct ReadCache {
-    struct Entry {
-        var stamp: FileStamp
-        var fields: OrderedDictionary<String, Value>
-    }
-
+///
+/// Layout: a header (magic, format, the builder's identity, the entry count, the index's
+/// checksum), an index of each entry's offset and length sorted by name (UTF-8 bytes, for binary
+/// search), then the entries, each with its own checksum. Entries are looked up and decoded one
+/// by one, from any thread: a read decodes only the entries it uses, in parallel with its `stat`s.
+struct ReadCache: Sendable {
     static let fileName = "read-cache"
     static let magic: [UInt8] = Array("incident-read-cache\n".utf8)
     /// Raise when the encoding changes.
-    static let formatVersion: UInt32 = 2
+    static let formatVersion: UInt32 = 3
     /// How much older than the cache file an entry's stamp must be to be trusted (2 s covers the
     /// coarsest timestamps of common file systems).
     static let defaultMargin: Int64 = 2_000_000_000
     /// Values nested deeper than this are not cached (their file is parsed each time).
     static let maxDepth = 64
+    /// magic, format, builder size and time, entry count, index checksum.
+    static let headerSize = magic.count + 4 + 8 + 8 + 4 + 8
 
-    var entries: [String: Entry] = [:]
+    /// The cache file's bytes (empty when there is no usable cache).
+    private let data: Data
+    /// Each entry's start and end in `data`, in name order.
+    private let index: [Int]
+    /// Stamps at or after this time (nanoseconds) are not trusted.
+    private let limit: Int64
+
+    init() {
+        data = Data()
+        index = []
+        limit = 0
+    }
+
+    private init(data: Data, index: [Int], limit: Int64) {
+        self.data = data
+        self.index = index
+        self.limit = limit
+    }
+
+    /// How many entries the cache holds (used or not).
+    var count: Int { index.count / 2 }
 
     /// The identity of the running binary (size and modification time): a cache written by
     /// another build is not read, since that build's parser may have read the files differently.
@@ -39,98 +62,92 @@ struct ReadCache {
 
     // MARK: - Reading
 
-    /// The entries of the cache at `path` that may be trusted, or an empty cache when there is
-    /// none, it is damaged, or it was written by another build or format.
+    /// The cache at `path`, or an empty cache when there is none, its header or index is damaged,
+    /// or it was written by another build or format. Entries are checked when looked up.
     static func read(_ path: String, fileSystem: any FileSystem, margin: Int64) -> ReadCache {
         guard let builder, let own = fileSystem.stamp(path), let data = try? fileSystem.read(path) else {
             return ReadCache()
         }
-        let limit = own.modified &- margin
-        return data.withUnsafeBytes { bytes -> ReadCache in
+        let index = data.withUnsafeBytes { bytes -> [Int]? in
             var reader = Reader(bytes: bytes)
             guard reader.take(magic.count).map(Array.init) == magic, reader.u32() == formatVersion,
                 reader.i64() == builder.0, reader.i64() == builder.1,
-                let length = reader.i64(), let checksum = reader.u64(),
-                length == Int64(bytes.count - reader.offset),
-                Self.checksum(UnsafeRawBufferPointer(rebasing: bytes[reader.offset...])) == checksum,
-                let count = reader.u32(), Int(count) <= (bytes.count - reader.offset) / 8
-            else { return ReadCache() }
-            // Each entry's offset, then the entries: decoded in parts on all cores.
-            var offsets: [Int] = []
-            offsets.reserveCapacity(Int(count) + 1)
+                let count = reader.u32(), let checksum = reader.u64(),
+                Int(count) <= (bytes.count - reader.offset) / 16,
+                let table = reader.take(Int(count) * 16), Self.checksum(table) == checksum
+            else { return nil }
+            var index: [Int] = []
+            index.reserveCapacity(Int(count) * 2)
+            var tableReader = Reader(bytes: table)
             for _ in 0..<count {
-                guard let offset = reader.u64(), offset <= UInt64(bytes.count) else { return ReadCache() }
-                offsets.append(Int(offset))
+                guard let start = tableReader.u64(), let length = tableReader.u64(),
+                    start >= UInt64(reader.offset), length >= 8, length <= UInt64(bytes.count) - start
+                else { return nil }
+                index.append(Int(start))
+                index.append(Int(start + length))
             }
-            offsets.append(bytes.count)
-            guard offsets.first.map({ $0 == reader.offset }) ?? true, zip(offsets, offsets.dropFirst()).allSatisfy(<=)
-            else { return ReadCache() }
-            let parts = count < 256 ? 1 : ProcessInfo.processInfo.activeProcessorCount * 2
-            let decoded = PartResults(count: parts)
-            let base = SharedBytes(bytes: bytes)
-            let starts = offsets
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                var entries: [(String, Entry)] = []
-                let range = (Int(count) * part / parts)..<(Int(count) * (part + 1) / parts)
-                entries.reserveCapacity(range.count)
-                for index in range {
-                    var reader = Reader(bytes: base.bytes, offset: starts[index])
-                    guard let name = reader.string(), let size = reader.i64(), let modified = reader.i64(),
-                        let changed = reader.i64(), let inode = reader.u64(), let device = reader.u64(),
-                        case .object(let fields)? = reader.value(depth: 0), reader.offset == starts[index + 1]
-                    else { return decoded.set(part, nil) }
-                    // A stamp no older than the cache may hide a change made in the same tick.
-                    guard modified < limit, changed < limit else { continue }
-                    entries.append(
-                        (
-                            name,
-                            Entry(
-                                stamp: FileStamp(
-                                    size: size, modified: modified, changed: changed, inode: inode, device: device),
-                                fields: fields)
-                        ))
+            return index
+        }
+        guard let index else { return ReadCache() }
+        return ReadCache(data: data, index: index, limit: own.modified &- margin)
+    }
+
+    /// The fields cached for `name` when its entry is whole and records `stamp`, old enough to be
+    /// trusted; nil otherwise (the file is to be parsed).
+    func fields(for name: String, stamp: FileStamp) -> OrderedDictionary<String, Value>? {
+        guard !index.isEmpty, stamp.modified < limit, stamp.changed < limit else { return nil }
+        var name = name
+        return name.withUTF8 { key in
+            data.withUnsafeBytes { bytes -> OrderedDictionary<String, Value>? in
+                // Binary search by the name's bytes.
+                var low = 0
+                var high = count
+                while low < high {
+                    let middle = (low + high) / 2
+                    var reader = Reader(bytes: bytes, offset: index[2 * middle] + 8)
+                    guard let length = reader.u32(), let other = reader.take(Int(length)) else { return nil }
+                    let common = min(other.count, key.count)
+                    var order = common == 0 ? 0 : memcmp(other.baseAddress!, key.baseAddress!, common)
+                    if order == 0 { order = other.count < key.count ? -1 : (other.count > key.count ? 1 : 0) }
+                    if order == 0 {
+                        return Self.decode(
+                            UnsafeRawBufferPointer(rebasing: bytes[index[2 * middle]..<index[2 * middle + 1]]),
+                            nameLength: key.count, stamp: stamp)
+                    }
+                    if order < 0 { low = middle + 1 } else { high = middle }
                 }
-                decoded.set(part, entries)
+                return nil
             }
-            var cache = ReadCache()
-            cache.entries.reserveCapacity(Int(count))
-            for part in decoded.values {
-                guard let part else { return ReadCache() }
-                for (name, entry) in part { cache.entries[name] = entry }
-            }
-            return cache
         }
     }
 
-    /// The cache's bytes, read (never written) by every part while `read` holds them.
-    private struct SharedBytes: @unchecked Sendable {
-        let bytes: UnsafeRawBufferPointer
-    }
-
-    /// Per-part results written from `concurrentPerform` workers; nil marks a damaged part.
-    private final class PartResults: @unchecked Sendable {
-        private let lock = NSLock()
-        private var storage: [[(String, Entry)]?]
-
-        init(count: Int) { storage = Array(repeating: nil, count: count) }
-
-        func set(_ index: Int, _ value: [(String, Entry)]?) { lock.withLock { storage[index] = value } }
-
-        var values: [[(String, Entry)]?] { lock.withLock { storage } }
+    /// One entry's fields, when its checksum holds, its stamp is `stamp` and it decodes whole.
+    private static func decode(_ entry: UnsafeRawBufferPointer, nameLength: Int, stamp: FileStamp)
+        -> OrderedDictionary<String, Value>?
+    {
+        var reader = Reader(bytes: entry)
+        guard let checksum = reader.u64(), Self.checksum(UnsafeRawBufferPointer(rebasing: entry[8...])) == checksum,
+            reader.take(4 + nameLength) != nil,
+            reader.i64() == stamp.size, reader.i64() == stamp.modified, reader.i64() == stamp.changed,
+            reader.u64() == stamp.inode, reader.u64() == stamp.device,
+            case .object(let fields)? = reader.value(depth: 0), reader.offset == entry.count
+        else { return nil }
+        return fields
     }
 
     // MARK: - Writing
 
-    /// The cache's bytes for `entries` (name, stamp, fields), in name order; entries nested deeper
-    /// than `maxDepth` are left out.
+    /// The cache's bytes for `entries` (name, stamp, fields); entries nested deeper than
+    /// `maxDepth` are left out.
     static func encode(
         _ entries: [(name: String, stamp: FileStamp, fields: OrderedDictionary<String, Value>)]
     ) -> [UInt8]? {
         guard let builder else { return nil }
-        var kept: [UInt8] = []
-        var starts: [Int] = []
-        for entry in entries.sorted(by: { $0.name < $1.name }) {
+        var encoded: [(name: [UInt8], bytes: [UInt8])] = []
+        encoded.reserveCapacity(entries.count)
+        for entry in entries {
             var one = Writer()
+            one.u64(0)  // the checksum, filled in below
             one.string(entry.name)
             one.i64(entry.stamp.size)
             one.i64(entry.stamp.modified)
@@ -138,27 +155,34 @@ struct ReadCache {
             one.u64(entry.stamp.inode)
             one.u64(entry.stamp.device)
             guard one.value(.object(entry.fields), depth: 0) else { continue }
-            starts.append(kept.count)
-            kept += one.bytes
+            let checksum = one.bytes.withUnsafeBytes { Self.checksum(UnsafeRawBufferPointer(rebasing: $0[8...])) }
+            withUnsafeBytes(of: checksum.littleEndian) { one.bytes.replaceSubrange(0..<8, with: $0) }
+            encoded.append((Array(entry.name.utf8), one.bytes))
         }
-        var header = Writer()
-        header.bytes = magic
-        header.u32(formatVersion)
-        header.i64(builder.0)
-        header.i64(builder.1)
-        // The payload: the entry count, each entry's offset in the file, the entries.
-        let entriesStart = header.bytes.count + 8 + 8 + 4 + 8 * starts.count
-        var payload = Writer()
-        payload.u32(UInt32(starts.count))
-        for start in starts { payload.u64(UInt64(entriesStart + start)) }
-        payload.bytes += kept
-        header.i64(Int64(payload.bytes.count))
-        header.u64(payload.bytes.withUnsafeBytes(checksum))
-        return header.bytes + payload.bytes
+        // Sorted by the names' bytes, as `fields(for:stamp:)` searches.
+        encoded.sort { $0.name.lexicographicallyPrecedes($1.name) }
+        var table = Writer()
+        var offset = headerSize + 16 * encoded.count
+        for entry in encoded {
+            table.u64(UInt64(offset))
+            table.u64(UInt64(entry.bytes.count))
+            offset += entry.bytes.count
+        }
+        var out = Writer()
+        out.bytes.reserveCapacity(offset)
+        out.bytes = magic
+        out.u32(formatVersion)
+        out.i64(builder.0)
+        out.i64(builder.1)
+        out.u32(UInt32(encoded.count))
+        out.u64(table.bytes.withUnsafeBytes(checksum))
+        out.bytes += table.bytes
+        for entry in encoded { out.bytes += entry.bytes }
+        return out.bytes
     }
 
-    /// A 64-bit checksum of the payload (FNV-1a over 8-byte words, then the tail), enough to tell a
-    /// damaged file from a whole one.
+    /// A 64-bit checksum (FNV-1a over 8-byte words, then the tail), enough to tell damaged bytes
+    /// from whole ones.
     static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         let prime: UInt64 = 0x0000_0100_0000_01b3

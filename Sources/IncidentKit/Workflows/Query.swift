@@ -23,20 +23,38 @@ public struct QueryWorkflow {
     /// The matching incidents, newest first, front-matter only (`loadAllForReading`); unreadable
     /// files go to `problem`.
     public func list(_ request: ListRequest, problem: (String) -> Void) throws -> [LoadedIncident] {
-        let all = try workspace.store.loadAllForReading(problem: problem)
-        let matching = all.filter { incident in
+        var all = try workspace.store.loadAllForReading(problem: problem)
+        all.removeAll { incident in
             let document = incident.document
-            if let stage = request.stage, document.stage != stage { return false }
-            if let status = request.status, document.status != status { return false }
-            if let severity = request.severity, document.severity != severity.rawValue { return false }
-            if let service = request.service, !document.services.contains(service) { return false }
-            if let since = request.since, (document.created ?? .distantPast) < since { return false }
-            if let review = request.review, !ReviewWorkflow.matches(document, filter: review) { return false }
-            return true
+            if let stage = request.stage, document.stage != stage { return true }
+            if let status = request.status, document.status != status { return true }
+            if let severity = request.severity, document.severity != severity.rawValue { return true }
+            if let service = request.service, !document.services.contains(service) { return true }
+            if let since = request.since, (document.created ?? .distantPast) < since { return true }
+            if let review = request.review, !ReviewWorkflow.matches(document, filter: review) { return true }
+            return false
         }
-        // Sort keys are computed once per incident, not once per comparison.
-        let keyed = matching.map { ($0.document.created ?? .distantPast, $0.document.id, $0) }
-        return keyed.sorted { ($0.0, $0.1) > ($1.0, $1.1) }.map(\.2)
+        // Sort keys computed once per incident (on all cores); the incidents are then moved into
+        // place rather than copied (a copy retains each of an incident's parts).
+        let keys = Parallel.map(all.count) { (all[$0].document.created ?? .distantPast, all[$0].document.id) }
+        let order = all.indices.sorted { (keys[$0].0, keys[$0].1) > (keys[$1].0, keys[$1].1) }
+        Self.permute(&all, to: order)
+        return all
+    }
+
+    /// Rearranges `items` so that `items[i]` is what was at `order[i]` (a permutation), by swaps.
+    static func permute<T>(_ items: inout [T], to order: [Int]) {
+        var placed = [Bool](repeating: false, count: items.count)
+        for start in items.indices where !placed[start] {
+            var current = start
+            while true {
+                placed[current] = true
+                let next = order[current]
+                if next == start { break }
+                items.swapAt(current, next)
+                current = next
+            }
+        }
     }
 
     public func show(_ ref: String) throws -> LoadedIncident {
@@ -46,11 +64,12 @@ public struct QueryWorkflow {
     /// Each incident's follow-ups that are not closed (as GitHub last said), by incident id.
     public func openFollowUps(_ incidents: [LoadedIncident]) -> [String: [FollowUp]] {
         let followUps = FollowUps(cachingTemplatesOf: workspace)
-        var result: [String: [FollowUp]] = [:]
-        for incident in incidents {
-            let open = followUps.all(incident.document).filter { !$0.isClosed }
-            if !open.isEmpty { result[incident.document.id] = open }
+        // Found on all cores, gathered in the incidents' order (a later incident with the same id wins).
+        let found = Parallel.map(incidents.count) { index in
+            followUps.all(incidents[index].document).filter { !$0.isClosed }
         }
+        var result: [String: [FollowUp]] = [:]
+        for (incident, open) in zip(incidents, found) where !open.isEmpty { result[incident.document.id] = open }
         return result
     }
 
@@ -83,12 +102,17 @@ public struct QueryWorkflow {
         return lines
     }
 
+    /// What `jsonObject` sets in the front-matter (without `sections`), in order: for writing the
+    /// object without building it (`JSON.encodeObjectArrayParts`).
+    public static func jsonAdditions(_ incident: LoadedIncident) -> [(String, Value)] {
+        [("path", .string(incident.relativePath)), ("pending_updates", .strings(GitHubSync.owed(incident.document)))]
+    }
+
     /// The `list --json` / `show --json` object: the front-matter with `path` (and, for show, `sections`),
     /// and `pending_updates`, what GitHub is still owed.
     public static func jsonObject(_ incident: LoadedIncident, sections: Bool) -> Value {
         var fields = incident.document.fields
-        fields["path"] = .string(incident.relativePath)
-        fields["pending_updates"] = .strings(GitHubSync.owed(incident.document))
+        for (key, value) in jsonAdditions(incident) { fields[key] = value }
         if sections {
             fields["sections"] = .object(
                 incident.document.sections.mapValues { .string($0.trimmingCharacters(in: .newlines)) })
