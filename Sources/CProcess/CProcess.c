@@ -1,5 +1,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -118,3 +121,12 @@ int cprocess_wait(pid_t pid, int timeout_ms, int *status) {
 }
 
 int cprocess_pipe(int ends[2]) { return pipe2(ends, O_CLOEXEC); }
+
+int cprocess_heap_growth(int bytes) {
+#if defined(__GLIBC__)
+    return mallopt(M_TOP_PAD, bytes);
+#else
+    (void)bytes;
+    return 0;
+#endif
+}

@@ -57,9 +57,22 @@ import Testing
                 return .object(object)
             }
             for pretty in [true, false] {
-                let parts = JSON.encodeObjectArrayParts(count: count, pretty: pretty) { (fields($0), additions($0)) }
+                let parts = JSON.encodeObjectArrayParts(count: count, pretty: pretty) { (fields($0), additions($0), nil) }
                 #expect(parts.flatMap { $0 } == JSON.encodeBytes(.array(merged), pretty: pretty))
+                // From the fields' bytes written before (the read cache's), where no addition
+                // replaces a field; the same bytes either way.
+                let fromWritten = JSON.encodeObjectArrayParts(count: count, pretty: pretty) {
+                    (fields($0), additions($0), Data(JSON.memberBytes(fields($0))))
+                }
+                #expect(fromWritten.flatMap { $0 } == JSON.encodeBytes(.array(merged), pretty: pretty))
             }
+            // The written bytes are copied, not checked against the fields: shown by other bytes.
+            let marked = JSON.encodeObjectArrayParts(count: count) {
+                (fields($0), additions($0), Data(JSON.memberBytes(["marker": .int($0)])))
+            }.flatMap { $0 }
+            let markers = String(decoding: marked, as: UTF8.self).components(separatedBy: "\"marker\"").count - 1
+            // Used only for the objects with fields none of which an addition replaces (case 0).
+            #expect(markers == (0..<count).filter { $0 % 4 == 0 }.count)
         }
     }
 }

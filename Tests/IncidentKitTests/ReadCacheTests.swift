@@ -90,15 +90,32 @@ import Testing
         let workspace = Workspace(
             root: opened.root, env: opened.env, config: opened.config, templates: opened.templates,
             store: store(repo))
-        func outputs() throws -> (String, String) {
+        func outputs() throws -> (String, String, [UInt8], Int) {
             let listed = try QueryWorkflow(workspace: workspace).list(ListRequest()) { _ in }
             let json = JSON.encode(.array(listed.map { QueryWorkflow.jsonObject($0, sections: false) }))
-            return (json, JSON.encode(try StatsWorkflow(workspace: workspace).run(since: nil)))
+            // As `list --json` writes it: from the JSON the cache kept, where it did.
+            let forJSON = try QueryWorkflow(workspace: workspace).list(ListRequest(), forJSON: true) { _ in }
+            let open = QueryWorkflow(workspace: workspace).openFollowUps(forJSON)
+            let written = QueryWorkflow.listJSON(forJSON, open: open).flatMap { $0 }
+            return (
+                json, JSON.encode(try StatsWorkflow(workspace: workspace).run(since: nil)), written,
+                forJSON.filter { $0.document.fieldsJSON != nil }.count
+            )
         }
         let parsedOutputs = try outputs()
         #expect(try read(workspace.store).cached == 3)
         let cachedOutputs = try outputs()
-        #expect(parsedOutputs == cachedOutputs)
+        #expect(cachedOutputs.3 == 3)
+        #expect(parsedOutputs.0 == cachedOutputs.0 && parsedOutputs.1 == cachedOutputs.1)
+        #expect(parsedOutputs.2 == cachedOutputs.2)
+        let listed = try QueryWorkflow(workspace: workspace).list(ListRequest()) { _ in }
+        let open = QueryWorkflow(workspace: workspace).openFollowUps(listed)
+        let expected = listed.map { incident -> Value in
+            var object = QueryWorkflow.jsonObject(incident, sections: false)
+            object["open_followups"] = .int(open[incident.document.id]?.count ?? 0)
+            return object
+        }
+        #expect(cachedOutputs.2 == JSON.encodeBytes(.array(expected)))
         #expect(parsedOutputs.0.contains("inc-7f3a2c") && parsedOutputs.1.contains("\"incidents\": 3"))
     }
 
@@ -147,9 +164,15 @@ import Testing
         // (bytes, entries still used): a damaged header or index loses the whole cache; a damaged
         // entry only itself (its file is parsed).
         var damaged: [(Data, Int)] = [(Data("garbage".utf8), 0), (Data(), 0), (good.prefix(good.count / 2), 0)]
+        let entriesEnd = good.withUnsafeBytes {
+            Int(UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: ReadCache.headerSize - 16, as: UInt64.self)))
+        }
         var flipped = good
-        flipped[good.count - 20] ^= 0x01  // inside the last entry's value: caught by its checksum
+        flipped[entriesEnd - 20] ^= 0x01  // inside the last entry's value: caught by its checksum
         damaged.append((flipped, 2))
+        var flippedJSON = good
+        flippedJSON[good.count - 20] ^= 0x01  // inside the last entry's JSON: only that JSON is dropped
+        damaged.append((flippedJSON, 3))
         var index = good
         index[ReadCache.headerSize + 3] ^= 0x01  // the first entry's offset: caught by the index's checksum
         damaged.append((index, 0))
@@ -157,6 +180,13 @@ import Testing
         foreign[ReadCache.magic.count] &+= 1  // another format version
         damaged.append((foreign, 0))
         for (bytes, used) in damaged {
+            try bytes.write(to: URL(fileURLWithPath: cachePath(repo)))
+            usleep(20_000)
+            let withJSON = try store.loadAllForReading(json: true)
+            #expect(withJSON.filter { $0.document.fieldsJSON != nil }.count == (bytes == flippedJSON ? 2 : used))
+            for incident in withJSON where incident.document.fieldsJSON != nil {
+                #expect(incident.document.fieldsJSON.map(Array.init) == JSON.memberBytes(incident.document.fields))
+            }
             try bytes.write(to: URL(fileURLWithPath: cachePath(repo)))
             usleep(20_000)
             let read1 = try read(store)
@@ -278,6 +308,62 @@ import Testing
                 #expect(moved == order.map { items[$0] })
             }
         }
+    }
+
+    @Test func theFieldsJSONKeptByTheCacheGoesWithAnyChangeToTheFields() throws {
+        let repo = try seeded()
+        let store = store(repo)
+        _ = try read(store)
+        let loaded = try store.loadAllForReading(json: true)
+        #expect(loaded.count == 3 && loaded.allSatisfy { $0.document.fieldsJSON != nil })
+        for incident in loaded {
+            #expect(incident.document.fieldsJSON.map(Array.init) == JSON.memberBytes(incident.document.fields))
+        }
+        var document = loaded[0].document
+        document.fields["title"] = "changed"
+        #expect(document.fieldsJSON == nil)
+        var whole = loaded[1].document
+        whole.fields = [:]
+        #expect(whole.fieldsJSON == nil)
+        // Not part of equality: a document with it equals the same without.
+        var bare = loaded[2].document
+        bare.fieldsJSON = nil
+        #expect(bare == loaded[2].document)
+        // Without json, the cache's JSON is not read.
+        #expect(try store.loadAllForReading().allSatisfy { $0.document.fieldsJSON == nil })
+    }
+
+    @Test func anObjectWithTheSameKeyTwiceIsDamage() {
+        // Keys told apart by bytes (ASCII) and by String equality (others: "é" composed or not).
+        func object(_ keys: [String]) -> [UInt8] {
+            var writer = ReadCache.Writer()
+            writer.bytes.append(7)  // object
+            writer.u32(UInt32(keys.count))
+            for key in keys {
+                writer.string(key)
+                writer.bytes.append(0)  // null
+            }
+            return writer.bytes
+        }
+        func decoded(_ bytes: [UInt8]) -> Value? {
+            bytes.withUnsafeBytes { raw in
+                var reader = ReadCache.Reader(bytes: raw)
+                return reader.value(depth: 0)
+            }
+        }
+        #expect(decoded(object(["a", "bb", "c"])) == ["a": .null, "bb": .null, "c": .null])
+        #expect(decoded(object(["é", "e\u{301}x"]))?.object?.keys.count == 2)
+        #expect(decoded(object(["a", "bb", "a"])) == nil)
+        #expect(decoded(object(["", ""])) == nil)
+        #expect(decoded(object(["é", "e\u{301}"])) == nil)
+        #expect(decoded(object((0..<100).map { "k\($0)" }))?.object?.count == 100)
+        #expect(decoded(object((0..<100).map { "k\($0 % 99)" })) == nil)
+        // The writer's own bytes read back, whatever the keys.
+        let fields: Value = ["a": ["é": 1, "e\u{301}x": [.bool(true), .double(2.5)]], "": "x"]
+        var writer = ReadCache.Writer()
+        let written = writer.value(fields, depth: 0)
+        #expect(written)
+        #expect(decoded(writer.bytes) == fields)
     }
 
     @Test func anIncidentFromTheCacheIsNeverSaved() throws {

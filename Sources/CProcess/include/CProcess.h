@@ -19,4 +19,8 @@ int cprocess_wait(pid_t pid, int timeout_ms, int *status);
 /// A pipe whose two ends close on exec; 0, or -1 with errno set.
 int cprocess_pipe(int ends[2]);
 
+/// Asks the C allocator to grow its heaps by at least `bytes` at a time (glibc's M_TOP_PAD); 1 when
+/// set, 0 where there is no such setting.
+int cprocess_heap_growth(int bytes);
+
 #endif

@@ -20,13 +20,22 @@ public enum JSON {
         return out
     }
 
+    /// The bytes `encodeBytes` writes for `.object(fields)` as a member of a top-level array
+    /// (pretty, one level in): what the read cache keeps for `list --json`.
+    static func memberBytes(_ fields: OrderedDictionary<String, Value>) -> [UInt8] {
+        var out: [UInt8] = []
+        write(.object(fields), indent: 1, pretty: true, into: &out)
+        return out
+    }
+
     /// `encodeBytes(.array(objects))` in parts (written in order, they are the array's bytes), each
     /// object made and written on any core: `fields` with every `(key, value)` of `extras` set as
     /// `fields[key] = value` sets it (a key already there keeps its place, others follow in order),
     /// written without building the merged object (which copied every incident's fields).
-    public static func encodeObjectArrayParts(
+    /// `written`, when given, is `memberBytes(fields)`, copied instead of written again.
+    static func encodeObjectArrayParts(
         count: Int, pretty: Bool = true,
-        item: (Int) -> (fields: OrderedDictionary<String, Value>, extras: [(String, Value)])
+        item: (Int) -> (fields: OrderedDictionary<String, Value>, extras: [(String, Value)], written: Data?)
     ) -> [[UInt8]] {
         guard count > 0 else { return [Array("[]".utf8)] }
         var parts = Parallel.parts(count, minimumPerPart: 64) { range -> [UInt8] in
@@ -35,13 +44,36 @@ public enum JSON {
             for index in range {
                 out.append(UInt8(ascii: index == 0 ? "[" : ","))
                 if pretty { out.append(contentsOf: "\n  ".utf8) }
-                let (fields, extras) = item(index)
+                let (fields, extras, written) = item(index)
+                if pretty, let written, appendWritten(written, fields, extras, into: &out) { continue }
                 writeMerged(fields, extras, indent: 1, pretty: pretty, into: &out)
             }
             return out
         }
         parts.append(pretty ? Array("\n]".utf8) : Array("]".utf8))
         return parts
+    }
+
+    /// `writeMerged` (pretty, one level in) from the fields' bytes already written, when no
+    /// extra replaces a field; false (nothing appended) otherwise.
+    private static func appendWritten(
+        _ written: Data, _ fields: OrderedDictionary<String, Value>, _ extras: [(String, Value)],
+        into out: inout [UInt8]
+    ) -> Bool {
+        let close = Array("\n  }".utf8)
+        guard !fields.isEmpty, written.count > close.count, written.suffix(close.count).elementsEqual(close),
+            written.first == UInt8(ascii: "{"), extras.allSatisfy({ fields[$0.0] == nil })
+        else { return false }
+        out.append(contentsOf: written.dropLast(close.count))
+        for (key, value) in extras {
+            out.append(UInt8(ascii: ","))
+            newline(2, into: &out)
+            quote(key, into: &out)
+            out.append(contentsOf: ": ".utf8)
+            write(value, indent: 2, pretty: true, into: &out)
+        }
+        out.append(contentsOf: close)
+        return true
     }
 
     private static func writeMerged(

@@ -94,59 +94,67 @@ public struct IncidentStore: Sendable {
     /// Every readable incident's front-matter, as `loadAll` gives it, for commands that read the
     /// fields only (`list`, `stats`): files unchanged since the last such read come from
     /// `ReadCache`, the rest are parsed (and the cache brought up to date). The incidents returned
-    /// have an empty body and are `readOnly`; `save` refuses them.
-    public func loadAllForReading(problem: (String) -> Void = { _ in }) throws -> [LoadedIncident] {
+    /// have an empty body and are `readOnly`; `save` refuses them. With `json`, those from the
+    /// cache bring the JSON of their fields as well (`list --json` copies it).
+    public func loadAllForReading(json: Bool = false, problem: (String) -> Void = { _ in }) throws
+        -> [LoadedIncident]
+    {
         guard let cachePath = readCachePath else { return try loadAll(problem: problem) }
         let names = try fileNames()
-        let cache = ReadCache.read(cachePath, fileSystem: fileSystem, margin: readCacheMargin)
+        let cache = ReadCache.read(cachePath, fileSystem: fileSystem, margin: readCacheMargin, json: json)
         // Each part of the names, on all cores: a stat per file, then its cache entry when the
         // stamps agree, or else the file parsed. A stamp is taken before its file is read, so a
         // change after that gives a new stamp.
         let parts = names.count < 256 ? 1 : ProcessInfo.processInfo.activeProcessorCount * 4
         let results = PartSlots(count: parts)
+        // Each incident is built in its slot and moved out at the end: copying thousands of them
+        // (each copy retains every part of one) cost more than reading them.
+        let slots = IncidentSlots(count: names.count)
+        defer { slots.free() }
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let range = (names.count * part / parts)..<(names.count * (part + 1) / parts)
-            let stamps = fileSystem.stamps(of: names[range], in: folder)
             var loaded = PartLoad()
-            loaded.incidents.reserveCapacity(range.count)
+            loaded.stamps = fileSystem.stamps(of: names[range], in: folder)
+            loaded.loaded.reserveCapacity(range.count)
             for (offset, index) in range.enumerated() {
                 let path = folder + "/" + names[index]
-                if let stamp = stamps[offset], let fields = cache.fields(for: names[index], stamp: stamp) {
-                    loaded.incidents.append(
-                        .success(
-                            LoadedIncident(
-                                path: path, relativePath: relative(path), document: IncidentDocument(fields: fields, body: ""),
-                                original: Data(), readOnly: true)))
+                let stamp = loaded.stamps[offset]
+                if let stamp, let hit = cache.hit(for: names[index], stamp: stamp) {
+                    var document = IncidentDocument(fields: hit.fields, body: "")
+                    document.fieldsJSON = hit.json
+                    slots.set(
+                        index,
+                        LoadedIncident(
+                            path: path, relativePath: relative(path), document: document, original: Data(),
+                            readOnly: true))
+                    loaded.loaded.append(true)
                     loaded.cached += 1
                     continue
                 }
                 do {
                     var incident = try load(path: path)
                     incident.readOnly = true
-                    loaded.incidents.append(.success(incident))
-                    if stamps[offset] != nil { loaded.parsed += 1 }
+                    slots.set(index, incident)
+                    loaded.loaded.append(true)
+                    if stamp != nil { loaded.parsed += 1 }
                 } catch {
-                    loaded.incidents.append(.failure(error))
+                    loaded.loaded.append(false)
+                    loaded.failures.append(error)
                 }
             }
-            loaded.stamps = stamps
             results.set(part, loaded)
         }
-        let loaded = results.values
-        let cached = loaded.reduce(0) { $0 + $1.cached }
+        let partsLoaded = results.values
+        let stamps = partsLoaded.flatMap(\.stamps)
+        let isLoaded = partsLoaded.flatMap(\.loaded)
+        let cached = partsLoaded.reduce(0) { $0 + $1.cached }
         // Rewritten when a file was parsed that can be cached, or an entry was not used (its file
         // changed or left, or the entry was damaged).
-        if loaded.contains(where: { $0.parsed > 0 }) || cached != cache.count {
+        if partsLoaded.contains(where: { $0.parsed > 0 }) || cached != cache.count {
             var entries: [(name: String, stamp: FileStamp, fields: OrderedDictionary<String, Value>)] = []
             entries.reserveCapacity(names.count)
-            var index = 0
-            for part in loaded {
-                for (stamp, result) in zip(part.stamps, part.incidents) {
-                    if let stamp, case .success(let incident) = result {
-                        entries.append((names[index], stamp, incident.document.fields))
-                    }
-                    index += 1
-                }
+            for index in names.indices where isLoaded[index] {
+                if let stamp = stamps[index] { entries.append((names[index], stamp, slots[index].document.fields)) }
             }
             // A cache that cannot be written (a read-only repo) only costs the next read its speed.
             if let bytes = ReadCache.encode(entries) {
@@ -154,17 +162,8 @@ public struct IncidentStore: Sendable {
                 try? fileSystem.writeAtomically(Data(bytes), to: cachePath)
             }
         }
-        var result: [LoadedIncident] = []
-        result.reserveCapacity(names.count)
-        for part in loaded {
-            for item in part.incidents {
-                switch item {
-                case .success(let incident): result.append(incident)
-                case .failure(let error): problem("\(error)")
-                }
-            }
-        }
-        return result
+        for part in partsLoaded { for error in part.failures { problem("\(error)") } }
+        return slots.moveOut(where: isLoaded)
     }
 
     // MARK: - Refs
@@ -371,13 +370,52 @@ public enum Slug {
     }
 }
 
-/// What one part of `loadAllForReading` found: each file's stamp and incident (or why it could
-/// not be read), in name order, and how many came from the cache or were parsed with a stamp.
+/// What one part of `loadAllForReading` found, in name order: each file's stamp, whether it
+/// was loaded (into its slot) or why not, and how many came from the cache or were parsed with a
+/// stamp.
 private struct PartLoad {
     var stamps: [FileStamp?] = []
-    var incidents: [Result<LoadedIncident, any Error>] = []
+    var loaded: [Bool] = []
+    var failures: [any Error] = []
     var cached = 0
     var parsed = 0
+}
+
+/// One slot per file for `loadAllForReading`'s workers, each set at most once by one worker;
+/// the incidents are then moved out (no copy) and the slots freed.
+private final class IncidentSlots: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<LoadedIncident>
+    private let count: Int
+    private var moved = false
+
+    init(count: Int) {
+        self.count = count
+        base = .allocate(capacity: max(count, 1))
+    }
+
+    func set(_ index: Int, _ incident: LoadedIncident) { (base + index).initialize(to: incident) }
+
+    subscript(index: Int) -> LoadedIncident { base[index] }
+
+    /// The incidents of the slots that were set (`isSet`), in order, moved out.
+    func moveOut(where isSet: [Bool]) -> [LoadedIncident] {
+        let total = isSet.lazy.filter { $0 }.count
+        moved = true
+        return [LoadedIncident](unsafeUninitializedCapacity: total) { buffer, initialized in
+            var next = 0
+            for index in 0..<count where isSet[index] {
+                (buffer.baseAddress! + next).moveInitialize(from: base + index, count: 1)
+                next += 1
+            }
+            initialized = next
+        }
+    }
+
+    /// Frees the slots; those not moved out yet (an error thrown on the way) are left as they are
+    /// (leaked, never freed twice).
+    func free() {
+        if moved { base.deallocate() }
+    }
 }
 
 /// Per-part results written from `concurrentPerform` workers.

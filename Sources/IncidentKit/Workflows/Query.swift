@@ -22,8 +22,11 @@ public struct QueryWorkflow {
 
     /// The matching incidents, newest first, front-matter only (`loadAllForReading`); unreadable
     /// files go to `problem`.
-    public func list(_ request: ListRequest, problem: (String) -> Void) throws -> [LoadedIncident] {
-        var all = try workspace.store.loadAllForReading(problem: problem)
+    /// `forJSON` when they are for `listJSON`.
+    public func list(_ request: ListRequest, forJSON: Bool = false, problem: (String) -> Void) throws
+        -> [LoadedIncident]
+    {
+        var all = try workspace.store.loadAllForReading(json: forJSON, problem: problem)
         all.removeAll { incident in
             let document = incident.document
             if let stage = request.stage, document.stage != stage { return true }
@@ -36,7 +39,7 @@ public struct QueryWorkflow {
         }
         // Sort keys computed once per incident (on all cores); the incidents are then moved into
         // place rather than copied (a copy retains each of an incident's parts).
-        let keys = Parallel.map(all.count) { (all[$0].document.created ?? .distantPast, all[$0].document.id) }
+        let keys = Parallel.map(all) { ($0.document.created ?? .distantPast, $0.document.id) }
         let order = all.indices.sorted { (keys[$0].0, keys[$0].1) > (keys[$1].0, keys[$1].1) }
         Self.permute(&all, to: order)
         return all
@@ -44,15 +47,22 @@ public struct QueryWorkflow {
 
     /// Rearranges `items` so that `items[i]` is what was at `order[i]` (a permutation), by swaps.
     static func permute<T>(_ items: inout [T], to order: [Int]) {
+        precondition(order.count == items.count)
         var placed = [Bool](repeating: false, count: items.count)
-        for start in items.indices where !placed[start] {
-            var current = start
-            while true {
-                placed[current] = true
-                let next = order[current]
-                if next == start { break }
-                items.swapAt(current, next)
-                current = next
+        items.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for start in buffer.indices where !placed[start] {
+                // Follow the cycle from `start`, moving each item once; what was at `start` goes last.
+                let first = (base + start).move()
+                var current = start
+                while true {
+                    placed[current] = true
+                    let next = order[current]
+                    if next == start { break }
+                    (base + current).moveInitialize(from: base + next, count: 1)
+                    current = next
+                }
+                (base + current).initialize(to: first)
             }
         }
     }
@@ -65,9 +75,7 @@ public struct QueryWorkflow {
     public func openFollowUps(_ incidents: [LoadedIncident]) -> [String: [FollowUp]] {
         let followUps = FollowUps(cachingTemplatesOf: workspace)
         // Found on all cores, gathered in the incidents' order (a later incident with the same id wins).
-        let found = Parallel.map(incidents.count) { index in
-            followUps.all(incidents[index].document).filter { !$0.isClosed }
-        }
+        let found = Parallel.map(incidents) { followUps.all($0.document).filter { !$0.isClosed } }
         var result: [String: [FollowUp]] = [:]
         for (incident, open) in zip(incidents, found) where !open.isEmpty { result[incident.document.id] = open }
         return result
@@ -102,9 +110,27 @@ public struct QueryWorkflow {
         return lines
     }
 
+    /// `list --json`'s array (each incident's `jsonObject` with `open_followups`, the count of its
+    /// `open` follow-ups by id), in parts to write in order: made on all cores, from the fields'
+    /// JSON the read cache kept where it did.
+    public static func listJSON(_ incidents: [LoadedIncident], open: [String: [FollowUp]]) -> [[UInt8]] {
+        // Each incident lent, never copied, to the workers.
+        incidents.withUnsafeBufferPointer { incidents in
+            JSON.encodeObjectArrayParts(count: incidents.count) { index in
+                (
+                    incidents[index].document.fields,
+                    jsonAdditions(incidents[index]) + [
+                        ("open_followups", .int(open[incidents[index].document.id]?.count ?? 0))
+                    ],
+                    incidents[index].document.fieldsJSON
+                )
+            }
+        }
+    }
+
     /// What `jsonObject` sets in the front-matter (without `sections`), in order: for writing the
     /// object without building it (`JSON.encodeObjectArrayParts`).
-    public static func jsonAdditions(_ incident: LoadedIncident) -> [(String, Value)] {
+    static func jsonAdditions(_ incident: LoadedIncident) -> [(String, Value)] {
         [("path", .string(incident.relativePath)), ("pending_updates", .strings(GitHubSync.owed(incident.document)))]
     }
 

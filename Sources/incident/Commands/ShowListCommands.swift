@@ -124,23 +124,16 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         try Live.perform(globals) { live in
             let request = try request(now: live.env.now)
-            let incidents = try QueryWorkflow(workspace: try live.workspace()).list(request) { problem in
+            Parallel.expectManyAllocations()
+            let incidents = try QueryWorkflow(workspace: try live.workspace()).list(request, forJSON: json) { problem in
                 live.warn("skipped \(problem)")
             }
             live.keepUntilExit(incidents)
             if json {
                 let open = QueryWorkflow(workspace: try live.workspace()).openFollowUps(incidents)
                 // Each object made and encoded on any core, never all held at once.
-                live.json(
-                    parts: JSON.encodeObjectArrayParts(count: incidents.count) { index in
-                        let incident = incidents[index]
-                        return (
-                            incident.document.fields,
-                            QueryWorkflow.jsonAdditions(incident) + [
-                                ("open_followups", .int(open[incident.document.id]?.count ?? 0))
-                            ]
-                        )
-                    })
+                let parts = QueryWorkflow.listJSON(incidents, open: open)
+                live.json(parts: parts)
                 return
             }
             if incidents.isEmpty {
@@ -152,7 +145,8 @@ struct ListCommand: ParsableCommand {
             let open = QueryWorkflow(workspace: try live.workspace()).openFollowUps(incidents)
             let now = live.env.now
             // Rows and their widths on all cores.
-            let parts = Parallel.parts(incidents.count) { range -> (rows: [[String]], widths: [Int], pending: Bool) in
+            let parts = incidents.withUnsafeBufferPointer { incidents in
+              Parallel.parts(incidents.count) { range -> (rows: [[String]], widths: [Int], pending: Bool) in
                 var widths = Array(repeating: 0, count: 8)
                 var anyPending = false
                 let rows = range.map { index -> [String] in
@@ -165,19 +159,27 @@ struct ListCommand: ParsableCommand {
                         document.fields["created"]?.string.map { String($0.prefix(10)) } ?? "",
                         number + (pending ? "*" : ""), followUpCell(open[document.id] ?? [], now: now), document.title,
                     ]
-                    for (column, cell) in row.enumerated() { widths[column] = max(widths[column], cell.count) }
+                    for (column, cell) in row.enumerated() {
+                        // Characters counted, or bytes where each is one.
+                        let count = Terminal.isPrintableASCII(cell) ? cell.utf8.count : cell.count
+                        widths[column] = max(widths[column], count)
+                    }
                     return row
                 }
                 return (rows, widths, anyPending)
+              }
             }
             let header = ["ID", "SEVERITY", "STATUS", "STAGE", "CREATED", "GITHUB", "FOLLOW-UPS", "TITLE"]
             var widths = header.map(\.count)
             for part in parts { for column in widths.indices { widths[column] = max(widths[column], part.widths[column]) } }
             let anyPending = parts.contains { $0.pending }
             func line(_ cells: [String]) -> String {
-                cells.enumerated().map { index, cell in
-                    index == cells.count - 1 ? cell : padded(cell, to: widths[index])
-                }.joined(separator: "  ")
+                var line = ""
+                for (index, cell) in cells.enumerated() {
+                    if index > 0 { line += "  " }
+                    line += index == cells.count - 1 ? cell : padded(cell, to: widths[index])
+                }
+                return line
             }
             live.out(live.paint(line(header), 1))
             let rows = parts.flatMap(\.rows)
