@@ -100,8 +100,26 @@ public struct IncidentStore: Sendable {
         -> [LoadedIncident]
     {
         guard let cachePath = readCachePath else { return try loadAll(problem: problem) }
-        let names = try fileNames()
-        let cache = ReadCache.read(cachePath, fileSystem: fileSystem, margin: readCacheMargin, json: json)
+        // The folder listed while the cache is read, on two cores.
+        enum Start {
+            case cache(ReadCache)
+            case names(Result<[String], any Error>)
+        }
+        var read = ReadCache()
+        var listed: Result<[String], any Error> = .success([])
+        let margin = readCacheMargin
+        for start in Parallel.map(2, minimumPerPart: 1, { part -> Start in
+            part == 0
+                ? .cache(ReadCache.read(cachePath, fileSystem: fileSystem, margin: margin, json: json))
+                : .names(Result { try fileNames() })
+        }) {
+            switch start {
+            case .cache(let cache): read = cache
+            case .names(let result): listed = result
+            }
+        }
+        let names = try listed.get()
+        let cache = read
         // Each part of the names, on all cores: a stat per file, then its cache entry when the
         // stamps agree, or else the file parsed. A stamp is taken before its file is read, so a
         // change after that gives a new stamp.
