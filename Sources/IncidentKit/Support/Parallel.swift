@@ -10,11 +10,15 @@ public enum Parallel {
         parts(count, minimumPerPart: minimumPerPart) { range in range.map(transform) }.flatMap { $0 }
     }
 
-    /// `items.map(transform)`, computed in parts on all cores; each item is lent to `transform`,
-    /// never copied out of the array (a copy of an incident retains each of its parts).
-    public static func map<T, U>(_ items: [T], minimumPerPart: Int = 128, _ transform: (T) -> U) -> [U] {
+    /// `items.map { transform(item) }`, computed in parts on all cores; `transform` is lent each
+    /// item where it lies (`pointee`), never a copy (a copy of an incident retains each of its
+    /// parts, which cost `list` more than the work itself).
+    public static func map<T, U>(
+        _ items: [T], minimumPerPart: Int = 128, _ transform: (_ item: UnsafePointer<T>) -> U
+    ) -> [U] {
         items.withUnsafeBufferPointer { buffer in
-            map(buffer.count, minimumPerPart: minimumPerPart) { transform(buffer[$0]) }
+            let base = buffer.baseAddress
+            return map(buffer.count, minimumPerPart: minimumPerPart) { transform(base.unsafelyUnwrapped + $0) }
         }
     }
 

@@ -329,7 +329,7 @@ public struct StatsWorkflow: Sendable {
         var milestoneByService: [String: [String: [Double]]] = [:]
         var recurrences = 0
         // Times parsed on all cores; added up in the incidents' order.
-        let samples = Parallel.map(incidents) { Self.sample($0.document) }
+        let samples = Parallel.map(incidents) { Self.sample($0.pointee.document) }
         for (incident, sample) in zip(incidents, samples) {
             let document = incident.document
             let services = document.services

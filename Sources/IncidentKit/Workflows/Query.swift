@@ -27,7 +27,11 @@ public struct QueryWorkflow {
         -> [LoadedIncident]
     {
         var all = try workspace.store.loadAllForReading(json: forJSON, problem: problem)
-        all.removeAll { incident in
+        let filtered =
+            request.stage != nil || request.status != nil || request.severity != nil || request.service != nil
+            || request.since != nil || request.review != nil
+        if filtered {
+            all.removeAll { incident in
             let document = incident.document
             if let stage = request.stage, document.stage != stage { return true }
             if let status = request.status, document.status != status { return true }
@@ -36,10 +40,11 @@ public struct QueryWorkflow {
             if let since = request.since, (document.created ?? .distantPast) < since { return true }
             if let review = request.review, !ReviewWorkflow.matches(document, filter: review) { return true }
             return false
+            }
         }
         // Sort keys computed once per incident (on all cores); the incidents are then moved into
         // place rather than copied (a copy retains each of an incident's parts).
-        let keys = Parallel.map(all) { ($0.document.created ?? .distantPast, $0.document.id) }
+        let keys = Parallel.map(all) { ($0.pointee.document.created ?? .distantPast, $0.pointee.document.id) }
         let order = all.indices.sorted { (keys[$0].0, keys[$0].1) > (keys[$1].0, keys[$1].1) }
         Self.permute(&all, to: order)
         return all
@@ -75,7 +80,7 @@ public struct QueryWorkflow {
     public func openFollowUps(_ incidents: [LoadedIncident]) -> [String: [FollowUp]] {
         let followUps = FollowUps(cachingTemplatesOf: workspace)
         // Found on all cores, gathered in the incidents' order (a later incident with the same id wins).
-        let found = Parallel.map(incidents) { followUps.all($0.document).filter { !$0.isClosed } }
+        let found = Parallel.map(incidents) { followUps.all($0.pointee.document).filter { !$0.isClosed } }
         var result: [String: [FollowUp]] = [:]
         for (incident, open) in zip(incidents, found) where !open.isEmpty { result[incident.document.id] = open }
         return result
@@ -110,35 +115,34 @@ public struct QueryWorkflow {
         return lines
     }
 
-    /// `list --json`'s array (each incident's `jsonObject` with `open_followups`, the count of its
-    /// `open` follow-ups by id), in parts to write in order: made on all cores, from the fields'
+    /// `list --json`'s array (each incident's `jsonObject`, with `open_followups`, the count of
+    /// its `open` follow-ups by id), in parts to write in order: made on all cores, from the fields'
     /// JSON the read cache kept where it did.
     public static func listJSON(_ incidents: [LoadedIncident], open: [String: [FollowUp]]) -> [[UInt8]] {
         // Each incident lent, never copied, to the workers.
         incidents.withUnsafeBufferPointer { incidents in
-            JSON.encodeObjectArrayParts(count: incidents.count) { index in
-                (
-                    incidents[index].document.fields,
-                    jsonAdditions(incidents[index]) + [
-                        ("open_followups", .int(open[incidents[index].document.id]?.count ?? 0))
+            let base = incidents.baseAddress
+            return JSON.encodeObjectArrayParts(count: incidents.count) { index in
+                let incident = base.unsafelyUnwrapped + index
+                return (
+                    incident.pointee.document.fields,
+                    [
+                        ("path", .string(incident.pointee.relativePath)),
+                        ("pending_updates", .strings(GitHubSync.owed(incident.pointee.document))),
+                        ("open_followups", .int(open[incident.pointee.document.id]?.count ?? 0)),
                     ],
-                    incidents[index].document.fieldsJSON
+                    incident.pointee.document.fieldsJSON
                 )
             }
         }
-    }
-
-    /// What `jsonObject` sets in the front-matter (without `sections`), in order: for writing the
-    /// object without building it (`JSON.encodeObjectArrayParts`).
-    static func jsonAdditions(_ incident: LoadedIncident) -> [(String, Value)] {
-        [("path", .string(incident.relativePath)), ("pending_updates", .strings(GitHubSync.owed(incident.document)))]
     }
 
     /// The `list --json` / `show --json` object: the front-matter with `path` (and, for show, `sections`),
     /// and `pending_updates`, what GitHub is still owed.
     public static func jsonObject(_ incident: LoadedIncident, sections: Bool) -> Value {
         var fields = incident.document.fields
-        for (key, value) in jsonAdditions(incident) { fields[key] = value }
+        fields["path"] = .string(incident.relativePath)
+        fields["pending_updates"] = .strings(GitHubSync.owed(incident.document))
         if sections {
             fields["sections"] = .object(
                 incident.document.sections.mapValues { .string($0.trimmingCharacters(in: .newlines)) })
