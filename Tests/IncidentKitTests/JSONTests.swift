@@ -47,8 +47,10 @@ import Testing
             }
         }
         func additions(_ index: Int) -> [(String, Value)] {
-            [("path", .string("incidents/\(index).md")), ("pending_updates", .strings(["u\(index)"])),
-             ("open_followups", .int(index))]
+            [
+                ("path", .string("incidents/\(index).md")), ("pending_updates", .strings(["u\(index)"])),
+                ("open_followups", .int(index)),
+            ]
         }
         for count in [0, 1, 7, 64, 65, 300, 2001] {
             let merged = (0..<count).map { index -> Value in
@@ -57,7 +59,9 @@ import Testing
                 return .object(object)
             }
             for pretty in [true, false] {
-                let parts = JSON.encodeObjectArrayParts(count: count, pretty: pretty) { (fields($0), additions($0), nil) }
+                let parts = JSON.encodeObjectArrayParts(count: count, pretty: pretty) {
+                    (fields($0), additions($0), nil)
+                }
                 #expect(parts.flatMap { $0 } == JSON.encodeBytes(.array(merged), pretty: pretty))
                 // From the fields' bytes written before (the read cache's), where no addition
                 // replaces a field; the same bytes either way.

@@ -282,7 +282,8 @@ import Testing
         #expect(second.filter { $0.document.body.isEmpty }.count == 700)
         #expect(second.map(\.document.fields) == (try store.loadAll()).map(\.document.fields))
         // One file added, one removed, one changed at the same size: each seen, the rest cached.
-        try repo.write("incidents/m-added.md", incidentText(id: "inc-added", title: "Added", created: "2025-01-01T00:00:00Z"))
+        try repo.write(
+            "incidents/m-added.md", incidentText(id: "inc-added", title: "Added", created: "2025-01-01T00:00:00Z"))
         try FileManager.default.removeItem(atPath: repo.path(names[350]))
         let changedText = try repo.read(names[10]).replacingOccurrences(of: "title: M 10", with: "title: X 10")
         let handle = try #require(FileHandle(forWritingAtPath: repo.path(names[10])))

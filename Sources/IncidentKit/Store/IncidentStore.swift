@@ -96,7 +96,9 @@ public struct IncidentStore: Sendable {
     /// `ReadCache`, the rest are parsed (and the cache brought up to date). The incidents returned
     /// have an empty body and are `readOnly`; `save` refuses them. With `json`, those from the
     /// cache bring the JSON of their fields as well (`list --json` copies it).
-    public func loadAllForReading(json: Bool = false, problem: (String) -> Void = { _ in }) throws
+    public func loadAllForReading(
+        json: Bool = false, problem: (String) -> Void = { _ in }
+    ) throws
         -> [LoadedIncident]
     {
         guard let cachePath = readCachePath else { return try loadAll(problem: problem) }
@@ -108,11 +110,14 @@ public struct IncidentStore: Sendable {
         var read = ReadCache()
         var listed: Result<[String], any Error> = .success([])
         let margin = readCacheMargin
-        for start in Parallel.map(2, minimumPerPart: 1, { part -> Start in
-            part == 0
-                ? .cache(ReadCache.read(cachePath, fileSystem: fileSystem, margin: margin, json: json))
-                : .names(Result { try fileNames() })
-        }) {
+        for start in Parallel.map(
+            2, minimumPerPart: 1,
+            { part -> Start in
+                part == 0
+                    ? .cache(ReadCache.read(cachePath, fileSystem: fileSystem, margin: margin, json: json))
+                    : .names(Result { try fileNames() })
+            })
+        {
             switch start {
             case .cache(let cache): read = cache
             case .names(let result): listed = result
@@ -232,14 +237,18 @@ public struct IncidentStore: Sendable {
         // A file that could not be read may be the one meant: name it rather than say "no match".
         for problem in unreadable {
             let name = problem.split(separator: ":", maxSplits: 1).first.map(String.init) ?? problem
-            let text = (try? fileSystem.read(name.hasPrefix("/") ? name : root + "/" + name)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let text =
+                (try? fileSystem.read(name.hasPrefix("/") ? name : root + "/" + name)).map {
+                    String(decoding: $0, as: UTF8.self)
+                } ?? ""
             if name.lowercased().contains(lowered) || text.contains("id: \(ref)") {
                 throw IncidentError.failure("'\(ref)' may be \(name), which cannot be read: \(problem)")
             }
         }
         let note =
             unreadable.isEmpty
-            ? "" : " \(unreadable.count) incident file\(unreadable.count == 1 ? "" : "s") could not be read (`incident doctor` lists them)."
+            ? ""
+            : " \(unreadable.count) incident file\(unreadable.count == 1 ? "" : "s") could not be read (`incident doctor` lists them)."
         throw IncidentError.failure(
             "no incident matches '\(ref)'; give an id (inc-…), a path, part of a file name, or 'latest' (`incident list` shows them)."
                 + note

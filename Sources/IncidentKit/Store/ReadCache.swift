@@ -118,7 +118,9 @@ struct ReadCache: Sendable {
             data.count = count
             var done = 0
             while done < count {
-                let got = data.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(done)) }
+                let got = data.withUnsafeMutableBytes {
+                    pread(descriptor, $0.baseAddress! + done, count - done, off_t(done))
+                }
                 if got < 0 && errno == EINTR { continue }
                 if got <= 0 { break }
                 done += got
@@ -177,7 +179,9 @@ struct ReadCache: Sendable {
     }
 
     /// One entry's fields, when its checksum holds, its stamp is `stamp` and it decodes whole.
-    private static func decode(_ entry: UnsafeRawBufferPointer, nameLength: Int, stamp: FileStamp)
+    private static func decode(
+        _ entry: UnsafeRawBufferPointer, nameLength: Int, stamp: FileStamp
+    )
         -> OrderedDictionary<String, Value>?
     {
         var reader = Reader(bytes: entry)

@@ -213,14 +213,17 @@ public struct DoctorWorkflow: Sendable {
             for section in document.sectionRanges() where section.kind == .stage { seen[section.name, default: 0] += 1 }
             for (stage, count) in seen.sorted(by: { $0.key < $1.key }) where count > 1 {
                 problem(
-                    "has \(count) sections marked <!-- incident:stage \(stage) -->; keep one (the tool writes to the last).")
+                    "has \(count) sections marked <!-- incident:stage \(stage) -->; keep one (the tool writes to the last)."
+                )
             }
             // Control bytes (C0 but tab and line ends, and DEL): a terminal acts on them.
             var line = 1
             for (index, byte) in incident.original.enumerated() {
                 if byte == 0x0A { line += 1 }
-                let lineEnd = byte == 0x0D && index + 1 < incident.original.count
-                    && incident.original[incident.original.index(incident.original.startIndex, offsetBy: index + 1)] == 0x0A
+                let lineEnd =
+                    byte == 0x0D && index + 1 < incident.original.count
+                    && incident.original[incident.original.index(incident.original.startIndex, offsetBy: index + 1)]
+                        == 0x0A
                 if (byte < 0x20 && byte != 0x09 && byte != 0x0A && !lineEnd) || byte == 0x7F {
                     let shown = byte == 0x7F ? "^?" : "^" + String(UnicodeScalar(byte + 0x40))
                     problem("line \(line) holds a control character (\(shown)); a terminal would act on it.")
@@ -237,7 +240,8 @@ public struct DoctorWorkflow: Sendable {
                 problem("stage '\(document.stage)' is not in the stages of \(Config.fileName).")
             }
             if !order.isEmpty {
-                for sentence in StageDrift.of(document, order: order).sentences(id: document.id, stage: document.stage) {
+                for sentence in StageDrift.of(document, order: order).sentences(id: document.id, stage: document.stage)
+                {
                     problem(sentence)
                 }
             }
@@ -353,7 +357,8 @@ public struct StatsWorkflow: Sendable {
             return .double((sorted[sorted.count / 2] * 100).rounded() / 100)
         }
         // Severities from worst to least, statuses in life order, services by count: how people read them.
-        func ordered(_ counts: OrderedDictionary<String, Value>, _ order: [String]) -> OrderedDictionary<String, Value> {
+        func ordered(_ counts: OrderedDictionary<String, Value>, _ order: [String]) -> OrderedDictionary<String, Value>
+        {
             var result = OrderedDictionary<String, Value>()
             for key in order where counts[key] != nil { result[key] = counts[key] }
             for (key, value) in counts where result[key] == nil { result[key] = value }

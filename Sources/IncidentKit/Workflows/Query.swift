@@ -23,7 +23,9 @@ public struct QueryWorkflow {
     /// The matching incidents, newest first, front-matter only (`loadAllForReading`); unreadable
     /// files go to `problem`.
     /// `forJSON` when they are for `listJSON`.
-    public func list(_ request: ListRequest, forJSON: Bool = false, problem: (String) -> Void) throws
+    public func list(
+        _ request: ListRequest, forJSON: Bool = false, problem: (String) -> Void
+    ) throws
         -> [LoadedIncident]
     {
         var all = try workspace.store.loadAllForReading(json: forJSON, problem: problem)
@@ -32,14 +34,14 @@ public struct QueryWorkflow {
             || request.since != nil || request.review != nil
         if filtered {
             all.removeAll { incident in
-            let document = incident.document
-            if let stage = request.stage, document.stage != stage { return true }
-            if let status = request.status, document.status != status { return true }
-            if let severity = request.severity, document.severity != severity.rawValue { return true }
-            if let service = request.service, !document.services.contains(service) { return true }
-            if let since = request.since, (document.created ?? .distantPast) < since { return true }
-            if let review = request.review, !ReviewWorkflow.matches(document, filter: review) { return true }
-            return false
+                let document = incident.document
+                if let stage = request.stage, document.stage != stage { return true }
+                if let status = request.status, document.status != status { return true }
+                if let severity = request.severity, document.severity != severity.rawValue { return true }
+                if let service = request.service, !document.services.contains(service) { return true }
+                if let since = request.since, (document.created ?? .distantPast) < since { return true }
+                if let review = request.review, !ReviewWorkflow.matches(document, filter: review) { return true }
+                return false
             }
         }
         // Sort keys computed once per incident (on all cores); the incidents are then moved into
@@ -158,7 +160,8 @@ public struct SetFieldsWorkflow {
 
     public init(workspace: Workspace) { self.workspace = workspace }
 
-    public static let keys = ["title", "severity", "owner", "environment", "services", "impact"] + Timeline.milestoneNames
+    public static let keys =
+        ["title", "severity", "owner", "environment", "services", "impact"] + Timeline.milestoneNames
 
     public func run(ref: String, assignments: [String]) throws -> LifecycleResult {
         guard !assignments.isEmpty else {

@@ -146,32 +146,36 @@ struct ListCommand: ParsableCommand {
             let now = live.env.now
             // Rows and their widths on all cores.
             let parts = incidents.withUnsafeBufferPointer { incidents in
-              Parallel.parts(incidents.count) { range -> (rows: [[String]], widths: [Int], pending: Bool) in
-                var widths = Array(repeating: 0, count: 8)
-                var anyPending = false
-                let rows = range.map { index -> [String] in
-                    let document = incidents[index].document
-                    let pending = QueryWorkflow.hasPendingGitHubWork(document)
-                    anyPending = anyPending || pending
-                    let number = document.fields["github"]?["number"]?.int.map { "#\($0)" } ?? (pending ? "filing" : "")
-                    let row = [
-                        document.id, document.severity, document.status, document.stage,
-                        document.fields["created"]?.string.map { String($0.prefix(10)) } ?? "",
-                        number + (pending ? "*" : ""), followUpCell(open[document.id] ?? [], now: now), document.title,
-                    ]
-                    for (column, cell) in row.enumerated() {
-                        // Characters counted, or bytes where each is one.
-                        let count = Terminal.isPrintableASCII(cell) ? cell.utf8.count : cell.count
-                        widths[column] = max(widths[column], count)
+                Parallel.parts(incidents.count) { range -> (rows: [[String]], widths: [Int], pending: Bool) in
+                    var widths = Array(repeating: 0, count: 8)
+                    var anyPending = false
+                    let rows = range.map { index -> [String] in
+                        let document = incidents[index].document
+                        let pending = QueryWorkflow.hasPendingGitHubWork(document)
+                        anyPending = anyPending || pending
+                        let number =
+                            document.fields["github"]?["number"]?.int.map { "#\($0)" } ?? (pending ? "filing" : "")
+                        let row = [
+                            document.id, document.severity, document.status, document.stage,
+                            document.fields["created"]?.string.map { String($0.prefix(10)) } ?? "",
+                            number + (pending ? "*" : ""), followUpCell(open[document.id] ?? [], now: now),
+                            document.title,
+                        ]
+                        for (column, cell) in row.enumerated() {
+                            // Characters counted, or bytes where each is one.
+                            let count = Terminal.isPrintableASCII(cell) ? cell.utf8.count : cell.count
+                            widths[column] = max(widths[column], count)
+                        }
+                        return row
                     }
-                    return row
+                    return (rows, widths, anyPending)
                 }
-                return (rows, widths, anyPending)
-              }
             }
             let header = ["ID", "SEVERITY", "STATUS", "STAGE", "CREATED", "GITHUB", "FOLLOW-UPS", "TITLE"]
             var widths = header.map(\.count)
-            for part in parts { for column in widths.indices { widths[column] = max(widths[column], part.widths[column]) } }
+            for part in parts {
+                for column in widths.indices { widths[column] = max(widths[column], part.widths[column]) }
+            }
             let anyPending = parts.contains { $0.pending }
             func line(_ cells: [String]) -> String {
                 var line = ""
@@ -301,7 +305,9 @@ struct TemplatesCommand: ParsableCommand {
                     live.out(line)
                 }
                 if entries.contains(where: { $0.differsFromBuiltIn == true }) {
-                    live.out("\n(edited): a local copy that differs from the built-in; it does not receive the built-in's fixes.")
+                    live.out(
+                        "\n(edited): a local copy that differs from the built-in; it does not receive the built-in's fixes."
+                    )
                 }
             }
         }
