@@ -298,20 +298,6 @@ import Testing
         #expect(third.contains { $0.document.title == "X 10" } && third.contains { $0.document.id == "inc-added" })
     }
 
-    @Test func fileNamesAreOrderedAsStringsOrderThem() throws {
-        // ASCII names are ordered by bytes: the same order as String's, case, digits and
-        // punctuation included; a non-ASCII name sends the whole folder through String's order.
-        for extra in [[], ["é-1.md", "e\u{301}-0.md"]] {
-            let repo = try TestRepo(git: false)
-            let names =
-                ["B.md", "a.md", "_x.md", "a-b.md", "a.b.md", "0.md", "~.md", ".hidden.md", "x.md.txt", "Z9.md"] + extra
-            for name in names { try repo.write("incidents/" + name, "x") }
-            let store = IncidentStore(root: repo.root, env: repo.environment())
-            let expected = names.filter { $0.hasSuffix(".md") && !$0.hasPrefix(".") }.sorted()
-            #expect(try store.fileNames() == expected)
-        }
-    }
-
     @Test func listSortsByMovingIncidentsIntoPlace() {
         var generator = SystemRandomNumberGenerator()
         for count in [0, 1, 2, 3, 10, 257] {

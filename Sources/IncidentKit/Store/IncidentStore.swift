@@ -34,16 +34,7 @@ public struct IncidentStore: Sendable {
     /// The incident file names, sorted (hidden and temp files left out).
     public func fileNames() throws -> [String] {
         guard fileSystem.isDirectory(folder) else { return [] }
-        let names = try fileSystem.contents(of: folder)
-        // ASCII names (the tool's own) are checked and ordered by bytes, which for ASCII is what
-        // String's Unicode-aware suffix test and order give, at a fraction of the cost.
-        if names.allSatisfy({ Terminal.isPrintableASCII($0) }) {
-            return names.filter { name in
-                let bytes = name.utf8
-                return bytes.count >= 3 && bytes.suffix(3).elementsEqual(".md".utf8) && bytes.first != UInt8(ascii: ".")
-            }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        }
-        return names.filter { $0.hasSuffix(".md") && !$0.hasPrefix(".") }.sorted()
+        return try fileSystem.contents(of: folder).filter { $0.hasSuffix(".md") && !$0.hasPrefix(".") }.sorted()
     }
 
     public func load(path: String) throws -> LoadedIncident {
