@@ -179,6 +179,9 @@ import Testing
         var foreign = good
         foreign[ReadCache.magic.count] &+= 1  // another format version
         damaged.append((foreign, 0))
+        var beyond = good
+        beyond[ReadCache.headerSize - 12] = 0x01  // entries said to end past 4 GiB: never allocated
+        damaged.append((beyond, 0))
         for (bytes, used) in damaged {
             try bytes.write(to: URL(fileURLWithPath: cachePath(repo)))
             usleep(20_000)

@@ -79,7 +79,8 @@ struct ReadCache: Sendable {
     /// or it was written by another build or format. Entries are checked when looked up. The
     /// entries' JSON is read only when `json` is set.
     static func read(_ path: String, fileSystem: any FileSystem, margin: Int64, json: Bool = false) -> ReadCache {
-        guard let builder, let own = fileSystem.stamp(path), let data = readStart(path, fileSystem, json: json)
+        guard let builder, let own = fileSystem.stamp(path),
+            let data = readStart(path, fileSystem, json: json, size: own.size)
         else { return ReadCache() }
         let index = data.withUnsafeBytes { bytes -> [Int]? in
             var reader = Reader(bytes: bytes)
@@ -110,7 +111,7 @@ struct ReadCache: Sendable {
 
     /// The file's bytes up to the end of its entries (named in its header), or all of them with
     /// the JSON; nil when it cannot be read.
-    private static func readStart(_ path: String, _ fileSystem: any FileSystem, json: Bool) -> Data? {
+    private static func readStart(_ path: String, _ fileSystem: any FileSystem, json: Bool, size: Int64) -> Data? {
         if json { return try? fileSystem.read(path) }
         guard let descriptor = try? fileSystem.openForReading(path) else { return nil }
         defer { close(descriptor) }
@@ -132,7 +133,8 @@ struct ReadCache: Sendable {
         guard readUpTo(headerSize, into: &data) else { return nil }
         let entriesEnd = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: headerSize - 16, as: UInt64.self) }
         let end = UInt64(littleEndian: entriesEnd)
-        guard end >= UInt64(headerSize), end < UInt64(Int32.max) else { return nil }
+        // No more than the file holds (a damaged header must not make this allocate gigabytes).
+        guard end >= UInt64(headerSize), end <= UInt64(max(size, 0)) else { return nil }
         return readUpTo(Int(end), into: &data) ? data : nil
     }
 
