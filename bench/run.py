@@ -148,7 +148,7 @@ def main():
     parser.add_argument("--bin", help="the incident binary (default: build the release binary)")
     args = parser.parse_args()
     os.makedirs(out_dir, exist_ok=True)
-    binary = args.bin or build()
+    binary = os.path.abspath(args.bin) if args.bin else build()  # run from other folders (cwd=)
     python = drain3_python()
     load_before = os.getloadavg()
     def row(name, size, ours, peer, peer_figure, ratio, target, met):

@@ -1,5 +1,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -120,8 +123,9 @@ int cprocess_wait(pid_t pid, int timeout_ms, int *status) {
 int cprocess_pipe(int ends[2]) { return pipe2(ends, O_CLOEXEC); }
 
 #if defined(__GLIBC__)
-#include <malloc.h>
 int cprocess_limit_malloc_arenas(int count) { return mallopt(M_ARENA_MAX, count); }
+int cprocess_heap_growth(int bytes) { return mallopt(M_TOP_PAD, bytes); }
 #else
 int cprocess_limit_malloc_arenas(int count) { (void)count; return 0; }
+int cprocess_heap_growth(int bytes) { (void)bytes; return 0; }
 #endif

@@ -100,6 +100,38 @@ struct Live {
         }
     }
 
+    /// A JSON document made in parts (`JSON.encodeArrayParts`) and a newline, written as `json` writes.
+    func json(parts: [[UInt8]]) {
+        write(parts + [[0x0A]])
+    }
+
+    /// Many lines for a human (a table of thousands of incidents), each as `out` writes it:
+    /// rendered on all cores, written in order after what `print` buffered.
+    func out(lines: [String]) {
+        write(
+            Parallel.parts(lines.count, minimumPerPart: 256) { range -> [UInt8] in
+                var bytes: [UInt8] = []
+                for index in range {
+                    bytes += Terminal.render(lines[index], color: color).utf8
+                    bytes.append(0x0A)
+                }
+                return bytes
+            })
+    }
+
+    /// Bytes straight to standard output, after what `print` buffered; a write error is kept for
+    /// `finishOutput`.
+    private func write(_ parts: [[UInt8]]) {
+        fflush(nil)
+        for part in parts where !part.isEmpty {
+            guard part.withUnsafeBytes({ LocalFileSystem.writeAll(1, $0) }) else {
+                let failure = errno
+                Self.keptLock.withLock { Self.outputError = Self.outputError ?? failure }
+                return
+            }
+        }
+    }
+
     /// The errno of a failed direct write to standard output, for `finishOutput`.
     nonisolated(unsafe) static var outputError: Int32?
 

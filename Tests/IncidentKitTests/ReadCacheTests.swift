@@ -90,15 +90,32 @@ import Testing
         let workspace = Workspace(
             root: opened.root, env: opened.env, config: opened.config, templates: opened.templates,
             store: store(repo))
-        func outputs() throws -> (String, String) {
+        func outputs() throws -> (String, String, [UInt8], Int) {
             let listed = try QueryWorkflow(workspace: workspace).list(ListRequest()) { _ in }
             let json = JSON.encode(.array(listed.map { QueryWorkflow.jsonObject($0, sections: false) }))
-            return (json, JSON.encode(try StatsWorkflow(workspace: workspace).run(since: nil)))
+            // As `list --json` writes it: from the JSON the cache kept, where it did.
+            let forJSON = try QueryWorkflow(workspace: workspace).list(ListRequest(), forJSON: true) { _ in }
+            let open = QueryWorkflow(workspace: workspace).openFollowUps(forJSON)
+            let written = QueryWorkflow.listJSON(forJSON, open: open).flatMap { $0 }
+            return (
+                json, JSON.encode(try StatsWorkflow(workspace: workspace).run(since: nil)), written,
+                forJSON.filter { $0.document.fieldsJSON != nil }.count
+            )
         }
         let parsedOutputs = try outputs()
         #expect(try read(workspace.store).cached == 3)
         let cachedOutputs = try outputs()
-        #expect(parsedOutputs == cachedOutputs)
+        #expect(cachedOutputs.3 == 3)
+        #expect(parsedOutputs.0 == cachedOutputs.0 && parsedOutputs.1 == cachedOutputs.1)
+        #expect(parsedOutputs.2 == cachedOutputs.2)
+        let listed = try QueryWorkflow(workspace: workspace).list(ListRequest()) { _ in }
+        let open = QueryWorkflow(workspace: workspace).openFollowUps(listed)
+        let expected = listed.map { incident -> Value in
+            var object = QueryWorkflow.jsonObject(incident, sections: false)
+            object["open_followups"] = .int(open[incident.document.id]?.count ?? 0)
+            return object
+        }
+        #expect(cachedOutputs.2 == JSON.encodeBytes(.array(expected)))
         #expect(parsedOutputs.0.contains("inc-7f3a2c") && parsedOutputs.1.contains("\"incidents\": 3"))
     }
 
@@ -144,22 +161,70 @@ import Testing
         let store = store(repo)
         let expected = try read(store).fields
         let good = try Data(contentsOf: URL(fileURLWithPath: cachePath(repo)))
-        var damaged: [Data] = [Data("garbage".utf8), Data(), good.prefix(good.count / 2)]
+        // (bytes, entries still used): a damaged header or index loses the whole cache; a damaged
+        // entry only itself (its file is parsed).
+        var damaged: [(Data, Int)] = [(Data("garbage".utf8), 0), (Data(), 0), (good.prefix(good.count / 2), 0)]
+        let entriesEnd = good.withUnsafeBytes {
+            Int(UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: ReadCache.headerSize - 16, as: UInt64.self)))
+        }
         var flipped = good
-        flipped[good.count - 20] ^= 0x01  // inside a value: caught by the checksum
-        damaged.append(flipped)
+        flipped[entriesEnd - 20] ^= 0x01  // inside the last entry's value: caught by its checksum
+        damaged.append((flipped, 2))
+        var flippedJSON = good
+        flippedJSON[good.count - 20] ^= 0x01  // inside the last entry's JSON: only that JSON is dropped
+        damaged.append((flippedJSON, 3))
+        var index = good
+        index[ReadCache.headerSize + 3] ^= 0x01  // the first entry's offset: caught by the index's checksum
+        damaged.append((index, 0))
         var foreign = good
         foreign[ReadCache.magic.count] &+= 1  // another format version
-        damaged.append(foreign)
-        for bytes in damaged {
+        damaged.append((foreign, 0))
+        var beyond = good
+        beyond[ReadCache.headerSize - 12] = 0x01  // entries said to end past 4 GiB: never allocated
+        damaged.append((beyond, 0))
+        for (bytes, used) in damaged {
+            try bytes.write(to: URL(fileURLWithPath: cachePath(repo)))
+            usleep(20_000)
+            let withJSON = try store.loadAllForReading(json: true)
+            #expect(withJSON.filter { $0.document.fieldsJSON != nil }.count == (bytes == flippedJSON ? 2 : used))
+            for incident in withJSON where incident.document.fieldsJSON != nil {
+                #expect(incident.document.fieldsJSON.map(Array.init) == JSON.memberBytes(incident.document.fields))
+            }
             try bytes.write(to: URL(fileURLWithPath: cachePath(repo)))
             usleep(20_000)
             let read1 = try read(store)
-            #expect(read1.cached == 0)
+            #expect(read1.cached == used)
             #expect(read1.fields == expected)
             usleep(20_000)
             #expect(try read(store).cached == 3)  // rewritten whole
         }
+    }
+
+    @Test func aLinkedWorktreeKeepsItsCacheInItsOwnGitFolder() throws {
+        // A linked worktree's `.git` is a file naming its own folder under the main repo's .git.
+        let repo = try seeded()
+        _ = try read(self.store(repo))
+        let own = repo.path(".git/worktrees/second")
+        try FileManager.default.createDirectory(atPath: own, withIntermediateDirectories: true)
+        let tree = repo.path("second")
+        try FileManager.default.createDirectory(atPath: tree + "/incidents", withIntermediateDirectories: true)
+        try "gitdir: \(own)\n".write(toFile: tree + "/.git", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(
+            atPath: repo.path("incidents/2025-09-10-redis-slow.md"), toPath: tree + "/incidents/a.md")
+        usleep(20_000)
+        var store = IncidentStore(root: tree, env: repo.environment())
+        store.readCacheMargin = 0
+        #expect(store.readCachePath == own + "/incident/read-cache")
+        #expect(try read(store).cached == 0)
+        #expect(FileManager.default.fileExists(atPath: own + "/incident/read-cache"))
+        #expect(try read(store).cached == 1)
+        #expect(try read(store).fields == (try parsed(store)))
+        // The main checkout's cache is its own: it still holds its three files.
+        #expect(try read(self.store(repo)).cached == 3)
+        // A `.git` file naming no folder: no cache, every file parsed.
+        try "gitdir: \(repo.path("nowhere"))\n".write(toFile: tree + "/.git", atomically: true, encoding: .utf8)
+        #expect(store.readCachePath == nil)
+        #expect(try read(store).fields == (try parsed(store)))
     }
 
     @Test func freshFilesAreNotTrustedWithinTheMargin() throws {
@@ -186,11 +251,123 @@ import Testing
             usleep(20_000)
             DispatchQueue.concurrentPerform(iterations: 8) { _ in _ = try? store.loadAllForReading() }
             let cache = ReadCache.read(cachePath(repo), fileSystem: LocalFileSystem(), margin: 0)
-            #expect(cache.entries.count == 43)
+            #expect(cache.count == 43)
         }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: repo.path(".git/incident"))
         #expect(leftovers == ["read-cache"])
         #expect(try read(store).fields == (try parsed(store)))
+    }
+
+    @Test func manyFilesReadInPartsKeepTheirOrder() throws {
+        // Enough files for the read to be split over threads; names whose byte order and
+        // String order could differ (upper and lower case, digits, non-ASCII).
+        let repo = try TestRepo()
+        var names: [String] = []
+        for index in 0..<700 {
+            let stem = ["a", "B", "é", "z", "0", "Z"][index % 6]
+            names.append("incidents/\(stem)-\(String(format: "%04d", (index * 7919) % 1000)).md")
+        }
+        for (index, name) in names.enumerated() {
+            try repo.write(
+                name,
+                incidentText(
+                    id: "inc-m\(index)", title: "M \(index)",
+                    created: "2025-\(String(format: "%02d", index % 12 + 1))-01T00:00:00Z"))
+        }
+        usleep(20_000)
+        let store = store(repo)
+        let parsedOrder = try store.loadAll().map(\.relativePath)
+        #expect(parsedOrder.count == 700)
+        let first = try store.loadAllForReading()
+        #expect(first.map(\.relativePath) == parsedOrder)
+        let second = try store.loadAllForReading()
+        #expect(second.map(\.relativePath) == parsedOrder)
+        #expect(second.filter { $0.document.body.isEmpty }.count == 700)
+        #expect(second.map(\.document.fields) == (try store.loadAll()).map(\.document.fields))
+        // One file added, one removed, one changed at the same size: each seen, the rest cached.
+        try repo.write(
+            "incidents/m-added.md", incidentText(id: "inc-added", title: "Added", created: "2025-01-01T00:00:00Z"))
+        try FileManager.default.removeItem(atPath: repo.path(names[350]))
+        let changedText = try repo.read(names[10]).replacingOccurrences(of: "title: M 10", with: "title: X 10")
+        let handle = try #require(FileHandle(forWritingAtPath: repo.path(names[10])))
+        handle.write(Data(changedText.utf8))
+        handle.closeFile()
+        usleep(20_000)
+        let third = try store.loadAllForReading()
+        let expected = try store.loadAll()
+        #expect(third.map(\.relativePath) == expected.map(\.relativePath))
+        #expect(third.map(\.document.fields) == expected.map(\.document.fields))
+        #expect(third.filter { $0.document.body.isEmpty }.count == 698)
+        #expect(third.contains { $0.document.title == "X 10" } && third.contains { $0.document.id == "inc-added" })
+    }
+
+    @Test func listSortsByMovingIncidentsIntoPlace() {
+        var generator = SystemRandomNumberGenerator()
+        for count in [0, 1, 2, 3, 10, 257] {
+            let items = (0..<count).map { "item \($0)" }
+            for _ in 0..<20 {
+                let order = Array(items.indices).shuffled(using: &generator)
+                var moved = items
+                QueryWorkflow.permute(&moved, to: order)
+                #expect(moved == order.map { items[$0] })
+            }
+        }
+    }
+
+    @Test func theFieldsJSONKeptByTheCacheGoesWithAnyChangeToTheFields() throws {
+        let repo = try seeded()
+        let store = store(repo)
+        _ = try read(store)
+        let loaded = try store.loadAllForReading(json: true)
+        #expect(loaded.count == 3 && loaded.allSatisfy { $0.document.fieldsJSON != nil })
+        for incident in loaded {
+            #expect(incident.document.fieldsJSON.map(Array.init) == JSON.memberBytes(incident.document.fields))
+        }
+        var document = loaded[0].document
+        document.fields["title"] = "changed"
+        #expect(document.fieldsJSON == nil)
+        var whole = loaded[1].document
+        whole.fields = [:]
+        #expect(whole.fieldsJSON == nil)
+        // Not part of equality: a document with it equals the same without.
+        var bare = loaded[2].document
+        bare.fieldsJSON = nil
+        #expect(bare == loaded[2].document)
+        // Without json, the cache's JSON is not read.
+        #expect(try store.loadAllForReading().allSatisfy { $0.document.fieldsJSON == nil })
+    }
+
+    @Test func anObjectWithTheSameKeyTwiceIsDamage() {
+        // Keys told apart by bytes (ASCII) and by String equality (others: "é" composed or not).
+        func object(_ keys: [String]) -> [UInt8] {
+            var writer = ReadCache.Writer()
+            writer.bytes.append(7)  // object
+            writer.u32(UInt32(keys.count))
+            for key in keys {
+                writer.string(key)
+                writer.bytes.append(0)  // null
+            }
+            return writer.bytes
+        }
+        func decoded(_ bytes: [UInt8]) -> Value? {
+            bytes.withUnsafeBytes { raw in
+                var reader = ReadCache.Reader(bytes: raw)
+                return reader.value(depth: 0)
+            }
+        }
+        #expect(decoded(object(["a", "bb", "c"])) == ["a": .null, "bb": .null, "c": .null])
+        #expect(decoded(object(["é", "e\u{301}x"]))?.object?.keys.count == 2)
+        #expect(decoded(object(["a", "bb", "a"])) == nil)
+        #expect(decoded(object(["", ""])) == nil)
+        #expect(decoded(object(["é", "e\u{301}"])) == nil)
+        #expect(decoded(object((0..<100).map { "k\($0)" }))?.object?.count == 100)
+        #expect(decoded(object((0..<100).map { "k\($0 % 99)" })) == nil)
+        // The writer's own bytes read back, whatever the keys.
+        let fields: Value = ["a": ["é": 1, "e\u{301}x": [.bool(true), .double(2.5)]], "": "x"]
+        var writer = ReadCache.Writer()
+        let written = writer.value(fields, depth: 0)
+        #expect(written)
+        #expect(decoded(writer.bytes) == fields)
     }
 
     @Test func anIncidentFromTheCacheIsNeverSaved() throws {

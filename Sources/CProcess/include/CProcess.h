@@ -22,4 +22,8 @@ int cprocess_pipe(int ends[2]);
 /// Caps glibc's malloc arenas at `count` (mallopt M_ARENA_MAX); 1 on success, 0 elsewhere.
 int cprocess_limit_malloc_arenas(int count);
 
+/// Asks the C allocator to grow its heaps by at least `bytes` at a time (glibc's M_TOP_PAD); 1 when
+/// set, 0 where there is no such setting.
+int cprocess_heap_growth(int bytes);
+
 #endif

@@ -253,6 +253,26 @@ public struct LocalFileSystem: FileSystem {
     }
 
     public func contents(of directory: String) throws -> [String] {
+        // readdir directly (FileManager made an object per entry: `list` reads folders of
+        // thousands); anything unusual (an error, a name that is not UTF-8) as FileManager says it.
+        if let folder = opendir(directory) {
+            defer { closedir(folder) }
+            var names: [String] = []
+            var plain = true
+            while let entry = readdir(folder) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String? in
+                    let bytes = raw.bindMemory(to: UInt8.self)
+                    let length = bytes.firstIndex(of: 0) ?? bytes.count
+                    return String(validating: UnsafeBufferPointer(rebasing: bytes[..<length]), as: UTF8.self)
+                }
+                guard let name else {
+                    plain = false
+                    break
+                }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            if plain { return names }
+        }
         do {
             return try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {

@@ -25,11 +25,21 @@ public enum Status: String, CaseIterable, Sendable {
 
 /// One incident file: front-matter fields in their order, and the markdown body byte for byte.
 public struct IncidentDocument: Equatable, Sendable {
-    public var fields: OrderedDictionary<String, Value>
+    public var fields: OrderedDictionary<String, Value> {
+        // Any change to the fields, in place or whole, makes the JSON kept for them stale.
+        didSet { fieldsJSON = nil }
+    }
     public var body: String
     /// The front-matter text as read, so that a rewrite keeps every entry it did not change
     /// exactly as written (comments, tags, number spellings, complex keys, line endings).
     var sourceYAML: String?
+    /// `JSON.memberBytes(fields)`, when the read cache kept it (for `list --json`); dropped by
+    /// any change to `fields`. Not part of equality: it only repeats the fields.
+    var fieldsJSON: Data?
+
+    public static func == (lhs: IncidentDocument, rhs: IncidentDocument) -> Bool {
+        lhs.fields == rhs.fields && lhs.body == rhs.body && lhs.sourceYAML == rhs.sourceYAML
+    }
 
     public init(fields: OrderedDictionary<String, Value>, body: String) {
         self.fields = fields

@@ -20,6 +20,97 @@ public enum JSON {
         return out
     }
 
+    /// The bytes `encodeBytes` writes for `.object(fields)` as a member of a top-level array
+    /// (pretty, one level in): what the read cache keeps for `list --json`.
+    static func memberBytes(_ fields: OrderedDictionary<String, Value>) -> [UInt8] {
+        var out: [UInt8] = []
+        write(.object(fields), indent: 1, pretty: true, into: &out)
+        return out
+    }
+
+    /// `encodeBytes(.array(objects))` in parts (written in order, they are the array's bytes), each
+    /// object made and written on any core: `fields` with every `(key, value)` of `extras` set as
+    /// `fields[key] = value` sets it (a key already there keeps its place, others follow in order),
+    /// written without building the merged object (which copied every incident's fields).
+    /// `written`, when given, is `memberBytes(fields)`, copied instead of written again.
+    static func encodeObjectArrayParts(
+        count: Int, pretty: Bool = true,
+        item: (Int) -> (fields: OrderedDictionary<String, Value>, extras: [(String, Value)], written: Data?)
+    ) -> [[UInt8]] {
+        guard count > 0 else { return [Array("[]".utf8)] }
+        var parts = Parallel.parts(count, minimumPerPart: 64) { range -> [UInt8] in
+            var out: [UInt8] = []
+            out.reserveCapacity(range.count * 1024)
+            for index in range {
+                out.append(UInt8(ascii: index == 0 ? "[" : ","))
+                if pretty { out.append(contentsOf: "\n  ".utf8) }
+                let (fields, extras, written) = item(index)
+                if pretty, let written, appendWritten(written, fields, extras, into: &out) { continue }
+                writeMerged(fields, extras, indent: 1, pretty: pretty, into: &out)
+            }
+            return out
+        }
+        parts.append(pretty ? Array("\n]".utf8) : Array("]".utf8))
+        return parts
+    }
+
+    /// `writeMerged` (pretty, one level in) from the fields' bytes already written, when no
+    /// extra replaces a field; false (nothing appended) otherwise.
+    private static func appendWritten(
+        _ written: Data, _ fields: OrderedDictionary<String, Value>, _ extras: [(String, Value)],
+        into out: inout [UInt8]
+    ) -> Bool {
+        let close = Array("\n  }".utf8)
+        guard !fields.isEmpty, written.count > close.count, written.suffix(close.count).elementsEqual(close),
+            written.first == UInt8(ascii: "{"), extras.allSatisfy({ fields[$0.0] == nil })
+        else { return false }
+        out.append(contentsOf: written.dropLast(close.count))
+        for (key, value) in extras {
+            out.append(UInt8(ascii: ","))
+            newline(2, into: &out)
+            quote(key, into: &out)
+            out.append(contentsOf: ": ".utf8)
+            write(value, indent: 2, pretty: true, into: &out)
+        }
+        out.append(contentsOf: close)
+        return true
+    }
+
+    private static func writeMerged(
+        _ fields: OrderedDictionary<String, Value>, _ extras: [(String, Value)], indent: Int, pretty: Bool,
+        into out: inout [UInt8]
+    ) {
+        var first = true
+        func member(_ key: String, _ value: Value) {
+            out.append(UInt8(ascii: first ? "{" : ","))
+            first = false
+            if pretty { newline(indent + 1, into: &out) }
+            quote(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            if pretty { out.append(0x20) }
+            write(value, indent: indent + 1, pretty: pretty, into: &out)
+        }
+        for (key, value) in fields {
+            member(key, extras.first { $0.0 == key }?.1 ?? value)
+        }
+        for (key, value) in extras where fields[key] == nil { member(key, value) }
+        if first {
+            out.append(contentsOf: "{}".utf8)
+            return
+        }
+        if pretty { newline(indent, into: &out) }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    private static func newline(_ depth: Int, into out: inout [UInt8]) {
+        out.append(0x0A)
+        if 2 * depth <= indentation.count {
+            out.append(contentsOf: indentation[..<(2 * depth)])
+        } else {
+            out.append(contentsOf: repeatElement(0x20, count: 2 * depth))
+        }
+    }
+
     /// A long array (`list --json` of years of incidents) is written in parts on every core, then joined.
     private static func encodeLarge(_ items: [Value], pretty: Bool) -> [UInt8] {
         let partCount = 16

@@ -45,7 +45,12 @@ public enum Time {
 
     /// Reads `2025-09-09T02:40:11Z`, with fractions or an offset, or a bare date (midnight UTC).
     public static func parse(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
+        // Read in place: `stats` parses several times per incident, and a copy of the bytes each.
+        var text = text
+        return text.withUTF8 { parse(utf8: $0) }
+    }
+
+    private static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Date? {
         func number(_ start: Int, _ count: Int) -> Int? {
             guard start + count <= bytes.count else { return nil }
             var value = 0

@@ -76,61 +76,108 @@ public struct IncidentStore: Sendable {
         return incidents
     }
 
-    /// The read cache's path, `.git/incident/read-cache`, when the repo has a `.git` folder.
+    /// The read cache's path, `incident/read-cache` in the repo's git folder: `.git` itself, or
+    /// the folder a `.git` file names (`gitdir: …`, in a linked worktree or a submodule), which
+    /// belongs to this checkout alone. Nil outside git.
     var readCachePath: String? {
-        let gitFolder = root + "/.git"
-        return fileSystem.isDirectory(gitFolder) ? gitFolder + "/incident/" + ReadCache.fileName : nil
+        let dotGit = root + "/.git"
+        if fileSystem.isDirectory(dotGit) { return dotGit + "/incident/" + ReadCache.fileName }
+        guard let data = try? fileSystem.read(dotGit), data.count < 4096,
+            let text = String(validatingUTF8Data: data), text.hasPrefix("gitdir: ")
+        else { return nil }
+        let named = text.dropFirst("gitdir: ".count).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !named.isEmpty else { return nil }
+        let folder = named.hasPrefix("/") ? named : root + "/" + named
+        return fileSystem.isDirectory(folder) ? folder + "/incident/" + ReadCache.fileName : nil
     }
 
     /// Every readable incident's front-matter, as `loadAll` gives it, for commands that read the
     /// fields only (`list`, `stats`): files unchanged since the last such read come from
     /// `ReadCache`, the rest are parsed (and the cache brought up to date). The incidents returned
-    /// have an empty body and are `readOnly`; `save` refuses them.
-    public func loadAllForReading(problem: (String) -> Void = { _ in }) throws -> [LoadedIncident] {
+    /// have an empty body and are `readOnly`; `save` refuses them. With `json`, those from the
+    /// cache bring the JSON of their fields as well (`list --json` copies it).
+    public func loadAllForReading(
+        json: Bool = false, problem: (String) -> Void = { _ in }
+    ) throws
+        -> [LoadedIncident]
+    {
         guard let cachePath = readCachePath else { return try loadAll(problem: problem) }
-        let names = try fileNames()
-        let cache = ReadCache.read(cachePath, fileSystem: fileSystem, margin: readCacheMargin)
-        // Each file's stamp is taken before it is read: a change after that gives a new stamp.
-        let stamps = stampsInParallel(names)
-        var incidents: [LoadedIncident?] = Array(repeating: nil, count: names.count)
-        var missing: [Int] = []
-        for (index, name) in names.enumerated() {
-            if let stamp = stamps[index], let entry = cache.entries[name], entry.stamp == stamp {
-                incidents[index] = LoadedIncident(
-                    path: folder + "/" + name, relativePath: relative(folder + "/" + name),
-                    document: IncidentDocument(fields: entry.fields, body: ""), original: Data(), readOnly: true)
-            } else {
-                missing.append(index)
+        // The folder listed while the cache is read, on two cores.
+        enum Start {
+            case cache(ReadCache)
+            case names(Result<[String], any Error>)
+        }
+        var read = ReadCache()
+        var listed: Result<[String], any Error> = .success([])
+        let margin = readCacheMargin
+        for start in Parallel.map(
+            2, minimumPerPart: 1,
+            { part -> Start in
+                part == 0
+                    ? .cache(ReadCache.read(cachePath, fileSystem: fileSystem, margin: margin, json: json))
+                    : .names(Result { try fileNames() })
+            })
+        {
+            switch start {
+            case .cache(let cache): read = cache
+            case .names(let result): listed = result
             }
         }
-        let slots = ResultSlots(count: missing.count)
-        let toRead = missing
-        DispatchQueue.concurrentPerform(iterations: toRead.count) { slot in
-            do {
-                slots.set(slot, .success(try load(path: folder + "/" + names[toRead[slot]])))
-            } catch {
-                slots.set(slot, .failure(error))
+        let names = try listed.get()
+        let cache = read
+        // Each part of the names, on all cores: a stat per file, then its cache entry when the
+        // stamps agree, or else the file parsed. A stamp is taken before its file is read, so a
+        // change after that gives a new stamp.
+        let parts = names.count < 256 ? 1 : ProcessInfo.processInfo.activeProcessorCount * 4
+        let results = PartSlots(count: parts)
+        // Each incident is built in its slot and moved out at the end: copying thousands of them
+        // (each copy retains every part of one) cost more than reading them.
+        let slots = IncidentSlots(count: names.count)
+        defer { slots.free() }
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let range = (names.count * part / parts)..<(names.count * (part + 1) / parts)
+            var loaded = PartLoad()
+            loaded.stamps = fileSystem.stamps(of: names[range], in: folder)
+            loaded.loaded.reserveCapacity(range.count)
+            for (offset, index) in range.enumerated() {
+                let path = folder + "/" + names[index]
+                let stamp = loaded.stamps[offset]
+                if let stamp, let hit = cache.hit(for: names[index], stamp: stamp) {
+                    var document = IncidentDocument(fields: hit.fields, body: "")
+                    document.fieldsJSON = hit.json
+                    slots.set(
+                        index,
+                        LoadedIncident(
+                            path: path, relativePath: relative(path), document: document, original: Data(),
+                            readOnly: true))
+                    loaded.loaded.append(true)
+                    loaded.cached += 1
+                    continue
+                }
+                do {
+                    var incident = try load(path: path)
+                    incident.readOnly = true
+                    slots.set(index, incident)
+                    loaded.loaded.append(true)
+                    if stamp != nil { loaded.parsed += 1 }
+                } catch {
+                    loaded.loaded.append(false)
+                    loaded.failures.append(error)
+                }
             }
+            results.set(part, loaded)
         }
-        var failures: [Int: any Error] = [:]
-        var changed = cache.entries.count != names.count - missing.count
-        for (slot, result) in slots.values.enumerated() {
-            switch result {
-            case .success(var incident):
-                incident.readOnly = true
-                incidents[missing[slot]] = incident
-                if stamps[missing[slot]] != nil { changed = true }
-            case .failure(let error): failures[missing[slot]] = error
-            case nil: break
-            }
-        }
-        if changed {
+        let partsLoaded = results.values
+        let stamps = partsLoaded.flatMap(\.stamps)
+        let isLoaded = partsLoaded.flatMap(\.loaded)
+        let cached = partsLoaded.reduce(0) { $0 + $1.cached }
+        // Rewritten when a file was parsed that can be cached, or an entry was not used (its file
+        // changed or left, or the entry was damaged).
+        if partsLoaded.contains(where: { $0.parsed > 0 }) || cached != cache.count {
             var entries: [(name: String, stamp: FileStamp, fields: OrderedDictionary<String, Value>)] = []
             entries.reserveCapacity(names.count)
-            for (index, name) in names.enumerated() {
-                if let stamp = stamps[index], let incident = incidents[index] {
-                    entries.append((name, stamp, incident.document.fields))
-                }
+            for index in names.indices where isLoaded[index] {
+                if let stamp = stamps[index] { entries.append((names[index], stamp, slots[index].document.fields)) }
             }
             // A cache that cannot be written (a read-only repo) only costs the next read its speed.
             if let bytes = ReadCache.encode(entries) {
@@ -138,27 +185,8 @@ public struct IncidentStore: Sendable {
                 try? fileSystem.writeAtomically(Data(bytes), to: cachePath)
             }
         }
-        var result: [LoadedIncident] = []
-        result.reserveCapacity(names.count)
-        for index in names.indices {
-            if let incident = incidents[index] {
-                result.append(incident)
-            } else if let error = failures[index] {
-                problem("\(error)")
-            }
-        }
-        return result
-    }
-
-    /// Each file's stamp, taken on all cores (a stat per file is most of a cached read).
-    private func stampsInParallel(_ names: [String]) -> [FileStamp?] {
-        let parts = names.count < 256 ? 1 : ProcessInfo.processInfo.activeProcessorCount * 2
-        let results = StampSlots(count: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let range = (names.count * part / parts)..<(names.count * (part + 1) / parts)
-            results.set(part, fileSystem.stamps(of: names[range], in: folder))
-        }
-        return results.values.flatMap { $0 }
+        for part in partsLoaded { for error in part.failures { problem("\(error)") } }
+        return slots.moveOut(where: isLoaded)
     }
 
     // MARK: - Refs
@@ -209,14 +237,18 @@ public struct IncidentStore: Sendable {
         // A file that could not be read may be the one meant: name it rather than say "no match".
         for problem in unreadable {
             let name = problem.split(separator: ":", maxSplits: 1).first.map(String.init) ?? problem
-            let text = (try? fileSystem.read(name.hasPrefix("/") ? name : root + "/" + name)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let text =
+                (try? fileSystem.read(name.hasPrefix("/") ? name : root + "/" + name)).map {
+                    String(decoding: $0, as: UTF8.self)
+                } ?? ""
             if name.lowercased().contains(lowered) || text.contains("id: \(ref)") {
                 throw IncidentError.failure("'\(ref)' may be \(name), which cannot be read: \(problem)")
             }
         }
         let note =
             unreadable.isEmpty
-            ? "" : " \(unreadable.count) incident file\(unreadable.count == 1 ? "" : "s") could not be read (`incident doctor` lists them)."
+            ? ""
+            : " \(unreadable.count) incident file\(unreadable.count == 1 ? "" : "s") could not be read (`incident doctor` lists them)."
         throw IncidentError.failure(
             "no incident matches '\(ref)'; give an id (inc-…), a path, part of a file name, or 'latest' (`incident list` shows them)."
                 + note
@@ -365,16 +397,64 @@ public enum Slug {
     }
 }
 
-/// Per-part stamps written from `concurrentPerform` workers.
-private final class StampSlots: @unchecked Sendable {
+/// What one part of `loadAllForReading` found, in name order: each file's stamp, whether it
+/// was loaded (into its slot) or why not, and how many came from the cache or were parsed with a
+/// stamp.
+private struct PartLoad {
+    var stamps: [FileStamp?] = []
+    var loaded: [Bool] = []
+    var failures: [any Error] = []
+    var cached = 0
+    var parsed = 0
+}
+
+/// One slot per file for `loadAllForReading`'s workers, each set at most once by one worker;
+/// the incidents are then moved out (no copy) and the slots freed.
+private final class IncidentSlots: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<LoadedIncident>
+    private let count: Int
+    private var moved = false
+
+    init(count: Int) {
+        self.count = count
+        base = .allocate(capacity: max(count, 1))
+    }
+
+    func set(_ index: Int, _ incident: LoadedIncident) { (base + index).initialize(to: incident) }
+
+    subscript(index: Int) -> LoadedIncident { base[index] }
+
+    /// The incidents of the slots that were set (`isSet`), in order, moved out.
+    func moveOut(where isSet: [Bool]) -> [LoadedIncident] {
+        let total = isSet.lazy.filter { $0 }.count
+        moved = true
+        return [LoadedIncident](unsafeUninitializedCapacity: total) { buffer, initialized in
+            var next = 0
+            for index in 0..<count where isSet[index] {
+                (buffer.baseAddress! + next).moveInitialize(from: base + index, count: 1)
+                next += 1
+            }
+            initialized = next
+        }
+    }
+
+    /// Frees the slots; those not moved out yet (an error thrown on the way) are left as they are
+    /// (leaked, never freed twice).
+    func free() {
+        if moved { base.deallocate() }
+    }
+}
+
+/// Per-part results written from `concurrentPerform` workers.
+private final class PartSlots: @unchecked Sendable {
     private let lock = NSLock()
-    private var storage: [[FileStamp?]]
+    private var storage: [PartLoad]
 
-    init(count: Int) { storage = Array(repeating: [], count: count) }
+    init(count: Int) { storage = Array(repeating: PartLoad(), count: count) }
 
-    func set(_ index: Int, _ value: [FileStamp?]) { lock.withLock { storage[index] = value } }
+    func set(_ index: Int, _ value: PartLoad) { lock.withLock { storage[index] = value } }
 
-    var values: [[FileStamp?]] { lock.withLock { storage } }
+    var values: [PartLoad] { lock.withLock { storage } }
 }
 
 /// Per-index results written from `concurrentPerform` workers.

@@ -16,6 +16,8 @@ public enum Terminal {
     /// `text` as it may be written to a terminal: style marks as SGR sequences when `color`,
     /// dropped otherwise; every other control character replaced by a visible stand-in.
     public static func render(_ text: String, color: Bool) -> String {
+        // Printable ASCII (most lines of a long table) has nothing to replace: told by bytes.
+        if isPrintableASCII(text) { return text }
         let scalars = text.unicodeScalars
         guard scalars.contains(where: needsWork) else { return text }
         var out = String.UnicodeScalarView()
@@ -48,6 +50,13 @@ public enum Terminal {
             index = scalars.index(after: index)
         }
         return String(out)
+    }
+
+    /// Whether every byte is printable ASCII (space to `~`): no control, no style mark, one
+    /// column per byte.
+    public static func isPrintableASCII(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F } }
+            ?? false
     }
 
     private static func needsWork(_ scalar: Unicode.Scalar) -> Bool {

@@ -22,21 +22,56 @@ public struct QueryWorkflow {
 
     /// The matching incidents, newest first, front-matter only (`loadAllForReading`); unreadable
     /// files go to `problem`.
-    public func list(_ request: ListRequest, problem: (String) -> Void) throws -> [LoadedIncident] {
-        let all = try workspace.store.loadAllForReading(problem: problem)
-        let matching = all.filter { incident in
-            let document = incident.document
-            if let stage = request.stage, document.stage != stage { return false }
-            if let status = request.status, document.status != status { return false }
-            if let severity = request.severity, document.severity != severity.rawValue { return false }
-            if let service = request.service, !document.services.contains(service) { return false }
-            if let since = request.since, (document.created ?? .distantPast) < since { return false }
-            if let review = request.review, !ReviewWorkflow.matches(document, filter: review) { return false }
-            return true
+    /// `forJSON` when they are for `listJSON`.
+    public func list(
+        _ request: ListRequest, forJSON: Bool = false, problem: (String) -> Void
+    ) throws
+        -> [LoadedIncident]
+    {
+        var all = try workspace.store.loadAllForReading(json: forJSON, problem: problem)
+        let filtered =
+            request.stage != nil || request.status != nil || request.severity != nil || request.service != nil
+            || request.since != nil || request.review != nil
+        if filtered {
+            all.removeAll { incident in
+                let document = incident.document
+                if let stage = request.stage, document.stage != stage { return true }
+                if let status = request.status, document.status != status { return true }
+                if let severity = request.severity, document.severity != severity.rawValue { return true }
+                if let service = request.service, !document.services.contains(service) { return true }
+                if let since = request.since, (document.created ?? .distantPast) < since { return true }
+                if let review = request.review, !ReviewWorkflow.matches(document, filter: review) { return true }
+                return false
+            }
         }
-        // Sort keys are computed once per incident, not once per comparison.
-        let keyed = matching.map { ($0.document.created ?? .distantPast, $0.document.id, $0) }
-        return keyed.sorted { ($0.0, $0.1) > ($1.0, $1.1) }.map(\.2)
+        // Sort keys computed once per incident (on all cores); the incidents are then moved into
+        // place rather than copied (a copy retains each of an incident's parts).
+        let keys = Parallel.map(all) { ($0.pointee.document.created ?? .distantPast, $0.pointee.document.id) }
+        let order = all.indices.sorted { (keys[$0].0, keys[$0].1) > (keys[$1].0, keys[$1].1) }
+        Self.permute(&all, to: order)
+        return all
+    }
+
+    /// Rearranges `items` so that `items[i]` is what was at `order[i]` (a permutation), by swaps.
+    static func permute<T>(_ items: inout [T], to order: [Int]) {
+        precondition(order.count == items.count)
+        var placed = [Bool](repeating: false, count: items.count)
+        items.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for start in buffer.indices where !placed[start] {
+                // Follow the cycle from `start`, moving each item once; what was at `start` goes last.
+                let first = (base + start).move()
+                var current = start
+                while true {
+                    placed[current] = true
+                    let next = order[current]
+                    if next == start { break }
+                    (base + current).moveInitialize(from: base + next, count: 1)
+                    current = next
+                }
+                (base + current).initialize(to: first)
+            }
+        }
     }
 
     public func show(_ ref: String) throws -> LoadedIncident {
@@ -46,11 +81,10 @@ public struct QueryWorkflow {
     /// Each incident's follow-ups that are not closed (as GitHub last said), by incident id.
     public func openFollowUps(_ incidents: [LoadedIncident]) -> [String: [FollowUp]] {
         let followUps = FollowUps(cachingTemplatesOf: workspace)
+        // Found on all cores, gathered in the incidents' order (a later incident with the same id wins).
+        let found = Parallel.map(incidents) { followUps.all($0.pointee.document).filter { !$0.isClosed } }
         var result: [String: [FollowUp]] = [:]
-        for incident in incidents {
-            let open = followUps.all(incident.document).filter { !$0.isClosed }
-            if !open.isEmpty { result[incident.document.id] = open }
-        }
+        for (incident, open) in zip(incidents, found) where !open.isEmpty { result[incident.document.id] = open }
         return result
     }
 
@@ -83,6 +117,28 @@ public struct QueryWorkflow {
         return lines
     }
 
+    /// `list --json`'s array (each incident's `jsonObject`, with `open_followups`, the count of
+    /// its `open` follow-ups by id), in parts to write in order: made on all cores, from the fields'
+    /// JSON the read cache kept where it did.
+    public static func listJSON(_ incidents: [LoadedIncident], open: [String: [FollowUp]]) -> [[UInt8]] {
+        // Each incident lent, never copied, to the workers.
+        incidents.withUnsafeBufferPointer { incidents in
+            let base = incidents.baseAddress
+            return JSON.encodeObjectArrayParts(count: incidents.count) { index in
+                let incident = base.unsafelyUnwrapped + index
+                return (
+                    incident.pointee.document.fields,
+                    [
+                        ("path", .string(incident.pointee.relativePath)),
+                        ("pending_updates", .strings(GitHubSync.owed(incident.pointee.document))),
+                        ("open_followups", .int(open[incident.pointee.document.id]?.count ?? 0)),
+                    ],
+                    incident.pointee.document.fieldsJSON
+                )
+            }
+        }
+    }
+
     /// The `list --json` / `show --json` object: the front-matter with `path` (and, for show, `sections`),
     /// and `pending_updates`, what GitHub is still owed.
     public static func jsonObject(_ incident: LoadedIncident, sections: Bool) -> Value {
@@ -104,7 +160,8 @@ public struct SetFieldsWorkflow {
 
     public init(workspace: Workspace) { self.workspace = workspace }
 
-    public static let keys = ["title", "severity", "owner", "environment", "services", "impact"] + Timeline.milestoneNames
+    public static let keys =
+        ["title", "severity", "owner", "environment", "services", "impact"] + Timeline.milestoneNames
 
     public func run(ref: String, assignments: [String]) throws -> LifecycleResult {
         guard !assignments.isEmpty else {

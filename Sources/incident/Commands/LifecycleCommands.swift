@@ -132,7 +132,11 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         try Live.perform(globals) { live in
-            let stats = try StatsWorkflow(workspace: try live.workspace()).run(since: try sinceDate(now: live.env.now))
+            Parallel.expectManyAllocations()
+            let workflow = StatsWorkflow(workspace: try live.workspace())
+            let incidents = try workflow.incidents(since: try sinceDate(now: live.env.now))
+            live.keepUntilExit(incidents)
+            let stats = workflow.summary(of: incidents)
             if json {
                 live.json(stats)
                 return

@@ -124,20 +124,16 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         try Live.perform(globals) { live in
             let request = try request(now: live.env.now)
-            let incidents = try QueryWorkflow(workspace: try live.workspace()).list(request) { problem in
+            Parallel.expectManyAllocations()
+            let incidents = try QueryWorkflow(workspace: try live.workspace()).list(request, forJSON: json) { problem in
                 live.warn("skipped \(problem)")
             }
             live.keepUntilExit(incidents)
             if json {
                 let open = QueryWorkflow(workspace: try live.workspace()).openFollowUps(incidents)
-                let objects = Value.array(
-                    incidents.map { incident in
-                        var object = QueryWorkflow.jsonObject(incident, sections: false)
-                        object["open_followups"] = .int(open[incident.document.id]?.count ?? 0)
-                        return object
-                    })
-                live.json(objects)
-                live.keepUntilExit(objects)
+                // Each object made and encoded on any core, never all held at once.
+                let parts = QueryWorkflow.listJSON(incidents, open: open)
+                live.json(parts: parts)
                 return
             }
             if incidents.isEmpty {
@@ -146,30 +142,53 @@ struct ListCommand: ParsableCommand {
                 )
                 return
             }
-            var anyPending = false
             let open = QueryWorkflow(workspace: try live.workspace()).openFollowUps(incidents)
             let now = live.env.now
-            let rows = incidents.map { incident -> [String] in
-                let document = incident.document
-                let pending = QueryWorkflow.hasPendingGitHubWork(document)
-                anyPending = anyPending || pending
-                let number = document.fields["github"]?["number"]?.int.map { "#\($0)" } ?? (pending ? "filing" : "")
-                return [
-                    document.id, document.severity, document.status, document.stage,
-                    document.fields["created"]?.string.map { String($0.prefix(10)) } ?? "",
-                    number + (pending ? "*" : ""), followUpCell(open[document.id] ?? [], now: now), document.title,
-                ]
+            // Rows and their widths on all cores.
+            let parts = incidents.withUnsafeBufferPointer { incidents in
+                Parallel.parts(incidents.count) { range -> (rows: [[String]], widths: [Int], pending: Bool) in
+                    var widths = Array(repeating: 0, count: 8)
+                    var anyPending = false
+                    let rows = range.map { index -> [String] in
+                        let document = incidents[index].document
+                        let pending = QueryWorkflow.hasPendingGitHubWork(document)
+                        anyPending = anyPending || pending
+                        let number =
+                            document.fields["github"]?["number"]?.int.map { "#\($0)" } ?? (pending ? "filing" : "")
+                        let row = [
+                            document.id, document.severity, document.status, document.stage,
+                            document.fields["created"]?.string.map { String($0.prefix(10)) } ?? "",
+                            number + (pending ? "*" : ""), followUpCell(open[document.id] ?? [], now: now),
+                            document.title,
+                        ]
+                        for (column, cell) in row.enumerated() {
+                            // Characters counted, or bytes where each is one.
+                            let count = Terminal.isPrintableASCII(cell) ? cell.utf8.count : cell.count
+                            widths[column] = max(widths[column], count)
+                        }
+                        return row
+                    }
+                    return (rows, widths, anyPending)
+                }
             }
             let header = ["ID", "SEVERITY", "STATUS", "STAGE", "CREATED", "GITHUB", "FOLLOW-UPS", "TITLE"]
             var widths = header.map(\.count)
-            for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+            for part in parts {
+                for column in widths.indices { widths[column] = max(widths[column], part.widths[column]) }
+            }
+            let anyPending = parts.contains { $0.pending }
             func line(_ cells: [String]) -> String {
-                cells.enumerated().map { index, cell in
-                    index == cells.count - 1 ? cell : padded(cell, to: widths[index])
-                }.joined(separator: "  ")
+                var line = ""
+                for (index, cell) in cells.enumerated() {
+                    if index > 0 { line += "  " }
+                    line += index == cells.count - 1 ? cell : padded(cell, to: widths[index])
+                }
+                return line
             }
             live.out(live.paint(line(header), 1))
-            for row in rows { live.out(line(row)) }
+            let rows = parts.flatMap(\.rows)
+            live.out(lines: Parallel.map(rows.count) { line(rows[$0]) })
+            live.keepUntilExit(rows)
             if anyPending { live.out("* GitHub updates pending; `incident sync` sends them.") }
         }
     }
@@ -286,7 +305,9 @@ struct TemplatesCommand: ParsableCommand {
                     live.out(line)
                 }
                 if entries.contains(where: { $0.differsFromBuiltIn == true }) {
-                    live.out("\n(edited): a local copy that differs from the built-in; it does not receive the built-in's fixes.")
+                    live.out(
+                        "\n(edited): a local copy that differs from the built-in; it does not receive the built-in's fixes."
+                    )
                 }
             }
         }
