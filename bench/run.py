@@ -216,9 +216,15 @@ def main():
             f"{ours_s / peer_s:.1f}×", "≤ 10×", ours_s <= 10 * peer_s)
     if peak_at:
         largest = max(peak_at)
-        kib = peak_rss_kib([binary, "analyze", log_of(largest), "--json"], scratch)
-        row("`analyze` peak RSS (/usr/bin/time)", f"{megabytes(log_of(largest)):.0f} MB", f"{kib / 1024:.0f} MiB", "",
-            "", "", "< 100 MiB", kib < 100 * 1024)
+        log = log_of(largest)
+        size = f"{megabytes(log):.0f} MB"
+        # Each way in: a plain file (two halves), .gz and standard input (segments on two workers).
+        for name, argv in [("file", [binary, "analyze", log, "--json"]),
+                           (".gz", [binary, "analyze", gz_of(log), "--json"]),
+                           ("stdin", ["sh", "-c", f'cat "$1" | "$0" analyze - --json', binary, log])]:
+            kib = peak_rss_kib(argv, scratch)
+            row(f"`analyze` {name} peak RSS (/usr/bin/time)", size, f"{kib / 1024:.0f} MiB", "",
+                "", "", "< 100 MiB", kib < 100 * 1024)
 
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     load_after = os.getloadavg()
