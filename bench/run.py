@@ -130,6 +130,10 @@ def incidents_folder(count=10000):
     if not os.path.isdir(os.path.join(folder, "incidents")):
         subprocess.run([sys.executable, os.path.join(here, "gen-incidents.py"), str(count), folder], check=True)
         subprocess.run(["git", "init", "-q", folder], check=True)
+        # The read cache trusts a file only once it is 2 s older than the cache (git's "racily
+        # clean" rule): files made this second would be parsed on every timed run. Incidents
+        # are not listed the second they are written; the first `list` after this writes the cache.
+        time.sleep(3)
     return folder
 
 

@@ -783,51 +783,9 @@ final class AnalysisEngine {
         return map
     }
 
-    func absorb(_ other: AnalysisEngine) {
-        defer { other.shapes = [] }
-        releaseHeldLines()
-        other.releaseHeldLines()
-        flushPendingHead()
-        other.flushPendingHead()
-        let map = clusterMap(of: other)
-        // `other` is used up: each of its clusters is let go once merged, and the merged one is
-        // taken out of `stats` while it grows, so no sample of times is held twice (1 GiB: two
-        // engines with thousands of 16,384-time samples).
-        for index in other.stats.indices where index < map.count && other.stats[index].count > 0 {
-            let theirs = other.stats[index]
-            other.stats[index] = ClusterStats()
-            var mine = stats[map[index]]
-            stats[map[index]] = ClusterStats()
-            if mine.count == 0 { mine.firstLine = theirs.firstLine + lines }
-            mine.count += theirs.count
-            mine.severity = max(mine.severity, theirs.severity)
-            mine.first = [mine.first, theirs.first].compactMap { $0 }.min()
-            mine.last = [mine.last, theirs.last].compactMap { $0 }.max()
-            Self.mergeSamples(into: &mine.times, of: mine.seen, theirs.times, of: theirs.seen, sampler: &sampler)
-            mine.seen += theirs.seen
-            mine.lastLine = max(mine.lastLine, theirs.lastLine + lines)
-            if mine.example.isEmpty {
-                mine.example = theirs.example
-                mine.source = theirs.source
-            }
-            if mine.frame == nil { mine.frame = theirs.frame }
-            if mine.context.isEmpty && mine.detail.isEmpty {
-                mine.context = theirs.context
-                mine.detail = theirs.detail
-            }
-            stats[map[index]] = mine
-        }
-        mergeShapes(of: other, map: map)
-        for (kind, count) in other.redactions { redactions[kind, default: 0] += count }
-        for name in other.services where !services.contains(name) { services.append(name) }
-        for name in other.containerNames where !containerNames.contains(name) { containerNames.append(name) }
-        overflowLines += other.overflowLines
-        formats.formUnion(other.formats)
-        cutLines += other.cutLines
-        binaryLines += other.binaryLines
-        lines += other.lines
-        if recordLineEvents { lineClusters += other.lineClusters.map { $0 >= 0 ? Int32(map[Int($0)]) : $0 } }
-    }
+    /// Folds in the engine that read the lines after these (the second half of a file): its
+    /// line numbers count on from these.
+    func absorb(_ other: AnalysisEngine) { merge(other, lineOffset: lines) }
 
     /// One fair sample of at most `timeSample` times from two: each side gives a share in
     /// proportion to the lines it saw (a spike late in a big log is not crowded out by the early
@@ -882,18 +840,26 @@ final class AnalysisEngine {
         segments.append((index, lineClusters.count))
     }
 
-    /// Merges the engine that read the other segments of the same stream (numbered alike): the
-    /// first occurrence is whichever engine saw it first; the per-line rows are put back in the
-    /// stream's order. `other` is used up.
-    func merge(segmentsOf other: AnalysisEngine) {
+    /// Merges the engine that read the other segments of the same stream (numbered alike).
+    func merge(segmentsOf other: AnalysisEngine) { merge(other, lineOffset: 0) }
+
+    /// Merges `other`, whose line `n` is line `n + lineOffset` here: templates by Drain's merge,
+    /// counts and time samples summed, the first occurrence (example, context, trace) taken from
+    /// whichever engine saw it first, shapes kept once, the per-line rows in the input's order
+    /// (after these, or interleaved by segment for a stream). `other` is used up: each of its
+    /// clusters is let go once merged, and the merged one is taken out of `stats` while it grows,
+    /// so no sample of times is held twice (1 GiB: thousands of 16,384-time samples).
+    private func merge(_ other: AnalysisEngine, lineOffset: Int) {
         releaseHeldLines()
         other.releaseHeldLines()
         flushPendingHead()
         other.flushPendingHead()
         let map = clusterMap(of: other)
         for index in other.stats.indices where index < map.count && other.stats[index].count > 0 {
-            let theirs = other.stats[index]
+            var theirs = other.stats[index]
             other.stats[index] = ClusterStats()
+            theirs.firstLine += lineOffset
+            theirs.lastLine += lineOffset
             var mine = stats[map[index]]
             stats[map[index]] = ClusterStats()
             if mine.count == 0 {
@@ -906,8 +872,13 @@ final class AnalysisEngine {
                     mine.frame = theirs.frame ?? mine.frame
                     mine.context = theirs.context
                     mine.detail = theirs.detail
-                } else if mine.frame == nil {
-                    mine.frame = theirs.frame
+                } else {
+                    if mine.frame == nil { mine.frame = theirs.frame }
+                    // Past the context budget a first occurrence keeps none: a later one's will do.
+                    if mine.context.isEmpty && mine.detail.isEmpty {
+                        mine.context = theirs.context
+                        mine.detail = theirs.detail
+                    }
                 }
                 mine.count += theirs.count
                 mine.severity = max(mine.severity, theirs.severity)
@@ -928,29 +899,36 @@ final class AnalysisEngine {
         cutLines += other.cutLines
         binaryLines += other.binaryLines
         if recordLineEvents {
-            // Each engine's rows, segment by segment, back in the stream's order.
-            var slices: [(index: Int, engine: AnalysisEngine, range: Range<Int>)] = []
-            for engine in [self, other] {
-                for (position, segment) in engine.segments.enumerated() {
-                    let end = position + 1 < engine.segments.count ? engine.segments[position + 1].rows : engine.lineClusters.count
-                    slices.append((segment.index, engine, segment.rows..<end))
-                }
-            }
-            slices.sort { $0.index < $1.index }
-            var rows: [Int32] = []
-            rows.reserveCapacity(lineClusters.count + other.lineClusters.count)
-            for slice in slices {
-                if slice.engine === self {
-                    rows += lineClusters[slice.range]
-                } else {
-                    rows += other.lineClusters[slice.range].map { $0 >= 0 ? Int32(map[Int($0)]) : $0 }
-                }
-            }
-            lineClusters = rows
+            let theirs = other.lineClusters.map { $0 >= 0 ? Int32(map[Int($0)]) : $0 }
             other.lineClusters = []
+            if segments.isEmpty || other.segments.isEmpty {
+                lineClusters += theirs
+            } else {
+                lineClusters = Self.interleave(lineClusters, segments, theirs, other.segments)
+            }
         }
         segments = (segments + other.segments.map { ($0.index, 0) }).sorted { $0.index < $1.index }
-        lines = max(lines, other.lines)
+        lines = lineOffset > 0 ? lines + other.lines : max(lines, other.lines)
+    }
+
+    /// Two engines' per-line rows, segment by segment, back in the stream's order.
+    static func interleave(
+        _ mine: [Int32], _ mySegments: [(index: Int, rows: Int)], _ theirs: [Int32],
+        _ theirSegments: [(index: Int, rows: Int)]
+    ) -> [Int32] {
+        var slices: [(index: Int, mine: Bool, range: Range<Int>)] = []
+        for (rows, segments, isMine) in [(mine, mySegments, true), (theirs, theirSegments, false)] {
+            for (position, segment) in segments.enumerated() {
+                let end = position + 1 < segments.count ? segments[position + 1].rows : rows.count
+                slices.append((segment.index, isMine, segment.rows..<end))
+            }
+        }
+        var result: [Int32] = []
+        result.reserveCapacity(mine.count + theirs.count)
+        for slice in slices.sorted(by: { $0.index < $1.index }) {
+            result += slice.mine ? mine[slice.range] : theirs[slice.range]
+        }
+        return result
     }
 
     /// `other`'s shapes joined to these: a shape both engines saw is one shape (the first seen
