@@ -667,3 +667,26 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(streamed.services == whole.services)
     }
 }
+
+@Suite struct SegmentDeterminismTests {
+    /// Which segments an engine reads decides some templates: they are dealt even and odd, not
+    /// to whichever worker is free, so a stream gives the same analysis every time.
+    @Test func theSameStreamGivesTheSameAnalysisEveryTime() throws {
+        var lines: [String] = []
+        for index in 0..<3000 {
+            let user = ["root", "admin", "git", "uucp", "sshd", "mysql", "ftp"][index % 7]
+            lines.append("2025-09-09T02:25:11Z WARN Failed password for \(user) from 10.0.\(index % 250).1 port \(1000 + index) ssh2")
+            if index % 3 == 0 { lines.append("2025-09-09T02:25:12Z INFO connection from 10.0.0.\(index % 9) (h\(index % 4)) closed") }
+        }
+        let text = lines.joined(separator: "\n") + "\n"
+        let repo = try TestRepo(git: false)
+        try repo.write("auth.log", text)
+        let analyzer = LogAnalyzer(redactor: try Redactor(), now: Date())
+        var seen: Set<[String]> = []
+        for _ in 0..<6 {
+            let analysis = try analyzer.analyze(descriptor: open(repo.path("auth.log"), O_RDONLY), segmentBytes: 2048)
+            seen.insert(analysis.events.map { "\($0.template) \($0.count)" } + analysis.lineEvents)
+        }
+        #expect(seen.count == 1)
+    }
+}

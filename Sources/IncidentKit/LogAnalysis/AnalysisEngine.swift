@@ -88,10 +88,10 @@ public struct LogAnalyzer: Sendable {
     ///
     /// A stream cannot be split in halves as a file can, so it is cut as it is read: reading (a
     /// pipe) or inflating (.gz) runs on a thread of its own, this thread gathers lines into
-    /// segments of about `segmentBytes`, and two worker threads take the segments in turn, each
-    /// with one engine for all of its segments (numbered by the stream's line numbers), and the
-    /// two engines are merged at the end (`merge(segmentsOf:)`): each shape is mined twice at
-    /// most, however long the stream.
+    /// segments of about `segmentBytes`, and two worker threads take the segments in turn (even
+    /// and odd: the same input, the same result), each with one engine for all of its segments
+    /// (numbered by the stream's line numbers), merged at the end (`merge(segmentsOf:)`): each
+    /// shape is mined twice at most, however long the stream.
     /// A segment starts at a line that opens a record, so a stack trace's frames stay with its
     /// head (`startsRecord`). Input shorter than one segment is one engine's work, as before.
     public func analyze(
@@ -1296,29 +1296,31 @@ enum Triggers {
     }
 }
 
-/// Segments of a stream analysed on worker threads: each worker has one engine for every
-/// segment it takes, told where each starts (`beginSegment`); `finish` merges the engines. One
-/// segment waits at most, so memory stays bounded (the workers' segments, one waiting, one being
-/// gathered); `submit` blocks until there is room.
+/// Segments of a stream analysed on worker threads: each worker has one engine for the
+/// segments it is given, told where each starts (`beginSegment`); `finish` merges the engines.
+/// Segment `k` goes to worker `k % workers`, whichever is free first: which lines an engine
+/// sees decides some templates, and the same input must give the same analysis every time.
+/// One segment waits per worker at most, so memory stays bounded; `submit` blocks until there
+/// is room.
 final class SegmentPipeline: @unchecked Sendable {
     private let condition = NSCondition()
-    private var waiting: [(index: Int, firstLine: Int, bytes: [UInt8])] = []
+    private var waiting: [[(index: Int, firstLine: Int, bytes: [UInt8])]]
     private var closed = false
     private var submitted = 0
     private var running: Int
     private var engines: [AnalysisEngine] = []
-    private let capacity = 1
     /// Buffers a worker is done with, emptied, for the next segments: the same few are reused
     /// instead of a new one per segment (freed large blocks stay in the allocator's arenas).
     private var spare: [[UInt8]] = []
 
     init(workers: Int, makeEngine: @escaping () -> AnalysisEngine) {
         running = workers
-        for _ in 0..<workers {
+        waiting = Array(repeating: [], count: workers)
+        for worker in 0..<workers {
             let engine = makeEngine()
             engines.append(engine)
             nonisolated(unsafe) let owned = engine
-            let thread = Thread { [self] in work(owned) }
+            let thread = Thread { [self] in work(worker, owned) }
             thread.stackSize = 1 << 22
             thread.start()
         }
@@ -1332,12 +1334,13 @@ final class SegmentPipeline: @unchecked Sendable {
     }
 
     /// Hands a segment (whole lines, each ending with a line feed; `firstLine` lines come before
-    /// it in the stream) to the workers.
+    /// it in the stream) to its worker.
     func submit(_ bytes: [UInt8], firstLine: Int) {
         condition.lock()
         defer { condition.unlock() }
-        while waiting.count >= capacity { condition.wait() }
-        waiting.append((submitted, firstLine, bytes))
+        let worker = submitted % waiting.count
+        while !waiting[worker].isEmpty { condition.wait() }
+        waiting[worker].append((submitted, firstLine, bytes))
         submitted += 1
         condition.broadcast()
     }
@@ -1349,25 +1352,24 @@ final class SegmentPipeline: @unchecked Sendable {
         condition.broadcast()
         while running > 0 { condition.wait() }
         condition.unlock()
+        // Worker 0 read the stream's first segment: its engine leads (its layout, its first lines).
         let used = engines.filter { !$0.segments.isEmpty }
-        guard var merged = used.first else { return nil }
-        // The engine that read the stream's first segment leads (its layout, its first lines).
-        if let first = used.first(where: { $0.segments.first?.index == 0 }) { merged = first }
-        for other in used where other !== merged { merged.merge(segmentsOf: other) }
+        guard let merged = used.first else { return nil }
+        for other in used.dropFirst() { merged.merge(segmentsOf: other) }
         return merged
     }
 
-    private func work(_ engine: AnalysisEngine) {
+    private func work(_ worker: Int, _ engine: AnalysisEngine) {
         while true {
             condition.lock()
-            while waiting.isEmpty && !closed { condition.wait() }
-            guard !waiting.isEmpty else {
+            while waiting[worker].isEmpty && !closed { condition.wait() }
+            guard !waiting[worker].isEmpty else {
                 running -= 1
                 condition.broadcast()
                 condition.unlock()
                 return
             }
-            var (index, firstLine, bytes) = waiting.removeFirst()
+            var (index, firstLine, bytes) = waiting[worker].removeFirst()
             condition.broadcast()
             condition.unlock()
 
