@@ -105,9 +105,9 @@ public struct LogAnalyzer: Sendable {
         // Lines before the segment being gathered, and in it: each segment knows where it starts.
         var linesBefore = 0
         var linesIn = 0
-        // Segments of 1 MiB, then 2: small enough that both cores start early and that the few in
-        // flight stay small; each worker keeps one engine, so more segments do not mean more mining.
-        var limit = min(1 << 20, segmentBytes)
+        // Segments of 1 MiB: small enough that both cores start early and that the few in flight
+        // stay small; each worker keeps one engine, so more segments do not mean more mining.
+        let limit = segmentBytes
         // Room for a segment and the line that ends it, reserved up front (grown by appends, an
         // array doubles); the workers hand their buffers back, so a long stream reuses a few.
         var segment = segments.buffer(capacity: limit + limit / 4)
@@ -118,7 +118,6 @@ public struct LogAnalyzer: Sendable {
                     segments.submit(segment, firstLine: linesBefore)
                     linesBefore += linesIn
                     linesIn = 0
-                    limit = min(limit * 2, segmentBytes)
                     segment = segments.buffer(capacity: limit + limit / 4)
                 }
                 segment.append(contentsOf: line)
@@ -143,8 +142,8 @@ public struct LogAnalyzer: Sendable {
         return analysis
     }
 
-    /// How much of a stream one engine reads before the next segment starts (at a line boundary).
-    public static let segmentBytes = 2 << 20
+    /// How much of a stream one worker reads before the next segment starts (at a line boundary).
+    public static let segmentBytes = 1 << 20
 
     /// Whether a segment may start at a line beginning with `first`: a time, a bracket or a JSON
     /// object opens a record; an exception's last line ("pkg.Error: …", "Caused by: …") or an
