@@ -133,6 +133,7 @@ public struct LogAnalyzer: Sendable {
             throw error
         }
         if !segment.isEmpty { segments.submit(segment, firstLine: linesBefore) }
+        segment = []
         let engine =
             segments.finish()
             ?? AnalysisEngine(redactor: redactor, now: now, recordLineEvents: recordLineEvents, signatures: signatures, maxShapes: maxShapes)
@@ -1352,9 +1353,14 @@ final class SegmentPipeline: @unchecked Sendable {
         while running > 0 { condition.wait() }
         condition.unlock()
         // Worker 0 read the stream's first segment: its engine leads (its layout, its first lines).
-        let used = engines.filter { !$0.segments.isEmpty }
-        guard let merged = used.first else { return nil }
-        for other in used.dropFirst() { merged.merge(segmentsOf: other) }
+        var used = engines.filter { !$0.segments.isEmpty }
+        // Nothing but the merged engine outlives this: the others (each as soon as it is merged)
+        // and the buffers go now, before the analysis is summed up.
+        engines = []
+        spare = []
+        guard !used.isEmpty else { return nil }
+        let merged = used.removeFirst()
+        while !used.isEmpty { merged.merge(segmentsOf: used.removeFirst()) }
         return merged
     }
 
