@@ -104,6 +104,20 @@ import Testing
         }
     }
 
+    /// Tokens longer than one run of the counting lanes (16,384 bytes) are counted in parts.
+    @Test func equalsTheReferenceOnTokensLongerThanALaneRun() {
+        let long = [
+            String(repeating: "abcdef", count: 7000),
+            String(repeating: "a", count: 40_000) + "7",
+            String(repeating: "ab/", count: 9000) + "=" + String(repeating: "x1", count: 9000),
+            "key=" + String(repeating: "deadbeef", count: 5000) + ":9",
+        ]
+        for token in long {
+            let (new, old) = Self.bothHashes(Array(("start " + token + " end").utf8))
+            #expect(new == old, "\(token.prefix(20))… (\(token.count) bytes)")
+        }
+    }
+
     /// Lines that differ only in a variable share a signature; a different word does not.
     @Test func variablesShareAHashWordsDoNot() {
         func hash(_ text: String) -> UInt64 { Self.bothHashes(Array(text.utf8)).0.0 }

@@ -298,25 +298,22 @@ struct TemplateMiner {
         hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3
     }
 
-    /// What the one-pass signature needs to know of a byte: digit, hex letter, slash, letter, delimiter.
-    static let byteClasses: [UInt8] = (0..<256).map { value in
+    /// What the one-pass signature counts of a byte, one 16-bit lane each (digit, hex letter, slash,
+    /// letter), so that counting a byte is one addition; a delimiter is marked by `delimiterMark`
+    /// instead and counted in no lane. Lanes are summed over at most `laneRun` bytes at a time.
+    static let byteLanes: [UInt64] = (0..<256).map { value in
         let byte = UInt8(value)
-        var flags: UInt8 = 0
-        if byte &- 0x30 < 10 { flags |= ByteClass.digit }
-        if (byte | 0x20) &- 0x61 < 6 { flags |= ByteClass.hex }
-        if byte == 0x2F { flags |= ByteClass.slash }
-        if (byte | 0x20) &- 0x61 < 26 { flags |= ByteClass.letter }
-        if isDelimiter(byte) { flags |= ByteClass.delimiter }
-        return flags
+        if isDelimiter(byte) { return delimiterMark }
+        var lanes: UInt64 = 0
+        if byte &- 0x30 < 10 { lanes |= 1 }
+        if (byte | 0x20) &- 0x61 < 6 { lanes |= 1 << 16 }
+        if byte == 0x2F { lanes |= 1 << 32 }
+        if (byte | 0x20) &- 0x61 < 26 { lanes |= 1 << 48 }
+        return lanes
     }
-
-    enum ByteClass {
-        static let digit: UInt8 = 1
-        static let hex: UInt8 = 2
-        static let slash: UInt8 = 4
-        static let letter: UInt8 = 8
-        static let delimiter: UInt8 = 16
-    }
+    static let delimiterMark: UInt64 = 1 << 15
+    /// Bytes summed into the lanes before they are read out: no lane reaches `delimiterMark`.
+    static let laneRun = 16_384
 
     /// What `isVariable` counts over a run of bytes, gathered in the same pass that finds the
     /// delimiters.
@@ -325,32 +322,29 @@ struct TemplateMiner {
         var hex = 0
         var slashes = 0
         var letters = 0
-        var firstDigit = -1
 
-        @inline(__always) mutating func add(_ flags: UInt8, at index: Int) {
-            if flags & ByteClass.digit != 0 {
-                digits += 1
-                if firstDigit < 0 { firstDigit = index }
-            }
-            hex &+= Int(flags & ByteClass.hex) >> 1
-            slashes &+= Int(flags & ByteClass.slash) >> 2
-            letters &+= Int(flags & ByteClass.letter) >> 3
+        /// Adds the lanes summed over a run of bytes.
+        @inline(__always) mutating func add(lanes: UInt64) {
+            digits += Int(lanes & 0xFFFF)
+            hex += Int((lanes >> 16) & 0xFFFF)
+            slashes += Int((lanes >> 32) & 0xFFFF)
+            letters += Int(lanes >> 48)
         }
 
-        /// `isVariable` of `line[start..<end]`, from its counts.
         @inline(__always) mutating func merge(_ other: RunCounts) {
-            if firstDigit < 0 { firstDigit = other.firstDigit }
             digits += other.digits
             hex += other.hex
             slashes += other.slashes
             letters += other.letters
         }
 
+        /// `isVariable` of `line[start..<end]`, from its counts.
         @inline(__always) func variable(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
             let length = end - start
             if digits > 0 {
-                // A word with one trailing digit names a thing (SOCKS5, HTTP2, IPv4, utf8), not a value.
-                return !(digits == 1 && firstDigit == end - 1 && length >= 4 && letters == length - 1)
+                // A word with one trailing digit names a thing (SOCKS5, HTTP2, IPv4, utf8), not a
+                // value: one digit, and the last byte is a digit, so it is that one.
+                return !(digits == 1 && line[end - 1] &- 0x30 < 10 && length >= 4 && letters == length - 1)
             }
             if length >= 8 && hex == length { return true }
             return slashes >= 2 && line[start] == 0x2F
@@ -363,7 +357,7 @@ struct TemplateMiner {
     /// segment and for the whole token (this runs on every line; `maskedTokens` is the slow path
     /// that makes the strings, and the two must agree).
     static func signature(_ line: Bytes, _ start: Int, _ end: Int, seed: UInt64) -> (UInt64, Int) {
-        byteClasses.withUnsafeBufferPointer { classes in
+        byteLanes.withUnsafeBufferPointer { table in
             var hash = seed
             var count = 0
             var index = start
@@ -397,23 +391,31 @@ struct TemplateMiner {
                 var whole = RunCounts()
                 var segment = RunCounts()
                 var segmentStart = index
-                for offset in index..<tokenEnd {
-                    let byte = line[offset]
-                    let flags = classes[Int(byte)]
-                    if flags & ByteClass.delimiter == 0 {
-                        segment.add(flags, at: offset)
-                        continue
+                var offset = index
+                while offset < tokenEnd {
+                    let stop = min(tokenEnd, offset + laneRun)
+                    var lanes: UInt64 = 0
+                    while offset < stop {
+                        let byte = line[offset]
+                        let value = table[Int(byte)]
+                        offset += 1
+                        if value != delimiterMark {
+                            lanes &+= value
+                            continue
+                        }
+                        let at = offset - 1
+                        if byte == 0x3A, at > first, at + 2 < tokenEnd, line[at + 1] == 0x2F, line[at + 2] == 0x2F {
+                            scheme = true
+                        }
+                        segment.add(lanes: lanes)
+                        lanes = 0
+                        hashSegment(line, segmentStart, at, segment, &hash)
+                        mix(&hash, byte)
+                        whole.merge(segment)
+                        segment = RunCounts()
+                        segmentStart = offset
                     }
-                    if byte == 0x3A, offset > first, offset + 2 < tokenEnd, line[offset + 1] == 0x2F,
-                        line[offset + 2] == 0x2F
-                    {
-                        scheme = true
-                    }
-                    hashSegment(line, segmentStart, offset, segment, &hash)
-                    mix(&hash, byte)
-                    whole.merge(segment)
-                    segment = RunCounts()
-                    segmentStart = offset + 1
+                    segment.add(lanes: lanes)
                 }
                 hashSegment(line, segmentStart, tokenEnd, segment, &hash)
                 whole.merge(segment)
