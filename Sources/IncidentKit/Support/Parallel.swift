@@ -1,4 +1,3 @@
-import CProcess
 import Foundation
 
 /// Per-item work over thousands of incidents (`list`, `stats`) spread over every core, results in
@@ -51,12 +50,5 @@ public enum Parallel {
         func set(_ index: Int, _ value: T) { lock.withLock { slots[index] = value } }
 
         var values: [T] { lock.withLock { slots.map { $0! } } }
-    }
-
-    /// For a command about to build thousands of values on several threads (`list`, `stats`):
-    /// the allocator grows its heaps in large steps, where it grew them a few pages at a time
-    /// (an `mprotect` or `brk` each, a twentieth of `list`'s time). Untouched pages cost nothing.
-    public static func expectManyAllocations() {
-        _ = cprocess_heap_growth(32 << 20)
     }
 }

@@ -132,7 +132,7 @@ struct StatsCommand: ParsableCommand {
 
     func run() throws {
         try Live.perform(globals) { live in
-            Parallel.expectManyAllocations()
+            ProcessTuning.expectManyAllocations()
             let workflow = StatsWorkflow(workspace: try live.workspace())
             let incidents = try workflow.incidents(since: try sinceDate(now: live.env.now))
             live.keepUntilExit(incidents)

@@ -124,7 +124,7 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         try Live.perform(globals) { live in
             let request = try request(now: live.env.now)
-            Parallel.expectManyAllocations()
+            ProcessTuning.expectManyAllocations()
             let incidents = try QueryWorkflow(workspace: try live.workspace()).list(request, forJSON: json) { problem in
                 live.warn("skipped \(problem)")
             }
