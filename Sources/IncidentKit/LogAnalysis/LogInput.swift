@@ -55,7 +55,15 @@ public struct LogInput: Sendable {
             progress?("")
             return analysis
         }
-        let analysis = try analyzer.analyze(descriptor: descriptor, progress: report)
+        // A plain file of 1-2 MiB is read as two even segments, not one of 1 MiB and a remainder
+        // (the second worker would have almost nothing to do); under 1 MiB it is one engine's.
+        var segmentBytes = LogAnalyzer.segmentBytes
+        if path != nil, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > segmentBytes,
+            pread(descriptor, &magic, 2, 0) == 2, magic != [0x1F, 0x8B]
+        {
+            segmentBytes = min(segmentBytes, max(segmentBytes / 2, (Int(info.st_size) + 1) / 2))
+        }
+        let analysis = try analyzer.analyze(descriptor: descriptor, progress: report, segmentBytes: segmentBytes)
         progress?("")
         return analysis
     }
