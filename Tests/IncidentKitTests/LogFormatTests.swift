@@ -690,3 +690,59 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(seen.count == 1)
     }
 }
+
+/// A private key's lines are redacted whole by the engine that saw its BEGIN line: a cut of the
+/// input (a stream's segments, a file's two halves) never falls inside the block.
+@Suite struct PrivateKeyCutTests {
+    static let body = (0..<40).map { "\($0 % 10)MIIEowIBAAKCAQEAsecretkeymaterial\($0)xyzXYZabcdefghijklmnopqrstuvw" }
+
+    static func log(padding: Int) -> String {
+        let before = (0..<padding).map { "2025-09-09T02:25:11Z INFO request \($0) ok" }
+        let after = (0..<padding).map { "2025-09-09T02:26:11Z INFO request \($0) done" }
+        let key = ["2025-09-09T02:25:12Z ERROR loaded key -----BEGIN RSA PRIVATE KEY-----"] + body
+            + ["-----END RSA PRIVATE KEY-----"]
+        return (before + key + after).joined(separator: "\n") + "\n"
+    }
+
+    static func leaked(_ analysis: LogAnalysis) -> [String] {
+        analysis.events.flatMap { [$0.example, $0.template] + $0.context + $0.detail }
+            .filter { $0.contains("secretkeymaterial") }
+    }
+
+    @Test(arguments: [256, 700, 2048])
+    func aStreamIsNotCutInsideAKey(segmentBytes: Int) throws {
+        let text = Self.log(padding: 60)
+        let repo = try TestRepo(git: false)
+        try repo.write("key.log", text)
+        let analyzer = LogAnalyzer(redactor: try Redactor(), now: Date())
+        let streamed = try analyzer.analyze(descriptor: open(repo.path("key.log"), O_RDONLY), segmentBytes: segmentBytes)
+        #expect(Self.leaked(streamed).isEmpty, "\(Self.leaked(streamed).prefix(2))")
+        #expect(streamed.redactions["private-key"] == analyzer.analyze(Data(text.utf8)).redactions["private-key"])
+    }
+
+    @Test func aFileIsNotHalvedInsideAKey() throws {
+        let text = Self.log(padding: 400)
+        let repo = try TestRepo(git: false)
+        try repo.write("key.log", text)
+        // The middle of the file falls inside the block.
+        let middle = text.utf8.count / 2
+        #expect(String(decoding: Array(text.utf8)[middle..<middle + 200], as: UTF8.self).contains("secretkeymaterial"))
+        let analyzer = LogAnalyzer(redactor: try Redactor(), now: Date())
+        let halves = try analyzer.analyze(
+            first: open(repo.path("key.log"), O_RDONLY), second: open(repo.path("key.log"), O_RDONLY),
+            size: text.utf8.count)
+        #expect(Self.leaked(halves).isEmpty, "\(Self.leaked(halves).prefix(2))")
+        #expect(halves.lines == analyzer.analyze(Data(text.utf8)).lines)
+    }
+
+    @Test func theRuleIsTheEngines() {
+        func open(_ text: String) -> Bool {
+            Array(text.utf8).withUnsafeBufferPointer { PrivateKeyBlock.isOpen(after: $0) }
+        }
+        #expect(open("x\n-----BEGIN EC PRIVATE KEY-----\nMHc"))
+        #expect(!open("-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----\n"))
+        #expect(!open("-----BEGIN CERTIFICATE-----\nMIIC"))
+        #expect(!open("a ------------ separator\n"))
+        #expect(!open("-----BEGIN PRIVATE KEY----- MIIE -----END PRIVATE KEY-----"))
+    }
+}

@@ -52,7 +52,23 @@ public struct LogAnalyzer: Sendable {
             close(second)
             return try analyze(descriptor: first, progress: progress)
         }
-        let split = size / 2 + newline + 1
+        var split = size / 2 + newline + 1
+        // Not inside a private key block: the second half's engine would not know to redact it.
+        // The cut moves past the block's end (a key is a few KiB; the search stops at 1 MiB).
+        var window = [UInt8](repeating: 0, count: PrivateKeyBlock.window + (1 << 20))
+        let from = max(0, split - PrivateKeyBlock.window)
+        let got = window.withUnsafeMutableBytes { pread(second, $0.baseAddress, $0.count, off_t(from)) }
+        if got > 0 {
+            window.withUnsafeBufferPointer { bytes in
+                let bytes = UnsafeBufferPointer(rebasing: bytes[..<got])
+                var end = split - from
+                while end < bytes.count, PrivateKeyBlock.isOpen(before: end, in: bytes) {
+                    guard let next = bytes[end...].firstIndex(of: 0x0A) else { break }
+                    end = next + 1
+                }
+                split = from + end
+            }
+        }
         lseek(second, off_t(split), SEEK_SET)
         // Each half's reader and engine are touched by its own thread only.
         nonisolated(unsafe) let halves = [
@@ -114,7 +130,9 @@ public struct LogAnalyzer: Sendable {
         var next = 64 << 20
         do {
             try reader.forEachLine { line in
-                if segment.count >= limit, let first = line.first, Self.startsRecord(first, pastDouble: segment.count >= 2 * limit) {
+                if segment.count >= limit, let first = line.first, Self.startsRecord(first, pastDouble: segment.count >= 2 * limit),
+                    !segment.withUnsafeBufferPointer({ PrivateKeyBlock.isOpen(before: $0.count, in: $0) })
+                {
                     segments.submit(segment, firstLine: linesBefore)
                     linesBefore += linesIn
                     linesIn = 0
