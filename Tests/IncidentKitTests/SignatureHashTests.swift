@@ -55,22 +55,6 @@ import Testing
         "12", "-3", "0x1F", "v2", "id:42)", "  ", "\t", "user@host", "$HOME", "%", "100%", "a_b", "1e9",
     ]
 
-    static func lines(count: Int, seed: UInt64) -> [[UInt8]] {
-        var state = seed
-        func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
-        return (0..<count).map { _ in
-            var line: [UInt8] = []
-            for index in 0..<(1 + next(10)) {
-                if index > 0 && next(3) > 0 { line.append(0x20) }
-                line += Array(fragments[next(fragments.count)].utf8)
-            }
-            return line
-        }
-    }
-
     static func bothHashes(_ line: [UInt8], start: Int = 0) -> ((UInt64, Int), (UInt64, Int)) {
         line.withUnsafeBufferPointer { bytes in
             let start = min(start, bytes.count)
@@ -82,7 +66,7 @@ import Testing
     }
 
     @Test func equalsTheReferenceOnRandomLines() {
-        let lines = Self.lines(count: 100_000, seed: 9)
+        let lines = fragmentLines(Self.fragments, count: 100_000, seed: 9, maxPieces: 10, spaceOdds: 3)
         let differing = lines.enumerated().filter { index, line in
             let (new, old) = Self.bothHashes(line, start: index % 4)
             return new != old

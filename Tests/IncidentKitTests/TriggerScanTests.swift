@@ -152,19 +152,6 @@ import Testing
         "db", "DB_", "2", "9", "a1", "-x", ".length", "=>",
     ]
 
-    static func lines(count: Int, seed: UInt64) -> [[UInt8]] {
-        var state = seed
-        func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
-        return (0..<count).map { _ in
-            var line: [UInt8] = []
-            for _ in 0..<(1 + next(8)) { line += Array(fragments[next(fragments.count)].utf8) }
-            return line
-        }
-    }
-
     /// Without control bytes the two scans agree exactly. With one, both send the line to be
     /// cleaned (which of `.control` and `.secret` comes first is not promised: either leads there).
     static func agree(_ line: [UInt8]) -> Bool {
@@ -177,7 +164,7 @@ import Testing
     }
 
     @Test func agreesWithTheReferenceOnDenseRandomLines() {
-        let lines = Self.lines(count: 200_000, seed: 42)
+        let lines = fragmentLines(Self.fragments, count: 200_000, seed: 42, maxPieces: 8)
         let disagreeing = lines.filter { !Self.agree($0) }
         #expect(disagreeing.isEmpty, "\(disagreeing.prefix(5).map { String(decoding: $0, as: UTF8.self) })")
         // The corpus is not all one answer: it holds plain lines, secrets and control bytes.

@@ -181,6 +181,16 @@ struct TemplateMiner {
         return nil
     }
 
+    /// The next token at or after `index` (spaces passed over, `index` moved to its start): where
+    /// it ends, or nil at the end of the message.
+    @inline(__always) static func nextToken(_ line: Bytes, _ index: inout Int, _ end: Int) -> Int? {
+        while index < end, isSpace(line[index]) { index += 1 }
+        guard index < end else { return nil }
+        var tokenEnd = index
+        while tokenEnd < end, !isSpace(line[tokenEnd]) { tokenEnd += 1 }
+        return tokenEnd
+    }
+
     /// Calls `body` with each token of `line[start..<end]`: its range, and whether it is one
     /// variable as a whole (a host:port, a path or URL, hex groups, or a special token).
     static func forEachToken(
@@ -188,11 +198,7 @@ struct TemplateMiner {
     ) {
         var index = start
         var previousVariable = false
-        while index < end {
-            while index < end, isSpace(line[index]) { index += 1 }
-            if index >= end { break }
-            var tokenEnd = index
-            while tokenEnd < end, !isSpace(line[tokenEnd]) { tokenEnd += 1 }
+        while let tokenEnd = nextToken(line, &index, end) {
             switch special(line, index, tokenEnd, end, previousVariable: previousVariable) {
             case .variable(let stop):
                 body(index, stop, true)
@@ -362,11 +368,7 @@ struct TemplateMiner {
             var count = 0
             var index = start
             var previousVariable = false
-            while index < end {
-                while index < end, isSpace(line[index]) { index += 1 }
-                if index >= end { break }
-                var tokenEnd = index
-                while tokenEnd < end, !isSpace(line[tokenEnd]) { tokenEnd += 1 }
+            while let tokenEnd = nextToken(line, &index, end) {
                 switch special(line, index, tokenEnd, end, previousVariable: previousVariable) {
                 case .variable(let stop):
                     count += 1
