@@ -123,20 +123,20 @@ public struct LogAnalyzer: Sendable {
         var linesIn = 0
         // Segments of 1 MiB: small enough that both cores start early and that the few in flight
         // stay small; each worker keeps one engine, so more segments do not mean more mining.
-        let limit = segmentBytes
-        // Room for a segment and the line that ends it, reserved up front (grown by appends, an
+        // Room for a segment and the line that ends it is reserved up front (grown by appends, an
         // array doubles); the workers hand their buffers back, so a long stream reuses a few.
-        var segment = segments.buffer(capacity: limit + limit / 4)
+        var segment = segments.buffer(capacity: segmentBytes + segmentBytes / 4)
         var next = 64 << 20
         do {
             try reader.forEachLine { line in
-                if segment.count >= limit, let first = line.first, Self.startsRecord(first, pastDouble: segment.count >= 2 * limit),
+                if segment.count >= segmentBytes, let first = line.first,
+                    Self.startsRecord(first, pastDouble: segment.count >= 2 * segmentBytes),
                     !segment.withUnsafeBufferPointer({ PrivateKeyBlock.isOpen(before: $0.count, in: $0) })
                 {
                     segments.submit(segment, firstLine: linesBefore)
                     linesBefore += linesIn
                     linesIn = 0
-                    segment = segments.buffer(capacity: limit + limit / 4)
+                    segment = segments.buffer(capacity: segmentBytes + segmentBytes / 4)
                 }
                 segment.append(contentsOf: line)
                 segment.append(0x0A)
@@ -916,24 +916,22 @@ final class AnalysisEngine {
         formats.formUnion(other.formats)
         cutLines += other.cutLines
         binaryLines += other.binaryLines
-        if recordLineEvents {
-            let theirs = other.lineClusters.map { $0 >= 0 ? Int32(map[Int($0)]) : $0 }
-            other.lineClusters = []
-            if segments.isEmpty || other.segments.isEmpty {
-                lineClusters += theirs
-            } else {
-                lineClusters = Self.interleave(lineClusters, segments, theirs, other.segments)
-            }
+        let theirs = other.lineClusters.map { $0 >= 0 ? Int32(map[Int($0)]) : $0 }
+        other.lineClusters = []
+        if segments.isEmpty || other.segments.isEmpty {
+            lineClusters += theirs
+        } else {
+            (lineClusters, segments) = Self.interleave(lineClusters, segments, theirs, other.segments)
         }
-        segments = (segments + other.segments.map { ($0.index, 0) }).sorted { $0.index < $1.index }
         lines = lineOffset > 0 ? lines + other.lines : max(lines, other.lines)
     }
 
-    /// Two engines' per-line rows, segment by segment, back in the stream's order.
+    /// Two engines' per-line rows, segment by segment, back in the stream's order, and the
+    /// segments of the result (where each one's rows now begin).
     static func interleave(
         _ mine: [Int32], _ mySegments: [(index: Int, rows: Int)], _ theirs: [Int32],
         _ theirSegments: [(index: Int, rows: Int)]
-    ) -> [Int32] {
+    ) -> ([Int32], [(index: Int, rows: Int)]) {
         var slices: [(index: Int, mine: Bool, range: Range<Int>)] = []
         for (rows, segments, isMine) in [(mine, mySegments, true), (theirs, theirSegments, false)] {
             for (position, segment) in segments.enumerated() {
@@ -942,11 +940,13 @@ final class AnalysisEngine {
             }
         }
         var result: [Int32] = []
+        var segments: [(index: Int, rows: Int)] = []
         result.reserveCapacity(mine.count + theirs.count)
         for slice in slices.sorted(by: { $0.index < $1.index }) {
+            segments.append((slice.index, result.count))
             result += slice.mine ? mine[slice.range] : theirs[slice.range]
         }
-        return result
+        return (result, segments)
     }
 
     /// `other`'s shapes joined to these: a shape both engines saw is one shape (the first seen
