@@ -32,9 +32,11 @@ struct Incident: ParsableCommand {
 
     static func main() {
         Cancellation.install()
-        // At most two malloc arenas: analysis workers allocate in arenas of their own by default
-        // (eight per core), and memory one thread freed stays mapped in another's arena.
-        ProcessTuning.limitMallocArenas(2)
+        // One malloc arena: an analysis's worker threads would each allocate in an arena of their
+        // own (eight per core by default), and memory one thread freed stays mapped in another's
+        // (a piped 1 GB log peaked at 95-115 MiB with two arenas, 85-89 MiB with one). `list`
+        // and `stats` allow more (ProcessTuning.expectManyAllocations).
+        ProcessTuning.limitMallocArenas(1)
         if let message = unknownCommand(Array(CommandLine.arguments.dropFirst())) {
             FileHandle.standardError.write(Data((Terminal.sanitized(message) + "\n").utf8))
             Foundation.exit(ExitCode.validationFailure.rawValue)
