@@ -216,7 +216,7 @@ import Testing
 
     @Test func aLogOfUniqueLinesListsABoundedNumberOfEventsAndSaysSo() throws {
         let repo = try TestRepo()
-        var generator = SeededGenerator(seed: 7)
+        let generator = SeededGenerator(seed: 7)
         var text = ""
         for _ in 0..<2600 {
             let words = (0..<6).map { _ in

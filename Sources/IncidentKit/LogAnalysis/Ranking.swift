@@ -13,26 +13,27 @@ enum Ranking {
         let byWeight = events.indices.sorted { a, b in
             (events[a].severity, events[a].count, events[b].id) > (events[b].severity, events[b].count, events[a].id)
         }
-        for (rank, index) in byWeight.enumerated() where rank < matchBudget || events[index].severity >= .medium {
-            var event = events[index]
-            event.levelSeverity = event.severity
-            // The head line and what continued it: a trace's "Caused by", a message on the next line.
-            let text = ([event.example] + event.detail.prefix(20)).joined(separator: "\n")
-            if let found = matcher.match(text) ?? matcher.match(event.template) {
-                event.signature = found.signature.id
-                event.category = found.signature.category
-                event.hint = found.hint
-                if let floor = found.signature.severity { event.severity = max(event.severity, floor) }
-                if let service = found.service { event.services.append(service) }
+        let chosen = byWeight.enumerated().filter { rank, index in
+            rank < matchBudget || events[index].severity >= .medium
+        }.map(\.element)
+        // Each event is matched on its own (the catalog's regexes are shared and thread-safe): on all cores.
+        let found = events.withUnsafeBufferPointer { events in
+            Parallel.map(chosen.count, minimumPerPart: 32) { position in
+                clues(of: events[chosen[position]], matcher: matcher)
             }
-            // Frames just before the head line (an excerpt that starts inside a trace) name libraries too.
-            let frames = event.context.reversed().prefix { $0.first == " " || $0.first == "\t" }
-            for service in matcher.services(
-                in: text + "\n" + frames.joined(separator: "\n") + " " + (event.source ?? ""))
-            where !event.services.contains(service) {
-                event.services.append(service)
+        }
+        for (index, clues) in zip(chosen, found) {
+            events[index].levelSeverity = events[index].severity
+            if let match = clues.match {
+                events[index].signature = match.signature.id
+                events[index].category = match.signature.category
+                events[index].hint = match.hint
+                if let floor = match.signature.severity { events[index].severity = max(events[index].severity, floor) }
+                if let service = match.service { events[index].services.append(service) }
             }
-            events[index] = event
+            for service in clues.services where !events[index].services.contains(service) {
+                events[index].services.append(service)
+            }
         }
         func namesDependency(_ event: LogAnalysis.Event) -> Bool { event.signature != nil && !event.services.isEmpty }
         let symptoms = Set(signatures.signatures.filter(\.symptom).map(\.id))
@@ -64,6 +65,20 @@ enum Ranking {
             events[index].why = reasons.joined(separator: "; ")
         }
         return events
+    }
+
+    /// The signature an event's text matches first, and the services its text and the frames
+    /// before it name.
+    private static func clues(of event: LogAnalysis.Event, matcher: SignatureMatcher)
+        -> (match: Signature.Match?, services: [String])
+    {
+        // The head line and what continued it: a trace's "Caused by", a message on the next line.
+        let text = ([event.example] + event.detail.prefix(20)).joined(separator: "\n")
+        let match = matcher.match(text) ?? matcher.match(event.template)
+        // Frames just before the head line (an excerpt that starts inside a trace) name libraries too.
+        let frames = event.context.reversed().prefix { $0.first == " " || $0.first == "\t" }
+        let services = matcher.services(in: text + "\n" + frames.joined(separator: "\n") + " " + (event.source ?? ""))
+        return (match, services)
     }
 
     /// The loudest event is often a symptom that names what failed ("readiness failed; failed

@@ -10,6 +10,20 @@ struct SignatureMatcher {
     /// (nil: none could be read from its regex, so the regex always runs).
     let required: [[[UInt8]]?]
     let libraries: [(name: String, bytes: [UInt8]?, service: String)]
+    /// The same strings laid end to end, so that testing them retains nothing: signature `s`'s
+    /// needles are `needles[needleStart[s]..<needleStart[s + 1]]` (none when `unfiltered[s]`).
+    private let needles: [Needle]
+    private let needleStart: [Int]
+    private let needleBytes: [UInt8]
+    private let unfiltered: [Bool]
+
+    /// Where one needle's bytes are, and the bit of its least common pair of adjacent bytes:
+    /// the one pair tested first, which a text seldom holds (most needles end there).
+    private struct Needle {
+        var start: Int
+        var count: Int
+        var keyPair: Int
+    }
 
     init(_ catalog: SignatureCatalog) {
         self.init(catalog, required: catalog.signatures.map { RequiredText.of($0.match) })
@@ -26,6 +40,20 @@ struct SignatureMatcher {
         libraries = catalog.libraries.sorted { $0.key < $1.key }.map { name, service in
             (name, name.utf8.allSatisfy { $0 < 0x80 } ? Array(name.utf8) : nil, service)
         }
+        var needles: [Needle] = []
+        var needleStart: [Int] = [0]
+        var needleBytes: [UInt8] = []
+        for strings in required {
+            for needle in strings ?? [] {
+                needles.append(Needle(start: needleBytes.count, count: needle.count, keyPair: Self.keyPair(needle)))
+                needleBytes += needle
+            }
+            needleStart.append(needles.count)
+        }
+        self.needles = needles
+        self.needleStart = needleStart
+        self.needleBytes = needleBytes
+        unfiltered = required.map { $0 == nil }
     }
 
     func match(_ text: String) -> Signature.Match? {
@@ -33,14 +61,58 @@ struct SignatureMatcher {
         guard let lowered = Self.asciiLowercased(text) else { return catalog.match(text) }
         let pairs = Self.bytePairs(lowered)
         for (index, signature) in catalog.signatures.enumerated() {
-            if let needles = required[index],
-                !needles.contains(where: { Self.mayHold($0, pairs) && Self.find($0, in: lowered) != nil })
-            {
-                continue
-            }
+            if !unfiltered[index], !mayMatch(index, lowered, pairs) { continue }
             if let found = signature.match(text) { return found }
         }
         return nil
+    }
+
+    /// Whether the text holds one of signature `index`'s required strings.
+    private func mayMatch(_ index: Int, _ lowered: [UInt8], _ pairs: [UInt64]) -> Bool {
+        needles.withUnsafeBufferPointer { needles in
+            needleBytes.withUnsafeBufferPointer { bytes in
+                for needle in needles[needleStart[index]..<needleStart[index + 1]] {
+                    if needle.keyPair >= 0, pairs[needle.keyPair >> 6] & (1 << UInt64(needle.keyPair & 63)) == 0 {
+                        continue
+                    }
+                    let pin = UnsafeBufferPointer(rebasing: bytes[needle.start..<(needle.start + needle.count)])
+                    if Self.mayHold(pin, pairs) && Self.find(pin, in: lowered) != nil { return true }
+                }
+                return false
+            }
+        }
+    }
+
+    /// The bit of the needle's least common pair of adjacent bytes (-1 for a single byte): by a
+    /// rough rank of how often a byte appears in log text (space, vowels and common consonants
+    /// most; digits next; other letters and punctuation least). Any pair would be correct.
+    static func keyPair(_ needle: [UInt8]) -> Int {
+        guard needle.count >= 2 else { return -1 }
+        func commonness(_ byte: UInt8) -> Int {
+            switch byte {
+            case UInt8(ascii: " "), UInt8(ascii: "e"), UInt8(ascii: "t"), UInt8(ascii: "a"), UInt8(ascii: "o"),
+                UInt8(ascii: "i"), UInt8(ascii: "n"), UInt8(ascii: "s"), UInt8(ascii: "r"):
+                return 4
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "l"), UInt8(ascii: "c"), UInt8(ascii: "d"),
+                UInt8(ascii: "u"), UInt8(ascii: "h"), UInt8(ascii: "m"), UInt8(ascii: "."), UInt8(ascii: ":"):
+                return 3
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "/"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                UInt8(ascii: "="):
+                return 2
+            default:
+                return 1
+            }
+        }
+        var best = 1
+        var bestScore = Int.max
+        for index in 1..<needle.count {
+            let score = commonness(needle[index - 1]) + commonness(needle[index])
+            if score < bestScore {
+                best = index
+                bestScore = score
+            }
+        }
+        return pairBit(needle[best - 1], needle[best])
     }
 
     /// `SignatureCatalog.services(in:)`, with the library clues found by byte search in ASCII text.
@@ -69,6 +141,10 @@ struct SignatureMatcher {
 
     /// False when some pair of adjacent bytes of `needle` is not among `pairs`.
     static func mayHold(_ needle: [UInt8], _ pairs: [UInt64]) -> Bool {
+        needle.withUnsafeBufferPointer { mayHold($0, pairs) }
+    }
+
+    static func mayHold(_ needle: UnsafeBufferPointer<UInt8>, _ pairs: [UInt64]) -> Bool {
         guard needle.count >= 2 else { return true }
         for index in 1..<needle.count {
             let pair = pairBit(needle[index - 1], needle[index])
@@ -89,21 +165,23 @@ struct SignatureMatcher {
 
     /// Where `needle` first occurs in `haystack` (memchr for its first byte, then memcmp).
     static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard !needle.isEmpty else { return 0 }
-        guard needle.count <= haystack.count else { return nil }
+        needle.withUnsafeBufferPointer { find($0, in: haystack) }
+    }
+
+    static func find(_ pin: UnsafeBufferPointer<UInt8>, in haystack: [UInt8]) -> Int? {
+        guard !pin.isEmpty else { return 0 }
+        guard pin.count <= haystack.count else { return nil }
         return haystack.withUnsafeBufferPointer { hay -> Int? in
-            needle.withUnsafeBufferPointer { pin -> Int? in
-                guard let base = hay.baseAddress, let pinBase = pin.baseAddress else { return nil }
-                let last = hay.count - pin.count
-                var start = 0
-                while start <= last {
-                    guard let hit = memchr(base + start, Int32(pinBase[0]), last - start + 1) else { return nil }
-                    let offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    if memcmp(base + offset, pinBase, pin.count) == 0 { return offset }
-                    start = offset + 1
-                }
-                return nil
+            guard let base = hay.baseAddress, let pinBase = pin.baseAddress else { return nil }
+            let last = hay.count - pin.count
+            var start = 0
+            while start <= last {
+                guard let hit = memchr(base + start, Int32(pinBase[0]), last - start + 1) else { return nil }
+                let offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if memcmp(base + offset, pinBase, pin.count) == 0 { return offset }
+                start = offset + 1
             }
+            return nil
         }
     }
 }
