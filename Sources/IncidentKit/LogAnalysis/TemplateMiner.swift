@@ -108,16 +108,11 @@ struct TemplateMiner {
         return true
     }
 
-    /// Units that belong to the number before them: `7.51 s`, `<1 sec`, `12 ms`, `(18.4 KB)`; each
-    /// packed into a UInt64 (lowercased bytes) so the check allocates nothing.
-    static let units: Set<UInt64> = Set(
-        [
-            "s", "sec", "secs", "second", "seconds", "ms", "msec", "us", "ns", "min", "mins", "minute", "minutes", "h",
-            "hr",
-            "hrs", "hour", "hours", "day", "days", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "b", "%",
-        ].map { word in
-            word.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        })
+    /// Units that belong to the number before them: `7.51 s`, `<1 sec`, `12 ms`, `(18.4 KB)`.
+    static let unitWords = [
+        "s", "sec", "secs", "second", "seconds", "ms", "msec", "us", "ns", "min", "mins", "minute", "minutes", "h",
+        "hr", "hrs", "hour", "hours", "day", "days", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "b", "%",
+    ]
 
     @inline(__always) static func isUnit(_ line: Bytes, _ start: Int, _ end: Int) -> Bool {
         var stop = end
@@ -130,7 +125,45 @@ struct TemplateMiner {
             let byte = line[index]
             key = key << 8 | UInt64((byte &- 0x41 < 26) ? byte | 0x20 : byte)
         }
-        return units.contains(key)
+        return isUnitKey(key)
+    }
+
+    /// Whether `key` is one of `unitWords`, its lower-case bytes packed into a UInt64 (a switch on
+    /// constants: no hashing and no table, as this is asked of every word after a number;
+    /// `PackedKeyTests` checks the constants against the words).
+    @inline(__always) static func isUnitKey(_ key: UInt64) -> Bool {
+        switch key {
+        case 0x73: true  // "s"
+        case 0x736563: true  // "sec"
+        case 0x73656373: true  // "secs"
+        case 0x7365636F6E64: true  // "second"
+        case 0x7365636F6E6473: true  // "seconds"
+        case 0x6D73: true  // "ms"
+        case 0x6D736563: true  // "msec"
+        case 0x7573: true  // "us"
+        case 0x6E73: true  // "ns"
+        case 0x6D696E: true  // "min"
+        case 0x6D696E73: true  // "mins"
+        case 0x6D696E757465: true  // "minute"
+        case 0x6D696E75746573: true  // "minutes"
+        case 0x68: true  // "h"
+        case 0x6872: true  // "hr"
+        case 0x687273: true  // "hrs"
+        case 0x686F7572: true  // "hour"
+        case 0x686F757273: true  // "hours"
+        case 0x646179: true  // "day"
+        case 0x64617973: true  // "days"
+        case 0x6B62: true  // "kb"
+        case 0x6D62: true  // "mb"
+        case 0x6762: true  // "gb"
+        case 0x7462: true  // "tb"
+        case 0x6B6962: true  // "kib"
+        case 0x6D6962: true  // "mib"
+        case 0x676962: true  // "gib"
+        case 0x62: true  // "b"
+        case 0x25: true  // "%"
+        default: false
+        }
     }
 
     /// The tokens of a message after masking: a token is literal text with `<*>` for variable segments.

@@ -1,0 +1,57 @@
+import Testing
+
+@testable import IncidentKit
+
+/// The month names and number units are looked up by switches on packed constants (no hashing on
+/// the per-token path): every word of the lists is found, and nothing else of its length is.
+@Suite struct PackedKeyTests {
+    static func pack(_ word: String) -> UInt64 { word.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+
+    /// Every word of up to `length` bytes over `alphabet`.
+    static func words(upTo length: Int, over alphabet: [Character]) -> [String] {
+        var all: [String] = [""]
+        var frontier: [String] = [""]
+        for _ in 0..<length {
+            frontier = frontier.flatMap { prefix in alphabet.map { prefix + String($0) } }
+            all += frontier
+        }
+        return all.filter { !$0.isEmpty }
+    }
+
+    @Test func monthKeysAreExactlyTheTwelveNames() {
+        let letters = Array("abcdefghijklmnopqrstuvwxyz")
+        for word in Self.words(upTo: 3, over: letters) where word.count == 3 {
+            let expected = HeaderParser.monthNames.firstIndex(of: word).map { $0 + 1 }
+            #expect(HeaderParser.month(key: UInt32(Self.pack(word))) == expected, "\(word)")
+        }
+        // Any case, read from a line.
+        let line = Array("Sep DEC jUn Foo".utf8)
+        line.withUnsafeBufferPointer { bytes in
+            #expect(HeaderParser.month(bytes, 0) == 9)
+            #expect(HeaderParser.month(bytes, 4) == 12)
+            #expect(HeaderParser.month(bytes, 8) == 6)
+            #expect(HeaderParser.month(bytes, 12) == nil)
+            #expect(HeaderParser.month(bytes, 13) == nil)  // past the end
+        }
+    }
+
+    @Test func unitKeysAreExactlyTheUnitWords() {
+        for word in TemplateMiner.unitWords {
+            #expect(TemplateMiner.isUnitKey(Self.pack(word)), "\(word)")
+        }
+        // Every word of up to four letters (and %) is a unit exactly when it is listed.
+        for word in Self.words(upTo: 4, over: Array("abcdeghikmnorstuwy%")) {
+            #expect(TemplateMiner.isUnitKey(Self.pack(word)) == TemplateMiner.unitWords.contains(word), "\(word)")
+        }
+        for word in ["seconds", "minutes", "secondz", "minute", "hour"] {
+            #expect(TemplateMiner.isUnitKey(Self.pack(word)) == TemplateMiner.unitWords.contains(word), "\(word)")
+        }
+        // Case and trailing punctuation, read from a line.
+        let line = Array("12 MS, 3 Secs) 4 sex".utf8)
+        line.withUnsafeBufferPointer { bytes in
+            #expect(TemplateMiner.isUnit(bytes, 3, 6))
+            #expect(TemplateMiner.isUnit(bytes, 9, 14))
+            #expect(!TemplateMiner.isUnit(bytes, 17, 20))
+        }
+    }
+}
