@@ -148,7 +148,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1,10,100,1000", help="analysis input sizes in MB")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--drain3-max-mb", type=float, default=10, help="run Drain3 on inputs up to this size")
+    parser.add_argument("--drain3-max-mb", type=float, default=10, help="run Drain3 on the logs of these sizes (--sizes) and smaller")
     parser.add_argument("--bin", help="the incident binary (default: build the release binary)")
     args = parser.parse_args()
     os.makedirs(out_dir, exist_ok=True)
@@ -201,7 +201,8 @@ def main():
         peak_at[size] = rss
         row("`analyze` file", label, f"{ours_s:.2f} s ({mb / ours_s:.0f} MB/s)", "`grep -c ERROR`",
             f"{grep_s:.3f} s", f"{ours_s / grep_s:.1f}×", "≤ 10×", ours_s <= 10 * grep_s)
-        if mb <= args.drain3_max_mb:
+        # The size asked for, not the bytes written (the 10 MB log is 10.03 MB: it gets its Drain3 row).
+        if size <= args.drain3_max_mb:
             text = timed([python, os.path.join(here, "drain3_run.py"), log])[2]
             drain_s = float(text.split("seconds=")[1].split()[0])
             row("`analyze` file", label, f"{ours_s:.2f} s ({mb / ours_s:.1f} MB/s)", "Drain3 0.9.11, masked",
