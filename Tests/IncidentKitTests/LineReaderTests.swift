@@ -76,4 +76,52 @@ import Testing
         }
         #expect(!stillOurs())
     }
+
+    /// The lines as a plain split gives them: at each `\n`, one `\r` before it dropped, a line
+    /// longer than `maxLine` cut to it and counted, a last line without a break kept.
+    static func reference(_ bytes: [UInt8]) -> (lines: [String], cut: Int) {
+        var pieces = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init)
+        if bytes.last == 0x0A || bytes.isEmpty { pieces.removeLast() }
+        var cut = 0
+        let lines = pieces.map { piece -> String in
+            var piece = piece
+            if piece.last == 0x0D { piece.removeLast() }
+            if piece.count > LineReader.maxLine {
+                piece = Array(piece.prefix(LineReader.maxLine))
+                cut += 1
+            }
+            return String(decoding: piece, as: UTF8.self)
+        }
+        return (lines, cut)
+    }
+
+    /// Lines of many lengths (empty, short, across buffer ends, beyond `maxLine`), with `\n` or
+    /// `\r\n`, read with buffers smaller and larger than the lines: the same lines and cut count
+    /// as the plain split, whether whole lines come from the buffer or across reads.
+    @Test func linesAreThoseOfAPlainSplit() throws {
+        var generator = SeededGenerator(seed: 11)
+        for round in 0..<3 {
+            var bytes: [UInt8] = []
+            while bytes.count < 2_500_000 {
+                let length = [0, 1, 2, 79, 300, 4095, 5000, 70_000, LineReader.maxLine + 5000].randomElement(
+                    using: &generator)!
+                bytes += (0..<length).map { UInt8(0x61 + ($0 + round) % 26) }
+                bytes += Bool.random(using: &generator) ? [0x0D, 0x0A] : [0x0A]
+            }
+            if round == 1 { bytes += Array("no break at the end".utf8) }
+            let path = try Self.temporaryFile(bytes, suffix: ".log")
+            defer { unlink(path) }
+            let expected = Self.reference(bytes)
+            for bufferSize in [4096, 65536, 1 << 20] {
+                let descriptor = open(path, O_RDONLY)
+                let reader = try LineReader(descriptor: descriptor, bufferSize: bufferSize)
+                var lines: [String] = []
+                try reader.forEachLine { lines.append(String(decoding: $0, as: UTF8.self)) }
+                #expect(lines.count == expected.lines.count, "round \(round), buffer \(bufferSize)")
+                #expect(lines == expected.lines, "round \(round), buffer \(bufferSize)")
+                #expect(reader.cutLines == expected.cut, "round \(round), buffer \(bufferSize)")
+                #expect(reader.bytesRead == bytes.count)
+            }
+        }
+    }
 }

@@ -82,18 +82,21 @@ public struct LogAnalyzer: Sendable {
         let errors = ErrorBox()
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             var next = 64 << 20
+            // Taken out of the arrays once: each line's `engines[index]` retained and released the engine.
+            let (half, engine) = (halves[index], engines[index])
+            let progress = index == 0 ? progress : nil
             do {
-                try halves[index].forEachLine { line in
-                    engines[index].consume(line)
-                    if index == 0, let progress, halves[0].bytesRead >= next {
-                        progress(halves[0].bytesRead * 2)
+                try half.forEachLine { line in
+                    engine.consume(line)
+                    if let progress, half.bytesRead >= next {
+                        progress(half.bytesRead * 2)
                         next += 64 << 20
                     }
                 }
             } catch {
                 errors.set(error)
             }
-            engines[index].cutLines += halves[index].cutLines
+            engine.cutLines += half.cutLines
         }
         if let error = errors.error { throw error }
         engines[0].absorb(engines[1])

@@ -126,6 +126,33 @@ public final class LineReader {
                 try fill()
                 continue
             }
+            if carry.isEmpty && !skippingRest {
+                // Every whole line in the buffer, with one access to it and its bounds: each line's
+                // own look at this object's properties cost an exclusivity check and a retain.
+                var position = start
+                let stop = end
+                var cut = 0
+                defer {
+                    start = position
+                    cutLines += cut
+                }
+                try buffer.withUnsafeBufferPointer { pointer in
+                    let base = pointer.baseAddress!
+                    while position < stop, let found = memchr(base + position, 0x0A, stop - position) {
+                        let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                        var length = newline - position
+                        if length > 0 && base[newline - 1] == 0x0D { length -= 1 }
+                        if length > Self.maxLine {
+                            length = Self.maxLine
+                            cut += 1
+                        }
+                        let line = UnsafeBufferPointer(start: base + position, count: length)
+                        position = newline + 1
+                        try body(line)
+                    }
+                }
+                if position == stop { continue }
+            }
             let newline: Int? = buffer.withUnsafeBufferPointer { pointer in
                 guard let found = memchr(pointer.baseAddress! + start, 0x0A, end - start) else { return nil }
                 return pointer.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
