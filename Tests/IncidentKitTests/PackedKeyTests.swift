@@ -2,7 +2,7 @@ import Testing
 
 @testable import IncidentKit
 
-/// The month names and number units are looked up by switches on packed constants (no hashing on
+/// The month names, level words and number units are looked up by switches on packed constants (no hashing on
 /// the per-token path): every word of the lists is found, and nothing else of its length is.
 @Suite struct PackedKeyTests {
     static func pack(_ word: String) -> UInt64 { word.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
@@ -52,6 +52,31 @@ import Testing
             #expect(TemplateMiner.isUnit(bytes, 3, 6))
             #expect(TemplateMiner.isUnit(bytes, 9, 14))
             #expect(!TemplateMiner.isUnit(bytes, 17, 20))
+        }
+    }
+
+    @Test func levelKeysAreExactlyTheLevelWords() {
+        let words = HeaderParser.levels.filter { (3...8).contains($0.0.utf8.count) }
+        for (word, severity) in words {
+            #expect(HeaderParser.level(key: Self.pack(word)) == severity, "\(word)")
+        }
+        // Every upper-case word of three letters, and of four over the letters of the level words.
+        let expected = Dictionary(uniqueKeysWithValues: words.map { ($0.0, $0.1) })
+        for word in Self.words(upTo: 3, over: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) where word.count == 3 {
+            #expect(HeaderParser.level(key: Self.pack(word)) == expected[word], "\(word)")
+        }
+        for word in Self.words(upTo: 4, over: Array("ACDEFGILNORTW")) where word.count == 4 {
+            #expect(HeaderParser.level(key: Self.pack(word)) == expected[word], "\(word)")
+        }
+        // Any case, read from a line; only letters, three to eight of them.
+        let line = Array("warn Error fatal ER INFORMATION err1".utf8)
+        line.withUnsafeBufferPointer { bytes in
+            #expect(HeaderParser.level(bytes, 0, 4) == .medium)
+            #expect(HeaderParser.level(bytes, 5, 10) == .high)
+            #expect(HeaderParser.level(bytes, 11, 16) == .critical)
+            #expect(HeaderParser.level(bytes, 17, 19) == nil)
+            #expect(HeaderParser.level(bytes, 20, 31) == nil)
+            #expect(HeaderParser.level(bytes, 32, 36) == nil)
         }
     }
 }
