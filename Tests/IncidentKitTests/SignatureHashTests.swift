@@ -6,7 +6,8 @@ import Testing
 /// `TemplateMiner.signature` runs on every line, so it reads each token once: it finds the
 /// delimiters and counts what decides "variable" for each segment and for the whole token in
 /// the same pass. Its hash must be exactly the one of the first version, which asked the
-/// questions one at a time over `forEachToken`: that version is kept here as the reference.
+/// questions one at a time over `forEachToken`: that version is kept here as the reference
+/// (hashing a literal segment with the same `mixLiteral`).
 @Suite struct SignatureHashTests {
     enum Reference {
         static func signature(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, seed: UInt64) -> (
@@ -37,7 +38,7 @@ import Testing
             if TemplateMiner.isVariable(line, start, end) {
                 TemplateMiner.mix(&hash, 0x01)
             } else {
-                for index in start..<end { TemplateMiner.mix(&hash, line[index]) }
+                TemplateMiner.mixLiteral(line, start, end, &hash)
             }
         }
     }
@@ -110,6 +111,33 @@ import Testing
         #expect(hash("user=bob id=12") != hash("user=eve id=12"))
         #expect(hash("Failed password") != hash("Failed none"))
     }
+
+    /// A literal segment hashes the same wherever it lies in the buffer (read eight bytes at a
+    /// time inside it, gathered byte by byte at its end), and different segments (lengths 0 to
+    /// 24, bytes of all values, zeros included) hash differently.
+    @Test func literalSegmentsHashByContentAlone() {
+        var generator = SeededGenerator(seed: 3)
+        var seen: [UInt64: [UInt8]] = [:]
+        var segments: [[UInt8]] = [[], [0], [0, 0], [0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 0]]
+        for length in 0...24 {
+            for _ in 0..<200 { segments.append((0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }) }
+        }
+        for length in 1...3 { segments += (0..<256).map { [UInt8](repeating: UInt8($0), count: length) } }
+        for segment in segments {
+            // In the middle of a buffer, and as its last bytes.
+            let padded = [0x41, 0x42] + segment + [UInt8](repeating: 0x43, count: 16)
+            let ending = [0x41, 0x42] + segment
+            var inside: UInt64 = 7
+            var atEnd: UInt64 = 7
+            padded.withUnsafeBufferPointer { TemplateMiner.mixLiteral($0, 2, 2 + segment.count, &inside) }
+            ending.withUnsafeBufferPointer { TemplateMiner.mixLiteral($0, 2, 2 + segment.count, &atEnd) }
+            #expect(inside == atEnd, "\(segment)")
+            if let other = seen[inside] {
+                #expect(other == segment, "\(segment) and \(other) hash alike")
+            }
+            seen[inside] = segment
+        }
+    }
 }
 
 /// The per-line map from a signature to its shape.
@@ -128,5 +156,27 @@ import Testing
         #expect(index.count == reference.count)
         for (key, value) in reference { #expect(index[key] == value) }
         #expect(index[0xFFFF_FFFF_FFFF_FFFF] == nil)
+    }
+}
+
+/// A token's end found eight bytes at a time is where a loop over its bytes finds it.
+@Suite struct SpaceOrEndTests {
+    @Test func findsTheFirstSpaceOrTabAsAByteLoopDoes() {
+        var generator = SeededGenerator(seed: 9)
+        // Spaces and tabs, bytes that differ from them in one bit, high bytes, and zeros.
+        let alphabet: [UInt8] = [0x20, 0x09, 0x21, 0x1F, 0x08, 0x0B, 0x29, 0xA0, 0x89, 0x00, 0xFF, 0x61, 0x30]
+        for _ in 0..<20_000 {
+            let count = Int.random(in: 0...40, using: &generator)
+            let bytes = (0..<count).map { _ in
+                Bool.random(using: &generator) ? 0x61 : alphabet.randomElement(using: &generator)!
+            }
+            bytes.withUnsafeBufferPointer { line in
+                let start = count == 0 ? 0 : Int.random(in: 0...count, using: &generator)
+                let end = Int.random(in: start...count, using: &generator)
+                var expected = start
+                while expected < end, line[expected] != 0x20, line[expected] != 0x09 { expected += 1 }
+                #expect(TemplateMiner.spaceOrEnd(line, from: start, end) == expected, "\(bytes) \(start)..<\(end)")
+            }
+        }
     }
 }

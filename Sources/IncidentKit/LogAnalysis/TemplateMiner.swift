@@ -219,9 +219,29 @@ struct TemplateMiner {
     @inline(__always) static func nextToken(_ line: Bytes, _ index: inout Int, _ end: Int) -> Int? {
         while index < end, isSpace(line[index]) { index += 1 }
         guard index < end else { return nil }
-        var tokenEnd = index
-        while tokenEnd < end, !isSpace(line[tokenEnd]) { tokenEnd += 1 }
-        return tokenEnd
+        return spaceOrEnd(line, from: index, end)
+    }
+
+    /// The first space or tab in `line[from..<end]`, or `end`: eight bytes at a time (a loop per
+    /// byte paid a mispredicted exit at every token's end, a tenth of a large analysis).
+    @inline(__always) static func spaceOrEnd(_ line: Bytes, from start: Int, _ end: Int) -> Int {
+        var position = start
+        if let base = line.baseAddress {
+            while position + 8 <= end {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+                let spaces = zeroBytes(word ^ 0x2020_2020_2020_2020) | zeroBytes(word ^ 0x0909_0909_0909_0909)
+                if spaces != 0 { return position + spaces.trailingZeroBitCount / 8 }
+                position += 8
+            }
+        }
+        while position < end, !isSpace(line[position]) { position += 1 }
+        return position
+    }
+
+    /// The high bit of each zero byte of `word` set (and perhaps of bytes above the first zero
+    /// byte, by the borrow: only the lowest set bit is to be read).
+    @inline(__always) static func zeroBytes(_ word: UInt64) -> UInt64 {
+        (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
     }
 
     /// Calls `body` with each token of `line[start..<end]`: its range, and whether it is one
@@ -335,6 +355,28 @@ struct TemplateMiner {
     /// FNV-1a step.
     @inline(__always) static func mix(_ hash: inout UInt64, _ byte: UInt8) {
         hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3
+    }
+
+    /// Mixes the bytes of `line[start..<end]` into `hash` eight at a time, with each group's
+    /// length: a literal segment costs one multiply per eight bytes, not one per byte (hashing
+    /// byte by byte, each step waiting for the last, was most of `signature`'s time). Near the
+    /// end of the buffer the group is gathered byte by byte: the same value, no read past it.
+    @inline(__always) static func mixLiteral(_ line: Bytes, _ start: Int, _ end: Int, _ hash: inout UInt64) {
+        guard end > start, let base = line.baseAddress else { return }
+        var index = start
+        while index < end {
+            let count = min(8, end - index)
+            var word: UInt64 = 0
+            if index + 8 <= line.count {
+                word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                if count < 8 { word &= (1 << (UInt64(count) &* 8)) &- 1 }
+            } else {
+                for offset in 0..<count { word |= UInt64(base[index + offset]) << (UInt64(offset) &* 8) }
+            }
+            hash = ((hash ^ word) &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(count)
+            hash ^= hash >> 29
+            index += count
+        }
     }
 
     /// What the one-pass signature counts of a byte, one 16-bit lane each (digit, hex letter, slash,
@@ -475,7 +517,7 @@ struct TemplateMiner {
         if counts.variable(line, start, end) {
             mix(&hash, 0x01)
         } else {
-            for index in start..<end { mix(&hash, line[index]) }
+            mixLiteral(line, start, end, &hash)
         }
     }
 
