@@ -79,4 +79,18 @@ import Testing
             #expect(HeaderParser.level(bytes, 32, 36) == nil)
         }
     }
+
+    /// An example keeps a line's first 600 characters: a line of up to 600 bytes whole, a longer
+    /// one cut by characters, not bytes (600 "é" are 1,200 bytes and stay whole).
+    @Test func examplesAreCutByCharacters() {
+        func example(_ text: String) -> String { AnalysisEngine.example(text, bytes: text.utf8.count) }
+        let short = String(repeating: "a", count: 600)
+        #expect(example(short) == short)
+        #expect(example(short + "b") == short)
+        let accented = String(repeating: "é", count: 600)
+        #expect(example(accented) == accented)
+        #expect(example(accented + "x").count == 600)
+        let combined = String(repeating: "e\u{301}", count: 700)  // 700 characters of 3 bytes each
+        #expect(example(combined) == String(combined.prefix(600)))
+    }
 }

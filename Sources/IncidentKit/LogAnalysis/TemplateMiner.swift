@@ -12,6 +12,7 @@ import Foundation
 /// Hot path: a message whose masked token sequence was seen before is matched by its hash alone.
 struct TemplateMiner {
     static let wildcard = "<*>"
+    static let wildcardBytes = Array(wildcard.utf8)
     /// Drain's similarity threshold: the share of a template's fixed tokens a message must match.
     static let threshold = 0.6
     /// A position that took this many distinct words is variable whatever their counts: it is
@@ -530,11 +531,12 @@ struct TemplateMiner {
                 return
             }
             var token: [UInt8] = []
+            token.reserveCapacity(tokenEnd - tokenStart + 3)
             var segment = tokenStart
             func flush(_ upTo: Int) {
                 guard upTo > segment else { return }
                 if isVariable(line, segment, upTo) {
-                    token += Array(wildcard.utf8)
+                    token += wildcardBytes
                 } else {
                     token += line[segment..<upTo]
                 }
@@ -594,7 +596,7 @@ struct TemplateMiner {
     /// Files a new masked shape under the most similar group (or a new one) and returns its variant.
     mutating func add(signature: UInt64, tokens: [String]) -> Int {
         let length = tokens.count
-        let first = tokens.first.map { $0.utf8.contains(0x3C) && $0.contains(Self.wildcard) ? Self.wildcard : $0 } ?? ""
+        let first = tokens.first.map { $0.utf8.contains(0x3C) && $0.asciiFastContains(Self.wildcard) ? Self.wildcard : $0 } ?? ""
         var best: Int?
         var bestScore = -1.0
         var bestParams = -1
