@@ -245,31 +245,42 @@ struct TemplateMiner {
         (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
     }
 
-    /// Calls `body` with each token of `line[start..<end]`: its range, and whether it is one
-    /// variable as a whole (a host:port, a path or URL, hex groups, or a special token).
-    static func forEachToken(
-        _ line: Bytes, _ start: Int, _ end: Int, _ body: (_ start: Int, _ end: Int, _ whole: Bool) -> Void
+    /// Walks the tokens of `line[start..<end]`: `variable` gets a special token read as one
+    /// variable (its range, which may pass the token's end: a date), `plain` every other token,
+    /// and says whether it was a variable (a unit after one belongs to it and is passed over).
+    /// `forEachToken` and `signature` both read a message through this.
+    @inline(__always) static func walkTokens(
+        _ line: Bytes, _ start: Int, _ end: Int, variable: (_ start: Int, _ stop: Int) -> Void,
+        plain: (_ start: Int, _ end: Int) -> Bool
     ) {
         var index = start
         var previousVariable = false
         while let tokenEnd = nextToken(line, &index, end) {
             switch special(line, index, tokenEnd, end, previousVariable: previousVariable) {
             case .variable(let stop):
-                body(index, stop, true)
+                variable(index, stop)
                 previousVariable = true
                 index = stop
-                continue
             case .unit:
                 index = tokenEnd
-                continue
-            case nil: break
+            case nil:
+                previousVariable = plain(index, tokenEnd)
+                index = tokenEnd
             }
-            let whole =
-                isHostPort(line, index, tokenEnd) || isPathOrURL(line, index, tokenEnd)
-                || isHexGroups(line, index, tokenEnd)
-            body(index, tokenEnd, whole)
-            previousVariable = whole || isVariable(line, index, tokenEnd)
-            index = tokenEnd
+        }
+    }
+
+    /// Calls `body` with each token of `line[start..<end]`: its range, and whether it is one
+    /// variable as a whole (a host:port, a path or URL, hex groups, or a special token).
+    static func forEachToken(
+        _ line: Bytes, _ start: Int, _ end: Int, _ body: (_ start: Int, _ end: Int, _ whole: Bool) -> Void
+    ) {
+        walkTokens(line, start, end) { start, stop in
+            body(start, stop, true)
+        } plain: { start, end in
+            let whole = isHostPort(line, start, end) || isPathOrURL(line, start, end) || isHexGroups(line, start, end)
+            body(start, end, whole)
+            return whole || isVariable(line, start, end)
         }
     }
 
@@ -442,22 +453,11 @@ struct TemplateMiner {
         byteLanes.withUnsafeBufferPointer { table in
             var hash = seed
             var count = 0
-            var index = start
-            var previousVariable = false
-            while let tokenEnd = nextToken(line, &index, end) {
-                switch special(line, index, tokenEnd, end, previousVariable: previousVariable) {
-                case .variable(let stop):
-                    count += 1
-                    mix(&hash, 0x20)
-                    mix(&hash, 0x01)
-                    previousVariable = true
-                    index = stop
-                    continue
-                case .unit:
-                    index = tokenEnd
-                    continue
-                case nil: break
-                }
+            walkTokens(line, start, end) { _, _ in
+                count += 1
+                mix(&hash, 0x20)
+                mix(&hash, 0x01)
+            } plain: { index, tokenEnd in
                 count += 1
                 mix(&hash, 0x20)
                 let atToken = hash
@@ -501,11 +501,9 @@ struct TemplateMiner {
                 if pathOrURL || isHostPort(line, index, tokenEnd) || isHexGroups(line, index, tokenEnd) {
                     hash = atToken
                     mix(&hash, 0x01)
-                    previousVariable = true
-                } else {
-                    previousVariable = whole.variable(line, index, tokenEnd)
+                    return true
                 }
-                index = tokenEnd
+                return whole.variable(line, index, tokenEnd)
             }
             return (hash, count)
         }
