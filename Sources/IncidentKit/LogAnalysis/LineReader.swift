@@ -157,19 +157,10 @@ public final class LineReader {
                 guard let found = memchr(pointer.baseAddress! + start, 0x0A, end - start) else { return nil }
                 return pointer.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
             }
+            // Here a line is being carried or skipped (a whole line in the buffer went above).
             if let newline {
                 if skippingRest {
                     skippingRest = false
-                } else if carry.isEmpty {
-                    try buffer.withUnsafeBufferPointer { pointer in
-                        var length = newline - start
-                        if length > 0 && pointer[newline - 1] == 0x0D { length -= 1 }
-                        if length > Self.maxLine {
-                            length = Self.maxLine
-                            cutLines += 1
-                        }
-                        try body(UnsafeBufferPointer(rebasing: pointer[start..<start + length]))
-                    }
                 } else {
                     if appendCarry(newline) { cutLines += 1 }
                     if carry.last == 0x0D { carry.removeLast() }
