@@ -1079,18 +1079,50 @@ enum Triggers {
         case control
     }
 
-    /// The bytes a trigger is looked for at: the control bytes (not TAB), 0xC2 (the lead byte of
-    /// the C1 controls U+0080–U+009F), rsyslog's `#`, and one anchor byte per secret kind, chosen
-    /// rare in ordinary text: the `=` or `:` after a key word (`password=`, `"token": `), the `_`,
-    /// `-` or `.` inside a prefix (`ghp_`, `xoxb-`, `SG.`), or an uncommon letter of it (`A` of
-    /// `AKIA`, `J` of `eyJ`, `z` of `authorization`). Common letters are skipped at the cost of
-    /// one table look-up, and each check looks back from its anchor as well as forward.
-    static let anchors: [UInt8] = {
-        var table = [UInt8](repeating: 0, count: 256)
-        for byte in 0..<0x20 where byte != 0x09 { table[byte] = 1 }
-        for byte in Array("#=:_-.AJxXkKbBzZ".utf8) { table[Int(byte)] = 1 }
-        table[0x7F] = 1
-        table[0xC2] = 1
+    /// Which byte pairs call for a look (index: the first byte plus 256 times the second), one
+    /// pass over the line testing eight pairs with one branch. Each secret kind and control byte
+    /// has an anchor byte (the `=` or `:` after a key word, the `_` or `-` or `.` inside a prefix,
+    /// an uncommon letter of it); `check` looks at an anchor, back as well as forward. A pair is
+    /// flagged only when one of its bytes is an anchor and the other allows what `check` asks of
+    /// that neighbour: `12:34` and `2024-01` are not looked at, `password=` and `://` are.
+    /// `here` asks for `check` at the pair's first byte, `next` at its second.
+    static let here: UInt8 = 1
+    static let next: UInt8 = 2
+    static let pairs: [UInt8] = {
+        func letter(_ byte: Int) -> Bool { (byte | 0x20) &- 0x61 >= 0 && (byte | 0x20) &- 0x61 < 26 }
+        func folded(_ byte: Int, is ascii: Character) -> Bool { UInt8(byte | 0x20) == ascii.asciiValue! }
+        func forward(_ x: Int, _ y: Int) -> Bool {
+            switch x {
+            case 0..<0x20 where x != 0x09, 0x7F: return true
+            case 0xC2: return y &- 0x80 >= 0 && y &- 0x80 < 0x20
+            case 0x23: return y == 0x30 || y == 0x31  // #011
+            case 0x3A: return y == 0x2F || y == 0x5C  // :// and :\/
+            case 0x2D: return y == 0x2D  // -----BEGIN
+            case 0x41: return [0x49, 0x4B, 0x53, 0x42, 0x43].contains(y)  // AIza, AKIA, ASIA, ABIA, ACCA
+            case 0x78, 0x58: return folded(y, is: "o") || folded(y, is: "a")  // xox?-, xapp-
+            case 0x62, 0x42: return folded(y, is: "e")  // bearer
+            default: return false
+            }
+        }
+        func backward(_ x: Int, _ y: Int) -> Bool {
+            switch y {
+            // A key word's last letter or the quotes and spaces after it; sig=
+            case 0x3D, 0x3A: return letter(x) || x == 0x20 || x == 0x22 || x == 0x27 || x == 0x5C
+            case 0x5F: return true  // gh?_ leaves the byte before `_` free
+            case 0x2D: return folded(x, is: "k")  // sk-
+            case 0x2E: return x == 0x39 || x == 0x47  // ya29., SG.
+            case 0x4A: return folded(x, is: "y")  // eyJ
+            case 0x6B, 0x4B: return folded(x, is: "o")  // hooks.slack
+            case 0x7A, 0x5A: return folded(x, is: "i")  // authoriz
+            default: return false
+            }
+        }
+        var table = [UInt8](repeating: 0, count: 1 << 16)
+        for x in 0..<256 {
+            for y in 0..<256 {
+                table[x | y << 8] = (forward(x, y) ? here : 0) | (backward(x, y) ? next : 0)
+            }
+        }
         return table
     }()
 
@@ -1100,113 +1132,129 @@ enum Triggers {
     /// do not call the redactor. Which of the two is found first is not promised: a line with a
     /// control byte is cleaned and scanned again whichever is returned.
     static func scan(_ line: UnsafeBufferPointer<UInt8>) -> Finding {
-        anchors.withUnsafeBufferPointer { scan(line, anchors: $0.baseAddress!) }
+        pairs.withUnsafeBufferPointer { scan(line, pairs: $0.baseAddress!) }
     }
 
-    private static func scan(_ line: UnsafeBufferPointer<UInt8>, anchors: UnsafePointer<UInt8>) -> Finding {
+    private static func scan(_ line: UnsafeBufferPointer<UInt8>, pairs: UnsafePointer<UInt8>) -> Finding {
         let n = line.count
-        var i = 0
-        while i < n {
-            // Eight bytes with no anchor among them are passed with one branch.
-            if i + 8 <= n {
+        guard n > 1, let base = line.baseAddress else { return n == 1 ? controlAtEnd(line) : .plain }
+        @inline(__always) func flags(_ j: Int) -> UInt8 { pairs[Int(base[j]) | Int(base[j + 1]) << 8] }
+        var j = 0
+        while j < n - 1 {
+            // Eight pairs (nine bytes) with nothing flagged are passed with one branch.
+            if j + 8 < n {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self))
                 let any =
-                    anchors[Int(line[i])] | anchors[Int(line[i + 1])] | anchors[Int(line[i + 2])]
-                    | anchors[Int(line[i + 3])] | anchors[Int(line[i + 4])] | anchors[Int(line[i + 5])]
-                    | anchors[Int(line[i + 6])] | anchors[Int(line[i + 7])]
+                    pairs[Int(truncatingIfNeeded: word & 0xFFFF)] | pairs[Int(truncatingIfNeeded: (word >> 8) & 0xFFFF)]
+                    | pairs[Int(truncatingIfNeeded: (word >> 16) & 0xFFFF)] | pairs[Int(truncatingIfNeeded: (word >> 24) & 0xFFFF)]
+                    | pairs[Int(truncatingIfNeeded: (word >> 32) & 0xFFFF)] | pairs[Int(truncatingIfNeeded: (word >> 40) & 0xFFFF)]
+                    | pairs[Int(truncatingIfNeeded: (word >> 48) & 0xFFFF)] | pairs[Int(truncatingIfNeeded: word >> 56) | Int(base[j + 8]) << 8]
                 if any == 0 {
-                    i += 8
+                    j += 8
                     continue
                 }
             }
-            // Then to the first anchor, one byte at a time (not back to the block test per byte).
-            while i < n, anchors[Int(line[i])] == 0 { i += 1 }
-            guard i < n else { break }
-            let byte = line[i]
-            if byte < 0x20 || byte == 0x7F { return .control }
-            switch byte {
-            case 0xC2:
-                if i + 1 < n, line[i + 1] &- 0x80 < 0x20 { return .control }
-            case 0x23:  // rsyslog's "#011"
-                if ControlSequences.syslogEscape(line, i) != nil { return .control }
-            case 0x3D, 0x3A:  // = :
-                if keyBefore(line, i) { return .secret }
-                // sig=
-                if byte == 0x3D, i >= 3, line[i - 3] | 0x20 == 0x73, line[i - 2] | 0x20 == 0x69,
-                    line[i - 1] | 0x20 == 0x67
-                {
-                    return .secret
-                }
-                // scheme://user:pass@ and its JSON-escaped form scheme:\/\/
-                if byte == 0x3A, i + 3 < n {
-                    let slashes =
-                        (line[i + 1] == 0x2F && line[i + 2] == 0x2F)
-                        || (line[i + 1] == 0x5C && line[i + 2] == 0x2F && line[i + 3] == 0x5C)
-                    if slashes {
-                        var j = i + 3
-                        while j < n, j < i + 512, line[j] != 0x20, line[j] != 0x22 {
-                            if line[j] == 0x40 { return .secret }
-                            j += 1
-                        }
-                    }
-                }
-            case 0x5F:  // _
-                if i >= 3 {
-                    let (p3, p2, p1) = (line[i - 3], line[i - 2], line[i - 1])
-                    if p3 | 0x20 == 0x67, p2 | 0x20 == 0x68 { return .secret }  // gh?_
-                    if i + 1 < n, p3 == 0x6E, p2 | 0x20 == 0x70, p1 == 0x6D, i < 4 || !continuesWord(line[i - 4]) {
-                        return .secret  // npm_
-                    }
-                    if i >= 5, line[i - 5] == 0x77, line[i - 4] == 0x68, p3 | 0x20 == 0x73, p2 | 0x20 == 0x65,
-                        p1 | 0x20 == 0x63
-                    {
-                        return .secret  // whsec_
-                    }
-                }
-                if i >= 6, matches(line, i - 6, "github_pat_") { return .secret }
-                if stripeOrOpenAI(line, i, dash: false) { return .secret }  // sk_, rk_
-            case 0x2D:  // -
-                if i + 3 < n, line[i + 1] == 0x2D, line[i + 2] == 0x2D, line[i + 3] == 0x2D { return .secret }  // -----BEGIN
-                if stripeOrOpenAI(line, i, dash: true) { return .secret }  // sk-
-            case 0x2E:  // .
-                // ya29. (Google OAuth)
-                if i >= 4, line[i - 4] == 0x79, line[i - 3] | 0x20 == 0x61, line[i - 2] == 0x32,
-                    line[i - 1] == 0x39
-                {
-                    return .secret
-                }
-                if i >= 2, i + 1 < n, line[i - 2] == 0x53, line[i - 1] == 0x47 { return .secret }  // SG.
-            case 0x41:  // A: AKIA, ASIA, ABIA, ACCA, AIza
-                if i + 3 < n {
-                    let (b1, c1, d) = (line[i + 1], line[i + 2], line[i + 3])
-                    if b1 == 0x49 && c1 == 0x7A && d == 0x61 { return .secret }
-                    if (b1 == 0x4B || b1 == 0x53 || b1 == 0x42) && c1 == 0x49 && d == 0x41 { return .secret }
-                    if b1 == 0x43 && c1 == 0x43 && d == 0x41 { return .secret }
-                }
-            case 0x4A:  // J of eyJ
-                if i >= 2, i + 1 < n, line[i - 2] | 0x20 == 0x65, line[i - 1] | 0x20 == 0x79 { return .secret }
-            case 0x78, 0x58:  // x: xox?-, xapp-
-                if i + 3 < n {
-                    let (b, c, d) = (line[i + 1] | 0x20, line[i + 2] | 0x20, line[i + 3] | 0x20)
-                    if b == 0x6F && c == 0x78 { return .secret }
-                    if b == 0x61 && c == 0x70 && d == 0x70 { return .secret }
-                }
-            case 0x6B, 0x4B:  // k of hooks.slack
-                if i >= 3, line[i - 3] | 0x20 == 0x68, line[i - 2] | 0x20 == 0x6F, line[i - 1] | 0x20 == 0x6F {
-                    return .secret
-                }
-            case 0x62, 0x42:  // bearer
-                if i + 3 < n, line[i + 1] | 0x20 == 0x65, line[i + 2] | 0x20 == 0x61, line[i + 3] | 0x20 == 0x72 {
-                    return .secret
-                }
-            case 0x7A, 0x5A:  // z of authoriz…, with a key's `=` or `:` after it
-                if i >= 7, matches(line, i - 7, "authoriz", caseless: true), keyed(line, i - 7, run: 16) {
-                    return .secret
-                }
-            default: break
-            }
-            i += 1
+            let found = flags(j)
+            if found & here != 0, let finding = check(line, j) { return finding }
+            if found & next != 0, let finding = check(line, j + 1) { return finding }
+            j += 1
         }
-        return .plain
+        // The last byte has no pair of its own: only a control byte counts there.
+        return controlAtEnd(line)
+    }
+
+    @inline(__always) private static func controlAtEnd(_ line: UnsafeBufferPointer<UInt8>) -> Finding {
+        let byte = line[line.count - 1]
+        return byte < 0x20 && byte != 0x09 || byte == 0x7F ? .control : .plain
+    }
+
+    /// What the anchor at `i` starts, if anything (`nil`: go on).
+    @inline(__always) static func check(_ line: UnsafeBufferPointer<UInt8>, _ i: Int) -> Finding? {
+        let n = line.count
+        let byte = line[i]
+        if byte < 0x20 && byte != 0x09 || byte == 0x7F { return .control }
+        switch byte {
+        case 0xC2:
+            if i + 1 < n, line[i + 1] &- 0x80 < 0x20 { return .control }
+        case 0x23:  // rsyslog's "#011"
+            if ControlSequences.syslogEscape(line, i) != nil { return .control }
+        case 0x3D, 0x3A:  // = :
+            if keyBefore(line, i) { return .secret }
+            // sig=
+            if byte == 0x3D, i >= 3, line[i - 3] | 0x20 == 0x73, line[i - 2] | 0x20 == 0x69,
+                line[i - 1] | 0x20 == 0x67
+            {
+                return .secret
+            }
+            // scheme://user:pass@ and its JSON-escaped form scheme:\/\/
+            if byte == 0x3A, i + 3 < n {
+                let slashes =
+                    (line[i + 1] == 0x2F && line[i + 2] == 0x2F)
+                    || (line[i + 1] == 0x5C && line[i + 2] == 0x2F && line[i + 3] == 0x5C)
+                if slashes {
+                    var j = i + 3
+                    while j < n, j < i + 512, line[j] != 0x20, line[j] != 0x22 {
+                        if line[j] == 0x40 { return .secret }
+                        j += 1
+                    }
+                }
+            }
+        case 0x5F:  // _
+            if i >= 3 {
+                let (p3, p2, p1) = (line[i - 3], line[i - 2], line[i - 1])
+                if p3 | 0x20 == 0x67, p2 | 0x20 == 0x68 { return .secret }  // gh?_
+                if i + 1 < n, p3 == 0x6E, p2 | 0x20 == 0x70, p1 == 0x6D, i < 4 || !continuesWord(line[i - 4]) {
+                    return .secret  // npm_
+                }
+                if i >= 5, line[i - 5] == 0x77, line[i - 4] == 0x68, p3 | 0x20 == 0x73, p2 | 0x20 == 0x65,
+                    p1 | 0x20 == 0x63
+                {
+                    return .secret  // whsec_
+                }
+            }
+            if i >= 6, matches(line, i - 6, "github_pat_") { return .secret }
+            if stripeOrOpenAI(line, i, dash: false) { return .secret }  // sk_, rk_
+        case 0x2D:  // -
+            if i + 3 < n, line[i + 1] == 0x2D, line[i + 2] == 0x2D, line[i + 3] == 0x2D { return .secret }  // -----BEGIN
+            if stripeOrOpenAI(line, i, dash: true) { return .secret }  // sk-
+        case 0x2E:  // .
+            // ya29. (Google OAuth)
+            if i >= 4, line[i - 4] == 0x79, line[i - 3] | 0x20 == 0x61, line[i - 2] == 0x32,
+                line[i - 1] == 0x39
+            {
+                return .secret
+            }
+            if i >= 2, i + 1 < n, line[i - 2] == 0x53, line[i - 1] == 0x47 { return .secret }  // SG.
+        case 0x41:  // A: AKIA, ASIA, ABIA, ACCA, AIza
+            if i + 3 < n {
+                let (b1, c1, d) = (line[i + 1], line[i + 2], line[i + 3])
+                if b1 == 0x49 && c1 == 0x7A && d == 0x61 { return .secret }
+                if (b1 == 0x4B || b1 == 0x53 || b1 == 0x42) && c1 == 0x49 && d == 0x41 { return .secret }
+                if b1 == 0x43 && c1 == 0x43 && d == 0x41 { return .secret }
+            }
+        case 0x4A:  // J of eyJ
+            if i >= 2, i + 1 < n, line[i - 2] | 0x20 == 0x65, line[i - 1] | 0x20 == 0x79 { return .secret }
+        case 0x78, 0x58:  // x: xox?-, xapp-
+            if i + 3 < n {
+                let (b, c, d) = (line[i + 1] | 0x20, line[i + 2] | 0x20, line[i + 3] | 0x20)
+                if b == 0x6F && c == 0x78 { return .secret }
+                if b == 0x61 && c == 0x70 && d == 0x70 { return .secret }
+            }
+        case 0x6B, 0x4B:  // k of hooks.slack
+            if i >= 3, line[i - 3] | 0x20 == 0x68, line[i - 2] | 0x20 == 0x6F, line[i - 1] | 0x20 == 0x6F {
+                return .secret
+            }
+        case 0x62, 0x42:  // bearer
+            if i + 3 < n, line[i + 1] | 0x20 == 0x65, line[i + 2] | 0x20 == 0x61, line[i + 3] | 0x20 == 0x72 {
+                return .secret
+            }
+        case 0x7A, 0x5A:  // z of authoriz…, with a key's `=` or `:` after it
+            if i >= 7, matches(line, i - 7, "authoriz", caseless: true), keyed(line, i - 7, run: 16) {
+                return .secret
+            }
+        default: break
+        }
+        return nil
     }
 
     /// Whether a key word (password, passwd, pwd, secret, token, key) ends just before the `=` or
