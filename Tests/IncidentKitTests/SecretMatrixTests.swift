@@ -235,6 +235,14 @@ import Testing
         #expect(analyze(line + "\n", config: config).redactions.isEmpty)
     }
 
+    /// The built-in rules compile when a line first needs them: each must compile, whether or not
+    /// a test above reaches it.
+    @Test func everyBuiltInRuleCompiles() {
+        let rules = Redactor.builtInRules + Redactor.pii
+        #expect(rules.count >= 20)
+        for rule in rules { #expect(rule.compiled.regex != nil, "\(rule.kind): \(rule.compiled.pattern)") }
+    }
+
     @Test func allowedLiteralsAreNeverRedacted() {
         var config = Config()
         let token = "ghp_" + Self.repeated("0", 36)

@@ -1117,10 +1117,14 @@ enum Triggers {
             default: return false
             }
         }
+        // Only pairs with an anchor in them can be flagged: 22 rows of 256, not all 65,536 pairs
+        // (this runs at every start).
+        let anchors = Array(0..<0x20).filter { $0 != 0x09 } + [0x7F, 0xC2] + Array("#=:_-.AJxXkKbBzZ".utf8).map(Int.init)
         var table = [UInt8](repeating: 0, count: 1 << 16)
-        for x in 0..<256 {
-            for y in 0..<256 {
-                table[x | y << 8] = (forward(x, y) ? here : 0) | (backward(x, y) ? next : 0)
+        for anchor in anchors {
+            for other in 0..<256 {
+                if forward(anchor, other) { table[anchor | other << 8] |= here }
+                if backward(other, anchor) { table[other | anchor << 8] |= next }
             }
         }
         return table
