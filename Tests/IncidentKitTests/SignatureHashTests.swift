@@ -72,7 +72,7 @@ import Testing
             let (new, old) = Self.bothHashes(line, start: index % 4)
             return new != old
         }
-        #expect(differing.isEmpty, "\(differing.prefix(5).map { String(decoding: $0.element, as: UTF8.self) })")
+        #expect(differing.count == 0, "\(differing.prefix(5).map { String(decoding: $0.element, as: UTF8.self) })")
         // The lines are not all one shape.
         #expect(Set(lines.prefix(1000).map { Self.bothHashes($0).0.0 }).count > 500)
     }

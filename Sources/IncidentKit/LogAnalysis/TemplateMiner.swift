@@ -466,6 +466,7 @@ struct TemplateMiner {
                 var first = index
                 if line[first] == 0x22 || line[first] == 0x27 || line[first] == 0x28 { first += 1 }
                 var scheme = false
+                var colon = false
                 var whole = RunCounts()
                 var segment = RunCounts()
                 var segmentStart = index
@@ -482,8 +483,9 @@ struct TemplateMiner {
                             continue
                         }
                         let at = offset - 1
-                        if byte == 0x3A, at > first, at + 2 < tokenEnd, line[at + 1] == 0x2F, line[at + 2] == 0x2F {
-                            scheme = true
+                        if byte == 0x3A {
+                            colon = true
+                            if at > first, at + 2 < tokenEnd, line[at + 1] == 0x2F, line[at + 2] == 0x2F { scheme = true }
                         }
                         segment.add(lanes: lanes)
                         lanes = 0
@@ -498,7 +500,10 @@ struct TemplateMiner {
                 hashSegment(line, segmentStart, tokenEnd, segment, &hash)
                 whole.merge(segment)
                 let pathOrURL = first + 2 < tokenEnd && (line[first] == 0x2F || scheme)
-                if pathOrURL || isHostPort(line, index, tokenEnd) || isHexGroups(line, index, tokenEnd) {
+                // What the counts already rule out is not looked for: a host:port has a colon and
+                // a digit, hex groups no letter past f.
+                let hostPort = colon && whole.digits > 0 && isHostPort(line, index, tokenEnd)
+                if pathOrURL || hostPort || (whole.letters == whole.hex && isHexGroups(line, index, tokenEnd)) {
                     hash = atToken
                     mix(&hash, 0x01)
                     return true
