@@ -52,7 +52,7 @@ public struct AmendWorkflow: Sendable {
 
     public func run(_ request: AmendRequest) throws -> AmendResult {
         let incident = try workspace.store.resolve(request.ref)
-        var document = incident.document
+        let document = incident.document
         let order = try workspace.stageOrder()
         let completed = order.filter { document.stages[$0]?["completed"] != nil }
         guard let stage = request.stage ?? completed.last else {
