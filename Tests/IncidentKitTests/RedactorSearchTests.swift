@@ -47,24 +47,25 @@ import Testing
     }
 
     /// The matches themselves, not only what is redacted: from every place a search may resume
-    /// (after a match, or after a key that is not a secret), the anchored tries find the match
-    /// the plain search finds.
-    @Test func findsTheMatchThePlainSearchFinds() {
+    /// (after a match, or after a key that is not a secret), the anchored tries at the hint runs
+    /// find the match a search of the whole rest of the line finds; with windows of a few
+    /// characters, so that a window ends everywhere a match can.
+    @Test(arguments: [3, 16, Redactor.searchWindow])
+    func findsTheMatchThePlainSearchFinds(window: Int) {
         let rule = Redactor.builtInRules.first(where: \.startsAtHintRuns)!
-        let lines = fragmentLines(Self.fragments, count: 8_000, seed: 12, maxPieces: 9, spaceOdds: 3)
+        let lines = fragmentLines(Self.fragments, count: 3_000, seed: 12, maxPieces: 9, spaceOdds: 3)
             .map { String(decoding: $0, as: UTF8.self) }
         var matches = 0
         var differing: [String] = []
         for line in lines {
             let length = (line as NSString).length
             let runs = Redactor.hintRuns(line, hints: rule.hints)
+            var next = 0
             for start in 0..<length {
-                let fast = Redactor.firstMatch(rule, in: line, from: start, length: length, runs: runs)
-                let plain = Redactor.firstMatch(rule, in: line, from: start, length: length, runs: nil)
-                let ranges = { (match: NSTextCheckingResult?) in
-                    match.map { m in (0..<m.numberOfRanges).map { m.range(at: $0) } } ?? []
-                }
-                if ranges(fast) != ranges(plain) {
+                let fast = Redactor.firstMatch(
+                    rule, in: line, from: start, length: length, runs: runs, next: &next, window: window)
+                let plain = rule.regex.firstMatch(in: line, range: NSRange(location: start, length: length - start))
+                if Self.ranges(fast) != Self.ranges(plain) {
                     differing.append(line)
                     break
                 }
@@ -72,7 +73,118 @@ import Testing
             }
         }
         #expect(differing.count == 0, "\(differing.prefix(5))")
-        #expect(matches > 8_000)
+        #expect(matches > 3_000)
+    }
+
+    /// Every rule's search in a window that doubles finds what one search of the rest of the line
+    /// finds, from many places in lines longer than the windows: matches that end at a window's
+    /// end, quoted values that run past it, `\b` and look-aheads beside it.
+    @Test func theWindowedSearchFindsWhatTheWholeSearchFinds() {
+        let rules = Redactor.builtInRules + Redactor.pii
+        var generator = SeededGenerator(seed: 13)
+        let lines = fragmentLines(Self.fragments + Self.otherKinds, count: 300, seed: 14, maxPieces: 40, spaceOdds: 3)
+            .map { String(decoding: $0, as: UTF8.self) }
+        var matches = 0
+        var differing: [String] = []
+        for line in lines {
+            let length = (line as NSString).length
+            for rule in rules {
+                var start = Int.random(in: 0..<3, using: &generator)
+                while start < length {
+                    let window = [1, 2, 5, 13].randomElement(using: &generator)!
+                    // Anchored: the match beginning at `start`, as a search of the rest of the line copied
+                    // to a string of its own finds it (that string begins where the search does).
+                    let anchored = Bool.random(using: &generator)
+                    let windowed = Redactor.search(
+                        rule.regex, in: line, from: start, length: length, anchored: anchored, window: window)
+                    let rest = (line as NSString).substring(from: start)
+                    let whole =
+                        anchored
+                        ? rule.regex.firstMatch(in: rest, options: .anchored, range: NSRange(location: 0, length: length - start))?
+                            .adjustingRanges(offset: start)
+                        : rule.regex.firstMatch(in: line, range: NSRange(location: start, length: length - start))
+                    if Self.ranges(windowed) != Self.ranges(whole) { differing.append("\(rule.kind) at \(start): \(line)") }
+                    if anchored, let whole, whole.range.location != start {
+                        differing.append("anchored \(rule.kind) matched at \(whole.range.location), not \(start): \(line)")
+                    }
+                    if windowed != nil { matches += 1 }
+                    start += Int.random(in: 1...9, using: &generator)
+                }
+            }
+        }
+        #expect(differing.count == 0, "\(differing.prefix(5))")
+        #expect(matches > 1_000)
+    }
+
+    /// Lines of a mebibyte with tens of thousands of `key=value` pairs, secret or not: every
+    /// secret is redacted, nothing else. (Each search used to copy the rest of the line: such a
+    /// line took minutes; the suite's time would show it, bench/README gives the figures.)
+    @Test func aLongLineOfManyPairsIsRedactedPairByPair() throws {
+        let secrets = "2024-01-01T00:00:00Z ERROR " + String(repeating: "password=hunter2 ", count: 60_000)
+        let others = "2024-01-01T00:00:00Z ERROR " + String(repeating: "key=a ", count: 170_000)
+        var counts: OrderedDictionary<String, Int> = [:]
+        let redacted = try Redactor().redact(secrets, counts: &counts)
+        #expect(counts["password"] == 60_000)
+        #expect(!redacted.contains("hunter2"))
+        var none: OrderedDictionary<String, Int> = [:]
+        #expect(try Redactor().redact(others, counts: &none) == others)
+    }
+
+    /// The places earlier redactions and allowed literals hold, searched by halves, give what a
+    /// look at each of them gives.
+    @Test func overlapsIsTheLookAtEachKeptRange() {
+        var generator = SeededGenerator(seed: 15)
+        var differing = 0
+        for _ in 0..<3_000 {
+            let kept = (0..<Int.random(in: 0...12, using: &generator)).map { _ in
+                NSRange(location: Int.random(in: 0..<120, using: &generator), length: Int.random(in: 0...15, using: &generator))
+            }
+            let spans = Redactor.disjointSpans(kept)
+            for _ in 0..<20 {
+                let range = NSRange(
+                    location: Int.random(in: 0..<130, using: &generator), length: Int.random(in: 1...12, using: &generator))
+                let direct = kept.contains { NSIntersectionRange($0, range).length > 0 }
+                if Redactor.overlaps(range, spans) != direct { differing += 1 }
+            }
+        }
+        #expect(differing == 0)
+    }
+
+    /// In ASCII text the placeholders found in one pass are those Foundation's search from each
+    /// one onwards finds; other text is searched that way still.
+    @Test func placeholdersAreThoseASearchFinds() {
+        let pieces = ["[REDACTED:password]", "[REDACTED:", "]", "[REDACTED", "x", " ", "[", "REDACTED:", "]]"]
+        let lines = fragmentLines(pieces, count: 5_000, seed: 16, maxPieces: 8).map { String(decoding: $0, as: UTF8.self) }
+        let differing = lines.filter { line in Redactor.placeholders(in: line) != Redactor.placeholders(in: line as NSString) }
+        #expect(differing.count == 0, "\(differing.prefix(3))")
+        #expect(lines.contains { Redactor.placeholders(in: $0)?.isEmpty == false })
+        // An accent after `]` makes it another character to Foundation: not ASCII, not read in one pass.
+        #expect(Redactor.placeholders(in: "[REDACTED:x]\u{301}]") == nil)
+        #expect(Redactor.placeholders(in: "[REDACTED:x]\u{301}]" as NSString) == [NSRange(location: 0, length: 14)])
+    }
+
+    /// A mebibyte of GitHub tokens given as passwords: the tokens are redacted first, and each
+    /// password found after them is tested against tens of thousands of earlier redactions.
+    @Test func passwordsAmidManyEarlierRedactions() throws {
+        let token = "ghp_" + String(repeating: "a", count: 36)
+        let line = "2024-01-01T00:00:00Z ERROR " + String(repeating: "password=\(token) pwd=hunter2 ", count: 15_000)
+        var counts: OrderedDictionary<String, Int> = [:]
+        let redacted = try Redactor().redact(line, counts: &counts)
+        #expect(counts["github-token"] == 15_000)
+        #expect(counts["password"] == 15_000)
+        #expect(!redacted.contains("hunter2") && !redacted.contains(token))
+    }
+
+    static let otherKinds = [
+        "ghp_" + String(repeating: "b", count: 36), "AKIA" + String(repeating: "Q", count: 16), "eyJabcde.eyJfghij.klmnop",
+        "Bearer abc.def-123", "Authorization: Basic dXNlcjpwYXNz", "https://hooks.slack.com/services/T0/B0/x",
+        "xoxb-1234567890-abc", "sk-" + String(repeating: "9", count: 24), "npm_" + String(repeating: "c", count: 36),
+        "?sig=abcdefghijklmnop%2B", "ops@example.com", "10.0.0.1", "fe80::1", "-----BEGIN RSA PRIVATE KEY-----",
+        "AIza" + String(repeating: "d", count: 35), "ya29.abcdefghijklmnopqrstu", "whsec_" + String(repeating: "e", count: 20),
+    ]
+
+    static func ranges(_ match: NSTextCheckingResult?) -> [NSRange] {
+        match.map { m in (0..<m.numberOfRanges).map { m.range(at: $0) } } ?? []
     }
 
     @Test(arguments: [

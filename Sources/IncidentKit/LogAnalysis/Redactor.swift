@@ -24,7 +24,7 @@ public struct Redactor: Sendable {
         var check: Check
         /// Every match begins at the start of a run of key characters (`[A-Za-z0-9_.-]`, a
         /// lookbehind says so) and holds a hint in that run: in ASCII text the regex is tried only
-        /// at such runs, anchored, not at every position of the line (see `firstMatch`).
+        /// at such runs, anchored there, not at every position of the line (see `firstMatch`).
         var startsAtHintRuns = false
     }
 
@@ -170,19 +170,7 @@ public struct Redactor: Sendable {
             let ns = result as NSString
             let length = ns.length
             // Places no match may touch: earlier redactions, and the allowed literals.
-            var kept: [NSRange] = []
-            if marked {
-                var from = 0
-                while from < length {
-                    let open = ns.range(of: "[REDACTED:", range: NSRange(location: from, length: length - from))
-                    guard open.location != NSNotFound else { break }
-                    let close = ns.range(
-                        of: "]", range: NSRange(location: open.location, length: length - open.location))
-                    let end = close.location == NSNotFound ? length : close.location + 1
-                    kept.append(NSRange(location: open.location, length: end - open.location))
-                    from = end
-                }
-            }
+            var kept: [NSRange] = marked ? Self.placeholders(in: result) ?? Self.placeholders(in: ns) : []
             for literal in allow {
                 var from = 0
                 while from < length {
@@ -192,6 +180,7 @@ public struct Redactor: Sendable {
                     from = found.location + max(1, found.length)
                 }
             }
+            let keptSpans = Self.disjointSpans(kept)
             var rebuilt = ""
             var cursor = 0
             var changed = false
@@ -200,7 +189,7 @@ public struct Redactor: Sendable {
                 guard range.length > 0, range.location >= cursor else { return }
                 let secret = ns.substring(with: range)
                 if secret.hasPrefix("[REDACTED") || allow.contains(secret) { return }
-                if kept.contains(where: { NSIntersectionRange($0, range).length > 0 }) { return }
+                if Self.overlaps(range, keptSpans) { return }
                 rebuilt += ns.substring(with: NSRange(location: cursor, length: range.location - cursor))
                 rebuilt += "[REDACTED:\(rule.kind)]"
                 cursor = range.location + range.length
@@ -209,8 +198,11 @@ public struct Redactor: Sendable {
             }
             // Where a match may begin, for a rule that begins at the runs holding its hints.
             let runs = rule.startsAtHintRuns ? Self.hintRuns(result, hints: rule.hints) : nil
+            var next = 0
             var start = 0
-            while start < length, let match = Self.firstMatch(rule, in: result, from: start, length: length, runs: runs) {
+            while start < length,
+                let match = Self.firstMatch(rule, in: result, from: start, length: length, runs: runs, next: &next)
+            {
                 start = match.range.location + max(1, match.range.length)
                 guard let group = rule.groups.first(where: { match.range(at: $0).location != NSNotFound }) else {
                     continue
@@ -255,24 +247,138 @@ public struct Redactor: Sendable {
     /// order: the first to match is the match an unanchored search would find, as no match can
     /// begin anywhere else. ICU's search tries every position, each over the run after it: 23 µs
     /// a line for `password` on lines such as Android's `token=Token{…}`, against a few here.
-    static func firstMatch(_ rule: Rule, in text: String, from start: Int, length: Int, runs: [(start: Int, hint: Int)]?)
-        -> NSTextCheckingResult?
-    {
-        guard let runs else {
-            return rule.regex.firstMatch(in: text, range: NSRange(location: start, length: length - start))
-        }
+    /// `next` is the first of `runs` not yet passed: the searches of one line go forward, and
+    /// each starts where the last stopped.
+    static func firstMatch(
+        _ rule: Rule, in text: String, from start: Int, length: Int, runs: [(start: Int, hint: Int)]?, next: inout Int,
+        window: Int = searchWindow
+    ) -> NSTextCheckingResult? {
+        guard let runs else { return search(rule.regex, in: text, from: start, length: length, window: window) }
+        while next < runs.count, runs[next].hint < start { next += 1 }
         var tried = -1
-        for run in runs where run.hint >= start {
-            let at = max(run.start, start)
+        var index = next
+        while index < runs.count {
+            let at = max(runs[index].start, start)
+            index += 1
             guard at > tried else { continue }
             tried = at
-            if let match = rule.regex.firstMatch(
-                in: text, options: .anchored, range: NSRange(location: at, length: length - at))
-            {
+            if let match = search(rule.regex, in: text, from: at, length: length, anchored: true, window: window) {
                 return match
             }
         }
         return nil
+    }
+
+    /// Where ASCII `text` holds a placeholder, from `[REDACTED:` to the `]` after it (or the end):
+    /// one pass over its bytes (a search from each placeholder to the end of the text copied the
+    /// rest of a line of thousands of redactions each time). Nil for other text, which
+    /// `placeholders(in: NSString)` searches as before: Foundation's search reads composed
+    /// characters there (`]` with an accent after it is not a `]`).
+    static func placeholders(in text: String) -> [NSRange]? {
+        let units = Array(text.utf16)
+        if units.contains(where: { $0 >= 0x80 }) { return nil }
+        let marker = Array("[REDACTED:".utf16)
+        var spans: [NSRange] = []
+        var index = 0
+        while index + marker.count <= units.count {
+            guard units[index] == marker[0], units[index..<(index + marker.count)].elementsEqual(marker) else {
+                index += 1
+                continue
+            }
+            var end = index + marker.count
+            while end < units.count, units[end] != 0x5D { end += 1 }
+            end = min(end + 1, units.count)
+            spans.append(NSRange(location: index, length: end - index))
+            index = end
+        }
+        return spans
+    }
+
+    /// Where `text` holds a placeholder, found by Foundation's search from each one onwards.
+    static func placeholders(in text: NSString) -> [NSRange] {
+        let length = text.length
+        var spans: [NSRange] = []
+        var from = 0
+        while from < length {
+            let open = text.range(of: "[REDACTED:", range: NSRange(location: from, length: length - from))
+            guard open.location != NSNotFound else { break }
+            let close = text.range(of: "]", range: NSRange(location: open.location, length: length - open.location))
+            let end = close.location == NSNotFound ? length : close.location + 1
+            spans.append(NSRange(location: open.location, length: end - open.location))
+            from = end
+        }
+        return spans
+    }
+
+    /// `ranges` sorted and joined where they overlap or touch: what `overlaps` searches. (A line
+    /// may hold tens of thousands of earlier redactions; each match was tested against them all.)
+    static func disjointSpans(_ ranges: [NSRange]) -> [NSRange] {
+        var spans: [NSRange] = []
+        for range in ranges.sorted(by: { $0.location < $1.location }) where range.length > 0 {
+            if let last = spans.last, range.location <= last.location + last.length {
+                let end = max(last.location + last.length, range.location + range.length)
+                spans[spans.count - 1].length = end - last.location
+            } else {
+                spans.append(range)
+            }
+        }
+        return spans
+    }
+
+    /// Whether `range` shares a character with one of `spans` (sorted, disjoint): a binary search.
+    static func overlaps(_ range: NSRange, _ spans: [NSRange]) -> Bool {
+        var low = 0
+        var high = spans.count
+        // The first span that ends after `range` begins.
+        while low < high {
+            let middle = (low + high) / 2
+            if spans[middle].location + spans[middle].length <= range.location { low = middle + 1 } else { high = middle }
+        }
+        return low < spans.count && spans[low].location < range.location + range.length
+    }
+
+    /// UTF-16 units a search looks at first (see `search`).
+    static let searchWindow = 256
+
+    /// The first match of `regex` in `text[start..<length]` (beginning at `start` when `anchored`):
+    /// the one a search of all of the rest of the line finds, looked for in a window after `start`
+    /// first, doubled while too small. A search copies its range into UTF-16 for ICU; copying the
+    /// rest of the line at every search took time in the square of a line's length when it held
+    /// many matches (a 1 MiB line of `key=a` pairs: minutes). A search that did not reach the
+    /// window's end (ICU's hitEnd, and requireEnd), whether it found a match or not, has the
+    /// answer more text after the window could not change.
+    static func search(
+        _ regex: NSRegularExpression, in text: String, from start: Int, length: Int, anchored: Bool = false,
+        window: Int = searchWindow
+    ) -> NSTextCheckingResult? {
+        var size = max(1, window)
+        if anchored, length - start <= size {
+            // The rest of the line fits one window: searched in place. Foundation's `.anchored` may
+            // then find a match past `start` (see below), which means there is none at `start`.
+            let match = regex.firstMatch(in: text, options: .anchored, range: NSRange(location: start, length: length - start))
+            return match?.range.location == start ? match : nil
+        }
+        while true {
+            let end = length - start <= size ? length : start + size
+            var found: NSTextCheckingResult?
+            var reachedEnd = false
+            // An anchored search runs on its own copy of the window, which it begins: Foundation's
+            // `.anchored` compares the copy's positions with the string's, and lets a search whose
+            // range does not begin the string run on past its start. (Either way no byte before
+            // the range is seen, and a look-behind at its start sees nothing.)
+            let piece = anchored ? (text as NSString).substring(with: NSRange(location: start, length: end - start)) : text
+            // With `reportCompletion`, a search that found nothing says whether it reached the end.
+            regex.enumerateMatches(
+                in: piece, options: anchored ? [.anchored, .reportCompletion] : [.reportCompletion],
+                range: anchored ? NSRange(location: 0, length: end - start) : NSRange(location: start, length: end - start)
+            ) { match, flags, stop in
+                found = found ?? match
+                reachedEnd = flags.contains(.hitEnd) || flags.contains(.requiredEnd)
+                if match != nil { stop.pointee = true }
+            }
+            if end == length || !reachedEnd { return anchored ? found?.adjustingRanges(offset: start) : found }
+            size *= 2
+        }
     }
 
     /// For ASCII `text`: each place a hint (lower-case ASCII) occurs, any case, with the start of
@@ -298,11 +404,20 @@ public struct Redactor: Sendable {
             }
         }
         places.sort()
-        return places.map { place in
-            var start = place
-            while start > 0, keyCharacter(bytes[start - 1]) { start -= 1 }
-            return (start, place)
+        // One pass forward: the run a place lies in began after the last byte before it that is
+        // not a key character (a walk back from each place took the square of a long run's length).
+        var runs: [(start: Int, hint: Int)] = []
+        runs.reserveCapacity(places.count)
+        var runStart = 0
+        var scanned = 0
+        for place in places {
+            while scanned < place {
+                if !keyCharacter(bytes[scanned]) { runStart = scanned + 1 }
+                scanned += 1
+            }
+            runs.append((runStart, place))
         }
+        return runs
     }
 
     /// Where `needle` first occurs in `haystack` at or after `from`.
