@@ -170,7 +170,7 @@ public struct Redactor: Sendable {
             let ns = result as NSString
             let length = ns.length
             // Places no match may touch: earlier redactions, and the allowed literals.
-            var kept: [NSRange] = marked ? Self.placeholders(in: result) ?? Self.placeholders(in: ns) : []
+            var kept: [NSRange] = marked ? Self.placeholders(in: result) : []
             for literal in allow {
                 var from = 0
                 while from < length {
@@ -269,24 +269,34 @@ public struct Redactor: Sendable {
         return nil
     }
 
-    /// Where ASCII `text` holds a placeholder, from `[REDACTED:` to the `]` after it (or the end):
-    /// one pass over its bytes (a search from each placeholder to the end of the text copied the
-    /// rest of a line of thousands of redactions each time). Nil for other text, which
-    /// `placeholders(in: NSString)` searches as before: Foundation's search reads composed
-    /// characters there (`]` with an accent after it is not a `]`).
-    static func placeholders(in text: String) -> [NSRange]? {
+    /// Where `text` holds a placeholder, from `[REDACTED:` to the `]` after it (or the end), as
+    /// Foundation's search from each one onwards finds them (`placeholders(in: NSString)`), in
+    /// one pass over the text: that search copied the rest of a line of thousands of redactions
+    /// each time. Foundation compares composed characters (a `]` with an accent after it is not
+    /// a `]`, one with a joiner after it is): where what follows is not ASCII, its own search
+    /// decides, over the text up to the next ASCII character.
+    static func placeholders(in text: String) -> [NSRange] {
         let units = Array(text.utf16)
-        if units.contains(where: { $0 >= 0x80 }) { return nil }
+        let ns = text as NSString
+        /// Whether Foundation's search for `needle` finds it at `start`, where it ends at `last`.
+        func found(_ needle: String, _ start: Int, last: Int) -> Bool {
+            guard last + 1 < units.count, units[last + 1] >= 0x80 else { return true }
+            var end = last + 1
+            while end < units.count, units[end] >= 0x80 { end += 1 }
+            return ns.range(of: needle, range: NSRange(location: start, length: end - start)).location == start
+        }
         let marker = Array("[REDACTED:".utf16)
         var spans: [NSRange] = []
         var index = 0
         while index + marker.count <= units.count {
-            guard units[index] == marker[0], units[index..<(index + marker.count)].elementsEqual(marker) else {
+            guard units[index] == marker[0], units[index..<(index + marker.count)].elementsEqual(marker),
+                found("[REDACTED:", index, last: index + marker.count - 1)
+            else {
                 index += 1
                 continue
             }
             var end = index + marker.count
-            while end < units.count, units[end] != 0x5D { end += 1 }
+            while end < units.count, units[end] != 0x5D || !found("]", end, last: end) { end += 1 }
             end = min(end + 1, units.count)
             spans.append(NSRange(location: index, length: end - index))
             index = end
