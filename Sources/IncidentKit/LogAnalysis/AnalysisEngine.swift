@@ -1169,14 +1169,14 @@ enum Triggers {
 
     @inline(__always) private static func controlAtEnd(_ line: UnsafeBufferPointer<UInt8>) -> Finding {
         let byte = line[line.count - 1]
-        return byte < 0x20 && byte != 0x09 || byte == 0x7F ? .control : .plain
+        return ControlSequences.isControl(byte) ? .control : .plain
     }
 
     /// What the anchor at `i` starts, if anything (`nil`: go on).
     @inline(__always) static func check(_ line: UnsafeBufferPointer<UInt8>, _ i: Int) -> Finding? {
         let n = line.count
         let byte = line[i]
-        if byte < 0x20 && byte != 0x09 || byte == 0x7F { return .control }
+        if ControlSequences.isControl(byte) { return .control }
         switch byte {
         case 0xC2:
             if i + 1 < n, line[i + 1] &- 0x80 < 0x20 { return .control }

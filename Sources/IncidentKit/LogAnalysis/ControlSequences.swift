@@ -12,13 +12,18 @@ enum ControlSequences {
         return value < 0x20 || value == 0x7F ? value : nil
     }
 
+    /// A control byte other than TAB: C0 or DEL.
+    @inline(__always) static func isControl(_ byte: UInt8) -> Bool {
+        (byte < 0x20 && byte != 0x09) || byte == 0x7F
+    }
+
     /// Whether `line` holds anything `strip` removes.
     static func present(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         let n = line.count
         while i < n {
             let byte = line[i]
-            if (byte < 0x20 && byte != 0x09) || byte == 0x7F { return true }
+            if isControl(byte) { return true }
             if byte == 0x23, syslogEscape(line, i) != nil { return true }
             if byte == 0xC2, i + 1 < n, line[i + 1] &- 0x80 < 0x20 { return true }
             i += 1
@@ -48,7 +53,7 @@ enum ControlSequences {
                 }
                 continue
             }
-            if (byte < 0x20 && byte != 0x09) || byte == 0x7F {
+            if isControl(byte) {
                 i += 1
                 continue
             }

@@ -43,25 +43,24 @@ public struct LogInput: Sendable {
         }
         let progress = env.progress
         let report: (Int) -> Void = { bytes in progress?("analysing \(source.name): \(bytes >> 20) MiB read…") }
-        // A large plain file is read as two halves on two threads; gzip and pipes stream in order.
+        // A regular file that is not gzip: its size is known, and it can be read from two places.
         var info = stat()
         var magic: [UInt8] = [0, 0]
-        if let path, fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size >= 32 << 20,
-            pread(descriptor, &magic, 2, 0) == 2, magic != [0x1F, 0x8B],
-            let second = try? env.fileSystem.openForReading(path)
-        {
-            let analysis = try analyzer.analyze(
-                first: descriptor, second: second, size: Int(info.st_size), progress: report)
+        let plainFile =
+            path != nil && fstat(descriptor, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+            && pread(descriptor, &magic, 2, 0) == 2 && magic != [0x1F, 0x8B]
+        let size = plainFile ? Int(info.st_size) : 0
+        // A large plain file is read as two halves on two threads; gzip and pipes stream in order.
+        if let path, plainFile, size >= 32 << 20, let second = try? env.fileSystem.openForReading(path) {
+            let analysis = try analyzer.analyze(first: descriptor, second: second, size: size, progress: report)
             progress?("")
             return analysis
         }
         // A plain file of 1-2 MiB is read as two even segments, not one of 1 MiB and a remainder
         // (the second worker would have almost nothing to do); under 1 MiB it is one engine's.
         var segmentBytes = LogAnalyzer.segmentBytes
-        if path != nil, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > segmentBytes,
-            pread(descriptor, &magic, 2, 0) == 2, magic != [0x1F, 0x8B]
-        {
-            segmentBytes = min(segmentBytes, max(segmentBytes / 2, (Int(info.st_size) + 1) / 2))
+        if plainFile, size > segmentBytes {
+            segmentBytes = min(segmentBytes, max(segmentBytes / 2, (size + 1) / 2))
         }
         let analysis = try analyzer.analyze(descriptor: descriptor, progress: report, segmentBytes: segmentBytes)
         progress?("")

@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Whether a PEM private key block is open at the end of some bytes, read with the engine's
 /// rule (`AnalysisEngine.redactLine`): a line with `-----BEGIN` and `PRIVATE KEY-----` and no
 /// `-----END` opens one, a line with `-----END` and `PRIVATE KEY-----` closes it. An engine
@@ -47,19 +43,7 @@ enum PrivateKeyBlock {
         find(needle, in: line, from: 0) != nil
     }
 
-    /// Where `needle` first stands in `bytes` at or after `from` (memchr for its first byte, then memcmp).
     private static func find(_ needle: StaticString, in bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        let count = needle.utf8CodeUnitCount
-        guard let base = bytes.baseAddress, count > 0 else { return nil }
-        var start = from
-        while start + count <= bytes.count {
-            guard let hit = memchr(base + start, Int32(needle.utf8Start[0]), bytes.count - count - start + 1) else {
-                return nil
-            }
-            let at = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
-            if memcmp(base + at, needle.utf8Start, count) == 0 { return at }
-            start = at + 1
-        }
-        return nil
+        ByteSearch.first(UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount), in: bytes, from: from)
     }
 }

@@ -270,7 +270,7 @@ public struct Redactor: Sendable {
     }
 
     /// Where `text` holds a placeholder, from `[REDACTED:` to the `]` after it (or the end), as
-    /// Foundation's search from each one onwards finds them (`placeholders(in: NSString)`), in
+    /// Foundation's search from each one onwards finds them (`RedactorSearchTests` holds it to that), in
     /// one pass over the text: that search copied the rest of a line of thousands of redactions
     /// each time. Foundation compares composed characters (a `]` with an accent after it is not
     /// a `]`, one with a joiner after it is): where what follows is not ASCII, its own search
@@ -300,22 +300,6 @@ public struct Redactor: Sendable {
             end = min(end + 1, units.count)
             spans.append(NSRange(location: index, length: end - index))
             index = end
-        }
-        return spans
-    }
-
-    /// Where `text` holds a placeholder, found by Foundation's search from each one onwards.
-    static func placeholders(in text: NSString) -> [NSRange] {
-        let length = text.length
-        var spans: [NSRange] = []
-        var from = 0
-        while from < length {
-            let open = text.range(of: "[REDACTED:", range: NSRange(location: from, length: length - from))
-            guard open.location != NSNotFound else { break }
-            let close = text.range(of: "]", range: NSRange(location: open.location, length: length - open.location))
-            let end = close.location == NSNotFound ? length : close.location + 1
-            spans.append(NSRange(location: open.location, length: end - open.location))
-            from = end
         }
         return spans
     }
@@ -408,7 +392,7 @@ public struct Redactor: Sendable {
         var places: [Int] = []
         for hint in hints {
             var from = 0
-            while let found = find(hint, in: bytes, from: from) {
+            while let found = ByteSearch.first(hint, in: bytes, from: from) {
                 places.append(found)
                 from = found + 1
             }
@@ -430,28 +414,9 @@ public struct Redactor: Sendable {
         return runs
     }
 
-    /// Where `needle` first occurs in `haystack` at or after `from`.
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
-        guard let first = needle.first, from + needle.count <= haystack.count else { return nil }
-        return haystack.withUnsafeBufferPointer { hay in
-            needle.withUnsafeBufferPointer { pin in
-                let base = hay.baseAddress!
-                let last = hay.count - pin.count
-                var index = from
-                while index <= last {
-                    guard let found = memchr(base + index, Int32(first), last - index + 1) else { return nil }
-                    index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                    if memcmp(base + index, pin.baseAddress!, pin.count) == 0 { return index }
-                    index += 1
-                }
-                return nil
-            }
-        }
-    }
-
-    /// Whether `needle` occurs in `haystack`: memchr finds its first byte, memcmp the rest.
+    /// Whether `needle` occurs in `haystack`.
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        needle.isEmpty || find(needle, in: haystack, from: 0) != nil
+        ByteSearch.first(needle, in: haystack) != nil
     }
 
     /// Words that name a secret when a key ends with them: `DB_PASSWORD`, `client_secret`, `GITHUB_TOKEN`.

@@ -163,26 +163,13 @@ struct SignatureMatcher {
         return bytes
     }
 
-    /// Where `needle` first occurs in `haystack` (memchr for its first byte, then memcmp).
+    /// Where `needle` first occurs in `haystack`.
     static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        needle.withUnsafeBufferPointer { find($0, in: haystack) }
+        ByteSearch.first(needle, in: haystack)
     }
 
     static func find(_ pin: UnsafeBufferPointer<UInt8>, in haystack: [UInt8]) -> Int? {
-        guard !pin.isEmpty else { return 0 }
-        guard pin.count <= haystack.count else { return nil }
-        return haystack.withUnsafeBufferPointer { hay -> Int? in
-            guard let base = hay.baseAddress, let pinBase = pin.baseAddress else { return nil }
-            let last = hay.count - pin.count
-            var start = 0
-            while start <= last {
-                guard let hit = memchr(base + start, Int32(pinBase[0]), last - start + 1) else { return nil }
-                let offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                if memcmp(base + offset, pinBase, pin.count) == 0 { return offset }
-                start = offset + 1
-            }
-            return nil
-        }
+        haystack.withUnsafeBufferPointer { ByteSearch.first(pin, in: $0) }
     }
 }
 
