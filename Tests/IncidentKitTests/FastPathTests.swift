@@ -45,6 +45,28 @@ import Testing
         }
     }
 
+    /// The settled event's key, byte by byte, against the Character-level definition it replaced.
+    @Test func constantKeyMatchesCharacterDefinition() {
+        func reference(_ tokens: [String]) -> String {
+            tokens.compactMap { token -> String? in
+                let fixed = token.replacingOccurrences(of: TemplateMiner.wildcard, with: "")
+                return fixed.contains(where: \.isLetter) ? fixed : nil
+            }.joined(separator: " ")
+        }
+        let alphabet = ["a", "Z", "<", "*", ">", "<*>", "0", "_", "@", "[", "`", "{", "é", "e\u{301}", "\u{338}", "٣", "\r\n"]
+        var generator = SeededGenerator(seed: 5)
+        var cases = [[String]](), tokens = randomTexts(4000, seed: 17, alphabet: alphabet)
+        while !tokens.isEmpty {
+            let count = min(tokens.count, Int.random(in: 0...6, using: &generator))
+            cases.append(Array(tokens.prefix(count)))
+            tokens.removeFirst(count)
+        }
+        cases += [[], ["<*>"], ["<*>", "x"], ["x<*>y", "<*>", "9"], ["\u{226E}*>a"]]
+        for tokens in cases {
+            #expect(TemplateMiner.constantKey(of: tokens) == reference(tokens), "\(tokens)")
+        }
+    }
+
     /// Random texts over a small alphabet, so that needles occur, with non-ASCII and combining marks.
     func randomTexts(_ count: Int, seed: UInt64, alphabet: [String]) -> [String] {
         var generator = SeededGenerator(seed: seed)

@@ -127,6 +127,26 @@ import Testing
         #expect(Time.parse("not a time") == nil)
     }
 
+    /// The twenty bytes written in place against printf-style padding and Foundation's own
+    /// ISO 8601 formatter, over four centuries either side of the epoch, and years outside 0-9999.
+    @Test func timesFormatAsFoundationDoes() {
+        let iso = ISO8601DateFormatter()
+        iso.timeZone = TimeZone(identifier: "UTC")
+        var generator = SeededGenerator(seed: 3)
+        var seconds = (0..<4000).map { _ in Int.random(in: -12_700_000_000...12_700_000_000, using: &generator) }
+        seconds += [0, -1, 59, 86_399, 86_400, 951_782_400, 253_402_300_799, -62_135_596_800]
+        for second in seconds {
+            let date = Date(timeIntervalSince1970: TimeInterval(second) + 0.75)
+            let days = second >= 0 ? second / 86400 : (second - 86399) / 86400
+            let (year, month, day) = Time.civil(fromDays: days)
+            #expect(Time.format(date) == Time.format(year, month, day, second - days * 86400), "\(second)")
+            // Foundation's calendar is Julian before October 1582; ours is proleptic Gregorian.
+            if (1583...9999).contains(year) { #expect(Time.format(date) == iso.string(from: date), "\(second)") }
+        }
+        #expect(Time.format(Date(timeIntervalSince1970: 253_402_300_800)) == "10000-01-01T00:00:00Z")
+        #expect(Time.format(Date(timeIntervalSince1970: -62_167_219_201)) == "-001-12-31T23:59:59Z")  // printf("%04d", -1)
+    }
+
     @Test func slugsAreShortASCIIAndCutAtWords() {
         #expect(Slug.make("Redis connection failure in GCP staging") == "redis-connection-failure-in-gcp-staging")
         #expect(Slug.make("Ünïcode — and *symbols*!") == "unicode-and-symbols")
