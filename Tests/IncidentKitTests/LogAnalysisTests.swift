@@ -12,6 +12,23 @@ import Testing
         return (redactor.redact(text, counts: &counts), counts)
     }
 
+    /// A title read from the primary's words (no signature or service named one): variable words
+    /// are left out, a redacted value among them, and the first clause ends at a ':', '.' or ';'
+    /// that ends a word, not at one inside a host name or a placeholder.
+    @Test(arguments: [
+        ("ERROR token=abcdefghijklmnop1234 rejected by gateway", "Rejected by gateway"),
+        ("ERROR login failed password=hunter2 for user bob", "Login failed for user bob"),
+        ("ERROR Upload to files.internal.example failed after 3 retries", "Upload to files.internal.example failed after retries"),
+        ("ERROR job 42 failed: exit status 3", "Job failed"),
+        ("ERROR rollout halted; canary unhealthy", "Rollout halted"),
+        ("ERROR Nightly backup stopped. Disk quota reached", "Nightly backup stopped"),
+    ])
+    func titleFromWordsLeavesVariablesOutAndEndsAtAClause(line: String, title: String) throws {
+        let analysis = LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(Data(("2025-01-01T00:00:00Z " + line + "\n").utf8))
+        #expect(analysis.primary?.category == nil)
+        #expect(analysis.title == title)
+    }
+
     @Test(arguments: [
         ("token ghp_Q8mZ3vR7tL2xK9wB4nY6cD1fH5jP0sA8eU3i end", "github-token"),
         ("github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", "github-token"),

@@ -394,9 +394,17 @@ enum Facts {
             if oom {
                 title = "Out of memory"
             } else {
-                let words = primary.template.split(separator: " ").filter { !$0.asciiFastContains("<*>") }.prefix(8)
+                // Variable words (a wildcard, a redacted value) are not the title's; the title ends
+                // where the first clause does, at a ':', '.' or ';' that ends a word ("failed: …"),
+                // not at one inside it (a host name, "[REDACTED:password]", a version).
+                let words = primary.template.split(separator: " ").filter {
+                    !$0.asciiFastContains("<*>") && !$0.asciiFastContains("[REDACTED:")
+                }.prefix(8)
                 title = words.joined(separator: " ")
-                if let cut = title.firstIndex(where: { $0 == ":" || $0 == "." || $0 == ";" }) {
+                let ends: Set<Character> = [":", ".", ";"]
+                if let cut = title.indices.first(where: {
+                    ends.contains(title[$0]) && (title.index(after: $0) == title.endIndex || title[title.index(after: $0)] == " ")
+                }) {
                     title = String(title[..<cut])
                 }
                 title = title.trimmingCharacters(in: CharacterSet.punctuationCharacters.union(.whitespaces))
