@@ -340,6 +340,65 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(analysis.sourceLocations.first == "com.example.shop.Application.main(Application.java:13)")
     }
 
+    /// A bare Python traceback (no header: `kubectl logs` of a crashed pod) says what failed in its
+    /// closing exception line: that line heads the event and its fingerprint, with the trace's
+    /// application frame; the opener names nothing and stays low. Two different crashes are two
+    /// fingerprints, not one "Traceback (most recent call last):" event.
+    @Test func aBareTracebackIsTheEventOfItsException() throws {
+        func traceback(_ file: String, _ exception: String) -> String {
+            """
+            Traceback (most recent call last):
+              File "/app/\(file).py", line 42, in <module>
+                main()
+              File "/usr/local/lib/python3.11/site-packages/lib/__init__.py", line 122, in connect
+                return _connect(dsn)
+            \(exception)
+
+            """
+        }
+        let dns = analyze(traceback("worker", #"psycopg2.OperationalError: could not translate host name "db" to address"#))
+        let json = analyze(traceback("sync", "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"))
+        let (first, second) = (try #require(dns.primary), try #require(json.primary))
+        #expect(first.example.hasPrefix("psycopg2.OperationalError"), "\(first.example)")
+        #expect(second.example.hasPrefix("json.decoder.JSONDecodeError"), "\(second.example)")
+        #expect(dns.fingerprint != json.fingerprint)
+        #expect(first.severity == .high && dns.sourceLocations.first == "worker.py:42")
+        #expect(dns.events.first { $0.template.hasPrefix("Traceback") }?.severity == .low)
+        // Cut before its exception line, the traceback is still the failure.
+        let cut = analyze(traceback("worker", "").components(separatedBy: "\n").prefix(4).joined(separator: "\n"))
+        #expect(cut.primary?.template.hasPrefix("Traceback") == true && cut.primary?.severity == .high)
+    }
+
+    /// After an info line (a server booting its worker) or after a trace that closed, a bare
+    /// traceback is another failure; after an error line it is that error's trace, and after
+    /// "During handling of the above exception" it is the same chain.
+    @Test func aBareTracebackJoinsOnlyAnErrorOrTheChainBeforeIt() throws {
+        let trace = """
+            Traceback (most recent call last):
+              File "/app/settings.py", line 5, in <module>
+                SECRET = os.environ["APP_SECRET"]
+            KeyError: 'APP_SECRET'
+            """
+        let booting = analyze("[2025-11-30 10:00:00 +0000] [8] [INFO] Booting worker with pid: 8\n\(trace)\n")
+        #expect(booting.primary?.example == "KeyError: 'APP_SECRET'", "\(booting.events.map(\.template))")
+        #expect(booting.sourceLocations.first == "settings.py:5")
+        let logged = analyze("2025-11-30 10:00:00 ERROR worker: settings failed to load\n\(trace)\n")
+        #expect(logged.primary?.template == "settings failed to load", "\(logged.events.map(\.template))")
+        #expect(logged.events.count == 1)
+        let twice = analyze("\(trace)\n\(trace.replacingOccurrences(of: "KeyError: 'APP_SECRET'", with: "ValueError: bad port"))\n")
+        #expect(Set(twice.events.filter { $0.severity == .high }.map(\.example)) == ["KeyError: 'APP_SECRET'", "ValueError: bad port"])
+        let chained = analyze(
+            """
+            \(trace)
+
+            During handling of the above exception, another exception occurred:
+
+            \(trace.replacingOccurrences(of: "KeyError: 'APP_SECRET'", with: "RuntimeError: no settings"))
+
+            """)
+        #expect(chained.events.filter { $0.severity == .high }.map(\.example) == ["KeyError: 'APP_SECRET'"])
+    }
+
     @Test func aDotNetFrameNamesAFileOnlyWhenItHasOne() {
         #expect(
             StackTrace.frame("   at Shop.Api.OrdersController.Get(Int32 id) in /src/Shop.Api/OrdersController.cs:line 42")

@@ -253,8 +253,13 @@ final class AnalysisEngine {
     /// Lines past `maxShapes` that were not mined, and the shape they share.
     var overflowLines = 0
     var overflowShape: Int?
-    /// Whether the current event began with an indented line (a trace whose head is not in the input).
+    /// Whether the current event began with an indented line (a trace whose head is not in the
+    /// input) or with Python's bare "Traceback (most recent call last):": either way the exception
+    /// line that closes the trace heads the event.
     var orphanFrames = false
+    /// Whether the last line was an exception line that closed a trace: a bare traceback after it
+    /// is another failure (chained ones come after "During handling of the above exception…").
+    var traceClosed = false
     var containerNames: [String] = []
     /// A header line with no message ("crit: Category[6]"), waiting for the next line to carry it.
     var pendingHead: (line: [UInt8], number: Int)?
@@ -584,9 +589,16 @@ final class AnalysisEngine {
                 !inTrace && first == 0 && head.level == nil && stats[head.cluster].last == nil
                 && head.example.utf8.first.map { $0 != 0x20 && $0 != 0x09 && $0 != 0x7B } == true
                 && StackTrace.exceptionLine(text)
-            if StackTrace.continues(text, inTrace: inTrace), !labelBeforeException,
+            // Python's bare "Traceback (most recent call last):" is the interpreter's report of an
+            // uncaught exception, not more of the event before it, once that event's trace has
+            // closed or when its head is an info or debug line ("Booting worker …").
+            let newTraceback =
+                first == 0 && StackTrace.isBareTracebackOpener(line)
+                && (traceClosed || (!inTrace && (head.level.map { $0 < .medium } ?? false)))
+            if StackTrace.continues(text, inTrace: inTrace), !labelBeforeException, !newTraceback,
                 !(orphanFrames && (StackTrace.exceptionLine(text) || text.hasPrefix("Caused by:")))
             {
+                traceClosed = first == 0 && StackTrace.exceptionLine(text)
                 inTrace = inTrace || StackTrace.opens(text)
                 let cluster = shapes[shape].cluster
                 appendDetail(line)
@@ -611,8 +623,16 @@ final class AnalysisEngine {
         // The frames of an excerpt that starts inside a trace belong to the failure its closing
         // exception (or "Caused by:") line names: that event inherits their application frame.
         var carriedFrame: String? = nil
+        var closedOpener: Int? = nil
+        traceClosed = false
         if orphanFrames, let shape = current, first == 0 {
             carriedFrame = stats[shapes[shape].cluster].frame
+            // The opener said only that a traceback follows: the event is the exception's, and
+            // the opener's own event is no failure of its own (it stays one while unclosed).
+            if shapes[shape].level == nil, shapes[shape].message.hasPrefix(StackTrace.bareOpener) {
+                closedOpener = shape
+            }
+            traceClosed = StackTrace.exceptionLine(String(decoding: line, as: UTF8.self))
         }
         var header: LineHeader
         var repeats = 1
@@ -674,7 +694,9 @@ final class AnalysisEngine {
             }
             self.update(shape, time: header.time, repeats: repeats)
         }
-        orphanFrames = first > 0 && structured == nil
+        orphanFrames =
+            structured == nil
+            && (first > 0 || (header.time == nil && header.level == nil && StackTrace.isBareTracebackOpener(line)))
         if let bytes = messageBytes {
             bytes.withUnsafeBufferPointer { process($0, 0) }
         } else {
@@ -682,6 +704,10 @@ final class AnalysisEngine {
         }
         if let carriedFrame, let shape = current, stats[shapes[shape].cluster].frame == nil {
             stats[shapes[shape].cluster].frame = carriedFrame
+        }
+        if let opener = closedOpener {
+            shapes[opener].severity = .low
+            stats[shapes[opener].cluster].severity = .low
         }
     }
 
@@ -866,6 +892,7 @@ final class AnalysisEngine {
         inTrace = false
         capturing = nil
         orphanFrames = false
+        traceClosed = false
         recentCount = 0
         lines = firstLine
         segments.append((index, lineClusters.count))

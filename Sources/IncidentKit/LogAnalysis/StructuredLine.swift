@@ -400,6 +400,14 @@ enum StackTrace {
         return rest[rest.index(after: close)...].first == ":"
     }
 
+    /// Python's opener of an uncaught exception's report, which names nothing that failed.
+    static let bareOpener = "Traceback (most recent call last)"
+    private static let bareOpenerBytes = Array(bareOpener.utf8)
+
+    static func isBareTracebackOpener(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        line.count >= bareOpenerBytes.count && line.starts(with: bareOpenerBytes)
+    }
+
     /// Whether `line` opens a trace that following unindented frames may continue.
     static func opens(_ line: String) -> Bool {
         line.hasPrefix("panic:") || line.hasPrefix("goroutine ") || line.hasPrefix("Traceback")
