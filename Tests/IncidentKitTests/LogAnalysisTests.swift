@@ -12,6 +12,27 @@ import Testing
         return (redactor.redact(text, counts: &counts), counts)
     }
 
+    /// A platform is a whole word of the log ("weeks" names no EKS) and is not said twice; a
+    /// category that says little alone ("crash") takes the failure's own words when no service is
+    /// named; the kernel's OOM lines name the process killed.
+    @Test func titlesNameThePlatformOnceAndWhatCrashed() throws {
+        func title(_ log: String) throws -> String {
+            LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(Data(log.utf8)).title
+        }
+        #expect(try title("2025-01-01T00:00:00Z ERROR backup stopped; retry in 3 weeks\n") == "Backup stopped")
+        #expect(
+            try title("2025-01-01T00:00:00Z ERROR aws sts: AccessDenied for role deployer\n").hasSuffix(" in AWS") == false)
+        #expect(
+            try title("panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV]\n")
+                == "Crash: invalid memory address or nil pointer dereference")
+        let oom = """
+            [Sun Nov 30 13:02:11 2026] search-indexer invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE), order=0
+            [Sun Nov 30 13:02:11 2026] Memory cgroup out of memory: Killed process 44120 (search-indexer) total-vm:9123344kB
+
+            """
+        #expect(try title(oom).hasPrefix("Search-indexer out of memory"))
+    }
+
     /// A title read from the primary's words (no signature or service named one): variable words
     /// are left out, a redacted value among them, and the first clause ends at a ':', '.' or ';'
     /// that ends a word, not at one inside a host name or a placeholder.
@@ -22,6 +43,10 @@ import Testing
         ("ERROR job 42 failed: exit status 3", "Job failed"),
         ("ERROR rollout halted; canary unhealthy", "Rollout halted"),
         ("ERROR Nightly backup stopped. Disk quota reached", "Nightly backup stopped"),
+        // Eight words at most, not ending on one that needs more after it.
+        ("ERROR Unable to reconcile invoice batch for tenant because the ledger timed out", "Unable to reconcile invoice batch for tenant"),
+        // Quotes around a word are taken off with the clause's end ("'payments/checkout':").
+        ("ERROR error syncing 'payments/checkout': failed to update status", "Error syncing payments/checkout"),
     ])
     func titleFromWordsLeavesVariablesOutAndEndsAtAClause(line: String, title: String) throws {
         let analysis = LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(Data(("2025-01-01T00:00:00Z " + line + "\n").utf8))

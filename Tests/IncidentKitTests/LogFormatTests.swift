@@ -230,6 +230,19 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(analysis.sourceLocations.first == "cache.go:88")
     }
 
+    /// logfmt's two own keys are enough, with nothing else on the line (one of them alone needs
+    /// two more pairs: "status=ok msg" in a sentence is not logfmt).
+    @Test func levelAndMessageAloneAreLogfmt() throws {
+        let analysis = analyze(#"level=error msg="token rejected by gateway""# + "\n")
+        #expect(analysis.format == "logfmt")
+        #expect(analysis.primary?.severity == .high && analysis.primary?.template == "token rejected by gateway")
+        // A one-word first clause is a label: the title takes the clause after it too.
+        let label = analyze(#"level=error msg="Authorization: Bearer abcdefSECRETTOKEN1234567890 rejected by gateway""# + "\n")
+        #expect(label.title == "Authorization: Bearer rejected by gateway")
+        #expect(analyze("2025-09-09T02:25:11Z INFO retry with level=3 of 5\n").format == "plain")
+        #expect(analyze("2025-09-09T02:25:11Z INFO sent msg=hello to peer\n").format == "plain")
+    }
+
     @Test func mixedInputIsSaidSo() {
         #expect(analyze("2025-09-09T02:25:11Z INFO a\n{\"level\":\"info\",\"msg\":\"b\"}\n").format == "mixed")
     }

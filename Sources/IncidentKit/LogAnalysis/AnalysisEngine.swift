@@ -1370,10 +1370,12 @@ enum Triggers {
         return false
     }
 
-    /// A `level=` or `msg=` key (logfmt's own) and at least three `key=value` pairs.
+    /// A `level=` or `msg=` key (logfmt's own) and at least three `key=value` pairs, or both keys.
     static func looksLogfmt(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         var pairs = 0
-        var keyed = false
+        // The keys logfmt names its level and message with: one of them and three pairs, or both.
+        var level = false
+        var message = false
         let n = line.count
         guard n > 1, let base = line.baseAddress else { return false }
         var i = 1
@@ -1383,22 +1385,22 @@ enum Triggers {
             i = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(found))
             if line[i - 1] != 0x20 {
                 pairs += 1
-                if !keyed {
+                if !(level && message) {
                     // The key is the run of letters before "=", preceded by a space or the line start.
                     var k = i
                     while k > 0, (line[k - 1] | 0x20) &- 0x61 < 26 { k -= 1 }
                     if k == 0 || line[k - 1] == 0x20 {
                         let length = i - k
                         // msg
-                        if length == 3, line[k] == 0x6D, line[k + 1] == 0x73, line[k + 2] == 0x67 { keyed = true }
+                        if length == 3, line[k] == 0x6D, line[k + 1] == 0x73, line[k + 2] == 0x67 { message = true }
                         if length == 5, line[k] == 0x6C, line[k + 1] == 0x65, line[k + 2] == 0x76, line[k + 3] == 0x65,
                             line[k + 4] == 0x6C
                         {
-                            keyed = true  // level
+                            level = true  // level
                         }
                     }
                 }
-                if keyed && pairs >= 3 { return true }
+                if (level || message) && pairs >= 3 || (level && message) { return true }
             }
             i += 1
         }

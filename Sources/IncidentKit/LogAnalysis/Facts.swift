@@ -362,7 +362,8 @@ enum Facts {
         let names = [
             "redis": "Redis", "postgres": "Postgres", "mysql": "MySQL", "mongodb": "MongoDB", "kafka": "Kafka",
             "rabbitmq": "RabbitMQ", "elasticsearch": "Elasticsearch", "s3": "S3", "dynamodb": "DynamoDB",
-            "etcd": "etcd", "dns": "DNS", "mssql": "SQL Server", "nginx": "nginx",
+            "etcd": "etcd", "dns": "DNS", "mssql": "SQL Server", "nginx": "nginx", "aws": "AWS", "gcp": "GCP",
+            "gcs": "GCS", "sqs": "SQS", "sns": "SNS", "github": "GitHub", "gitlab": "GitLab",
         ]
         return names[service] ?? service.prefix(1).uppercased() + service.dropFirst()
     }
@@ -376,13 +377,14 @@ enum Facts {
                 title = displayName(service) + " " + phrase
             } else {
                 title = phrase.prefix(1).uppercased() + phrase.dropFirst()
+                // "Crash" alone names nothing: the failure's own first clause says which.
+                if vagueCategories.contains(category) {
+                    let words = clause(of: primary.template, skippingGenericLead: true, capitalized: false)
+                    if !words.isEmpty, words.lowercased() != phrase { title += ": " + words }
+                }
             }
         } else if let service = analysis.services.first {
-            let names = [
-                "redis": "Redis", "postgres": "Postgres", "mysql": "MySQL", "mongodb": "MongoDB", "kafka": "Kafka",
-                "rabbitmq": "RabbitMQ", "elasticsearch": "Elasticsearch", "s3": "S3", "dynamodb": "DynamoDB",
-            ]
-            let name = names[service] ?? service.prefix(1).uppercased() + service.dropFirst()
+            let name = displayName(service)
             let connection = [
                 "\(service) connection", "connecting to \(service)", "connect to \(service)", "connection refused",
                 "connection timed out", "connection reset",
@@ -394,30 +396,77 @@ enum Facts {
             if oom {
                 title = "Out of memory"
             } else {
-                // Variable words (a wildcard, a redacted value) are not the title's; the title ends
-                // where the first clause does, at a ':', '.' or ';' that ends a word ("failed: …"),
-                // not at one inside it (a host name, "[REDACTED:password]", a version).
-                let words = primary.template.split(separator: " ").filter {
-                    !$0.asciiFastContains("<*>") && !$0.asciiFastContains("[REDACTED:")
-                }.prefix(8)
-                title = words.joined(separator: " ")
-                let ends: Set<Character> = [":", ".", ";"]
-                if let cut = title.indices.first(where: {
-                    ends.contains(title[$0]) && (title.index(after: $0) == title.endIndex || title[title.index(after: $0)] == " ")
-                }) {
-                    title = String(title[..<cut])
-                }
-                title = title.trimmingCharacters(in: CharacterSet.punctuationCharacters.union(.whitespaces))
+                title = clause(of: primary.template)
                 if title.isEmpty { title = "Unclassified \(primary.severity.rawValue) error" }
                 title = title.prefix(1).uppercased() + title.dropFirst()
             }
         }
-        let platform = [
+        // Whole words only ("weeks" is no EKS), and not twice ("AWS authentication failure in AWS").
+        var platform = [
             ("gcp", "GCP"), ("cloud run", "GCP"), ("gke", "GKE"), ("aws", "AWS"), ("eks", "EKS"), ("azure", "Azure"),
             ("kubernetes", "Kubernetes"),
-        ].first { lowered.asciiFastContains($0.0) }?.1
+        ].first { containsWord(lowered, $0.0) }?.1
+        if let named = platform, containsWord(title.lowercased(), named.lowercased()) { platform = nil }
         let place = [platform, analysis.environment].compactMap { $0 }.joined(separator: " ")
         if !place.isEmpty { title += " in " + place }
         return title
+    }
+
+    /// Categories whose phrase alone says too little without a service to name.
+    static let vagueCategories: Set<String> = ["crash", "data", "config", "deadlock"]
+
+    /// Words that leave a title hanging when it ends on them.
+    static let danglingWords: Set<String> = [
+        "a", "an", "the", "of", "for", "to", "in", "on", "at", "by", "from", "with", "into", "via", "and", "or", "but",
+        "because", "after", "before", "while", "when", "since", "until", "as", "than", "due",
+    ]
+
+    /// A title from a template: its first clause, at most eight words. Variable words (a wildcard,
+    /// a redacted value) are left out and quotes around a word taken off; the clause ends at a ':',
+    /// '.' or ';' that ends a word ("failed: …"), not one inside it (a host name, a version), and
+    /// not on a word that needs more after it. `skippingGenericLead` passes over a first clause
+    /// that only says an error happened ("runtime error: …", "panic: …").
+    static func clause(of template: String, skippingGenericLead: Bool = false, capitalized: Bool = true) -> String {
+        let words = template.split(separator: " ").filter {
+            !$0.asciiFastContains("<*>") && !$0.asciiFastContains("[REDACTED:")
+        }.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "'\"`")) }.filter { !$0.isEmpty }
+        var clauses: [[String]] = [[]]
+        for word in words {
+            if let last = word.last, [":", ".", ";"].contains(last) {
+                clauses[clauses.count - 1].append(String(word.dropLast()))
+                clauses.append([])
+            } else {
+                clauses[clauses.count - 1].append(word)
+            }
+        }
+        clauses = clauses.filter { !$0.isEmpty }
+        let generic: Set<String> = ["error", "runtime error", "fatal error", "panic", "fatal", "exception", "unhandled exception"]
+        var chosen = clauses.first ?? []
+        if skippingGenericLead, clauses.count > 1, generic.contains(chosen.joined(separator: " ").lowercased()) {
+            chosen = clauses[1]
+        } else if chosen.count == 1, clauses.count > 1 {
+            // One word is a label ("Authorization: …", "KeyError: …"): the clause after it goes with it.
+            chosen = [chosen[0] + ":"] + clauses[1]
+        }
+        var kept = Array(chosen.prefix(8))
+        while let last = kept.last, danglingWords.contains(last.lowercased()) { kept.removeLast() }
+        let title = kept.joined(separator: " ").trimmingCharacters(in: CharacterSet.punctuationCharacters.union(.whitespaces))
+        return capitalized ? title.prefix(1).uppercased() + title.dropFirst() : title
+    }
+
+    /// Whether `text` holds `word` with no letter or digit on either side.
+    static func containsWord(_ text: String, _ word: String) -> Bool {
+        var from = text.startIndex
+        while let range = text.range(of: word, range: from..<text.endIndex) {
+            let before = range.lowerBound == text.startIndex ? nil : text[text.index(before: range.lowerBound)]
+            let after = range.upperBound == text.endIndex ? nil : text[range.upperBound]
+            if !(before?.isLetter ?? false || before?.isNumber ?? false)
+                && !(after?.isLetter ?? false || after?.isNumber ?? false)
+            {
+                return true
+            }
+            from = text.index(after: range.lowerBound)
+        }
+        return false
     }
 }

@@ -305,7 +305,9 @@ enum Structured {
             }
             pairs.append((key, String(decoding: value, as: UTF8.self)))
         }
-        guard pairs.count >= 3,
+        // Three pairs, or logfmt's own two keys alone (`level=error msg="…"`).
+        let levelAndMessage = pairs.contains { $0.0 == "level" } && pairs.contains { $0.0 == "msg" }
+        guard pairs.count >= 3 || levelAndMessage,
             let message = pairs.first(where: { ["msg", "message"].contains($0.0) })?.1
                 ?? (pairs.contains { $0.0 == "level" } ? "" : nil)
         else { return nil }
