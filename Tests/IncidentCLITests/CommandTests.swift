@@ -72,6 +72,27 @@ func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:
         #expect(try repo.incidentFiles().count == 2)
     }
 
+    /// What the log does not say is left out, not printed blank: a log without times has no
+    /// "first , last " and a second `new` says no "last seen ?"; repeats within one second (times
+    /// read to the second) have no "about every 0 s".
+    @Test func occurrencesSayOnlyWhatTheLogSays() throws {
+        let repo = try TestRepo()
+        try repo.write("untimed.log", "ERROR payment gateway refused card batch\nERROR payment gateway refused card batch\n")
+        try repo.write(
+            "burst.log",
+            (0..<6).map { "2025-01-01T00:00:0\($0 / 3)Z ERROR ledger write refused for batch\n" }.joined())
+        #expect(try CLI.run(["init"], in: repo.root).status == 0)
+        for log in ["untimed.log", "burst.log"] {
+            let created = try CLI.run(["new", "--from-log", log, "--json"], in: repo.root)
+            #expect(created.status == 0, "\(created.stderr)")
+            let text = try repo.read(try YAML.parse(created.stdout)["path"]!.string!)
+            let line = text.split(separator: "\n").first { $0.hasPrefix("**Occurrences**") }.map(String.init) ?? ""
+            #expect(!line.isEmpty && !line.contains("first ,") && !line.hasSuffix("last ") && !line.contains("every 0 s"), "\(line)")
+        }
+        let again = try CLI.run(["new", "--from-log", "untimed.log"], in: repo.root)
+        #expect(again.status == 0 && again.stdout.contains("same error as before") && !again.stdout.contains("?"), "\(again.stdout)")
+    }
+
     @Test func badInputIsOneSentenceWithTheRightExitCode() throws {
         let repo = try TestRepo()
         let missing = try CLI.run(["new", "--from-log", "nope.log"], in: repo.root)

@@ -62,6 +62,21 @@ func incidentText(id: String, title: String, created: String, extra: String = ""
         #expect { try store.resolve("kafka") } throws: { "\($0)".contains("no incident matches 'kafka'") }
     }
 
+    /// A copied file keeps its id: a change given by that id goes to neither, and the error names
+    /// both files; each is still reached by its path.
+    @Test func anIDTwoFilesShareIsAmbiguous() throws {
+        let repo = try seeded()
+        try repo.write(
+            "incidents/copy.md", incidentText(id: "inc-7f3a2c", title: "Redis down", created: "2025-09-09T02:40:11Z"))
+        let store = store(repo)
+        #expect { try store.resolve("inc-7f3a2c") } throws: { error in
+            let text = "\(error)"
+            return text.contains("id of 2 incident files") && text.contains("incidents/copy.md")
+                && text.contains("incidents/2025-09-09-redis-down.md") && (error as? IncidentError)?.exitCode == 1
+        }
+        #expect(try store.resolve("incidents/copy.md").relativePath == "incidents/copy.md")
+    }
+
     @Test func saveRefusesAFileChangedSinceItWasRead() throws {
         let repo = try seeded()
         let store = store(repo)

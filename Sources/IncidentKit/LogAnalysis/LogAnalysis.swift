@@ -75,11 +75,13 @@ public struct LogAnalysis: Sendable {
     public var severity: Severity { primary?.severity ?? .low }
     public var fingerprint: String? { primary?.id }
 
-    /// The median gap between the primary event's occurrences, in whole seconds.
+    /// The median gap between the primary event's occurrences, in whole seconds; nil under one
+    /// second, which times read to the second cannot measure ("about every 0 s" said nothing).
     public var intervalSeconds: Int? {
         guard let times = primary?.times.sorted(), times.count > 1 else { return nil }
         let gaps = zip(times.dropFirst(), times).map { $0.timeIntervalSince($1) }.sorted()
-        return Int(gaps[gaps.count / 2].rounded())
+        let median = Int(gaps[gaps.count / 2].rounded())
+        return median > 0 ? median : nil
     }
 
     public func toValue() -> Value {

@@ -199,7 +199,15 @@ public struct IncidentStore: Sendable {
         }
         var unreadable: [String] = []
         let all = try loadAll { unreadable.append($0) }
-        if let match = all.first(where: { $0.document.id == ref }) { return match }
+        let byID = all.filter { $0.document.id == ref }
+        if byID.count > 1 {
+            // A copied file keeps its id: which one a change should go to is the user's to say.
+            let lines = byID.prefix(10).map { "  \($0.relativePath)" }.joined(separator: "\n")
+            throw IncidentError.failure(
+                "'\(ref)' is the id of \(byID.count) incident files; give the path of the one meant (and give the other a new id, `incident doctor` lists such files):\n\(lines)"
+            )
+        }
+        if let match = byID.first { return match }
 
         for candidate in [ref.hasPrefix("/") ? ref : env.workingDirectory + "/" + ref, root + "/" + ref]
         where candidate.hasSuffix(".md") && fileSystem.fileExists(candidate) && !fileSystem.isDirectory(candidate) {

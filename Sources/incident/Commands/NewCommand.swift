@@ -101,7 +101,8 @@ struct NewCommand: ParsableCommand {
                         "Added \(result.newOccurrences) occurrence\(result.newOccurrences == 1 ? "" : "s") to open incident \(document.id)  \(result.incident.relativePath)"
                     )
                     live.out(
-                        "  same error as before; \(occurrences(document.fields["occurrences"]?.int ?? 0)), last seen \(document.fields["last_seen"]?.string ?? "?")"
+                        "  same error as before; \(occurrences(document.fields["occurrences"]?.int ?? 0))"
+                            + (document.fields["last_seen"]?.string.map { ", last seen \($0)" } ?? "")
                     )
                 } else {
                     live.out("Created \(live.paint(document.id, 1))  \(result.incident.relativePath)")
