@@ -125,6 +125,9 @@ import Testing
         #expect(Time.parse("2025-09-09T04:40:11.123+02:00") == date)
         #expect(Time.parse("2025-09-09 02:40:11") == date)
         #expect(Time.parse("not a time") == nil)
+        // No rollover: February 30th is no date; February 29th is one in a leap year only.
+        #expect(Time.parse("2025-02-30T03:10Z") == nil && Time.parse("2025-02-29") == nil && Time.parse("2025-04-31") == nil)
+        #expect(Time.parse("2024-02-29").map(Time.format) == "2024-02-29T00:00:00Z")
     }
 
     /// The twenty bytes written in place against printf-style padding and Foundation's own

@@ -86,7 +86,10 @@ public enum Time {
         guard let year = number(0, 4), bytes.count >= 10, bytes[4] == 0x2D, let month = number(5, 2),
             bytes[7] == 0x2D, let day = number(8, 2)
         else { return nil }
-        guard (1...12).contains(month), (1...31).contains(day) else { return nil }
+        // February 30th is no date (the day count would roll it over to March 2nd).
+        guard (1...12).contains(month), (1...31).contains(day),
+            civil(fromDays: days(year: year, month: month, day: day)) == (year, month, day)
+        else { return nil }
         var hour = 0
         var minute = 0
         var second = 0

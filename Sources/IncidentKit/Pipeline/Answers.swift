@@ -65,7 +65,7 @@ public struct AnswerRules: Sendable {
     }
 
     /// Why one typed answer (or list entry) of `field` is refused, or nil when it is fine: a
-    /// control character, or text that is not a URL where the field takes one.
+    /// control character, or text that is not a URL or a date where the field takes one.
     public static func problem(with text: String, for field: Field) -> String? {
         if let bad = ControlCharacters.first(in: text, allowNewline: field.type == .textarea) {
             return "it holds a control character (\(bad))"
@@ -75,6 +75,11 @@ public struct AnswerRules: Sendable {
             guard let url = URL(string: trimmed), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
                 let host = url.host, !host.isEmpty, !trimmed.contains(" ")
             else { return "'\(trimmed)' is not a URL; give one such as https://github.com/org/repo/pull/12" }
+        }
+        if field.format == "date", !text.isEmpty {
+            // A calendar date (2025-02-30 is none), or a full time such as 2025-10-01T09:00Z.
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            guard Time.parse(trimmed) != nil else { return "'\(trimmed)' is not a date; give one such as 2025-10-01" }
         }
         return nil
     }

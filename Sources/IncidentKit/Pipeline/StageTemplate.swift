@@ -119,8 +119,8 @@ public struct StageTemplate: Sendable {
                     "\(origin): field '\(id)' has issue: true, but only a list's entries can be filed as issues.")
             }
             let format = object["format"]?.string ?? object["validations"]?["format"]?.string
-            if let format, format != "url" {
-                throw IncidentError.failure("\(origin): field '\(id)' has format '\(format)'; the one format is url.")
+            if let format, !["url", "date"].contains(format) {
+                throw IncidentError.failure("\(origin): field '\(id)' has format '\(format)'; the formats are url and date.")
             }
             return Field(
                 id: id, type: type, label: object["label"]?.string ?? id,
