@@ -89,8 +89,10 @@ func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:
             let line = text.split(separator: "\n").first { $0.hasPrefix("**Occurrences**") }.map(String.init) ?? ""
             #expect(!line.isEmpty && !line.contains("first ,") && !line.hasSuffix("last ") && !line.contains("every 0 s"), "\(line)")
         }
-        let again = try CLI.run(["new", "--from-log", "untimed.log"], in: repo.root)
+        // Flags that describe a new incident are said to be unused when the log joins an open one.
+        let again = try CLI.run(["new", "--from-log", "untimed.log", "--title", "Other", "--env", "prod"], in: repo.root)
         #expect(again.status == 0 && again.stdout.contains("same error as before") && !again.stdout.contains("?"), "\(again.stdout)")
+        #expect(again.stderr.contains("--title, --env not applied") && again.stderr.contains("--no-dedupe"), "\(again.stderr)")
     }
 
     @Test func badInputIsOneSentenceWithTheRightExitCode() throws {

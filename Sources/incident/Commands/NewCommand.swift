@@ -89,6 +89,18 @@ struct NewCommand: ParsableCommand {
                     live.err("  review required: \(document.fields["review"]?["reason"]?.string ?? "a repeat")")
                 }
             }
+            if result.deduplicated {
+                // What describes a new incident does not change the open one the log was added to.
+                let given = [
+                    ("--title", title != nil), ("--severity", severity != nil), ("--env", env != nil),
+                    ("--service", !services.isEmpty), ("--set", !sets.isEmpty),
+                ].filter(\.1).map(\.0)
+                if !given.isEmpty {
+                    live.warn(
+                        "\(given.joined(separator: ", ")) not applied: the log went to the open incident \(document.id) (same error); change it with `incident set \(document.id) …`, or start a new one with --no-dedupe."
+                    )
+                }
+            }
             if json {
                 live.json(result.toValue())
             } else {
