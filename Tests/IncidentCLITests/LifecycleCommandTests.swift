@@ -32,6 +32,12 @@ import Testing
             "incidents/2025-01-01-copy.md",
             try repo.read(path).replacingOccurrences(of: "severity: apocalyptic", with: "severity: low"))
         try repo.write("templates/fix.md", "---\nfields: [\n---\n")
+        // A redaction pattern that is no regex stops `new` and `analyze`: doctor names it too.
+        try repo.write(
+            ".incident.yml",
+            try repo.read(".incident.yml").replacingOccurrences(
+                of: "  patterns: []", with: "  patterns: [{name: x, regex: \"([a-\"}]"))
+        try repo.write("signatures.yml", "signatures:\n  - id: broken\n    match: '(unclosed'\n")
         let result = try CLI.run(["doctor", "--json"], in: repo.root)
         #expect(result.status == 1)
         let problems = try YAML.parse(result.stdout)["problems"]?.array ?? []
@@ -39,6 +45,8 @@ import Testing
         #expect(messages.contains { $0.contains("severity 'apocalyptic'") })
         #expect(messages.contains { $0.contains("id \(id) is also used by") })
         #expect(messages.contains { $0.hasPrefix("templates/fix.md") })
+        #expect(messages.contains { $0.hasPrefix(".incident.yml") && $0.contains("redact pattern 'x'") }, "\(messages)")
+        #expect(messages.contains { $0.hasPrefix("signatures.yml") }, "\(messages)")
     }
 
     @Test func statsCountsAndTimesStages() throws {

@@ -170,6 +170,18 @@ public struct DoctorWorkflow: Sendable {
         } catch {
             problems.append(Problem(file: Config.fileName, message: "\(error)"))
         }
+        // What `new` and `analyze` load first: a redaction pattern that is no regex, a signature
+        // file that does not load, fails them; doctor says so before they do.
+        do {
+            _ = try Redactor(config: workspace.config)
+        } catch {
+            problems.append(Problem(file: Config.fileName, message: "\(error)"))
+        }
+        do {
+            _ = try SignatureCatalog.load(root: workspace.root, fileSystem: workspace.env.fileSystem)
+        } catch {
+            problems.append(Problem(file: SignatureCatalog.fileName, message: "\(error)"))
+        }
         for name in try workspace.templates.names() {
             checked += 1
             do {
