@@ -17,13 +17,17 @@ import Testing
 
     @Test func aTitleWithALineSeparatorStaysListedAndDedupable() throws {
         let repo = try initialised()
-        for separator in ["\u{2028}", "\u{2029}", "\u{85}", "\u{FFFE}", "\u{FFFF}"] {
+        for separator in ["\u{2028}", "\u{2029}", "\u{FFFE}", "\u{FFFF}"] {
             let made = try CLI.run(["new", "--title", "a\(separator)b", "--json"], in: repo.root)
             #expect(made.status == 0, "\(made.stderr)")
         }
+        // NEL is a C1 control: refused on the command line as an answer's is.
+        let nel = try CLI.run(["new", "--title", "a\u{85}b", "--json"], in: repo.root)
+        #expect(nel.status == 64, "\(nel.stderr)")
+        #expect(nel.stderr.contains("--title is refused: it holds a control character (U+0085)."), "\(nel.stderr)")
         let listed = try CLI.run(["list", "--json"], in: repo.root)
         #expect(listed.status == 0)
-        #expect(try YAML.parse(listed.stdout).array?.count == 5, "\(listed.stderr)")
+        #expect(try YAML.parse(listed.stdout).array?.count == 4, "\(listed.stderr)")
         #expect(try CLI.run(["doctor"], in: repo.root).status == 0)
     }
 
@@ -42,14 +46,29 @@ import Testing
 
     @Test func nothingFromDataReachesTheTerminalAsAControlSequence() throws {
         let repo = try initialised()
-        let hostile = "boom \u{1B}[2J\u{1B}]52;c;aGVsbG8=\u{07}\u{1B}]8;;http://evil.example\u{1B}\\link\u{9B}31m end"
-        let made = try CLI.run(["new", "--title", hostile, "--json"], in: repo.root)
+        let made = try CLI.run(["new", "--title", "placeholder", "--json"], in: repo.root)
         #expect(made.status == 0, "\(made.stderr)")
         let id = try YAML.parse(made.stdout)["id"]?.string ?? ""
+        // The command line refuses them (below); a file edited by hand can still hold them, in the
+        // front-matter (YAML escapes) and as raw bytes in the body.
+        let hostile = "boom \u{1B}[2J\u{1B}]52;c;aGVsbG8=\u{07}\u{1B}]8;;http://evil.example\u{1B}\\link\u{9B}31m end"
+        let file = try repo.incidentFiles()[0]
+        let yamlTitle = "\"boom \\x1B[2J\\x1B]52;c;aGVsbG8=\\x07\\x1B]8;;http://evil.example\\x1B\\\\link\\x9B31m end\""
+        let text = try repo.read(file).replacingOccurrences(of: "title: placeholder", with: "title: \(yamlTitle)")
+            .replacingOccurrences(of: "# placeholder", with: "# \(hostile)")
+        try repo.write(file, text + "\n\(hostile)\n")
+        let json = try CLI.run(["show", id, "--json"], in: repo.root)
+        #expect(try YAML.parse(json.stdout)["title"]?.string == hostile, "the hand-written title: \(json.stdout)")
         // JSON escapes them; everything for a person shows them as visible stand-ins.
-        for arguments in [["list"], ["show", id], ["stats"], ["doctor"]] {
+        for arguments in [
+            ["list"], ["show", id], ["stats"], ["doctor"], ["export", id, "--format", "md"],
+            ["export", id, "--format", "md", "--public"], ["issue", id, "--dry-run", "--repo", "a/b"],
+        ] {
             for env in [["NO_COLOR": "1"], ["CLICOLOR_FORCE": "1", "NO_COLOR": ""]] {
                 let result = try CLI.run(arguments, in: repo.root, env: env)
+                if !["stats", "doctor"].contains(arguments[0]) {
+                    #expect(result.stdout.contains("boom"), "\(arguments) \(env): the title is shown")
+                }
                 #expect(!result.stdout.unicodeScalars.contains("\u{07}"), "\(arguments) \(env)")
                 #expect(!result.stdout.contains("\u{1B}]"), "\(arguments) \(env): OSC from data")
                 #expect(!result.stdout.contains("\u{1B}[2J"), "\(arguments) \(env): CSI from data")
@@ -63,6 +82,79 @@ import Testing
         let badFlag = try CLI.run(["list", "--since", "\u{1B}]52;c;eA==\u{07}"], in: repo.root)
         #expect(badFlag.status == 64)
         #expect(Self.controlBytes(badFlag.stderr).isEmpty, "\(badFlag.stderr.debugDescription)")
+        // The text of a malformed .incident.yml quoted in its error.
+        try repo.write(".incident.yml", "stages: [\u{1B}]0;X\u{07}\n")
+        let badConfig = try CLI.run(["list"], in: repo.root)
+        #expect(badConfig.status == 1)
+        #expect(badConfig.stderr.contains("malformed YAML"), "\(badConfig.stderr)")
+        #expect(Self.controlBytes(badConfig.stderr).isEmpty, "\(badConfig.stderr.debugDescription)")
+    }
+
+    /// The exported document is read on a terminal too (`cat postmortem.md`): written to a file it
+    /// carries data's control characters as the same visible stand-ins as on standard output.
+    @Test func anExportedFileHoldsNoControlSequenceFromData() throws {
+        let repo = try initialised()
+        #expect(try CLI.run(["new", "--title", "placeholder"], in: repo.root).status == 0)
+        let file = try repo.incidentFiles()[0]
+        try repo.write(file, try repo.read(file) + "\nA note \u{1B}]0;HACK\u{07}\u{1B}[31mred\u{9B}2J\n")
+        let printed = try CLI.run(["export", "latest", "--format", "md"], in: repo.root)
+        #expect(printed.status == 0, "\(printed.stderr)")
+        #expect(printed.stdout.contains("A note ^[]0;HACK^G^[[31mred"), "\(printed.stdout)")
+        for format in ["md", "html"] {
+            for extra in [[], ["--public"]] {
+                let output = "out-\(extra.count).\(format)"
+                let result = try CLI.run(
+                    ["export", "latest", "--format", format, "--output", output] + extra, in: repo.root)
+                #expect(result.status == 0, "\(result.stderr)")
+                let written = try repo.read(output)
+                #expect(written.contains(format == "md" ? "A note ^[]0;HACK^G^[[31mred" : "HACK"), "\(format) \(extra)")
+                #expect(Self.controlBytes(written).isEmpty, "\(format) \(extra): \(Self.controlBytes(written))")
+            }
+        }
+        #expect(try CLI.run(["export", "latest", "--format", "md", "--output", "same.md"], in: repo.root).status == 0)
+        #expect(try repo.read("same.md") == printed.stdout, "the file is what standard output shows")
+    }
+
+    /// Issue: ESC and BEL given in flags and `set` values were stored and written raw into the
+    /// file's body. They are refused as an answer's are (`set impact=`), exit 64, nothing written.
+    @Test func controlCharactersInFlagAndFieldValuesAreRefusedLikeAnAnswers() throws {
+        let repo = try initialised()
+        func refused(_ arguments: [String], _ name: String, _ character: String = "^[") throws {
+            let result = try CLI.run(arguments, in: repo.root)
+            #expect(result.status == 64, "\(arguments): \(result.stderr)")
+            #expect(
+                result.stderr.contains("\(name) is refused: it holds a control character (\(character))."),
+                "\(arguments): \(result.stderr)")
+            #expect(Self.controlBytes(result.stderr).isEmpty, "\(arguments): \(result.stderr.debugDescription)")
+        }
+        try refused(["new", "--title", "T \u{1B}]0;PWNED\u{07}\u{1B}[31mRED"], "--title")
+        try refused(["new", "--title", "T", "--service", "svc\u{1B}[1m"], "--service")
+        try refused(["new", "--title", "T", "--env", "prod\u{07}"], "--env", "^G")
+        try refused(["new", "--title", "T", "--service", "a", "--service", "b\u{9B}1m"], "--service", "U+009B")
+        #expect(try repo.incidentFiles().isEmpty, "a refused new writes nothing")
+
+        #expect(try CLI.run(["new", "--title", "T"], in: repo.root).status == 0)
+        let file = try repo.incidentFiles()[0]
+        let before = try repo.read(file)
+        // The answer's refusal, for the wording every other value now shares.
+        let impact = try CLI.run(["set", "latest", "impact=a\u{1B}[31mb"], in: repo.root)
+        #expect(impact.status == 64, "\(impact.stderr)")
+        #expect(impact.stderr.contains("is refused: it holds a control character (^[)."), "\(impact.stderr)")
+        try refused(["set", "latest", "title=New \u{1B}[31mtitle"], "title")
+        try refused(["set", "latest", "owner=x\u{1B}[31my"], "owner")
+        try refused(["set", "latest", "services=a\u{1B}[31mb"], "services")
+        try refused(["set", "latest", "environment=p\u{1B}[5m"], "environment")
+        // One bad value among good ones: none is written.
+        try refused(["set", "latest", "owner=dana", "title=ok\u{7F}"], "title", "^?")
+        try refused(["review", "latest", "--approve", "--by", "l\u{1B}[31mee"], "--by")
+        try refused(["review", "latest", "--request-changes", "--by", "lee", "--note", "n\u{1B}]0;x\u{07}"], "--note")
+        try refused(["advance", "latest", "--skip", "--reason", "r\u{1B}[2J"], "--reason")
+        #expect(try repo.read(file) == before, "nothing was written")
+        // Tabs and (in notes and reasons) newlines are text, not control characters.
+        #expect(try CLI.run(["set", "latest", "owner=dana\tops"], in: repo.root).status == 0)
+        let noted = try CLI.run(
+            ["review", "latest", "--request-changes", "--by", "lee", "--note", "line one\nline two"], in: repo.root)
+        #expect(noted.status == 0, "\(noted.stderr)")
     }
 
     @Test func colourFollowsEachStreamAndTheUsualVariables() throws {

@@ -183,6 +183,19 @@ public enum ControlCharacters {
         return String(format: "U+%04X", scalar.value)
     }
 
+    /// Why a value given by a person is refused ("it holds a control character (^[)"), or nil: the
+    /// one wording for answers, `--set`, flag values and `set KEY=VALUE`.
+    public static func problem(in text: String, allowNewline: Bool = false) -> String? {
+        first(in: text, allowNewline: allowNewline).map { "it holds a control character (\($0))" }
+    }
+
+    /// Refuses (exit 64) a value given on the command line or by an agent that holds a control
+    /// character, before it is stored: `name` is how the person gave it (`--title`, `owner`).
+    public static func refuse(_ text: String?, as name: String, allowNewline: Bool = false) throws {
+        guard let text, let problem = problem(in: text, allowNewline: allowNewline) else { return }
+        throw IncidentError.usage("\(name) is refused: \(problem).")
+    }
+
     /// The text without its control characters (what is left is offered for editing again).
     static func removed(from text: String) -> String {
         var scalars = String.UnicodeScalarView()

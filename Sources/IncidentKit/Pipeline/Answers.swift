@@ -67,9 +67,7 @@ public struct AnswerRules: Sendable {
     /// Why one typed answer (or list entry) of `field` is refused, or nil when it is fine: a
     /// control character, or text that is not a URL or a date where the field takes one.
     public static func problem(with text: String, for field: Field) -> String? {
-        if let bad = ControlCharacters.first(in: text, allowNewline: field.type == .textarea) {
-            return "it holds a control character (\(bad))"
-        }
+        if let problem = ControlCharacters.problem(in: text, allowNewline: field.type == .textarea) { return problem }
         if field.format == "url", !text.isEmpty {
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             guard let url = URL(string: trimmed), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),

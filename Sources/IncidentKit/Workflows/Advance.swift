@@ -101,6 +101,7 @@ public struct AdvanceWorkflow: Sendable {
         try Self.refuseHandEdits(document, stage: stage, file: incident.relativePath, doing: "advance")
 
         if let reason = request.skipReason {
+            try ControlCharacters.refuse(reason, as: "--reason", allowNewline: true)
             var counts = OrderedDictionary<String, Int>()
             let redacted = try Redactor(config: workspace.config).redact(reason, counts: &counts)
             var stages = document.stages

@@ -20,6 +20,8 @@ public struct ExportRequest: Sendable {
 /// The exported document.
 public struct ExportResult: Sendable {
     public var id: String
+    /// Data's control characters in it are visible stand-ins (`Terminal.sanitized`), as on standard
+    /// output: the file is read on terminals too (`cat postmortem.md`).
     public var text: String
 }
 
@@ -38,7 +40,7 @@ public struct ExportWorkflow: Sendable {
         var markdown = Self.markdown(document, isPublic: request.isPublic)
         if request.isPublic { markdown = try scrub(markdown) }
         switch request.format {
-        case .md: return ExportResult(id: document.id, text: markdown)
+        case .md: return ExportResult(id: document.id, text: Terminal.sanitized(markdown))
         case .html:
             var entries = Timeline.entries(document)
             if request.isPublic {
@@ -49,8 +51,8 @@ public struct ExportWorkflow: Sendable {
                 }
             }
             let svg = TimelineSVG.render(entries, start: Timeline.start(document))
-            return ExportResult(
-                id: document.id, text: HTMLPage.render(title: document.title, markdown: markdown, timelineSVG: svg))
+            let page = HTMLPage.render(title: document.title, markdown: markdown, timelineSVG: svg)
+            return ExportResult(id: document.id, text: Terminal.sanitized(page))
         }
     }
 

@@ -62,6 +62,12 @@ public struct NewIncidentWorkflow: Sendable {
         let redactor = try Redactor(config: workspace.config)
         var redactions = OrderedDictionary<String, Int>()
 
+        // Values given as flags are stored and printed as they are: a control character in one is
+        // refused, as in an answer (a log's are stripped by the analysis).
+        try ControlCharacters.refuse(request.title, as: "--title")
+        try ControlCharacters.refuse(request.environment, as: "--env")
+        for service in request.services { try ControlCharacters.refuse(service, as: "--service") }
+
         var analysis: LogAnalysis?
         if let source = request.fromLog {
             let result = try workspace.logs.analyzeText(source, recordLineEvents: false)

@@ -196,7 +196,9 @@ public struct SetFieldsWorkflow {
                     "'\(assignment)' is not KEY=VALUE; KEY is one of \(Self.keys.joined(separator: ", ")).")
             }
             let key = String(assignment[..<equals])
-            let text = redactor.redact(String(assignment[assignment.index(after: equals)...]), counts: &counts)
+            let value = String(assignment[assignment.index(after: equals)...])
+            try ControlCharacters.refuse(value, as: key)
+            let text = redactor.redact(value, counts: &counts)
             switch key {
             case "severity": changes.append((key, .string(try Severity.parse(text).rawValue)))
             case "title":

@@ -48,6 +48,8 @@ public struct ReviewWorkflow: Sendable {
     public func run(_ request: ReviewRequest) throws -> LifecycleResult {
         let by = request.by.trimmingCharacters(in: .whitespaces)
         guard !by.isEmpty else { throw IncidentError.usage("--by NAME cannot be empty: say who reviews.") }
+        try ControlCharacters.refuse(by, as: "--by")
+        try ControlCharacters.refuse(request.note, as: "--note", allowNewline: true)
         if request.action == .requestChanges, (request.note ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             throw IncidentError.usage("--request-changes needs --note TEXT saying what to change.")
         }
