@@ -334,6 +334,55 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         #expect(try CLI.run(["export", id, "--format", "pdf"], in: repo.root).status == 64)
     }
 
+    /// Issue: after `review --approve --by lee`, "review approved by lee" was in the public export's
+    /// timeline table, its gantt and the HTML's SVG, though `--public` leaves reviewers out. The rows
+    /// stay, naming no one, also where a section rendered after the review holds them.
+    @Test func aPublicExportNamesNoReviewer() throws {
+        let repo = try TestRepo()
+        #expect(try CLI.run(["init"], in: repo.root).status == 0)
+        #expect(try CLI.run(["new", "--title", "Checkout latency over SLO"], in: repo.root).status == 0)
+        let steps = [
+            ["--submit", "--by", "Kim Vasquez"], ["--request-changes", "--by", "Jo Park", "--note", "add the graph"],
+            ["--submit", "--by", "Kim Vasquez"], ["--approve", "--by", "Leela Okafor"],
+        ]
+        for step in steps {
+            let result = try CLI.run(["review", "latest"] + step, in: repo.root)
+            #expect(result.status == 0, "\(step): \(result.stderr)")
+        }
+        // A stage whose template shows the timeline, completed after the review, carries the review
+        // rows in the body itself.
+        #expect(try CLI.run(["templates", "eject", "five-whys"], in: repo.root).status == 0)
+        try repo.write(
+            "templates/five-whys.md",
+            try repo.read("templates/five-whys.md") + "\n{{timeline.table}}\n\n```mermaid\n{{timeline.mermaid}}\n```\n")
+        try completeFiveWhys(repo, "latest")
+        let body = try repo.read(try repo.incidentFiles()[0])
+        #expect(body.contains("| review approved by Leela Okafor |"), "the body's timeline: \(body)")
+        #expect(body.contains("  review approved by Leela Okafor : milestone"), "the body's gantt: \(body)")
+        let names = ["Kim Vasquez", "Jo Park", "Leela Okafor"]
+
+        let full = try CLI.run(["export", "latest", "--format", "md"], in: repo.root)
+        #expect(full.status == 0, "\(full.stderr)")
+        for name in names { #expect(full.stdout.contains(name), "\(name): the internal export keeps reviewers") }
+
+        for format in ["md", "html"] {
+            let printed = try CLI.run(["export", "latest", "--format", format, "--public"], in: repo.root)
+            #expect(printed.status == 0, "\(printed.stderr)")
+            let written = try CLI.run(
+                ["export", "latest", "--format", format, "--public", "--output", "public.\(format)"], in: repo.root)
+            #expect(written.status == 0, "\(written.stderr)")
+            for text in [printed.stdout, try repo.read("public.\(format)")] {
+                for name in names { #expect(!text.contains(name), "\(name) in the public \(format) export") }
+                for row in ["submitted for review", "changes requested in review", "review approved"] {
+                    #expect(text.contains(row), "\(format): the row '\(row)' stays, naming no one")
+                }
+            }
+        }
+        let page = try repo.read("public.html")
+        let svg = page[page.range(of: "<svg")!.lowerBound..<page.range(of: "</svg>")!.upperBound]
+        #expect(svg.contains(">review approved<"), "the SVG's label: \(svg)")
+    }
+
     // MARK: 6. Presets
 
     @Test func aPresetWritesItsStagesAndTemplatesAndRunsThroughThePipeline() throws {

@@ -42,7 +42,7 @@ public struct ExportWorkflow: Sendable {
         switch request.format {
         case .md: return ExportResult(id: document.id, text: Terminal.sanitized(markdown))
         case .html:
-            var entries = Timeline.entries(document)
+            var entries = Self.entries(document, isPublic: request.isPublic)
             if request.isPublic {
                 entries = try entries.map { entry in
                     var entry = entry
@@ -63,7 +63,7 @@ public struct ExportWorkflow: Sendable {
         body = body.split(separator: "\n", omittingEmptySubsequences: false).filter { line in
             !(line.hasPrefix(IncidentDocument.sectionPrefix) || line.hasPrefix(IncidentDocument.occurrencePrefix))
         }.joined(separator: "\n")
-        if isPublic { body = publicBody(body) }
+        if isPublic { body = withoutReviewers(publicBody(body), document) }
         var bodyLines = body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // The summary goes under the title (the body's first heading), else on top.
         let titleIndex = bodyLines.firstIndex { $0.hasPrefix("# ") }
@@ -85,7 +85,7 @@ public struct ExportWorkflow: Sendable {
         }
         lines = bodyLines
         while lines.last?.isEmpty == true { lines.removeLast() }
-        let entries = Timeline.entries(document)
+        let entries = Self.entries(document, isPublic: isPublic)
         if !entries.isEmpty {
             lines += [
                 "", "## Timeline", "", Timeline.table(entries), "", "```mermaid",
@@ -102,6 +102,35 @@ public struct ExportWorkflow: Sendable {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The timeline's rows; public, a review step's row says what happened but not who did it.
+    static func entries(_ document: IncidentDocument, isPublic: Bool) -> [Timeline.Entry] {
+        let entries = Timeline.entries(document)
+        guard isPublic else { return entries }
+        return entries.map { entry in
+            var entry = entry
+            entry.event = ReviewWorkflow.withoutReviewer(entry.event)
+            return entry
+        }
+    }
+
+    /// `body` without the reviewers' names in review rows that a section rendered into it (a stage
+    /// completed after a review, whose template shows the timeline): as text, as a table cell and as
+    /// a gantt label.
+    static func withoutReviewers(_ body: String, _ document: IncidentDocument) -> String {
+        var body = body
+        for name in ReviewWorkflow.reviewers(document) {
+            for verb in ReviewWorkflow.verbs {
+                let row = "\(verb) by \(name)"
+                for (named, unnamed) in [
+                    (Timeline.cell(row), Timeline.cell(verb)), (Timeline.label(row), Timeline.label(verb)), (row, verb),
+                ] where body.contains(named) {
+                    body = body.replacingOccurrences(of: named, with: unnamed)
+                }
+            }
+        }
+        return body
     }
 
     static func hours(_ value: Double) -> String {

@@ -86,15 +86,38 @@ public struct ReviewWorkflow: Sendable {
         for (key, value) in review where key != "history" && key != "state" { ordered[key] = value }
         ordered["history"] = .array(history)
         document.fields["review"] = .object(ordered)
-        let verb =
-            switch request.action {
-            case .submit: "submitted for review"
-            case .approve: "review approved"
-            case .requestChanges: "changes requested in review"
-            }
-        Timeline.record(&document, at: now, "\(verb) by \(entry["by"]!.string!)")
+        Timeline.record(&document, at: now, "\(Self.verb(request.action)) by \(entry["by"]!.string!)")
         let saved = try workspace.store.save(incident, document: document)
         return LifecycleResult(incident: saved, changed: ["review"])
+    }
+
+    /// What a step's timeline row says before " by NAME".
+    static func verb(_ action: ReviewRequest.Action) -> String {
+        switch action {
+        case .submit: "submitted for review"
+        case .approve: "review approved"
+        case .requestChanges: "changes requested in review"
+        }
+    }
+
+    static let verbs = [ReviewRequest.Action.submit, .approve, .requestChanges].map(verb)
+
+    /// A review step's timeline row without who took it ("review approved"), for `export --public`;
+    /// any other row as it is.
+    static func withoutReviewer(_ event: String) -> String {
+        verbs.first { event.hasPrefix($0 + " by ") } ?? event
+    }
+
+    /// Who reviewed: the history's names and those in the timeline's review rows.
+    static func reviewers(_ document: IncidentDocument) -> [String] {
+        var names = (document.fields["review"]?["history"]?.array ?? []).compactMap { $0["by"]?.string }
+        for row in document.fields["timeline"]?.array ?? [] {
+            guard let event = row["event"]?.string else { continue }
+            let verb = withoutReviewer(event)
+            if verb != event { names.append(String(event.dropFirst(verb.count + " by ".count))) }
+        }
+        var seen = Set<String>()
+        return names.filter { !$0.isEmpty && seen.insert($0).inserted }
     }
 
     /// The gate before verify: an unapproved review when the config or the incident requires one.
