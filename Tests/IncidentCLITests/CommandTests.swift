@@ -167,6 +167,13 @@ func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:
             try YAML.parse(try CLI.run(["list", "--json", "--since", "2999-01-01"], in: repo.root).stdout).array?.count
                 == 0)
         #expect(try CLI.run(["list", "--since", "yesterdayish"], in: repo.root).status == 64)
+        // A service in another case is the same service; a stage that does not exist is a typo.
+        #expect(
+            try YAML.parse(try CLI.run(["list", "--json", "--service", "Postgres"], in: repo.root).stdout).array?.count
+                == 1)
+        let bogus = try CLI.run(["list", "--stage", "bogus"], in: repo.root)
+        #expect(bogus.status == 64 && bogus.stderr.contains("the stages are identify, five-whys"), "\(bogus.stderr)")
+        #expect(try CLI.run(["list", "--stage", "five-whys"], in: repo.root).stdout.contains(id))
     }
 
     @Test func setChangesFieldsAndKeepsEverythingElse() throws {

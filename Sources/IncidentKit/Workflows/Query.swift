@@ -28,6 +28,14 @@ public struct QueryWorkflow {
     ) throws
         -> [LoadedIncident]
     {
+        // A stage no incident can be at is a typo, not an empty answer.
+        if let stage = request.stage {
+            let stages = try workspace.stageOrder() + ["resolved", "closed"]
+            guard stages.contains(stage) else {
+                throw IncidentError.usage(
+                    "--stage '\(stage)' is not a stage of \(Config.fileName); the stages are \(stages.joined(separator: ", ")).")
+            }
+        }
         var all = try workspace.store.loadAllForReading(json: forJSON, problem: problem)
         let filtered =
             request.stage != nil || request.status != nil || request.severity != nil || request.service != nil
@@ -38,7 +46,12 @@ public struct QueryWorkflow {
                 if let stage = request.stage, document.stage != stage { return true }
                 if let status = request.status, document.status != status { return true }
                 if let severity = request.severity, document.severity != severity.rawValue { return true }
-                if let service = request.service, !document.services.contains(service) { return true }
+                // Service names are stored as the log or the user gave them: matched in any case.
+                if let service = request.service,
+                    !document.services.contains(where: { $0.caseInsensitiveCompare(service) == .orderedSame })
+                {
+                    return true
+                }
                 if let since = request.since, (document.created ?? .distantPast) < since { return true }
                 if let review = request.review, !ReviewWorkflow.matches(document, filter: review) { return true }
                 return false
