@@ -241,6 +241,11 @@ func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:
         let session = try PTYSession(["new", "--from-log", "-"], in: repo.root)
         try session.expect("standard input, which is a terminal")
         #expect(try session.wait() == 64)
+        // --answers - likewise (it waited silently, then fell into the prompts).
+        let (started, id) = try startedRepo()
+        let answers = try PTYSession(["advance", id, "--answers", "-"], in: started.root)
+        try answers.expect("'--answers -' reads answers from standard input, which is a terminal")
+        #expect(try answers.wait() == 64)
     }
 
     @Test func analyzePrintsAReportJSONAndEventRowsAndWritesNothingElse() throws {

@@ -222,6 +222,12 @@ extension Workspace {
     /// An answers file (`--answers FILE`, `-` for standard input): YAML or JSON, one sentence when
     /// it is not UTF-8 or does not parse.
     func readAnswers(_ path: String) throws -> Value {
+        // As for a log: '-' on a terminal would wait for text nobody means to type.
+        if path == "-", env.stdinIsTerminal {
+            throw IncidentError.usage(
+                "'--answers -' reads answers from standard input, which is a terminal; pipe them in (cat whys.yml | incident advance …), give a file, or leave --answers out to be asked."
+            )
+        }
         let data = path == "-" ? try env.readStandardInput() : try readUserFile(path, what: "answers file")
         guard let text = String(validatingUTF8Data: data) else {
             throw IncidentError.usage("answers file '\(path)' is not UTF-8 text.")
