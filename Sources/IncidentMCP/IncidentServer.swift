@@ -19,6 +19,9 @@ public final class IncidentServer: Sendable {
     private let client = Locked<String?>(nil)
     private let stopRequested = Locked(false)
 
+    /// The tools' names, in the order a client lists them (for `incident mcp --help`).
+    public static var toolNames: [String] { IncidentTools.all.map(\.name) }
+
     public init(environment: Environment, directory: String?, version: String) {
         self.environment = environment
         self.directory = directory

@@ -12,11 +12,10 @@ struct MCPCommand: ParsableCommand {
         commandName: "mcp",
         abstract: "Serve the Model Context Protocol on stdin/stdout, for coding agents.",
         discussion: """
-            Register it with an MCP client as a stdio server (command: incident, args: ["mcp"]). Tools: analyze_log, \
-            new_incident, list_incidents, show_incident, stage_fields, advance_incident, file_issue, close_incident, \
-            doctor. The gates, redaction and GitHub rules are the CLI's; what an agent writes is recorded as by: \
-            agent:<client name>. Logs go to stderr only. Ctrl-C (SIGINT) lets the request in flight finish, then exits \
-            2.
+            Register it with an MCP client as a stdio server (command: incident, args: ["mcp"]). Tools: \
+            \(IncidentServer.toolNames.joined(separator: ", ")). The gates, redaction and GitHub rules are the CLI's; \
+            what an agent writes is recorded as by: agent:<client name>. Logs go to stderr only. Ctrl-C (SIGINT) lets \
+            the request in flight finish, then exits 2.
 
             Examples:
               incident mcp
