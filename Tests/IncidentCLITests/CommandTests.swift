@@ -231,8 +231,15 @@ func completeFiveWhys(_ repo: TestRepo, _ id: String, env: [String: String] = [:
         #expect(broken.status == 1 && broken.stderr.contains("incidents/2025-01-01-broken.md:3"))
         let latin = try CLI.run(["show", "2025-01-02-latin1"], in: repo.root)
         #expect(latin.status == 1 && latin.stderr.contains("2025-01-02-latin1.md is not UTF-8"))
+        // Part of its name finds it among the files that cannot be read, and says so in one sentence.
+        let partial = try CLI.run(["show", "latin1"], in: repo.root)
+        #expect(
+            partial.status == 1
+                && partial.stderr.contains("'latin1' may be incidents/2025-01-02-latin1.md, which cannot be read: "),
+            "\(partial.stderr)")
         let list = try CLI.run(["list"], in: repo.root)
-        #expect(list.status == 0 && list.stderr.contains("warning: skipped incidents/2025-01-01-broken.md"))
+        #expect(list.status == 0 && list.stderr.contains("warning: skipped one file: incidents/2025-01-01-broken.md"))
+        #expect(list.stderr.contains("warning: skipped one file: incidents/2025-01-02-latin1.md is not UTF-8"))
         #expect(try repo.read("incidents/2025-01-01-broken.md") == "---\nid: inc-broken\ntitle: [unclosed\n---\n")
     }
 

@@ -244,7 +244,8 @@ public struct IncidentStore: Sendable {
         }
         // A file that could not be read may be the one meant: name it rather than say "no match".
         for problem in unreadable {
-            let name = problem.split(separator: ":", maxSplits: 1).first.map(String.init) ?? problem
+            // Problems begin with the file's path: "incidents/x.md:3: …", "incidents/x.md is not UTF-8; …".
+            let name = String(problem.prefix { $0 != ":" && $0 != " " })
             let text =
                 (try? fileSystem.read(name.hasPrefix("/") ? name : root + "/" + name)).map {
                     String(decoding: $0, as: UTF8.self)

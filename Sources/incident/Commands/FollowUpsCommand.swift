@@ -34,7 +34,7 @@ struct FollowUpsCommand: ParsableCommand {
             let request = request()
             let (rows, warnings) = try FollowUpsWorkflow(workspace: try live.workspace()).run(
                 openOnly: request.openOnly, refresh: request.refresh
-            ) { live.warn("skipped \($0)") }
+            ) { live.warn("skipped one file: \($0)") }
             for warning in warnings { live.warn(warning) }
             let now = live.env.now
             if json {

@@ -126,7 +126,7 @@ struct ListCommand: ParsableCommand {
             let request = try request(now: live.env.now)
             ProcessTuning.expectManyAllocations()
             let incidents = try QueryWorkflow(workspace: try live.workspace()).list(request, forJSON: json) { problem in
-                live.warn("skipped \(problem)")
+                live.warn("skipped one file: \(problem)")
             }
             live.keepUntilExit(incidents)
             if json {

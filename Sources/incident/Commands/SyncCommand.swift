@@ -24,7 +24,7 @@ struct SyncCommand: ParsableCommand {
     func run() throws {
         try Live.perform(globals, github: github) { live in
             let sync = GitHubSync(workspace: try live.workspace())
-            let outcomes = try ref.map { [try sync.retry($0)] } ?? sync.retryAll { live.warn("skipped \($0)") }
+            let outcomes = try ref.map { [try sync.retry($0)] } ?? sync.retryAll { live.warn("skipped one file: \($0)") }
             if json {
                 live.json(.array(outcomes.map { $0.toValue() }))
             } else if outcomes.isEmpty {
