@@ -53,8 +53,9 @@ func analyze(_ text: String) -> LogAnalysis {
             (
                 // A 502 answered to a client is an upstream 5xx: SPEC's floor is high.
                 "nginx access", "10.0.0.1 - - [09/Sep/2025:02:25:11 +0000] \"GET /api HTTP/1.1\" 502 157", .high,
-                // A request path is a variable like any path (one segment or many), so requests group by method.
-                "2025-09-09T02:25:11Z", "<*> - - <*> \"GET <*> <*>\" <*> <*>", nil
+                // A request path is a variable like any path (one segment or many), so requests group by
+                // method; the status is its class, a word (2xx and 5xx requests are two events).
+                "2025-09-09T02:25:11Z", "<*> - - <*> \"GET <*> <*>\" server-error <*>", nil
             ),
             (
                 "Windows CBS",
@@ -232,6 +233,24 @@ func analyze(_ text: String) -> LogAnalysis {
 
     /// logfmt's two own keys are enough, with nothing else on the line (one of them alone needs
     /// two more pairs: "status=ok msg" in a sentence is not logfmt).
+    /// A request log's outcome is its status class: ok and failed requests to one path are two
+    /// events, and which comes first decides neither the severity nor the primary (SPEC: the
+    /// analysis is stable across input order). The example keeps the status as logged.
+    @Test func requestsGroupByStatusClassInAnyOrder() throws {
+        let ok = (1...3).map { "10.0.0.\($0) - - [30/Nov/2026:10:00:0\($0) +0000] \"GET /api/items HTTP/1.1\" 200 512 \"-\" \"curl/8.5\"" }
+        let failed = (1...5).map { "10.0.1.\($0) - - [30/Nov/2026:10:01:0\($0) +0000] \"GET /api/items HTTP/1.1\" 503 190 \"-\" \"curl/8.5\"" }
+        for lines in [ok + failed, failed.reversed() + ok.reversed()] {
+            let analysis = analyze(lines.joined(separator: "\n") + "\n")
+            let primary = try #require(analysis.primary)
+            #expect(primary.severity == .high && primary.count == 5 && primary.example.contains("\" 503 "), "\(primary.template)")
+            #expect(primary.signature == "http-503-service-unavailable")
+            #expect(analysis.events.map(\.count).sorted() == [3, 5])
+        }
+        // Unquoted HTTP/2 too; a number that is no HTTP status stays a number.
+        #expect(analyze("GET /x HTTP/2 404 12\n").primary?.template == "GET /x <*> client-error <*>")
+        #expect(analyze("\"GET /x HTTP/1.1\" 999 12\n").primary?.template == "\"GET /x <*>\" <*> <*>")
+    }
+
     @Test func levelAndMessageAloneAreLogfmt() throws {
         let analysis = analyze(#"level=error msg="token rejected by gateway""# + "\n")
         #expect(analysis.format == "logfmt")

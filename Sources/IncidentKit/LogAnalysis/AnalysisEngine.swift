@@ -699,6 +699,15 @@ final class AnalysisEngine {
             && (first > 0 || (header.time == nil && header.level == nil && StackTrace.isBareTracebackOpener(line)))
         if let bytes = messageBytes {
             bytes.withUnsafeBufferPointer { process($0, 0) }
+        } else if header.level == nil, let status = Self.requestStatus(line, from: header.messageStart) {
+            // (A request log's lines have no level; looking only there keeps the search off most lines.)
+            // A request log's status is its outcome, not a variable like a byte count: its class
+            // is a word of the shape ("success" and "server-error" lines are two events, whichever
+            // comes first; a number would be masked). The example keeps the status as it was.
+            var message = Array(line[header.messageStart..<status])
+            message += Self.statusClasses[Int(line[status] - 0x31)]
+            message += line[(status + 3)...]
+            message.withUnsafeBufferPointer { process($0, 0) }
         } else {
             process(line, header.messageStart)
         }
@@ -709,6 +718,34 @@ final class AnalysisEngine {
             shapes[opener].severity = .low
             stats[shapes[opener].cluster].severity = .low
         }
+    }
+
+    private static let httpVersion = Array("HTTP/".utf8)
+    /// The words for 1xx-5xx.
+    private static let statusClasses = ["informational", "success", "redirect", "client-error", "server-error"].map {
+        Array($0.utf8)
+    }
+
+    /// Where the status of a request log's line starts (`"GET /api HTTP/1.1" 503 …`: three digits,
+    /// 100-599, after the request's protocol and its closing quote), or nil.
+    static func requestStatus(_ line: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start < line.count,
+            let version = httpVersion.withUnsafeBufferPointer({
+                ByteSearch.first($0, in: UnsafeBufferPointer(rebasing: line[start...]))
+            })
+        else { return nil }
+        // "HTTP/1.1", "HTTP/2", "HTTP/2.0": digits and a dot, then the request's closing quote.
+        var index = start + version + 5
+        while index < line.count, index < start + version + 9, line[index] &- 0x30 < 10 || line[index] == 0x2E {
+            index += 1
+        }
+        if index < line.count, line[index] == 0x22 { index += 1 }
+        guard index < line.count, line[index] == 0x20 else { return nil }
+        index += 1
+        guard index + 3 <= line.count, line[index] &- 0x31 < 5, line[index + 1] &- 0x30 < 10,
+            line[index + 2] &- 0x30 < 10, index + 3 == line.count || line[index + 3] == 0x20
+        else { return nil }
+        return index
     }
 
     /// How many characters of a line an example keeps.

@@ -429,7 +429,8 @@ enum Facts {
     static func clause(of template: String, skippingGenericLead: Bool = false, capitalized: Bool = true) -> String {
         let words = template.split(separator: " ").filter {
             !$0.asciiFastContains("<*>") && !$0.asciiFastContains("[REDACTED:")
-        }.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "'\"`")) }.filter { !$0.isEmpty }
+        }.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "'\"`")) }
+            .filter { $0.contains(where: { $0.isLetter || $0.isNumber }) }
         var clauses: [[String]] = [[]]
         for word in words {
             if let last = word.last, [":", ".", ";"].contains(last) {
