@@ -82,6 +82,9 @@ public protocol Prompter: Sendable {
     func line(_ question: String, help: String?, defaultValue: String?, initial: String) throws -> String
     /// Several lines, where `initial` is the text so far: an empty first line keeps it.
     func text(_ question: String, help: String?, initial: String) throws -> String
+    /// As `text(_:help:initial:)`, telling `partial` the text so far after each line entered, so
+    /// that a cancel before the answer ends loses none of them.
+    func text(_ question: String, help: String?, initial: String, partial: (String) -> Void) throws -> String
     /// Any of `options`, with `ticked` ticked already: an empty answer keeps them.
     func chooseMany(_ question: String, options: [String], ticked: [Int]) throws -> [Int]
 }
@@ -95,6 +98,10 @@ extension Prompter {
     public func text(_ question: String, help: String?, initial: String) throws -> String {
         let answer = try text(question, help: help)
         return answer.isEmpty ? initial : answer
+    }
+
+    public func text(_ question: String, help: String?, initial: String, partial: (String) -> Void) throws -> String {
+        try text(question, help: help, initial: initial)
     }
 
     public func chooseMany(_ question: String, options: [String], ticked: [Int]) throws -> [Int] {

@@ -75,6 +75,10 @@ public struct TerminalPrompter: Prompter {
     /// Lines until one holding only "." or Ctrl-D; ":e" opens the editor on what is typed so far.
     /// With `initial`, an empty first line keeps it and ":e" edits it.
     public func text(_ question: String, help: String?, initial: String) throws -> String {
+        try text(question, help: help, initial: initial, partial: { _ in })
+    }
+
+    public func text(_ question: String, help: String?, initial: String, partial: (String) -> Void) throws -> String {
         if let help { write(dim("  \(help)") + "\n") }
         let how =
             initial.isEmpty
@@ -101,6 +105,7 @@ public struct TerminalPrompter: Prompter {
             }
             if line.isEmpty && lines.isEmpty { return initial }
             lines.append(line)
+            partial(lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
     }

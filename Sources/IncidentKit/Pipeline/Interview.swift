@@ -15,18 +15,31 @@ struct Interview {
 
     /// Asks every field that `answers` does not hold yet.
     func run(into answers: inout Answers) throws {
+        var asked = Set<String>()
+        // A field not reached yet keeps what was offered for it (a draft being resumed), so that
+        // cancelling a resumed interview early loses nothing of the draft it started from.
+        func kept(_ answers: Answers) -> Answers {
+            var kept = Answers()
+            for field in template.fields {
+                if let value = answers[field.id] ?? (asked.contains(field.id) ? nil : previous[field.id]) {
+                    kept[field.id] = value
+                }
+            }
+            return kept
+        }
         for field in template.fields where answers[field.id] == nil {
             if template.action == .linkCommits && field.id == "commits" { continue }
             let before = answers
             let value = try ask(field, previous: previous[field.id]) { partial in
                 var draft = before
                 draft[field.id] = partial
-                keep(draft)
+                keep(kept(draft))
             }
+            asked.insert(field.id)
             if let value, !value.isBlank {
                 answers[field.id] = value
             }
-            keep(answers)
+            keep(kept(answers))
         }
     }
 
@@ -80,8 +93,12 @@ struct Interview {
             return text.isEmpty ? nil : try rules.shape(.string(text), for: field, source: "answer")
         case .textarea:
             while true {
+                // Each line entered goes to the draft at once: a cancel mid-answer keeps it.
                 let text = try prompter.text(
-                    field.label + suffix(field), help: help(field), initial: previous?.string ?? "")
+                    field.label + suffix(field), help: help(field), initial: previous?.string ?? ""
+                ) { sofar in
+                    if !sofar.isEmpty { partial(.string(sofar)) }
+                }
                 if text.isEmpty || text == "." {
                     if field.required {
                         refuse("\(field.label) is required: write at least one line")
@@ -158,7 +175,8 @@ struct Interview {
             }
             items.append(.string(text))
             chainAbove = text
-            partial(.array(items))
+            // Offered entries not reached yet stay in the draft too.
+            partial(.array(items + offered.map { .string($0) }))
         }
         return items
     }

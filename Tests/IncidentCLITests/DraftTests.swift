@@ -1,0 +1,92 @@
+import Foundation
+import IncidentKit
+import IncidentTestSupport
+import Testing
+
+/// "Nothing typed is lost": what a cancelled interview leaves in its draft, on a real terminal.
+@Suite struct DraftTests {
+    func draft(_ repo: TestRepo, _ relative: String) throws -> Value {
+        try YAML.parse(String(contentsOfFile: repo.path(relative), encoding: .utf8))
+    }
+
+    func answerWhys(_ session: PTYSession, _ answers: [String] = ["a", "b", "c", ""]) throws {
+        for answer in answers {
+            try session.expect("Why did this happen")
+            session.sendLine(answer)
+        }
+    }
+
+    /// Lines of a text answer entered before Ctrl-C are in the draft, the next advance offers them
+    /// as that field's text, and a second cancel of the resumed draft loses none of it.
+    @Test func linesOfATextAnswerAreKeptOnCtrlCAndOfferedAgain() throws {
+        let (repo, id) = try startedRepo()
+        let path = ".git/incident/drafts/\(id)-five-whys.yml"
+        let first = try PTYSession(["advance", id], in: repo.root)
+        try answerWhys(first)
+        try first.expect("? Root cause")
+        try first.expect("> ")
+        first.sendLine("first line")
+        try first.expect("> ")
+        first.sendLine("second line")
+        try first.expect("> ")
+        first.send("\u{03}")
+        try first.expect("kept as a draft")
+        #expect(try first.wait() == 2)
+        #expect(try draft(repo, path)["whys"] == ["a", "b", "c"])
+        #expect(try draft(repo, path)["root_cause"] == "first line\nsecond line")
+
+        // Resumed, then cancelled again after the first why: the rest of the draft stays.
+        let second = try PTYSession(["advance", id], in: repo.root)
+        try second.expect("A draft of this stage holds 2 answered fields")
+        second.sendLine("")
+        try second.expect("(1 of at least 3)")
+        second.sendLine("")
+        try second.expect("Why did this happen: a? (2 of at least 3)")
+        second.send("\u{03}")
+        #expect(try second.wait() == 2)
+        #expect(try draft(repo, path)["whys"] == ["a", "b", "c"])
+        #expect(try draft(repo, path)["root_cause"] == "first line\nsecond line")
+
+        // Resumed to the end: Enter keeps each offered answer, the root cause included.
+        let third = try PTYSession(["advance", id], in: repo.root)
+        try third.expect("Start from it?")
+        third.sendLine("")
+        try answerWhys(third, ["", "", "", ""])
+        try third.expect("  | second line")
+        try third.expect("> ")
+        third.sendLine("")
+        try third.expect("Contributing factor 1")
+        third.sendLine("")
+        try third.expect("Action 1")
+        third.sendLine("")
+        try third.expect("Write this section to")
+        third.sendLine("y")
+        #expect(try third.wait() == 0)
+        let stored = try YAML.parse(try repo.read(try repo.incidentFiles()[0]).components(separatedBy: "---")[1])
+        #expect(stored["stages"]?["five-whys"]?["answers"]?["root_cause"] == "first line\nsecond line")
+        #expect(!FileManager.default.fileExists(atPath: repo.path(path)))
+    }
+
+    /// Lines typed before ':e' are kept when the terminal closes while the editor is open.
+    @Test func linesTypedBeforeTheEditorAreKeptWhenTheTerminalCloses() throws {
+        let (repo, id) = try startedRepo()
+        let temp = try privateTemp()
+        try repo.write("waiting-editor.sh", "#!/bin/sh\necho editing\nsleep 60\n")
+        chmod(repo.path("waiting-editor.sh"), 0o755)
+        let session = try PTYSession(
+            ["advance", id], in: repo.root, env: ["EDITOR": repo.path("waiting-editor.sh"), "TMPDIR": temp])
+        try answerWhys(session)
+        try session.expect("? Root cause")
+        try session.expect("> ")
+        session.sendLine("typed before the editor")
+        try session.expect("> ")
+        session.sendLine(":e")
+        try session.expect("editing")
+        session.hangUp()
+        #expect(try session.waitWithoutReading() == 2)
+        let kept = try draft(repo, ".git/incident/drafts/\(id)-five-whys.yml")
+        #expect(kept["root_cause"] == "typed before the editor")
+        #expect(kept["whys"] == ["a", "b", "c"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp).isEmpty)
+    }
+}
