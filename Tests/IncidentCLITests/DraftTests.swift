@@ -89,4 +89,36 @@ import Testing
         #expect(kept["whys"] == ["a", "b", "c"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp).isEmpty)
     }
+
+    /// Outside git the draft lives in incidents/.drafts; answers of a list entry not finished yet
+    /// (a test's name and kind) are in it after Ctrl-C, and the next advance offers them.
+    @Test func anUnfinishedListEntryIsKeptOutsideGit() throws {
+        let repo = try TestRepo(git: false)
+        try repo.write("app.log", exampleLog)
+        #expect(try CLI.run(["init"], in: repo.root).status == 0)
+        let created = try CLI.run(["new", "--from-log", "app.log", "--json"], in: repo.root)
+        let id = try YAML.parse(created.stdout)["id"]?.string ?? ""
+        try completeFiveWhys(repo, id)
+        let path = "incidents/.drafts/\(id)-test-plan.yml"
+        let first = try PTYSession(["advance", id], in: repo.root)
+        try first.expect("Test name")
+        first.sendLine("reconnects after failover")
+        try first.expect("number or name [1]:")
+        first.sendLine("2")
+        try first.expect("What it proves")
+        first.send("\u{03}")
+        try first.expect("kept as a draft")
+        #expect(try first.wait() == 2)
+        #expect(try draft(repo, path)["tests"] == [["name": "reconnects after failover", "kind": "integration"]])
+        let mode = try FileManager.default.attributesOfItem(atPath: repo.path(path))[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        let again = try PTYSession(["advance", id], in: repo.root)
+        try again.expect("A draft of this stage holds 1 answered field")
+        again.sendLine("")
+        try again.expect("reconnects after failover")
+        again.send("\u{03}")
+        #expect(try again.wait() == 2)
+        #expect(try draft(repo, path)["tests"] == [["name": "reconnects after failover", "kind": "integration"]])
+    }
 }

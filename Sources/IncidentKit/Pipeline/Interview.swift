@@ -194,20 +194,35 @@ struct Interview {
                     + (optional
                         ? " (leave the first answer empty to finish)" : " (\(entries.count + 1) of at least \(min))"))
             for (index, subfield) in field.fields.enumerated() {
+                // The entry so far goes to the draft after each answer (with what was offered for the
+                // sub-fields and entries not reached yet), so a cancel mid-entry keeps it.
+                func keepSoFar(_ entry: Answers) {
+                    var sofar = entry
+                    for later in field.fields[(index + 1)...] where sofar[later.id] == nil {
+                        sofar[later.id] = prior[later.id]
+                    }
+                    partial(.array(entries + [.object(sofar)] + offered))
+                }
                 if index == 0 && subfield.type == .input {
                     let text = try askLine(
                         subfield.label + (optional ? " (empty to finish)" : suffix(subfield)), help: help(subfield),
                         field: subfield, required: !optional, initial: prior[subfield.id]?.string ?? "")
                     if text.isEmpty { break entries }
                     entry[subfield.id] = try rules.shape(.string(text), for: subfield, source: "answer")
+                    keepSoFar(entry)
                     continue
                 }
-                let value = try ask(subfield, previous: prior[subfield.id])
+                let value = try ask(subfield, previous: prior[subfield.id]) { sofar in
+                    var draft = entry
+                    draft[subfield.id] = sofar
+                    keepSoFar(draft)
+                }
                 if index == 0 && (value ?? .null).isBlank && optional { break entries }
                 if let value, !value.isBlank { entry[subfield.id] = value }
+                keepSoFar(entry)
             }
             entries.append(.object(entry))
-            partial(.array(entries))
+            partial(.array(entries + offered))
         }
         return .array(entries)
     }
