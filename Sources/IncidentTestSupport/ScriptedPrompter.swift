@@ -35,6 +35,14 @@ public final class ScriptedPrompter: Prompter, @unchecked Sendable {
         throw IncidentError.usage("scripted answer '\(answer)' is not one of \(options)")
     }
 
+    public func choose(_ question: String, options: [String], defaultIndex: Int?, optional: Bool) throws -> Int? {
+        let answer = try next(question)
+        if answer.isEmpty, let defaultIndex { return defaultIndex }
+        if answer.isEmpty && optional { return nil }
+        if let index = options.firstIndex(of: answer) { return index }
+        throw IncidentError.usage("scripted answer '\(answer)' is not one of \(options)")
+    }
+
     public func chooseMany(_ question: String, options: [String]) throws -> [Int] {
         let answer = try next(question)
         return answer.split(separator: ",").compactMap { options.firstIndex(of: String($0)) }

@@ -53,6 +53,36 @@ import Testing
         #expect(leftovers.isEmpty)
     }
 
+    /// Enter at an optional dropdown with no default leaves it unset, as at other optional fields.
+    @Test func enterAtAnOptionalDropdownLeavesItUnset() throws {
+        let (repo, id) = try startedRepo()
+        try completeFiveWhys(repo, id)
+        let session = try PTYSession(["advance", id], in: repo.root)
+        try session.expect("Test name")
+        session.sendLine("reconnects after failover")
+        try session.expect("number or name [1]:")
+        session.sendLine("")
+        try session.expect("What it proves")
+        session.sendLine("")
+        try session.expect("Blocks verify until its issue is closed (optional)")
+        session.sendLine("")
+        let asked = try session.expect("Test to add 2")
+        #expect(asked.contains("number or name, empty for none:"))
+        #expect(!asked.contains("is not one of the options"))
+        session.sendLine("")
+        try session.expect("? Notes")
+        try session.expect("> ")
+        session.sendLine(".")
+        try session.expect("Write this section to")
+        session.sendLine("y")
+        #expect(try session.wait() == 0)
+        let stored = try YAML.parse(try repo.read(try repo.incidentFiles()[0]).components(separatedBy: "---")[1])
+        #expect(
+            stored["stages"]?["test-plan"]?["answers"]?["tests"] == [
+                ["name": "reconnects after failover", "kind": "unit"]
+            ])
+    }
+
     @Test func aDropdownTakesANumberOrAName() throws {
         let (repo, id) = try startedRepo()
         try completeFiveWhys(repo, id)

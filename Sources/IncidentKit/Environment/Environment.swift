@@ -72,6 +72,8 @@ public protocol Prompter: Sendable {
     func text(_ question: String, help: String?) throws -> String
     /// One of `options`, by number or label.
     func choose(_ question: String, options: [String], defaultIndex: Int?) throws -> Int
+    /// As `choose(_:options:defaultIndex:)`; when `optional`, an empty answer with no default is nil.
+    func choose(_ question: String, options: [String], defaultIndex: Int?, optional: Bool) throws -> Int?
     /// Any of `options`, as a set of indices.
     func chooseMany(_ question: String, options: [String]) throws -> [Int]
     /// Yes or no.
@@ -102,6 +104,10 @@ extension Prompter {
 
     public func text(_ question: String, help: String?, initial: String, partial: (String) -> Void) throws -> String {
         try text(question, help: help, initial: initial)
+    }
+
+    public func choose(_ question: String, options: [String], defaultIndex: Int?, optional: Bool) throws -> Int? {
+        try choose(question, options: options, defaultIndex: defaultIndex)
     }
 
     public func chooseMany(_ question: String, options: [String], ticked: [Int]) throws -> [Int] {

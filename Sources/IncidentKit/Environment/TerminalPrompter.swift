@@ -111,12 +111,18 @@ public struct TerminalPrompter: Prompter {
     }
 
     public func choose(_ question: String, options: [String], defaultIndex: Int?) throws -> Int {
+        // Not optional: an empty answer with no default is asked again, so there is always an index.
+        try choose(question, options: options, defaultIndex: defaultIndex, optional: false)!
+    }
+
+    public func choose(_ question: String, options: [String], defaultIndex: Int?, optional: Bool) throws -> Int? {
         write(bold("? \(question)") + "\n")
         for (index, option) in options.enumerated() { write("  \(index + 1)) \(option)\n") }
         while true {
-            let hint = defaultIndex.map { " [\($0 + 1)]" } ?? ""
+            let hint = defaultIndex.map { " [\($0 + 1)]" } ?? (optional ? ", empty for none" : "")
             let answer = try readAnswer(dim("  number or name\(hint): ")).trimmingCharacters(in: .whitespaces)
             if answer.isEmpty, let defaultIndex { return defaultIndex }
+            if answer.isEmpty && optional { return nil }
             if let number = Int(answer), number >= 1, number <= options.count { return number - 1 }
             if let index = options.firstIndex(where: { $0.lowercased() == answer.lowercased() }) { return index }
             write("  '\(answer)' is not one of the options; type 1 to \(options.count).\n")

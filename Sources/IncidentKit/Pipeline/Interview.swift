@@ -115,8 +115,12 @@ struct Interview {
         case .dropdown:
             let current = previous?.string ?? field.defaultValue?.string
             let defaultIndex = current.flatMap { value in field.options.firstIndex { $0.label == value } }
-            let index = try prompter.choose(
-                field.label + suffix(field), options: field.options.map(\.label), defaultIndex: defaultIndex)
+            // An optional field with nothing to default to is left unset by an empty answer.
+            guard
+                let index = try prompter.choose(
+                    field.label + suffix(field), options: field.options.map(\.label), defaultIndex: defaultIndex,
+                    optional: !field.required)
+            else { return nil }
             return .string(field.options[index].label)
         case .checkboxes:
             let shown = field.options.map { $0.required ? "\($0.label) (required)" : $0.label }
