@@ -121,4 +121,33 @@ import Testing
         #expect(try again.wait() == 2)
         #expect(try draft(repo, path)["tests"] == [["name": "reconnects after failover", "kind": "integration"]])
     }
+
+    /// In a linked worktree (`.git` is a file) the draft goes to that worktree's own git folder,
+    /// not into the work tree, where `git status` would show it and `git add` could take it.
+    @Test func aLinkedWorktreeKeepsItsDraftInItsGitFolder() throws {
+        let repo = try TestRepo()
+        try repo.write("README", "x")
+        _ = try TestRepo.run(["git", "add", "README"], in: repo.root)
+        _ = try TestRepo.run(["git", "commit", "-q", "-m", "init"], in: repo.root)
+        let tree = repo.path("tree")
+        _ = try TestRepo.run(["git", "worktree", "add", "-q", tree], in: repo.root)
+        try Data(exampleLog.utf8).write(to: URL(fileURLWithPath: tree + "/app.log"))
+        #expect(try CLI.run(["init"], in: tree).status == 0)
+        let created = try CLI.run(["new", "--from-log", "app.log", "--json"], in: tree)
+        let id = try YAML.parse(created.stdout)["id"]?.string ?? ""
+        let session = try PTYSession(["advance", id], in: tree)
+        try session.expect("1. Why did this happen")
+        session.sendLine("kept in the worktree's git folder")
+        try session.expect("(2 of at least 3)")
+        session.send("\u{03}")
+        try session.expect("kept as a draft")
+        #expect(try session.wait() == 2)
+        #expect(!FileManager.default.fileExists(atPath: tree + "/incidents/.drafts"))
+        let kept = try draft(repo, ".git/worktrees/tree/incident/drafts/\(id)-five-whys.yml")
+        #expect(kept["whys"] == ["kept in the worktree's git folder"])
+        let again = try PTYSession(["advance", id], in: tree)
+        try again.expect("A draft of this stage holds 1 answered field")
+        again.send("\u{03}")
+        #expect(try again.wait() == 2)
+    }
 }

@@ -76,20 +76,22 @@ public struct IncidentStore: Sendable {
         return incidents
     }
 
-    /// The read cache's path, `incident/read-cache` in the repo's git folder: `.git` itself, or
-    /// the folder a `.git` file names (`gitdir: …`, in a linked worktree or a submodule), which
-    /// belongs to this checkout alone. Nil outside git.
-    var readCachePath: String? {
+    /// The repo's git folder: `.git` itself, or the folder a `.git` file names (`gitdir: …`, in a
+    /// linked worktree or a submodule), which belongs to this checkout alone. Nil outside git.
+    var gitFolder: String? {
         let dotGit = root + "/.git"
-        if fileSystem.isDirectory(dotGit) { return dotGit + "/incident/" + ReadCache.fileName }
+        if fileSystem.isDirectory(dotGit) { return dotGit }
         guard let data = try? fileSystem.read(dotGit), data.count < 4096,
             let text = String(validatingUTF8Data: data), text.hasPrefix("gitdir: ")
         else { return nil }
         let named = text.dropFirst("gitdir: ".count).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !named.isEmpty else { return nil }
         let folder = named.hasPrefix("/") ? named : root + "/" + named
-        return fileSystem.isDirectory(folder) ? folder + "/incident/" + ReadCache.fileName : nil
+        return fileSystem.isDirectory(folder) ? folder : nil
     }
+
+    /// The read cache's path, `incident/read-cache` in the repo's git folder. Nil outside git.
+    var readCachePath: String? { gitFolder.map { $0 + "/incident/" + ReadCache.fileName } }
 
     /// Every readable incident's front-matter, as `loadAll` gives it, for commands that read the
     /// fields only (`list`, `stats`): files unchanged since the last such read come from

@@ -2,17 +2,16 @@ import Foundation
 import OrderedCollections
 
 /// Answers typed for a stage that did not complete (a cancel, a failed gate, an editor that failed),
-/// kept under `.git/incident/drafts/` (or `incidents/.drafts/` outside git), mode 0600, until the
-/// stage completes. The next `advance` of that stage offers to start from it.
+/// kept under `incident/drafts/` in the repo's git folder (in a linked worktree, the folder its
+/// `.git` file names, so a draft never lands in the work tree), or `incidents/.drafts/` outside
+/// git, mode 0600, until the stage completes. The next `advance` of that stage offers to start from it.
 public struct Drafts: Sendable {
     let workspace: Workspace
 
     public init(workspace: Workspace) { self.workspace = workspace }
 
     var folder: String {
-        let git = workspace.root + "/.git"
-        return workspace.env.fileSystem.isDirectory(git)
-            ? git + "/incident/drafts" : workspace.store.folder + "/.drafts"
+        workspace.store.gitFolder.map { $0 + "/incident/drafts" } ?? workspace.store.folder + "/.drafts"
     }
 
     public func path(id: String, stage: String) -> String { folder + "/\(id)-\(stage).yml" }
