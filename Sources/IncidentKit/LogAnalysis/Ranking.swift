@@ -73,7 +73,7 @@ enum Ranking {
         -> (match: Signature.Match?, services: [String])
     {
         // The head line and what continued it: a trace's "Caused by", a message on the next line.
-        let text = ([event.example] + event.detail.prefix(20)).joined(separator: "\n")
+        let text = ([event.example] + StackTrace.failingPart(of: event.detail).prefix(20)).joined(separator: "\n")
         let match = matcher.match(text) ?? matcher.match(event.template)
         // Frames just before the head line (an excerpt that starts inside a trace) name libraries too.
         let frames = event.context.reversed().prefix { $0.first == " " || $0.first == "\t" }

@@ -381,6 +381,8 @@ enum StackTrace {
         {
             return true
         }
+        // Go 1.21 and later: "created by pkg.Start in goroutine 1".
+        if line.hasPrefix("created by "), line.range(of: " in goroutine ") != nil { return true }
         if let space = line.firstIndex(of: " "), line[..<space].allSatisfy(\.isNumber), line.asciiFastContains(" 0x") {
             return true
         }
@@ -410,6 +412,18 @@ enum StackTrace {
         line.count >= bareOpenerBytes.count && line.starts(with: bareOpenerBytes)
     }
 
+    /// The lines of a trace that are about the failure: a Go panic lists the goroutine that
+    /// panicked first, then every other one (a Kafka client waiting on its socket is not what
+    /// crashed); the dump stops at the second "goroutine N [state]:".
+    static func failingPart(of detail: [String]) -> ArraySlice<String> {
+        var goroutines = 0
+        for (index, line) in detail.enumerated() where line.hasPrefix("goroutine ") && line.hasSuffix("]:") {
+            goroutines += 1
+            if goroutines == 2 { return detail[..<index] }
+        }
+        return detail[...]
+    }
+
     /// Whether `line` opens a trace that following unindented frames may continue.
     static func opens(_ line: String) -> Bool {
         line.hasPrefix("panic:") || line.hasPrefix("goroutine ") || line.hasPrefix("Traceback")
@@ -418,7 +432,9 @@ enum StackTrace {
     }
 
     private static let libraryMarkers = [
-        "site-packages", "dist-packages", "/lib/python", "<frozen", "node_modules", "node:internal", "internal/",
+        // Node's own modules: "node:internal/…", or "(internal/…)" before Node 16 (a Go module's
+        // internal/ packages are the application's).
+        "site-packages", "dist-packages", "/lib/python", "<frozen", "node_modules", "node:internal", "(internal/",
         "/usr/lib/", "runtime/", "java.", "javax.", "jdk.", "sun.", "kotlin.", "scala.", "org.springframework.",
         "org.apache.", "io.netty.", "/gems/", "/ruby/", "libswift", "libc.so", "Foundation",
         // Go's own sources and the module cache (GOPATH/src of the application is not a library).
