@@ -312,6 +312,18 @@ func analyze(_ text: String) -> LogAnalysis {
                 """, "/app/cmd/api/server.go:42"
             ),
             (
+                // An exception whose message goes on over a line without a header, before its frames
+                // (the exception class read as the logger).
+                "Java, a message of two lines",
+                """
+                2025-09-09 02:25:11,001 ERROR [worker-3] com.acme.billing.InvoiceException: Invoice 42 could not be totalled
+                The line items disagree with the order's currency.
+                \tat com.acme.billing.Invoices.total(Invoices.java:88)
+                \tat com.acme.billing.Worker.run(Worker.java:20)
+                2025-09-09 02:25:12,001 INFO [main] com.acme.App - next
+                """, "com.acme.billing.Invoices.total(Invoices.java:88)"
+            ),
+            (
                 // Go 1.21: "created by … in goroutine N"; a module's own internal/ packages are no
                 // library; the other goroutines of the dump stay in the trace.
                 "Go 1.21",

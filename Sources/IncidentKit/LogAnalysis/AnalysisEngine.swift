@@ -260,6 +260,9 @@ final class AnalysisEngine {
     /// Whether the last line was an exception line that closed a trace: a bare traceback after it
     /// is another failure (chained ones come after "During handling of the above exception…").
     var traceClosed = false
+    /// Whether the last line was a head line, or a line of its message after it: in a file whose
+    /// lines carry times, an exception's message may go on over lines of its own before the frames.
+    var afterHead = false
     var containerNames: [String] = []
     /// A header line with no message ("crit: Category[6]"), waiting for the next line to carry it.
     var pendingHead: (line: [UInt8], number: Int)?
@@ -595,9 +598,13 @@ final class AnalysisEngine {
             let newTraceback =
                 first == 0 && StackTrace.isBareTracebackOpener(line)
                 && (traceClosed || (!inTrace && (head.level.map { $0 < .medium } ?? false)))
-            if StackTrace.continues(text, inTrace: inTrace), !labelBeforeException, !newTraceback,
+            let messageGoesOn =
+                inTrace && afterHead && first == 0 && stats[head.cluster].last != nil && plainHeader?.time == nil
+                && line.first != 0x7B && !StackTrace.isBareTracebackOpener(line)
+            if StackTrace.continues(text, inTrace: inTrace) || messageGoesOn, !labelBeforeException, !newTraceback,
                 !(orphanFrames && (StackTrace.exceptionLine(text) || text.hasPrefix("Caused by:")))
             {
+                afterHead = messageGoesOn && !StackTrace.continues(text, inTrace: inTrace)
                 traceClosed = first == 0 && StackTrace.exceptionLine(text)
                 inTrace = inTrace || StackTrace.opens(text)
                 let cluster = shapes[shape].cluster
@@ -625,6 +632,7 @@ final class AnalysisEngine {
         var carriedFrame: String? = nil
         var closedOpener: Int? = nil
         traceClosed = false
+        afterHead = true
         if orphanFrames, let shape = current, first == 0 {
             carriedFrame = stats[shapes[shape].cluster].frame
             // The opener said only that a traceback follows: the event is the exception's, and
@@ -804,7 +812,9 @@ final class AnalysisEngine {
             Shape(
                 cluster: cluster, level: header.level, severity: severity, source: source, example: example,
                 message: text,
-                opensTrace: StackTrace.opens(text), signature: signature))
+                // The exception may stand in what the header read as its logger ("… [pool-1]
+                // com.mysql.cj.jdbc.exceptions.CommunicationsException: Communications link failure").
+                opensTrace: StackTrace.opens(text) || (source != nil && StackTrace.opens(whole)), signature: signature))
         shapeIndex[signature] = shapes.count - 1
         if stats[cluster].example.isEmpty {
             stats[cluster].example = example
@@ -930,6 +940,7 @@ final class AnalysisEngine {
         capturing = nil
         orphanFrames = false
         traceClosed = false
+        afterHead = false
         recentCount = 0
         lines = firstLine
         segments.append((index, lineClusters.count))
