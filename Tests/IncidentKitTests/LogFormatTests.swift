@@ -175,7 +175,8 @@ func analyze(_ text: String) -> LogAnalysis {
             (
                 "GCP",
                 #"{"severity":"ERROR","timestamp":"2025-09-09T02:25:11.531Z","textPayload":"Readiness failed for redis","resource":{"type":"cloud_run_revision","labels":{"service_name":"netra-backend"}},"sourceLocation":{"file":"smd.py","line":"412","function":"netra_backend.app.smd._validate"}}"#,
-                Severity.high, "Readiness failed for redis", "netra_backend.app.smd._validate"
+                // SPEC "Source location": file:line first (the function named no line to open).
+                Severity.high, "Readiness failed for redis", "smd.py:412"
             ),
             (
                 "GCP jsonPayload",

@@ -224,11 +224,13 @@ enum Structured {
             }
             break
         }
+        // SPEC "Source location": file:line first; the function where the entry names no file.
         let location = node["sourceLocation"] ?? node["logging.googleapis.com/sourceLocation"]
-        if let function = location?["function"]?.string, !function.isEmpty {
+        let line = location?["line"]?.string
+        if let file = location?["file"]?.string, !file.isEmpty {
+            entry.source = file + (line.map { ":" + $0 } ?? "")
+        } else if let function = location?["function"]?.string, !function.isEmpty {
             entry.source = function
-        } else if let file = location?["file"]?.string {
-            entry.source = file + (location?["line"]?.string.map { ":" + $0 } ?? "")
         } else {
             entry.source =
                 node["logger"]?.string ?? node["caller"]?.string ?? node["logger_name"]?.string ?? node["name"]?.string
