@@ -12,6 +12,28 @@ import Testing
         return (redactor.redact(text, counts: &counts), counts)
     }
 
+    /// "Seen first" is by time when the events have times: pods' logs printed one after another
+    /// (`kubectl logs -l … --prefix`) put a later symptom above an earlier cause, and a log in
+    /// another order is the same log (SPEC: the fingerprint is stable across input order).
+    @Test func seenFirstIsByTimeAndTheOrderOfLinesChangesNothing() throws {
+        let lines = [
+            "2024-11-20T10:05:01Z ERROR [api] GET /balance/91 failed: ledger not ready",
+            "2024-11-20T10:05:03Z ERROR [api] GET /balance/92 failed: ledger not ready",
+            "2024-11-20T10:04:10Z ERROR [config] LEDGER_SIGNING_KEY_PATH is not set",
+            "2024-11-20T10:04:12Z INFO [main] retrying startup",
+        ]
+        func analysis(_ lines: [String]) throws -> LogAnalysis {
+            LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(Data((lines.joined(separator: "\n") + "\n").utf8))
+        }
+        let printed = try analysis(lines)
+        #expect(printed.primary?.template == "LEDGER_SIGNING_KEY_PATH is not set", "\(printed.events.map(\.template))")
+        #expect(printed.primary?.why.contains("first at 2024-11-20T10:04:10Z, line 3") == true)
+        for order in [[3, 2, 1, 0], [2, 0, 3, 1], [1, 3, 0, 2]] {
+            let shuffled = try analysis(order.map { lines[$0] })
+            #expect(shuffled.fingerprint == printed.fingerprint && shuffled.title == printed.title, "\(order)")
+        }
+    }
+
     /// A platform is a whole word of the log ("weeks" names no EKS) and is not said twice; a
     /// category that says little alone ("crash") takes the failure's own words when no service is
     /// named; the kernel's OOM lines name the process killed.

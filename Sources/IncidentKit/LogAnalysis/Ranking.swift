@@ -49,7 +49,7 @@ enum Ranking {
             let ownA = a.levelSeverity >= a.severity
             let ownB = b.levelSeverity >= b.severity
             if ownA != ownB { return ownA }
-            if a.firstLine != b.firstLine { return a.firstLine < b.firstLine }
+            if seenBefore(a, b) != seenBefore(b, a) { return seenBefore(a, b) }
             if a.count != b.count { return a.count > b.count }
             return a.id < b.id
         }
@@ -60,7 +60,8 @@ enum Ranking {
             if namesDependency(events[index]) {
                 reasons.append("names \(events[index].services.joined(separator: ", "))")
             }
-            reasons.append("first at line \(events[index].firstLine)")
+            reasons.append(
+                "first at " + (events[index].firstSeen.map { "\(Time.format($0)), " } ?? "") + "line \(events[index].firstLine)")
             reasons.append("\(events[index].count)×")
             events[index].why = reasons.joined(separator: "; ")
         }
@@ -81,6 +82,15 @@ enum Ranking {
         return (match, services)
     }
 
+    /// Whether `a` was seen before `b`: by their first times when both have one (lines from
+    /// several pods or files come one source after another, and a shuffled log is the same log),
+    /// else by line.
+    static func seenBefore(_ a: LogAnalysis.Event, _ b: LogAnalysis.Event) -> Bool {
+        if let first = a.firstSeen, let second = b.firstSeen, first != second { return first < second }
+        if a.firstLine != b.firstLine { return a.firstLine < b.firstLine }
+        return false
+    }
+
     /// The loudest event is often a symptom that names what failed ("readiness failed; failed
     /// services: [redis]") while the cause is logged one level lower, earlier ("Redis connection
     /// failed: … timed out"). When the top event names no dependency through a signature, an
@@ -93,9 +103,9 @@ enum Ranking {
                 .map(String.init))
         let cause = events.indices.dropFirst().filter { index in
             let event = events[index]
-            return namesDependency(event) && event.severity >= .high && event.firstLine <= top.firstLine
+            return namesDependency(event) && event.severity >= .high && !seenBefore(top, event)
                 && event.services.contains(where: mentioned.contains)
-        }.min { events[$0].firstLine < events[$1].firstLine }
+        }.min { seenBefore(events[$0], events[$1]) }
         guard let index = cause else { return }
         var promoted = events.remove(at: index)
         promoted.why =
