@@ -26,6 +26,21 @@ func analyze(_ text: String) -> LogAnalysis {
                 "2025-09-09T02:25:11Z", "upstream timed out (<*>: Connection timed out)", "nginx[1234]"
             ),
             (
+                // A level in brackets after the program.
+                "syslog, [ERROR]", "Sep  9 02:25:11 web-1 app[11]: [ERROR] request failed for tenant 4", .high,
+                "2025-09-09T02:25:11Z", "request failed for tenant <*>", "app[11]"
+            ),
+            (
+                // RFC 5424: the level from the priority (163 = local4.err), the application as the source.
+                "RFC 5424",
+                #"<163>1 2025-09-09T02:25:11.003Z mail-1 dovecot 1880 AUTH [origin software="dovecot"] auth-worker(1902): Error: connect failed"#,
+                .high, "2025-09-09T02:25:11Z", "auth-worker(<*>): Error: connect failed", "dovecot"
+            ),
+            (
+                "EMERGENCY", "2025-09-09T02:25:11Z EMERGENCY [main] disk array offline", .critical, "2025-09-09T02:25:11Z",
+                "disk array offline", nil
+            ),
+            (
                 "log4j", "2025-09-09 02:25:11,531 ERROR [main] com.acme.OrderService - order 42 rejected", .high,
                 "2025-09-09T02:25:11Z", "order <*> rejected", "com.acme.OrderService"
             ),

@@ -68,8 +68,8 @@ import Testing
         for word in Self.words(upTo: 4, over: Array("ACDEFGILNORTW")) where word.count == 4 {
             #expect(HeaderParser.level(key: Self.pack(word)) == expected[word], "\(word)")
         }
-        // Any case, read from a line; only letters, three to eight of them.
-        let line = Array("warn Error fatal ER INFORMATION err1".utf8)
+        // Any case, read from a line; only letters, three to eight of them, or EMERGENCY.
+        let line = Array("warn Error fatal ER INFORMATION err1 Emergency EMERGENCE".utf8)
         line.withUnsafeBufferPointer { bytes in
             #expect(HeaderParser.level(bytes, 0, 4) == .medium)
             #expect(HeaderParser.level(bytes, 5, 10) == .high)
@@ -77,6 +77,8 @@ import Testing
             #expect(HeaderParser.level(bytes, 17, 19) == nil)
             #expect(HeaderParser.level(bytes, 20, 31) == nil)
             #expect(HeaderParser.level(bytes, 32, 36) == nil)
+            #expect(HeaderParser.level(bytes, 37, 46) == .critical)
+            #expect(HeaderParser.level(bytes, 47, 56) == nil)
         }
     }
 

@@ -256,7 +256,9 @@ enum HeaderParser {
     /// A level word, case-insensitive, in `line[start..<end]` (three to eight letters).
     @inline(__always) static func level(_ line: Bytes, _ start: Int, _ end: Int) -> Severity? {
         let length = end - start
-        guard length >= 3, length <= 8 else { return nil }
+        guard length >= 3, length <= 9 else { return nil }
+        // EMERGENCY (syslog's level 0, SPEC "Severity") does not fit in eight packed bytes.
+        if length == 9 { return isEmergency(line, start) ? .critical : nil }
         var key: UInt64 = 0
         for index in start..<end {
             let byte = line[index]
@@ -264,6 +266,13 @@ enum HeaderParser {
             key = key << 8 | UInt64(byte & 0xDF)
         }
         return level(key: key)
+    }
+
+    private static let emergency = Array("EMERGENCY".utf8)
+
+    /// Whether the nine bytes at `start` are EMERGENCY in any case.
+    static func isEmergency(_ line: Bytes, _ start: Int) -> Bool {
+        zip(line[start..<start + 9], emergency).allSatisfy { ($0 | 0x20) &- 0x61 < 26 && $0 & 0xDF == $1 }
     }
 
     /// The severity of a level word of `levels`, its upper-case bytes packed into a UInt64: a
@@ -408,6 +417,7 @@ enum HeaderParser {
         while p < n, isSpace(line[p]) { p += 1 }
         // The BGL/Thunderbird alert flag before an epoch: "- 1117838570 …".
         if p + 2 < n, line[p] == 0x2D, line[p + 1] == 0x20, isDigit(line[p + 2]) { p += 2 }
+        if p < n, line[p] == 0x3C, let syslog = rfc5424(line, p, year) { return syslog }
         let leading = leadingTime(line, p, year, layout)
         var fields = FieldState(pidsAllowed: false, hostAllowed: false)
         if let leading {
@@ -660,6 +670,66 @@ enum HeaderParser {
         return .header(end: close + 1)
     }
 
+    /// RFC 5424: `<PRI>VERSION TIMESTAMP HOST APP PROCID MSGID [SD] MSG`, the level from the
+    /// priority's low three bits (0-2 critical, 3 error, 4 warning, 5-7 notice and below), the
+    /// application as the source.
+    static func rfc5424(_ line: Bytes, _ start: Int, _ year: YearlessDates) -> LineHeader? {
+        let n = line.count
+        var p = start + 1
+        var priority = 0
+        while p < n, p < start + 4, isDigit(line[p]) {
+            priority = priority * 10 + Int(line[p] - 0x30)
+            p += 1
+        }
+        guard p > start + 1, p + 2 < n, line[p] == 0x3E, isDigit(line[p + 1]) else { return nil }
+        p += 2
+        while p < n, isDigit(line[p]) { p += 1 }
+        guard p < n, line[p] == 0x20 else { return nil }
+        p += 1
+        var header = LineHeader(time: nil, level: nil, source: nil, messageStart: 0)
+        if line[p] == 0x2D {
+            p += 1  // no time
+        } else {
+            guard let (time, end) = timestamp(line, p, year: year), end <= n else { return nil }
+            header.time = time
+            p = end
+        }
+        // HOST, APP-NAME, PROCID, MSGID: one token each ("-" when absent).
+        var tokens: [Range<Int>] = []
+        for _ in 0..<4 {
+            guard p < n, line[p] == 0x20 else { return nil }
+            p += 1
+            let tokenStart = p
+            while p < n, !isSpace(line[p]) { p += 1 }
+            guard p > tokenStart else { return nil }
+            tokens.append(tokenStart..<p)
+        }
+        guard p < n, line[p] == 0x20 else { return nil }
+        p += 1
+        // STRUCTURED-DATA: "-" or one or more "[id param="value" …]".
+        if p < n, line[p] == 0x2D {
+            p += 1
+        } else {
+            while p < n, line[p] == 0x5B {
+                var q = p + 1
+                var quoted = false
+                while q < n, quoted || line[q] != 0x5D {
+                    if line[q] == 0x5C, quoted { q += 1 } else if line[q] == 0x22 { quoted.toggle() }
+                    q += 1
+                }
+                guard q < n else { return nil }
+                p = q + 1
+            }
+        }
+        if p < n, line[p] == 0x20 { p += 1 }
+        let severities: [Severity] = [.critical, .critical, .critical, .high, .medium, .low, .low, .low]
+        header.level = severities[priority & 7]
+        let app = tokens[1]
+        if !(app.count == 1 && line[app.lowerBound] == 0x2D) { header.source = app }
+        header.messageStart = p
+        return header
+    }
+
     /// `dfs.DataNode$PacketResponder:`, `sshd[24200]:`, or after a syslog host any program name
     /// (`kernel:`, `symptomsd[215] (com.apple.symptoms):`): the source, and the header ends.
     static func sourceWithColon(
@@ -835,8 +905,11 @@ enum HeaderParser {
             while index < line.count, isSpace(line[index]) { index += 1 }
             let start = index
             while index < line.count, !isSpace(line[index]) { index += 1 }
-            let end = index > start && line[index - 1] == 0x3A ? index - 1 : index
-            if end > start, level(line, start, end) != nil { return true }
+            var end = index > start && line[index - 1] == 0x3A ? index - 1 : index
+            // "[ERROR]" as well as "ERROR" ("app[11]: [ERROR] request failed").
+            var first = start
+            if end - first > 2, line[first] == 0x5B, line[end - 1] == 0x5D { (first, end) = (first + 1, end - 1) }
+            if end > first, level(line, first, end) != nil { return true }
         }
         return false
     }
