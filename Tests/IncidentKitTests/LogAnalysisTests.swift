@@ -34,6 +34,20 @@ import Testing
         }
     }
 
+    /// mysqld's "Aborting" is a symptom: the [ERROR] lines before it say why it stopped, and one
+    /// of them is the primary (it was critical by its signature and outranked the cause).
+    @Test func mysqlAbortingIsASymptomOfTheErrorsBeforeIt() throws {
+        let log = """
+            2024-08-19T03:11:02.901177Z 1 [ERROR] [MY-012596] [InnoDB] Error number 28 means 'No space left on device'
+            2024-08-19T03:11:02.901244Z 1 [ERROR] [MY-012981] [InnoDB] Cannot continue operation.
+            2024-08-19T03:11:03.004512Z 0 [ERROR] [MY-010119] [Server] Aborting
+
+            """
+        let analysis = LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(Data(log.utf8))
+        #expect(analysis.primary?.template.contains("No space left on device") == true, "\(analysis.events.map(\.template))")
+        #expect(analysis.events.first { $0.template.hasSuffix("Aborting") }?.signature == "mysql-aborting")
+    }
+
     /// A platform is a whole word of the log ("weeks" names no EKS) and is not said twice; a
     /// category that says little alone ("crash") takes the failure's own words when no service is
     /// named; the kernel's OOM lines name the process killed.
