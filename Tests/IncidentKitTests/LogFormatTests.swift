@@ -452,6 +452,33 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(cut.primary?.template.hasPrefix("Traceback") == true && cut.primary?.severity == .high)
     }
 
+    /// Node's report of an uncaught exception opens with where it was thrown (a line that is
+    /// only file:line), the source line and a caret: the error after them is the event, its
+    /// first frame outside Node's own modules the source, and the printed properties ("{ … }")
+    /// part of it.
+    @Test func nodesUncaughtReportIsTheEventOfItsError() throws {
+        let analysis = analyze(
+            """
+            2024-09-30T17:40:01.900Z info: http server listening on :3000
+            node:internal/process/promises:289
+                        triggerUncaughtException(err, true /* fromPromise */);
+                        ^
+
+            Error: connect ECONNREFUSED 10.96.14.7:6379
+                at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16)
+                at Object.subscribe (/usr/src/app/src/queue/subscriber.js:41:17) {
+              errno: -111,
+              code: 'ECONNREFUSED'
+            }
+
+            """)
+        let primary = try #require(analysis.primary)
+        #expect(primary.example.hasPrefix("Error: connect ECONNREFUSED"), "\(analysis.events.map(\.template))")
+        #expect(analysis.sourceLocations.first == "/usr/src/app/src/queue/subscriber.js:41:17")
+        #expect(analysis.events.first { $0.template.hasPrefix("node:internal") }?.severity == .low)
+        #expect(!analysis.events.contains { $0.template == "}" })
+    }
+
     /// After an info line (a server booting its worker) or after a trace that closed, a bare
     /// traceback is another failure; after an error line it is that error's trace, and after
     /// "During handling of the above exception" it is the same chain.

@@ -637,7 +637,7 @@ final class AnalysisEngine {
             carriedFrame = stats[shapes[shape].cluster].frame
             // The opener said only that a traceback follows: the event is the exception's, and
             // the opener's own event is no failure of its own (it stays one while unclosed).
-            if shapes[shape].level == nil, shapes[shape].message.hasPrefix(StackTrace.bareOpener) {
+            if shapes[shape].level == nil, StackTrace.isOpener(shapes[shape].message) {
                 closedOpener = shape
             }
             traceClosed = StackTrace.exceptionLine(String(decoding: line, as: UTF8.self))
@@ -704,7 +704,9 @@ final class AnalysisEngine {
         }
         orphanFrames =
             structured == nil
-            && (first > 0 || (header.time == nil && header.level == nil && StackTrace.isBareTracebackOpener(line)))
+            && (first > 0
+                || (header.time == nil && header.level == nil
+                    && (StackTrace.isBareTracebackOpener(line) || StackTrace.isLocationOnly(line))))
         if let bytes = messageBytes {
             bytes.withUnsafeBufferPointer { process($0, 0) }
         } else if header.level == nil, let status = Self.requestStatus(line, from: header.messageStart) {

@@ -341,6 +341,8 @@ enum StackTrace {
     static func mayContinue(_ line: UnsafeBufferPointer<UInt8>, inTrace: Bool) -> Bool {
         guard let first = line.first else { return false }
         if first == 0x20 || first == 0x09 || inTrace { return true }
+        // A lone closing bracket ends what the lines before it opened ("… {", indented fields, "}").
+        if line.count <= 2, first == 0x7D || first == 0x5D { return true }
         for prefix in prefixes where line.count >= prefix.count && line.starts(with: prefix) { return true }
         // "pkg.SomeError: …" / "ValueError: …": the first token ends in an exception word.
         var end = 0
@@ -375,6 +377,8 @@ enum StackTrace {
         if let range = line.range(of: ":in `"), line[..<range.lowerBound].contains(".rb:") { return true }
         if line.hasPrefix("goroutine "), line.hasSuffix("]:") { return true }
         if line.hasPrefix("...") && line.hasSuffix("more") { return true }
+        // The end of what the lines before opened (Node: "… at main (…) {", "  code: 'ECONNREFUSED'", "}").
+        if line == "}" || line == "]" || line == "})" { return true }
         guard inTrace else { return exceptionLine(line) }
         // Go frames ("main.main()", "net/http.(*conn).serve(0xc000…)") and Swift crash frames ("3  libswiftCore.so 0x…").
         // Go frames: the call before its arguments has no space ("os/exec.(*Cmd).Wait(0x0, 0x5bc683)").
@@ -385,6 +389,7 @@ enum StackTrace {
         }
         // Go 1.21 and later: "created by pkg.Start in goroutine 1".
         if line.hasPrefix("created by "), line.range(of: " in goroutine ") != nil { return true }
+
         if let space = line.firstIndex(of: " "), line[..<space].allSatisfy(\.isNumber), line.asciiFastContains(" 0x") {
             return true
         }
@@ -414,6 +419,26 @@ enum StackTrace {
         line.count >= bareOpenerBytes.count && line.starts(with: bareOpenerBytes)
     }
 
+    /// A line that is only a place in code, `file:line` (Node's report of an uncaught exception
+    /// opens with where it was thrown, `node:internal/process/promises:289`, then the source line,
+    /// a caret, and the error): like Python's opener, it names nothing that failed.
+    static func isLocationOnly(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard line.count >= 4, line.count <= 300, let first = line.first, first != 0x20, first != 0x09 else { return false }
+        var end = line.count
+        while end > 0, line[end - 1] &- 0x30 < 10 { end -= 1 }
+        guard end < line.count, end > 1, line[end - 1] == 0x3A else { return false }
+        let path = UnsafeBufferPointer(rebasing: line[..<(end - 1)])
+        return !path.contains(0x20) && !path.contains(0x09) && path.contains { ($0 | 0x20) &- 0x61 < 26 }
+            && (path.contains(0x2F) || path.contains(0x2E))
+    }
+
+    /// Whether an event's head names nothing that failed (its closing exception line does).
+    static func isOpener(_ message: String) -> Bool {
+        if message.hasPrefix(bareOpener) { return true }
+        var message = message
+        return message.withUTF8 { isLocationOnly($0) }
+    }
+
     /// The lines of a trace that are about the failure: a Go panic lists the goroutine that
     /// panicked first, then every other one (a Kafka client waiting on its socket is not what
     /// crashed); the dump stops at the second "goroutine N [state]:".
@@ -437,6 +462,7 @@ enum StackTrace {
         // Node's own modules: "node:internal/…", or "(internal/…)" before Node 16 (a Go module's
         // internal/ packages are the application's).
         "site-packages", "dist-packages", "/lib/python", "<frozen", "node_modules", "node:internal", "(internal/",
+        "(node:",  // Node's core modules: "(node:net:1555:16)"
         "/usr/lib/", "runtime/", "java.", "javax.", "jdk.", "sun.", "kotlin.", "scala.", "org.springframework.",
         "org.apache.", "io.netty.", "/gems/", "/ruby/", "libswift", "libc.so", "Foundation",
         // Go's own sources and the module cache (GOPATH/src of the application is not a library).
@@ -470,6 +496,8 @@ enum StackTrace {
         // Java / Node: at com.acme.Service.run(Service.java:42) · at handler (/app/src/x.js:10:5)
         if trimmed.hasPrefix("at ") {
             var body = String(trimmed.dropFirst(3))
+            // Node prints an error's properties after its last frame: "at main (/app/x.js:8:9) {".
+            if body.hasSuffix(") {") { body.removeLast(2) }
             // Logback's packaging data says where a frame's class came from: "~[classes/:na]" is
             // the application, "~[postgresql-42.jar:42.7]" a library jar.
             if let open = body.range(of: " ~[") ?? body.range(of: ") ["), body.hasSuffix("]") {
