@@ -83,6 +83,8 @@ import Testing
         ("ERROR Unable to reconcile invoice batch for tenant because the ledger timed out", "Unable to reconcile invoice batch for tenant"),
         // Quotes around a word are taken off with the clause's end ("'payments/checkout':").
         ("ERROR error syncing 'payments/checkout': failed to update status", "Error syncing payments/checkout"),
+        // A bracket the cut left open is closed.
+        ("ERROR Cannot read properties of undefined (reading 'reduce')", "Cannot read properties of undefined (reading reduce)"),
     ])
     func titleFromWordsLeavesVariablesOutAndEndsAtAClause(line: String, title: String) throws {
         let analysis = LogAnalyzer(redactor: try Redactor(), now: Date()).analyze(Data(("2025-01-01T00:00:00Z " + line + "\n").utf8))

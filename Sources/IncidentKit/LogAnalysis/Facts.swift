@@ -451,7 +451,10 @@ enum Facts {
         }
         var kept = Array(chosen.prefix(8))
         while let last = kept.last, danglingWords.contains(last.lowercased()) { kept.removeLast() }
-        let title = kept.joined(separator: " ").trimmingCharacters(in: CharacterSet.punctuationCharacters.union(.whitespaces))
+        var title = kept.joined(separator: " ").trimmingCharacters(in: CharacterSet.punctuationCharacters.union(.whitespaces))
+        // A bracket the cut left open is closed ("… of undefined (reading reduce" gets its ")").
+        let open = title.filter { $0 == "(" }.count - title.filter { $0 == ")" }.count
+        if open > 0 { title += String(repeating: ")", count: open) }
         return capitalized ? title.prefix(1).uppercased() + title.dropFirst() : title
     }
 
