@@ -600,7 +600,9 @@ final class AnalysisEngine {
                 && (traceClosed || (!inTrace && (head.level.map { $0 < .medium } ?? false)))
             let messageGoesOn =
                 inTrace && afterHead && first == 0 && stats[head.cluster].last != nil && plainHeader?.time == nil
-                && line.first != 0x7B && !StackTrace.isBareTracebackOpener(line)
+                && plainHeader?.level == nil && line.first != 0x7B && !StackTrace.isBareTracebackOpener(line)
+                // (a record whose time did not parse still has its level word among its first fields)
+                && !HeaderParser.levelAhead(line, from: 0, within: 5)
             if StackTrace.continues(text, inTrace: inTrace) || messageGoesOn, !labelBeforeException, !newTraceback,
                 !(orphanFrames && (StackTrace.exceptionLine(text) || text.hasPrefix("Caused by:")))
             {
