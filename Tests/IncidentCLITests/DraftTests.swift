@@ -9,6 +9,15 @@ import Testing
         try YAML.parse(String(contentsOfFile: repo.path(relative), encoding: .utf8))
     }
 
+    /// Ctrl-C: the run ends with exit 2 and the draft holds the three whys and both root-cause lines.
+    func cancelKeepingWhysAndRootCause(_ session: PTYSession, _ repo: TestRepo, _ path: String) throws {
+        session.send("\u{03}")
+        try session.expect("kept as a draft")
+        #expect(try session.wait() == 2)
+        #expect(try draft(repo, path)["whys"] == ["a", "b", "c"])
+        #expect(try draft(repo, path)["root_cause"] == "first line\nsecond line")
+    }
+
     func answerWhys(_ session: PTYSession, _ answers: [String] = ["a", "b", "c", ""]) throws {
         for answer in answers {
             try session.expect("Why did this happen")
@@ -29,11 +38,7 @@ import Testing
         try first.expect("> ")
         first.sendLine("second line")
         try first.expect("> ")
-        first.send("\u{03}")
-        try first.expect("kept as a draft")
-        #expect(try first.wait() == 2)
-        #expect(try draft(repo, path)["whys"] == ["a", "b", "c"])
-        #expect(try draft(repo, path)["root_cause"] == "first line\nsecond line")
+        try cancelKeepingWhysAndRootCause(first, repo, path)
 
         // Resumed, then cancelled again after the first why: the rest of the draft stays.
         let second = try PTYSession(["advance", id], in: repo.root)
@@ -42,10 +47,7 @@ import Testing
         try second.expect("(1 of at least 3)")
         second.sendLine("")
         try second.expect("Why did this happen: a? (2 of at least 3)")
-        second.send("\u{03}")
-        #expect(try second.wait() == 2)
-        #expect(try draft(repo, path)["whys"] == ["a", "b", "c"])
-        #expect(try draft(repo, path)["root_cause"] == "first line\nsecond line")
+        try cancelKeepingWhysAndRootCause(second, repo, path)
 
         // Resumed to the end: Enter keeps each offered answer, the root cause included.
         let third = try PTYSession(["advance", id], in: repo.root)

@@ -53,21 +53,28 @@ import Testing
         #expect(leftovers.isEmpty)
     }
 
-    /// Enter at an optional dropdown with no default leaves it unset, as at other optional fields.
-    @Test func enterAtAnOptionalDropdownLeavesItUnset() throws {
+    /// The test plan asked on a terminal, its first test named, at the prompt for its kind.
+    func atTheFirstTestsKind() throws -> (TestRepo, PTYSession) {
         let (repo, id) = try startedRepo()
         try completeFiveWhys(repo, id)
         let session = try PTYSession(["advance", id], in: repo.root)
         try session.expect("Test name")
         session.sendLine("reconnects after failover")
         try session.expect("number or name [1]:")
+        return (repo, session)
+    }
+
+    /// Enter at an optional dropdown with no default leaves it unset, as at other optional fields.
+    @Test func enterAtAnOptionalDropdownLeavesItUnset() throws {
+        let (repo, session) = try atTheFirstTestsKind()
         session.sendLine("")
         try session.expect("What it proves")
         session.sendLine("")
+        // The prompt says Enter is none (matched whole: what follows a match may be read with it).
         try session.expect("Blocks verify until its issue is closed (optional)")
+        try session.expect("number or name, empty for none:")
         session.sendLine("")
         let asked = try session.expect("Test to add 2")
-        #expect(asked.contains("number or name, empty for none:"))
         #expect(!asked.contains("is not one of the options"))
         session.sendLine("")
         try session.expect("? Notes")
@@ -84,12 +91,7 @@ import Testing
     }
 
     @Test func aDropdownTakesANumberOrAName() throws {
-        let (repo, id) = try startedRepo()
-        try completeFiveWhys(repo, id)
-        let session = try PTYSession(["advance", id], in: repo.root)
-        try session.expect("Test name")
-        session.sendLine("reconnects after failover")
-        try session.expect("number or name [1]:")
+        let (repo, session) = try atTheFirstTestsKind()
         session.sendLine("banana")
         try session.expect("is not one of the options")
         session.sendLine("2")
