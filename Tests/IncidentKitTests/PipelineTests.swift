@@ -58,6 +58,20 @@ import Testing
                 "\(error)".contains(expected) && "\(error)".contains("templates/x.md")
             }
         }
+        // A body that is no Mustache is said in words and placed, not as the parser's Swift value.
+        #expect {
+            try Renderer.render("## Tests\n\n{{#answers.tests}}\n- {{name}}\n", context: [:], origin: "templates/x.md")
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("templates/x.md: the template body is not valid Mustache: a section opened with")
+                && text.hasSuffix("before the body ends.") && !text.contains("MustacheParserContext")
+        }
+        #expect {
+            try Renderer.render("## Tests\n{{#a}}\nx\n{{/b}}\n", context: [:], origin: "templates/x.md")
+        } throws: { error in
+            "\(error)".contains("closed ({{/…}}) under another name") && "\(error)".contains("line 4 of the body")
+                && "\(error)".contains("'{{/b}}'")
+        }
     }
 }
 

@@ -13,10 +13,34 @@ public enum Renderer {
         let compiled: MustacheTemplate
         do {
             compiled = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + template)
+        } catch let error as MustacheTemplate.ParserError {
+            // The parser's own words, and where: the prefix above shares the body's first line.
+            // A section never closed is found at the body's end: where it stopped says nothing then.
+            let line = error.context.line.trimmingCharacters(in: .whitespaces)
+            let place =
+                (error.error as? MustacheTemplate.Error) == .expectedSectionEnd
+                ? " before the body ends"
+                : ", on line \(error.context.lineNumber) of the body (after the front-matter): \(line.isEmpty ? "an empty line" : "'\(String(line.prefix(80)))'")"
+            throw IncidentError.failure(
+                "\(origin): the template body is not valid Mustache: \(Self.describe(error.error))\(place).")
         } catch {
             throw IncidentError.failure("\(origin): the template body is not valid Mustache (\(error)).")
         }
         return compiled.render(mustacheObject(context))
+    }
+
+    /// A parser error in words (its cases print as Swift names).
+    static func describe(_ error: any Error) -> String {
+        switch error as? MustacheTemplate.Error {
+        case .sectionCloseNameIncorrect: "a section is closed ({{/…}}) under another name than it was opened with"
+        case .unfinishedName: "a tag is not closed with }}"
+        case .expectedSectionEnd: "a section opened with {{#…}} or {{^…}} is never closed with {{/…}}"
+        case .invalidSetDelimiter: "a {{=… …=}} tag that sets delimiters is malformed"
+        case .invalidConfigVariableSyntax, .unrecognisedConfigVariable: "a {{% …}} tag is not one Mustache knows"
+        case .transformAppliedToInheritanceSection, .illegalTokenInsideInheritSection, .textInsideInheritSection:
+            "an inheritance section ({{<…}} or {{$…}}) holds what it may not"
+        case nil: "\(error)"
+        }
     }
 
     /// Refuses a body whose sections nest deeper than `maxSectionDepth`, following set-delimiter tags.
