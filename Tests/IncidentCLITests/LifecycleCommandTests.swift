@@ -18,6 +18,11 @@ import Testing
         #expect(try CLI.run(["close", other, "--reason", "wont-fix"], in: repo.root).status == 1)
         let reopened = try CLI.run(["reopen", other], in: repo.root)
         #expect(reopened.status == 0 && reopened.stdout.contains("at stage five-whys"))
+        // Open again: no close beside the open status; the timeline keeps both.
+        let open = try YAML.parse(try CLI.run(["show", other, "--json"], in: repo.root).stdout)
+        #expect(open["status"] == "open" && open["closed"] == nil, "\(open)")
+        let text = try repo.read(try repo.incidentFiles().first { try repo.read($0).contains("id: \(other)") }!)
+        #expect(text.contains("closed (duplicate)") && text.contains("reopened at stage five-whys"), "\(text)")
         #expect(try CLI.run(["close", id, "--reason", "bored"], in: repo.root).status == 64)
     }
 

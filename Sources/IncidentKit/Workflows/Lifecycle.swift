@@ -104,6 +104,9 @@ public struct LifecycleWorkflow: Sendable {
         }
         document.fields["status"] = "open"
         document.fields["stage"] = .string(next)
+        // An open incident has no close ({at, reason} beside status: open said two things); the
+        // timeline keeps both the close and the reopening.
+        document.fields["closed"] = nil
         document.fields["reopened"] = .string(Time.format(workspace.env.now))
         Timeline.record(&document, at: workspace.env.now, "reopened at stage \(next)")
         let sync = GitHubSync(workspace: workspace)
