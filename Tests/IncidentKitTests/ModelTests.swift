@@ -46,6 +46,13 @@ import Testing
         } catch {
             #expect(error.line == 2)
         }
+        // A byte YAML refuses is placed on its line too, in one sentence (not Yams' own "2:1: error: …").
+        do {
+            _ = try YAML.parse("a: 1\nb: \"x\u{1B}y\"\n")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.line == 2 && error.problem == "control characters are not allowed (0x1B)", "\(error.problem)")
+        }
     }
 }
 

@@ -48,6 +48,11 @@ public enum YAML {
         case .duplicatedKeysInMapping(let duplicates, let context):
             return SyntaxError(
                 line: context.mark.line, problem: "duplicated key \(duplicates.joined(separator: ", "))")
+        case .reader(let problem, let offset, let value, let yaml):
+            // A byte YAML does not take (a control character): the line it is on, not "2:1: error: …".
+            let line = offset.map { offset in 1 + yaml.utf8.prefix(offset).filter { $0 == 0x0A }.count } ?? 1
+            let shown = value >= 0x20 && value != 0x7F ? "" : String(format: " (0x%02X)", value)
+            return SyntaxError(line: line, problem: problem + shown)
         default:
             return SyntaxError(line: 1, problem: "\(error)")
         }
