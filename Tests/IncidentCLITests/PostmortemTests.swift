@@ -457,7 +457,12 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         #expect(browser != nil, "chromium is a test dependency: run `make deps` (Debian package chromium)")
         guard let browser else { return }
         let (repo, id) = try startedRepo()
-        try completeFiveWhys(repo, id)
+        // A why with an arrow in its text ("web --> api") is a label, not an edge of the chart.
+        #expect(
+            try CLI.run(
+                ["advance", id, "--set", "whys=calls from web --> api timed out", "--set", "whys=b", "--set", "whys=c",
+                 "--set", "root_cause=r"], in: repo.root
+            ).status == 0)
         #expect(try CLI.run(["export", id, "--format", "html", "--output", "page.html"], in: repo.root).status == 0)
         let dom = try TestRepo.run(
             [
@@ -469,8 +474,9 @@ let repeatedLog = exampleLog.replacingOccurrences(of: "2025-09-09", with: "2025-
         let flowchart = dom.components(separatedBy: "<figure class=\"flowchart\">").dropFirst().first ?? ""
         let nodes = flowchart.components(separatedBy: "</figure>")[0].components(separatedBy: "<div class=\"node\">")
             .dropFirst()
-        // completeFiveWhys answers whys a, b, c and root cause r.
+        // The whys answered above and the root cause r.
         #expect(nodes.count == 5, "\(dom)")
+        #expect(nodes.contains { $0.hasPrefix("calls from web --&gt; api timed out</div>") }, "\(nodes)")
         #expect(nodes.last?.hasPrefix("Root cause: r</div>") == true)
         #expect(dom.contains("<details><summary>Mermaid source</summary><pre class=\"mermaid\">flowchart TD"))
     }

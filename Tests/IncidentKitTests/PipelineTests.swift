@@ -32,8 +32,8 @@ import Testing
         let body =
             "{{title}} {{#items.0}}has:{{/items.0}}{{#items}} {{.}}{{/items}} n={{items.count}} {{mermaid(quote)}}"
         let out = try Renderer.render(
-            body, context: ["title": "<b>&", "items": ["a", "b"], "quote": "say \"hi\"\nthere"], origin: "t")
-        #expect(out == "<b>& has: a b n=2 say #quot;hi#quot; there")
+            body, context: ["title": "<b>&", "items": ["a", "b"], "quote": "say \"hi\"\nthere --> <x>"], origin: "t")
+        #expect(out == "<b>& has: a b n=2 say #quot;hi#quot; there --#gt; #lt;x#gt;")
         let empty = try Renderer.render(
             "{{#items.0}}has{{/items.0}}{{^items}}none{{/items}}{{#blank}}x{{/blank}}",
             context: ["items": [], "blank": ""], origin: "t")

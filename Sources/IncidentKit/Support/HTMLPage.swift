@@ -50,7 +50,7 @@ enum HTMLPage {
               for (var j = 0; j < parts.length; j++) {
                 var m = /^([A-Za-z]\\w*)(?:\\["(.*)"\\])?$/.exec(parts[j].trim());
                 if (!m) { known = false; break; }
-                if (m[2] !== undefined) labels[m[1]] = m[2].replace(/#quot;/g, '"');
+                if (m[2] !== undefined) labels[m[1]] = m[2].replace(/#quot;/g, '"').replace(/#lt;/g, '<').replace(/#gt;/g, '>');
                 if (order.indexOf(m[1]) < 0) order.push(m[1]);
                 ids.push(m[1]);
               }

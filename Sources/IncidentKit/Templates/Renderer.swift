@@ -129,9 +129,12 @@ struct TemplateText: CustomStringConvertible, MustacheCustomRenderable, Mustache
             ).joined(separator: "<br>")
             return TemplateText(flat.replacingOccurrences(of: "|", with: "\\|"))
         case "mermaid":
-            // A Mermaid label inside "…": quotes and line breaks would end it.
+            // A Mermaid label inside "…": quotes and line breaks would end it, and an arrow in the
+            // text ("web --> api") would be read as an edge: Mermaid's entity codes stand for them.
             let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
-            return TemplateText(flat.replacingOccurrences(of: "\"", with: "#quot;"))
+            return TemplateText(
+                flat.replacingOccurrences(of: "\"", with: "#quot;").replacingOccurrences(of: "<", with: "#lt;")
+                    .replacingOccurrences(of: ">", with: "#gt;"))
         default: return nil
         }
     }
