@@ -115,6 +115,11 @@ struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats", abstract: "Counts, time to resolve and time per stage, by severity and service.",
         discussion: """
+            Two clocks: the time to resolve and the time per stage run from the record's opening (the team's \
+            work; median_hours_to_resolve in --json); the time to detect, mitigate and resolve (TTD, TTM, TTR; \
+            time_to in --json) runs from the failure's start (the earliest time its log shows, else the opening) to each milestone \
+            (`incident set REF detected=… mitigated=… resolved=…`).
+
             Examples:
               incident stats
               incident stats --json
@@ -148,7 +153,11 @@ struct StatsCommand: ParsableCommand {
             live.out("\(count) incident\(count == 1 ? "" : "s"): \(list(stats["by_status"]))")
             live.out("By severity: \(list(stats["by_severity"]))")
             if !(stats["by_service"]?.object ?? [:]).isEmpty { live.out("By service: \(list(stats["by_service"]))") }
-            if let hours = stats["median_hours_to_resolve"]?.numeric { live.out("Median time to resolve: \(hours) h") }
+            // Two clocks: this one runs from the record's opening (the team's work); the chart's
+            // TTD/TTM/TTR from the failure's first sign in the log (what users lived through).
+            if let hours = stats["median_hours_to_resolve"]?.numeric {
+                live.out("Median time to resolve, from the record's opening: \(hours) h")
+            }
             for (stage, hours) in stats["median_hours_per_stage"]?.object ?? [:] {
                 if let value = hours.numeric { live.out("  \(stage): median \(value) h") }
             }
@@ -175,7 +184,7 @@ func statsChart(_ stats: Value) -> [String] {
         guard let most = rows.values.compactMap(\.int).max(), most > 0 else { continue }
         let width = rows.keys.map(\.count).max() ?? 0
         lines.append("")
-        lines.append("Incidents by \(title) (median hours to detect, mitigate, resolve):")
+        lines.append("Incidents by \(title) (median hours from the failure's start to detect, mitigate, resolve):")
         for (name, value) in rows {
             let count = value.int ?? 0
             let bar = String(repeating: "█", count: max(1, count * 30 / most))
