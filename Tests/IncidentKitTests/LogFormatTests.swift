@@ -267,6 +267,12 @@ func analyze(_ text: String) -> LogAnalysis {
         #expect(analyze("\"GET /x HTTP/1.1\" 999 12\n").primary?.template == "\"GET /x <*>\" <*> <*>")
     }
 
+    /// An RFC 5424 priority and version with nothing after them is no header to read past its end.
+    @Test func aSyslogPriorityCutShortIsReadAsText() {
+        let analysis = analyze("<13>1 \n<13>1 -\n<13>1 - host\n")
+        #expect(analysis.lines == 3 && !analysis.events.isEmpty)
+    }
+
     @Test func levelAndMessageAloneAreLogfmt() throws {
         let analysis = analyze(#"level=error msg="token rejected by gateway""# + "\n")
         #expect(analysis.format == "logfmt")

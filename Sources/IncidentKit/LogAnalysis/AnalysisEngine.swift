@@ -598,15 +598,17 @@ final class AnalysisEngine {
             let newTraceback =
                 first == 0 && StackTrace.isBareTracebackOpener(line)
                 && (traceClosed || (!inTrace && (head.level.map { $0 < .medium } ?? false)))
+            let continues = StackTrace.continues(text, inTrace: inTrace)
             let messageGoesOn =
-                inTrace && afterHead && first == 0 && stats[head.cluster].last != nil && plainHeader?.time == nil
-                && plainHeader?.level == nil && line.first != 0x7B && !StackTrace.isBareTracebackOpener(line)
+                !continues && inTrace && afterHead && first == 0 && stats[head.cluster].last != nil
+                && plainHeader?.time == nil && plainHeader?.level == nil && line.first != 0x7B
+                && !StackTrace.isBareTracebackOpener(line)
                 // (a record whose time did not parse still has its level word among its first fields)
                 && !HeaderParser.levelAhead(line, from: 0, within: 5)
-            if StackTrace.continues(text, inTrace: inTrace) || messageGoesOn, !labelBeforeException, !newTraceback,
+            if continues || messageGoesOn, !labelBeforeException, !newTraceback,
                 !(orphanFrames && (StackTrace.exceptionLine(text) || text.hasPrefix("Caused by:")))
             {
-                afterHead = messageGoesOn && !StackTrace.continues(text, inTrace: inTrace)
+                afterHead = messageGoesOn
                 traceClosed = first == 0 && StackTrace.exceptionLine(text)
                 inTrace = inTrace || StackTrace.opens(text)
                 let cluster = shapes[shape].cluster

@@ -670,6 +670,8 @@ enum HeaderParser {
         return .header(end: close + 1)
     }
 
+    private static let syslogSeverities: [Severity] = [.critical, .critical, .critical, .high, .medium, .low, .low, .low]
+
     /// RFC 5424: `<PRI>VERSION TIMESTAMP HOST APP PROCID MSGID [SD] MSG`, the level from the
     /// priority's low three bits (0-2 critical, 3 error, 4 warning, 5-7 notice and below), the
     /// application as the source.
@@ -684,7 +686,7 @@ enum HeaderParser {
         guard p > start + 1, p + 2 < n, line[p] == 0x3E, isDigit(line[p + 1]) else { return nil }
         p += 2
         while p < n, isDigit(line[p]) { p += 1 }
-        guard p < n, line[p] == 0x20 else { return nil }
+        guard p + 1 < n, line[p] == 0x20 else { return nil }
         p += 1
         var header = LineHeader(time: nil, level: nil, source: nil, messageStart: 0)
         if line[p] == 0x2D {
@@ -694,15 +696,15 @@ enum HeaderParser {
             header.time = time
             p = end
         }
-        // HOST, APP-NAME, PROCID, MSGID: one token each ("-" when absent).
-        var tokens: [Range<Int>] = []
-        for _ in 0..<4 {
+        // HOST, APP-NAME, PROCID, MSGID: one token each ("-" when absent); the second is the source.
+        var app = p..<p
+        for field in 0..<4 {
             guard p < n, line[p] == 0x20 else { return nil }
             p += 1
             let tokenStart = p
             while p < n, !isSpace(line[p]) { p += 1 }
             guard p > tokenStart else { return nil }
-            tokens.append(tokenStart..<p)
+            if field == 1 { app = tokenStart..<p }
         }
         guard p < n, line[p] == 0x20 else { return nil }
         p += 1
@@ -722,9 +724,7 @@ enum HeaderParser {
             }
         }
         if p < n, line[p] == 0x20 { p += 1 }
-        let severities: [Severity] = [.critical, .critical, .critical, .high, .medium, .low, .low, .low]
-        header.level = severities[priority & 7]
-        let app = tokens[1]
+        header.level = syslogSeverities[priority & 7]
         if !(app.count == 1 && line[app.lowerBound] == 0x2D) { header.source = app }
         header.messageStart = p
         return header

@@ -49,7 +49,8 @@ enum Ranking {
             let ownA = a.levelSeverity >= a.severity
             let ownB = b.levelSeverity >= b.severity
             if ownA != ownB { return ownA }
-            if seenBefore(a, b) != seenBefore(b, a) { return seenBefore(a, b) }
+            if seenBefore(a, b) { return true }
+            if seenBefore(b, a) { return false }
             if a.count != b.count { return a.count > b.count }
             return a.id < b.id
         }

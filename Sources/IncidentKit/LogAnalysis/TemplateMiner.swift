@@ -805,36 +805,21 @@ struct TemplateMiner {
         return bytes.count == utf8.count ? token : String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Byte by byte for ASCII tokens (settle asks it of every cluster); others as `removingWildcards`
-    /// and `Character.isLetter` say.
+    /// The tokens without their `<*>`s that hold a letter, joined: settle asks it of every
+    /// cluster, so an ASCII token's letters are looked for byte by byte (`Character.isLetter`
+    /// only for others).
     func constantKey(_ index: Int) -> String { Self.constantKey(of: tokens(index)) }
 
     static func constantKey(of tokens: [String]) -> String {
         var key: [UInt8] = []
         for token in tokens {
-            let kept: Bool? = token.utf8.withContiguousStorageIfAvailable { bytes in
-                guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
-                // "<*>" holds no letter: the token has one exactly when what is left of it does.
-                guard bytes.contains(where: { ($0 | 0x20) &- 0x61 < 26 }) else { return false }
-                if !key.isEmpty { key.append(0x20) }
-                var position = 0
-                while position < bytes.count {
-                    if bytes[position] == UInt8(ascii: "<"), position + 2 < bytes.count,
-                        bytes[position + 1] == UInt8(ascii: "*"), bytes[position + 2] == UInt8(ascii: ">")
-                    {
-                        position += 3
-                    } else {
-                        key.append(bytes[position])
-                        position += 1
-                    }
-                }
-                return true
-            } ?? nil
-            if kept != nil { continue }
             let fixed = removingWildcards(token)
-            guard fixed.contains(where: \.isLetter) else { continue }
+            let utf8 = fixed.utf8
+            let letter =
+                utf8.allSatisfy { $0 < 0x80 } ? utf8.contains { ($0 | 0x20) &- 0x61 < 26 } : fixed.contains(where: \.isLetter)
+            guard letter else { continue }
             if !key.isEmpty { key.append(0x20) }
-            key += fixed.utf8
+            key += utf8
         }
         return String(decoding: key, as: UTF8.self)
     }
